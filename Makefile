@@ -1,0 +1,40 @@
+# The project's two commands are `make test` and `make demo`. Both build their own virtual
+# environment from nothing but python3 (uv is bootstrapped inside it: it installs Airflow in
+# seconds where pip takes a minute).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# This machine sets PYTHONDONTWRITEBYTECODE=1; without compiled bytecode Airflow imports 3x slower.
+UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet
+
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: venv test lint pytest demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(UV_INSTALL) -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/python -m dags_examples.run_demo
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

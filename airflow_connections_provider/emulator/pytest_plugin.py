@@ -1,0 +1,1 @@
+"""Pytest plugin that exposes the emulator fixtures (being written)."""
