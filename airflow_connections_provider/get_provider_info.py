@@ -74,7 +74,13 @@ def get_provider_info() -> dict[str, Any]:
                         "schema": {
                             "type": ["string", "null"],
                             "default": "iam_api_key",
-                            "enum": ["iam_api_key", "cp4d_password", "cp4d_api_key", "zen_api_key", "bearer_token"],
+                            "enum": [
+                                "iam_api_key",
+                                "cp4d_password",
+                                "cp4d_api_key",
+                                "zen_api_key",
+                                "bearer_token",
+                            ],
                         },
                     },
                     "iam_url": _str_field(
@@ -102,7 +108,7 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "retry_limit": {
                         "label": "Retry limit",
-                        "description": "Attempts per request, first included (1 = never retry).",
+                        "description": "Retries after the first attempt of each request (0 = never retry).",
                         "schema": {"type": ["integer", "null"], "default": 5},
                     },
                     "retry_delay": {

@@ -1,0 +1,143 @@
+"""The asyncio HTTP shell (httpx), for triggers: never blocks the event loop.
+
+It mirrors :mod:`transport` step for step but owns no logic of its own: request specs, reply
+mapping, token parsing and retry decisions all come from the same pure modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+import tenacity
+
+from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
+from airflow_connections_provider.client.auth import token_exchange_failed as _exchange_failed
+from airflow_connections_provider.client.config import ClientConfig
+from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.retry import RETRYABLE_STATUSES, exhausted_error, retrying_kwargs
+from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
+
+T = TypeVar("T")
+
+
+def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tuple[float, float]) -> TransportError:
+    method, where = spec.method, spec.where
+    text = str(exc).lower()
+    if isinstance(exc, httpx.ConnectError) and ("certificate" in text or "ssl" in text):
+        return TransportError(
+            method,
+            where,
+            "TLS verification failed; set the CA bundle path to the server's CA",
+            maybe_applied=False,
+            transient=False,
+        )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportError(method, where, f"connect timed out after {timeouts[0]:g} s", maybe_applied=False)
+    if isinstance(exc, (httpx.ConnectError, httpx.PoolTimeout)):
+        return TransportError(method, where, "connection refused or host unreachable", maybe_applied=False)
+    if isinstance(exc, httpx.ReadTimeout):
+        return TransportError(method, where, f"no reply within {timeouts[1]:g} s", maybe_applied=True)
+    return TransportError(method, where, "connection dropped before the reply", maybe_applied=True)
+
+
+def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """httpx wants an SSL context for a CA bundle (a path string is deprecated there)."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
+class AsyncTransport:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self._auth: Authenticator = authenticator_for(config.credentials, config.base_url)
+        self._tokens = TokenCache(clock)
+        self._token_lock = asyncio.Lock()
+        self._sleep = sleep
+        self._clock = clock
+        connect, read = config.timeouts
+        self._client = client or httpx.AsyncClient(
+            verify=ssl_context(config.verify),
+            timeout=httpx.Timeout(read, connect=connect),
+            headers={"User-Agent": config.user_agent},
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(self, spec: RequestSpec) -> Reply:
+        return await self.retried(
+            self.send_once, spec, method=spec.method, where=spec.where, idempotent=spec.idempotent
+        )
+
+    async def retried(
+        self, attempt: Callable[..., Awaitable[T]], *args: Any, method: str, where: str, idempotent: bool
+    ) -> T:
+        retrying = tenacity.AsyncRetrying(
+            **retrying_kwargs(self.config.retry, method=method, where=where, idempotent=idempotent, sleep=self._sleep)
+        )
+        try:
+            return await retrying(attempt, *args)
+        except tenacity.RetryError as exhausted:
+            raise exhausted_error(method, where, exhausted) from exhausted.last_attempt.exception()
+
+    async def send_once(self, spec: RequestSpec) -> Reply:
+        authorization = await self._authorization()
+        reply = await self._send(spec, authorization)
+        if reply.status == 401 and self._auth.can_refresh:
+            self._tokens.invalidate(authorization.partition(" ")[2])
+            reply = await self._send(spec, await self._authorization())
+        return raise_for_reply(spec, reply, now=self._clock())
+
+    async def _authorization(self) -> str:
+        static = self._auth.static_header()
+        if static is not None:
+            return static
+        token = self._tokens.usable()
+        if token is None:
+            async with self._token_lock:
+                token = self._tokens.usable() or await self._fetch_token()
+        return self._auth.header_for(token)
+
+    async def _fetch_token(self) -> str:
+        spec = self._auth.token_request()
+        reply = await self._send(spec, None)
+        if reply.status >= 400:
+            if reply.status in RETRYABLE_STATUSES:
+                raise_for_reply(spec, reply, now=self._clock())
+            raise _exchange_failed(reply.status, reply.body, path=spec.where)
+        token = self._auth.parse_token(reply.body, self._clock())
+        if self.config.on_secret is not None:
+            outcome = self.config.on_secret(token.value)
+            if inspect.isawaitable(outcome):  # e.g. Airflow's amask_secret inside a trigger
+                await outcome
+        self._tokens.store(token)
+        return token.value
+
+    async def _send(self, spec: RequestSpec, authorization: str | None) -> Reply:
+        body, headers = spec.encoded_body()
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        try:
+            response = await self._client.request(
+                spec.method,
+                spec.url(self.config.base_url),
+                params=dict(spec.params),
+                content=body,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise async_transport_error(spec, exc, self.config.timeouts) from exc
+        return Reply.from_raw(response.status_code, response.content, response.headers, response.reason_phrase)

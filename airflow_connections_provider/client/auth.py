@@ -1,0 +1,235 @@
+"""Authentication, split the IBM way: authenticators say *how* to get a header; a token cache says *when*.
+
+Nothing here does I/O. An authenticator either has a fixed header (Zen API key, static bearer
+token) or describes the token exchange as a :class:`RequestSpec` plus a reply parser; the sync and
+async HTTP shells run the exchange and keep the result in a :class:`TokenCache`.
+
+Refresh policy: a token is renewed once 80% of its lifetime has passed (IBM's own SDK core uses the
+same fraction), and always at least ``_MIN_LEAD`` seconds before it expires. After a 401 the shells
+invalidate the token they used and fetch a new one once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_connections_provider.client.config import AuthType, Credentials
+from airflow_connections_provider.client.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    parse_error_body,
+)
+from airflow_connections_provider.client.wire import RequestSpec
+
+IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
+CP4D_AUTHORIZE_PATH = "/icp4d-api/v1/authorize"
+_REFRESH_FRACTION = 0.8
+_MIN_LEAD = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str = field(repr=False)
+    expires_at: float  # local monotonic-free wall clock (time.time()) when the token stops working
+    refresh_at: float  # when to fetch a new one
+
+    def usable(self, now: float) -> bool:
+        return now < self.refresh_at
+
+    @classmethod
+    def with_lifetime(cls, value: str, lifetime: float, now: float) -> Token:
+        """A token valid for ``lifetime`` seconds from ``now`` (local clock, so server skew is harmless)."""
+        lifetime = max(lifetime, 0.0)
+        refresh_in = min(lifetime * _REFRESH_FRACTION, max(lifetime - _MIN_LEAD, 0.0))
+        return cls(value=value, expires_at=now + lifetime, refresh_at=now + refresh_in)
+
+
+class Authenticator:
+    """Base: a fixed header, or a token exchange. Subclasses fill one of the two."""
+
+    auth_type: AuthType
+
+    def static_header(self) -> str | None:
+        """The ``Authorization`` value when no exchange is needed, else None."""
+        return None
+
+    def token_request(self) -> RequestSpec:
+        raise NotImplementedError
+
+    def parse_token(self, body: Any, now: float) -> Token:
+        raise NotImplementedError
+
+    def header_for(self, token: str) -> str:
+        return f"Bearer {token}"
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.static_header() is None
+
+
+class IamAuthenticator(Authenticator):
+    """IBM Cloud: exchange an API key at ``<iam_url>/identity/token`` (form-encoded)."""
+
+    auth_type = AuthType.IAM_API_KEY
+
+    def __init__(self, api_key: str, iam_url: str) -> None:
+        self._api_key = api_key
+        self._url = iam_url.rstrip("/") + "/identity/token"
+
+    def token_request(self) -> RequestSpec:
+        return RequestSpec(
+            "POST",
+            self._url,
+            form={"grant_type": IAM_GRANT_TYPE, "apikey": self._api_key},
+            headers={"Accept": "application/json"},
+            absolute=True,
+            log_path="/identity/token",
+        )
+
+    def parse_token(self, body: Any, now: float) -> Token:
+        value = _require_str(body, "access_token", "IAM")
+        if isinstance(body.get("expires_in"), (int, float)):
+            lifetime = float(body["expires_in"])
+        elif isinstance(body.get("expiration"), (int, float)):
+            lifetime = float(body["expiration"]) - now
+        else:
+            lifetime = jwt_lifetime(value, now)
+        return Token.with_lifetime(value, lifetime, now)
+
+
+class Cp4dAuthenticator(Authenticator):
+    """Cloud Pak for Data: ``/icp4d-api/v1/authorize`` with a password or an API key; expiry from the JWT."""
+
+    def __init__(self, base_url: str, username: str, *, password: str | None, api_key: str | None) -> None:
+        self.auth_type = AuthType.CP4D_PASSWORD if password else AuthType.CP4D_API_KEY
+        self._url = base_url.rstrip("/") + CP4D_AUTHORIZE_PATH
+        self._body = (
+            {"username": username, "password": password}
+            if password
+            else {
+                "username": username,
+                "api_key": api_key,
+            }
+        )
+
+    def token_request(self) -> RequestSpec:
+        return RequestSpec("POST", self._url, json_body=self._body, absolute=True, log_path=CP4D_AUTHORIZE_PATH)
+
+    def parse_token(self, body: Any, now: float) -> Token:
+        value = _require_str(body, "token", "Cloud Pak for Data")
+        return Token.with_lifetime(value, jwt_lifetime(value, now), now)
+
+
+class ZenApiKeyAuthenticator(Authenticator):
+    auth_type = AuthType.ZEN_API_KEY
+
+    def __init__(self, username: str, api_key: str) -> None:
+        self._header = "ZenApiKey " + base64.b64encode(f"{username}:{api_key}".encode()).decode()
+
+    def static_header(self) -> str:
+        return self._header
+
+
+class BearerTokenAuthenticator(Authenticator):
+    auth_type = AuthType.BEARER_TOKEN
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def static_header(self) -> str:
+        return self._header
+
+
+def authenticator_for(credentials: Credentials, base_url: str) -> Authenticator:
+    c = credentials
+    match c.auth_type:
+        case AuthType.IAM_API_KEY:
+            return IamAuthenticator(_given(c.api_key), c.iam_url)
+        case AuthType.CP4D_PASSWORD:
+            return Cp4dAuthenticator(base_url, _given(c.username), password=_given(c.password), api_key=None)
+        case AuthType.CP4D_API_KEY:
+            return Cp4dAuthenticator(base_url, _given(c.username), password=None, api_key=_given(c.api_key))
+        case AuthType.ZEN_API_KEY:
+            return ZenApiKeyAuthenticator(_given(c.username), _given(c.api_key))
+        case AuthType.BEARER_TOKEN:
+            return BearerTokenAuthenticator(_given(c.token))
+    raise ConfigurationError(f"unsupported auth type {c.auth_type!r}")  # pragma: no cover
+
+
+def jwt_claims(token: str) -> Mapping[str, Any]:
+    """The (unverified) claims of a JWT; only read to learn when it expires."""
+    try:
+        payload = token.split(".")[1]
+        padded = payload + "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+    except (IndexError, ValueError, binascii.Error):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def jwt_lifetime(token: str, now: float) -> float:
+    """Seconds the JWT stays valid, measured on the issuer's clock (``exp - iat``) when possible.
+
+    A token without ``exp`` is treated as short-lived (20 minutes) rather than eternal: IBM's SDK
+    caches Cloud Pak for Data tokens forever and long runs then fail with 401.
+    """
+    claims = jwt_claims(token)
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if isinstance(exp, (int, float)) and isinstance(iat, (int, float)) and exp > iat:
+        return float(exp - iat)
+    if isinstance(exp, (int, float)):
+        return float(exp) - now
+    return 20 * 60.0
+
+
+class TokenCache:
+    """The current token and the decision to reuse or replace it. Locking belongs to the shells."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._token: Token | None = None
+        self.clock = clock
+
+    def usable(self) -> str | None:
+        token = self._token
+        return token.value if token is not None and token.usable(self.clock()) else None
+
+    def store(self, token: Token) -> None:
+        self._token = token
+
+    def invalidate(self, value: str) -> None:
+        """Forget ``value`` if it is still current (another thread may already have refreshed)."""
+        if self._token is not None and self._token.value == value:
+            self._token = None
+
+
+def token_exchange_failed(status: int, body: Any, *, path: str) -> AuthenticationError:
+    """The error for a refused token exchange; IAM answers a bad key with 400, not 401."""
+    code, message, trace, _ = parse_error_body(body)
+    return AuthenticationError(
+        status,
+        f"token exchange refused: {message or 'no reason given'}. Check the API key, username or password "
+        "in the Airflow connection",
+        code=code,
+        trace=trace,
+        method="POST",
+        path=path,
+    )
+
+
+def _require_str(body: Any, key: str, who: str) -> str:
+    value = body.get(key) if isinstance(body, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise AuthenticationError(200, f"the {who} token reply has no {key!r}", code="malformed_token_reply")
+    return value
+
+
+def _given(value: str | None) -> str:
+    if not value:  # Credentials.__post_init__ already refused this; keep mypy and readers certain.
+        raise ConfigurationError("a required credential is empty")
+    return value

@@ -1,0 +1,188 @@
+"""Frozen settings of a client: where the API is, how to authenticate, how long to wait and retry.
+
+Everything here is plain data so it can be built from an Airflow connection, compared in tests and,
+for ``RetryPolicy``, carried in a trigger's serialised kwargs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_connections_provider.client.errors import ConfigurationError
+
+#: IBM Cloud regions and the API base URL of each (Sydney and Toronto live under ``dai.``).
+REGION_BASE_URLS: Mapping[str, str] = {
+    "us-south": "https://api.dataplatform.cloud.ibm.com",
+    "eu-de": "https://api.eu-de.dataplatform.cloud.ibm.com",
+    "eu-gb": "https://api.eu-gb.dataplatform.cloud.ibm.com",
+    "jp-tok": "https://api.jp-tok.dataplatform.cloud.ibm.com",
+    "au-syd": "https://api.au-syd.dai.cloud.ibm.com",
+    "ca-tor": "https://api.ca-tor.dai.cloud.ibm.com",
+}
+DEFAULT_BASE_URL = REGION_BASE_URLS["us-south"]
+DEFAULT_IAM_URL = "https://iam.cloud.ibm.com"
+
+
+class AuthType(str, enum.Enum):
+    """How the client authenticates (the values name methods, not secrets)."""
+
+    IAM_API_KEY = "iam_api_key"
+    CP4D_PASSWORD = "cp4d_password"  # noqa: S105
+    CP4D_API_KEY = "cp4d_api_key"
+    ZEN_API_KEY = "zen_api_key"
+    BEARER_TOKEN = "bearer_token"  # noqa: S105
+
+    @classmethod
+    def parse(cls, value: str | AuthType) -> AuthType:
+        try:
+            return cls(str(getattr(value, "value", value)).strip().lower())
+        except ValueError:
+            choices = ", ".join(a.value for a in cls)
+            raise ConfigurationError(f"unknown auth type {value!r}; use one of: {choices}") from None
+
+
+def resolve_base_url(host: str | None) -> str:
+    """Turn a region shortcut, a bare host name or a URL into an API base URL without a trailing slash."""
+    value = (host or "").strip()
+    if not value:
+        return DEFAULT_BASE_URL
+    if value.lower() in REGION_BASE_URLS:
+        return REGION_BASE_URLS[value.lower()]
+    if "://" not in value:
+        value = f"https://{value}"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        regions = ", ".join(REGION_BASE_URLS)
+        raise ConfigurationError(
+            f"API base URL {host!r} is neither a URL nor a region; use https://<host> or one of: {regions}"
+        )
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried.
+
+    ``retry_limit`` counts retries *after* the first attempt: 0 means one attempt and no retry.
+    Waits grow from ``retry_delay`` (doubling, with jitter) and never exceed ``max_retry_wait``;
+    a ``Retry-After`` sent by the service is honoured up to that same cap.
+    """
+
+    retry_limit: int = 5
+    retry_delay: float = 1.0
+    max_retry_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.retry_limit, int) or self.retry_limit < 0:
+            problems.append(f"retry_limit must be an integer >= 0, got {self.retry_limit!r}")
+        if not _is_number(self.retry_delay) or self.retry_delay < 0:
+            problems.append(f"retry_delay must be a number of seconds >= 0, got {self.retry_delay!r}")
+        if not _is_number(self.max_retry_wait) or self.max_retry_wait < 0:
+            problems.append(f"max_retry_wait must be a number of seconds >= 0, got {self.max_retry_wait!r}")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+    @property
+    def max_attempts(self) -> int:
+        return self.retry_limit + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "retry_limit": self.retry_limit,
+            "retry_delay": self.retry_delay,
+            "max_retry_wait": self.max_retry_wait,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
+        data = data or {}
+        return cls(**{k: data[k] for k in ("retry_limit", "retry_delay", "max_retry_wait") if k in data})
+
+    def with_overrides(
+        self,
+        *,
+        retry_limit: int | None = None,
+        retry_delay: float | None = None,
+        max_retry_wait: float | None = None,
+    ) -> RetryPolicy:
+        return RetryPolicy(
+            retry_limit=self.retry_limit if retry_limit is None else retry_limit,
+            retry_delay=self.retry_delay if retry_delay is None else retry_delay,
+            max_retry_wait=self.max_retry_wait if max_retry_wait is None else max_retry_wait,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What to authenticate with. Secret fields are kept out of ``repr``."""
+
+    auth_type: AuthType
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    iam_url: str = DEFAULT_IAM_URL
+
+    def __post_init__(self) -> None:
+        needs = {
+            AuthType.IAM_API_KEY: ("api_key",),
+            AuthType.CP4D_PASSWORD: ("username", "password"),
+            AuthType.CP4D_API_KEY: ("username", "api_key"),
+            AuthType.ZEN_API_KEY: ("username", "api_key"),
+            AuthType.BEARER_TOKEN: ("token",),
+        }[self.auth_type]
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ConfigurationError(
+                f"auth type {self.auth_type.value!r} needs {' and '.join(missing)}: set "
+                + ", ".join(_WHERE[name] for name in missing)
+            )
+
+
+_WHERE = {
+    "api_key": "the API key (the Airflow connection's password field)",
+    "username": "the username (the Airflow connection's login field)",
+    "password": "the password (the Airflow connection's password field)",
+    "token": "the bearer token (the Airflow connection's password field)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a client needs. ``verify`` is True/False or a CA bundle path.
+
+    ``on_secret`` is called with every token the client obtains, before it is used, so a host
+    framework can mask it in logs (the Airflow hook passes ``mask_secret``; the async client awaits
+    the result when it is awaitable, so a trigger can pass ``amask_secret``).
+    """
+
+    credentials: Credentials
+    base_url: str = DEFAULT_BASE_URL
+    verify: bool | str = True
+    timeout: float = 60.0
+    connect_timeout: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    user_agent: str = "airflow-connections-provider"
+    on_secret: Callable[[str], object] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "connect_timeout"):
+            value = getattr(self, name)
+            if not _is_number(value) or value <= 0:
+                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+        # Normalise once so every caller can join paths without thinking about slashes.
+        object.__setattr__(self, "base_url", resolve_base_url(self.base_url))
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """``(connect, read)`` timeouts; connect never waits longer than read."""
+        return (min(self.connect_timeout, self.timeout), self.timeout)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,147 @@
+"""The blocking HTTP shell (requests): sends :class:`RequestSpec` objects with auth, timeouts and retries.
+
+All decisions live in pure modules (``auth``, ``retry``, ``wire``); this file only does I/O:
+open sockets, hold the token lock, sleep between attempts. Its async twin is ``async_transport``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+import tenacity
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
+from airflow_connections_provider.client.auth import token_exchange_failed as _exchange_failed
+from airflow_connections_provider.client.config import ClientConfig
+from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.retry import RETRYABLE_STATUSES, exhausted_error, retrying_kwargs
+from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
+
+T = TypeVar("T")
+
+
+def transport_error(spec: RequestSpec, exc: requests.RequestException, timeouts: tuple[float, float]) -> TransportError:
+    """Classify a requests failure without echoing its text (which holds the full URL)."""
+    method, where = spec.method, spec.where
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportError(
+            method,
+            where,
+            "TLS verification failed; set the CA bundle path to the server's CA, or fix the URL",
+            maybe_applied=False,
+            transient=False,
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportError(method, where, f"connect timed out after {timeouts[0]:g} s", maybe_applied=False)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TransportError(method, where, f"no reply within {timeouts[1]:g} s", maybe_applied=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError):
+            return TransportError(method, where, "connection refused or host unreachable", maybe_applied=False)
+        return TransportError(method, where, "connection dropped before the reply", maybe_applied=True)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return TransportError(method, where, "reply cut off mid-way", maybe_applied=True)
+    return TransportError(method, where, f"request failed ({type(exc).__name__})", maybe_applied=True)
+
+
+class SyncTransport:
+    """Thread-safe: one instance may serve many threads (the sync operator's bounded pool does)."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self._auth: Authenticator = authenticator_for(config.credentials, config.base_url)
+        static = self._auth.static_header()
+        if static is not None and config.on_secret is not None:
+            config.on_secret(static.partition(" ")[2])  # e.g. base64(user:key) of a Zen API key
+        self._tokens = TokenCache(clock)
+        self._token_lock = threading.Lock()
+        self._sleep = sleep
+        self._clock = clock
+        self._session = session or requests.Session()
+        self._session.verify = config.verify
+        self._session.headers["User-Agent"] = config.user_agent
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(self, spec: RequestSpec) -> Reply:
+        """Send ``spec`` under the retry policy and return a success reply, or raise the mapped error."""
+        return self.retried(self.send_once, spec, method=spec.method, where=spec.where, idempotent=spec.idempotent)
+
+    def retried(self, attempt: Callable[..., T], *args: Any, method: str, where: str, idempotent: bool) -> T:
+        """Run ``attempt(*args)`` under the retry policy: the one retry layer of this client.
+
+        Operations that must look before they write again (create, delete) pass their own attempt.
+        """
+        retrying = tenacity.Retrying(
+            **retrying_kwargs(self.config.retry, method=method, where=where, idempotent=idempotent, sleep=self._sleep)
+        )
+        try:
+            return retrying(attempt, *args)
+        except tenacity.RetryError as exhausted:
+            raise exhausted_error(method, where, exhausted) from exhausted.last_attempt.exception()
+
+    def send_once(self, spec: RequestSpec) -> Reply:
+        """One attempt (plus one replay after a 401), no retry."""
+        authorization = self._authorization()
+        reply = self._send(spec, authorization)
+        if reply.status == 401 and self._auth.can_refresh:
+            # The token may have been revoked or expired early: renew once, replay once.
+            self._tokens.invalidate(authorization.partition(" ")[2])
+            reply = self._send(spec, self._authorization())
+        return raise_for_reply(spec, reply, now=self._clock())
+
+    def _authorization(self) -> str:
+        static = self._auth.static_header()
+        if static is not None:
+            return static
+        token = self._tokens.usable()
+        if token is None:
+            with self._token_lock:  # one fetch at a time; late arrivals reuse its result
+                token = self._tokens.usable() or self._fetch_token()
+        return self._auth.header_for(token)
+
+    def _fetch_token(self) -> str:
+        spec = self._auth.token_request()
+        reply = self._send(spec, None)
+        if reply.status >= 400:
+            if reply.status in RETRYABLE_STATUSES:
+                raise_for_reply(spec, reply, now=self._clock())  # transient: the caller's retry loop decides
+            raise _exchange_failed(reply.status, reply.body, path=spec.where)
+        token = self._auth.parse_token(reply.body, self._clock())
+        if self.config.on_secret is not None:
+            self.config.on_secret(token.value)
+        self._tokens.store(token)
+        return token.value
+
+    def _send(self, spec: RequestSpec, authorization: str | None) -> Reply:
+        body, headers = spec.encoded_body()
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        try:
+            response = self._session.request(
+                spec.method,
+                spec.url(self.config.base_url),
+                params=dict(spec.params),
+                data=body,
+                headers=headers,
+                timeout=self.config.timeouts,
+                allow_redirects=False,
+            )
+            content = response.content
+        except requests.RequestException as exc:
+            raise transport_error(spec, exc, self.config.timeouts) from exc
+        return Reply.from_raw(response.status_code, content, response.headers, response.reason or "")

@@ -1,0 +1,103 @@
+"""The Airflow hook: an Airflow connection in, a ready :class:`ConnectionsClient` out.
+
+It does nothing else on purpose; every API operation lives on the client (``hook.client``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
+from airflow_connections_provider.hooks.settings import (
+    CONN_TYPE,
+    DEFAULT_CONN_ID,
+    HookSettings,
+    settings_from_connection,
+)
+
+
+class ConnectionsHook(BaseHook):
+    """Talk to IBM's connections API (watsonx.data integration, watsonx.ai, Cloud Pak for Data).
+
+    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param retry_limit: retries after the first attempt of each request (0 = no retry); overrides
+        the connection's ``retry_limit`` extra.
+    :param retry_delay: first backoff wait in seconds (doubles per retry, with jitter).
+    :param max_retry_wait: cap on one wait in seconds, ``Retry-After`` included.
+    :param timeout: read timeout of each request in seconds.
+    """
+
+    conn_name_attr = "conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
+    hook_name = "IBM data platform (watsonx / Cloud Pak for Data)"
+
+    def __init__(
+        self,
+        conn_id: str = DEFAULT_CONN_ID,
+        *,
+        retry_limit: int | None = None,
+        retry_delay: float | None = None,
+        max_retry_wait: float | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+        self._overrides: dict[str, Any] = {
+            "retry_limit": retry_limit,
+            "retry_delay": retry_delay,
+            "max_retry_wait": max_retry_wait,
+            "timeout": timeout,
+        }
+
+    @cached_property
+    def settings(self) -> HookSettings:
+        conn = self.get_connection(self.conn_id)
+        return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
+
+    @cached_property
+    def client(self) -> ConnectionsClient:
+        return ConnectionsClient(self.settings.client_config)
+
+    def get_conn(self) -> ConnectionsClient:
+        return self.client
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+            del self.__dict__["client"]
+
+    @property
+    def default_project(self) -> str | None:
+        return self.settings.default_project
+
+    def resolve_scope(self, project: str | None = None) -> Scope:
+        """The scope for ``project`` (an id or an exact name), else the connection's default project."""
+        wanted = (project or "").strip() or self.default_project
+        if not wanted:
+            raise ConnectionsClientError(
+                f"no project given and Airflow connection {self.conn_id!r} sets no default: pass "
+                f"project=<id or name>, or set the 'project' extra of the connection"
+            )
+        return Scope.project(self.client.resolve_project(wanted).id)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check authentication and reachability (``GET /v2/connections/version``), and access to the
+        default project when one is set. Never raises: the UI shows the message.
+        """
+        try:
+            version = self.client.version()
+            message = f"Connected to {version.service_name or 'the connections service'} {version.version}".strip()
+            if self.default_project:
+                project = self.client.resolve_project(self.default_project)
+                message += f"; default project {project.name!r} ({project.id}) is reachable"
+            return True, message
+        except Exception as exc:  # noqa: BLE001 - the Test button must show a message, never a traceback
+            return False, f"{type(exc).__name__}: {exc}"
+        finally:
+            self.close()

@@ -1,0 +1,181 @@
+"""Turn an Airflow connection of type ``ibm_data_platform`` into frozen client settings.
+
+Pure: no Airflow import at module level, no I/O, no secret masking. The hook (sync) and the trigger
+(async) both call :func:`settings_from_connection` on the connection object they fetched their own
+way, so the two can never read a field differently.
+
+Field mapping: host → API base URL or region; login → username; password → API key, password or
+bearer token (by auth type); extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
+``ca_bundle``, ``timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``. Extra keys may
+also carry the ``extra__ibm_data_platform__`` prefix older UIs wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Protocol
+
+from airflow_connections_provider.client.config import (
+    DEFAULT_IAM_URL,
+    AuthType,
+    ClientConfig,
+    Credentials,
+    RetryPolicy,
+    resolve_base_url,
+)
+from airflow_connections_provider.client.errors import ConfigurationError
+
+CONN_TYPE = "ibm_data_platform"
+DEFAULT_CONN_ID = "ibm_data_platform_default"
+_PREFIX = f"extra__{CONN_TYPE}__"
+
+
+class AirflowConnectionLike(Protocol):
+    conn_id: str
+    host: str | None
+    login: str | None
+    password: str | None
+    schema: str | None
+    port: int | None
+    extra: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HookSettings:
+    client_config: ClientConfig
+    default_project: str | None
+
+
+def _extras(raw: str | Mapping[str, Any] | None, conn_id: str) -> dict[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, Mapping):
+        data: Any = dict(raw)
+    else:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ConfigurationError(
+                f"the extra field of Airflow connection {conn_id!r} is not valid JSON; write it as a JSON object"
+            ) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"the extra field of Airflow connection {conn_id!r} must be a JSON object")
+    return {(k[len(_PREFIX) :] if k.startswith(_PREFIX) else k): v for k, v in data.items() if v not in ("", None)}
+
+
+def _number(extras: Mapping[str, Any], key: str, conn_id: str, *, integer: bool = False) -> Any:
+    if key not in extras:
+        return None
+    value = extras[key]
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        kind = "an integer" if integer else "a number"
+        raise ConfigurationError(
+            f"extra {key!r} of Airflow connection {conn_id!r} must be {kind}, got {value!r}"
+        ) from None
+    return number
+
+
+def _flag(value: Any, key: str, conn_id: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be true or false, got {value!r}")
+
+
+def _base_url(conn: AirflowConnectionLike) -> str | None:
+    host = (conn.host or "").strip()
+    if not host:
+        return None
+    if "://" not in host and "." in host and conn.schema in ("http", "https"):
+        host = f"{conn.schema}://{host}"
+    if conn.port and "://" in host and host.count(":") == 1:
+        host = f"{host.rstrip('/')}:{conn.port}"
+    elif conn.port and "://" not in host and "." in host:
+        host = f"https://{host}:{conn.port}"
+    return host
+
+
+def settings_from_connection(
+    conn: AirflowConnectionLike,
+    *,
+    retry_limit: int | None = None,
+    retry_delay: float | None = None,
+    max_retry_wait: float | None = None,
+    timeout: float | None = None,
+    on_secret: Callable[[str], object] | None = None,
+) -> HookSettings:
+    """Client settings from an Airflow connection; keyword arguments override the connection's values.
+
+    Every problem found is reported in one :class:`ConfigurationError`, each naming the field to fix.
+    """
+    conn_id = conn.conn_id
+    extras = _extras(conn.extra, conn_id)
+    problems: list[str] = []
+
+    def attempt(build: Callable[[], Any], fallback: Any) -> Any:
+        try:
+            return build()
+        except ConfigurationError as exc:
+            problems.append(str(exc))
+            return fallback
+
+    auth_type = attempt(lambda: AuthType.parse(extras.get("auth_type", AuthType.IAM_API_KEY)), None)
+    secret = conn.password or None
+    credentials = None
+    if auth_type is not None:
+        credentials = attempt(
+            lambda: Credentials(
+                auth_type=auth_type,
+                api_key=(secret or extras.get("api_key")) if auth_type in _KEY_AUTH else None,
+                username=conn.login or extras.get("username"),
+                password=secret if auth_type is AuthType.CP4D_PASSWORD else None,
+                token=(secret or extras.get("token")) if auth_type is AuthType.BEARER_TOKEN else None,
+                iam_url=str(extras.get("iam_url") or DEFAULT_IAM_URL),
+            ),
+            None,
+        )
+    numbers: dict[str, Any] = {}
+    for key, integer in (("retry_limit", True), ("retry_delay", False), ("max_retry_wait", False), ("timeout", False)):
+        numbers[key] = attempt(partial(_number, extras, key, conn_id, integer=integer), None)
+    policy = attempt(
+        lambda: RetryPolicy(
+            retry_limit=_pick(retry_limit, numbers["retry_limit"], 5),
+            retry_delay=_pick(retry_delay, numbers["retry_delay"], 1.0),
+            max_retry_wait=_pick(max_retry_wait, numbers["max_retry_wait"], 60.0),
+        ),
+        RetryPolicy(),
+    )
+    verify: bool | str = attempt(lambda: _flag(extras.get("verify_tls", True), "verify_tls", conn_id), True)
+    if extras.get("ca_bundle") and verify:
+        verify = str(extras["ca_bundle"])
+    base_url = attempt(lambda: resolve_base_url(_base_url(conn)), None)
+    if problems or credentials is None:
+        raise ConfigurationError(f"Airflow connection {conn_id!r} is not usable: " + "; ".join(problems))
+    config = ClientConfig(
+        credentials=credentials,
+        base_url=base_url,
+        verify=verify,
+        timeout=_pick(timeout, numbers["timeout"], 60.0),
+        retry=policy,
+        on_secret=on_secret,
+    )
+    project = extras.get("project")
+    return HookSettings(client_config=config, default_project=str(project).strip() if project else None)
+
+
+_KEY_AUTH = frozenset({AuthType.IAM_API_KEY, AuthType.CP4D_API_KEY, AuthType.ZEN_API_KEY})
+
+
+def _pick(explicit: Any, from_conn: Any, default: Any) -> Any:
+    if explicit is not None:
+        return explicit
+    return default if from_conn is None else from_conn

@@ -1,0 +1,13 @@
+"""Test-wide setup. Airflow reads its configuration at import time, so this runs before any test
+module imports it: a throw-away AIRFLOW_HOME, no example DAGs, no metadata database needed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_HOME = tempfile.mkdtemp(prefix="acp-airflow-home-")
+os.environ["AIRFLOW_HOME"] = _HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")

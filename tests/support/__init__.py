@@ -1,0 +1,1 @@
+"""Helpers shared by tests: API payload builders, fakes."""

@@ -1,0 +1,217 @@
+"""Each auth kind sends the right exchange and header, caches, refreshes ahead of expiry and re-auths on 401."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+
+from airflow_connections_provider.client import AuthenticationError, AuthType
+from airflow_connections_provider.client.auth import Token, jwt_lifetime
+from tests.support import payloads
+from tests.unit.client.conftest import API, IAM
+
+VERSION = f"{API}/v2/connections/version"
+VERSION_BODY = {"service_name": "connections", "version": "1.0.0", "status": "ok"}
+
+
+def auth_headers(mocked: responses.RequestsMock, url: str = VERSION) -> list[str]:
+    return [c.request.headers["Authorization"] for c in mocked.calls if c.request.url.startswith(url)]
+
+
+def test_iam_exchanges_the_api_key_as_a_form_and_sends_a_bearer_token(mocked, make_client):
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("tok-A"))
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(AuthType.IAM_API_KEY).version()
+
+    exchange = mocked.calls[0].request
+    assert exchange.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(exchange.body.decode()) == {
+        "grant_type": ["urn:ibm:params:oauth:grant-type:apikey"],
+        "apikey": ["secret-api-key"],
+    }
+    assert auth_headers(mocked) == ["Bearer tok-A"]
+
+
+def test_iam_token_is_reused_until_80_percent_of_its_life_then_refreshed(mocked, make_client, clock):
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("tok-A", expires_in=3600))
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("tok-B", expires_in=3600))
+    mocked.get(VERSION, json=VERSION_BODY)
+    client = make_client(AuthType.IAM_API_KEY)
+
+    client.version()
+    clock.now += 0.79 * 3600
+    client.version()
+    clock.now += 0.02 * 3600  # past 80% of the lifetime, still 19% before expiry
+    client.version()
+
+    assert auth_headers(mocked) == ["Bearer tok-A", "Bearer tok-A", "Bearer tok-B"]
+
+
+def test_iam_bad_api_key_is_an_authentication_error_and_is_not_retried(mocked, make_client, sleeps):
+    mocked.post(
+        f"{IAM}/identity/token",
+        status=400,
+        json={"errorCode": "BXNIM0415E", "errorMessage": "Provided API key could not be found"},
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        make_client(AuthType.IAM_API_KEY).version()
+    assert "Provided API key could not be found" in str(caught.value)
+    assert "secret-api-key" not in str(caught.value)
+    assert len(mocked.calls) == 1 and sleeps.waits == []
+
+
+def test_cp4d_password_login_reads_expiry_from_the_jwt(mocked, make_client, clock):
+    issued = int(clock.now)
+    first = payloads.jwt({"sub": "admin", "iat": issued, "exp": issued + 1000})
+    second = payloads.jwt({"sub": "admin", "iat": issued + 900, "exp": issued + 1900})
+    for tok in (first, second):
+        mocked.post(f"{API}/icp4d-api/v1/authorize", json={"_messageCode_": "200", "message": "Success", "token": tok})
+    mocked.get(VERSION, json=VERSION_BODY)
+    client = make_client(AuthType.CP4D_PASSWORD)
+
+    client.version()
+    clock.now += 790
+    client.version()
+    clock.now += 20  # 810 s of a 1000 s token: refresh
+    client.version()
+
+    assert json.loads(mocked.calls[0].request.body) == {"username": "admin", "password": "pa55word!"}
+    assert auth_headers(mocked) == [f"Bearer {first}", f"Bearer {first}", f"Bearer {second}"]
+
+
+def test_cp4d_api_key_login_sends_the_api_key(mocked, make_client):
+    token = payloads.jwt({"iat": 0, "exp": 3600})
+    mocked.post(f"{API}/icp4d-api/v1/authorize", json={"_messageCode_": "200", "message": "Success", "token": token})
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(AuthType.CP4D_API_KEY).version()
+    assert json.loads(mocked.calls[0].request.body) == {"username": "admin", "api_key": "cpd-api-key"}
+    assert auth_headers(mocked) == [f"Bearer {token}"]
+
+
+def test_cp4d_bad_password_is_an_authentication_error(mocked, make_client):
+    mocked.post(f"{API}/icp4d-api/v1/authorize", status=401, json={"_messageCode_": "401", "message": "Invalid user"})
+    with pytest.raises(AuthenticationError, match="Invalid user"):
+        make_client(AuthType.CP4D_PASSWORD).version()
+
+
+def test_zen_api_key_needs_no_exchange(mocked, make_client):
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(AuthType.ZEN_API_KEY).version()
+    expected = base64.b64encode(b"admin:zen-api-key").decode()
+    assert auth_headers(mocked) == [f"ZenApiKey {expected}"]
+    assert len(mocked.calls) == 1
+
+
+def test_static_bearer_token_is_sent_as_is(mocked, make_client):
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(AuthType.BEARER_TOKEN).version()
+    assert auth_headers(mocked) == ["Bearer static-token"]
+
+
+def test_a_401_renews_the_token_once_and_replays_once(mocked, make_client):
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("revoked"))
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("fresh"))
+    mocked.get(VERSION, status=401, json=payloads.error("invalid_token", "token revoked"))
+    mocked.get(VERSION, json=VERSION_BODY)
+
+    version = make_client(AuthType.IAM_API_KEY).version()
+
+    assert version.version == "1.0.0"
+    assert auth_headers(mocked) == ["Bearer revoked", "Bearer fresh"]
+
+
+def test_a_second_401_after_renewal_fails_without_looping(mocked, make_client, sleeps):
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("t1"))
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("t2"))
+    mocked.get(VERSION, status=401, json=payloads.error("invalid_token", "no access", trace="tr-401"))
+
+    with pytest.raises(AuthenticationError) as caught:
+        make_client(AuthType.IAM_API_KEY).version()
+
+    assert caught.value.trace == "tr-401"
+    assert len(auth_headers(mocked)) == 2 and sleeps.waits == []
+
+
+def test_a_401_with_a_static_token_fails_at_once(mocked, make_client):
+    mocked.get(VERSION, status=401, json=payloads.error("invalid_token", "expired"))
+    with pytest.raises(AuthenticationError):
+        make_client(AuthType.BEARER_TOKEN).version()
+    assert len(mocked.calls) == 1
+
+
+def test_threads_sharing_a_client_fetch_one_token(make_client):
+    """Ten threads start at once with no token: one exchange serves them all."""
+    exchanges = 0
+    gate = threading.Event()
+
+    def token_reply(request):
+        nonlocal exchanges
+        exchanges += 1
+        gate.wait(0.5)  # hold the first exchange so the other threads pile up on the lock
+        return 200, {}, json.dumps(payloads.iam_token("shared"))
+
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.POST, f"{IAM}/identity/token", callback=token_reply)
+        rsps.get(VERSION, json=VERSION_BODY)
+        client = make_client(AuthType.IAM_API_KEY)
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                client.version()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call) for _ in range(10)]
+        for t in threads:
+            t.start()
+        gate.set()
+        for t in threads:
+            t.join()
+        headers = auth_headers(rsps)
+
+    assert errors == []
+    assert exchanges == 1
+    assert headers == ["Bearer shared"] * 10
+
+
+def test_every_new_token_is_handed_to_on_secret(mocked, make_client):
+    seen: list[str] = []
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("tok-to-mask"))
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(AuthType.IAM_API_KEY, on_secret=seen.append).version()
+    assert seen == ["tok-to-mask"]
+
+
+def test_zen_header_value_is_handed_to_on_secret(make_client):
+    seen: list[str] = []
+    make_client(AuthType.ZEN_API_KEY, on_secret=seen.append)
+    assert seen == [base64.b64encode(b"admin:zen-api-key").decode()]
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        pytest.param({"iat": 100, "exp": 1300}, 1200.0, id="exp-minus-iat"),
+        pytest.param({"exp": 1_000_500}, 500.0, id="exp-only-uses-local-clock"),
+        pytest.param({}, 1200.0, id="no-exp-is-short-lived-not-eternal"),
+    ],
+)
+def test_jwt_lifetime(claims, expected):
+    assert jwt_lifetime(payloads.jwt(claims), now=1_000_000) == expected
+
+
+def test_jwt_lifetime_of_garbage_is_short_not_eternal():
+    assert jwt_lifetime("not-a-jwt", now=0) == 1200.0
+
+
+def test_token_refresh_leaves_a_lead_before_expiry_even_for_short_tokens():
+    token = Token.with_lifetime("tok-value-xyz", lifetime=10, now=0)
+    assert token.refresh_at == 5  # min(80% = 8, 10 - 5 s lead)
+    assert token.expires_at == 10
+    assert "tok-value-xyz" not in repr(token)

@@ -1,0 +1,100 @@
+"""The hook: Airflow connection (from an AIRFLOW_CONN_ env var, no database) → client; test_connection."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+
+from airflow_connections_provider.hooks.connections import ConnectionsHook
+from tests.support import payloads
+
+API = "https://cpd.test"
+PROJECT_ID = payloads.PROJECT_ID
+
+
+@pytest.fixture
+def cp4d_conn(monkeypatch):
+    conn = {
+        "conn_type": "ibm_data_platform",
+        "host": API,
+        "login": "admin",
+        "password": "pa55-word-xyz",
+        "extra": {"auth_type": "cp4d_password", "project": "sales", "retry_limit": 0},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_TEST", json.dumps(conn))
+    return "ibm_test"
+
+
+def authorize(rsps, token: str) -> None:
+    rsps.post(f"{API}/icp4d-api/v1/authorize", json={"_messageCode_": "200", "message": "Success", "token": token})
+
+
+def test_hook_builds_a_client_from_the_airflow_connection(cp4d_conn):
+    hook = ConnectionsHook(cp4d_conn, timeout=12)
+    cfg = hook.settings.client_config
+    assert cfg.base_url == API and cfg.timeout == 12 and cfg.credentials.username == "admin"
+    assert hook.default_project == "sales"
+    assert hook.get_conn() is hook.client
+
+
+def test_test_connection_checks_version_and_default_project(cp4d_conn):
+    token = payloads.jwt({"iat": 0, "exp": 4_000_000_000})
+    with responses.RequestsMock() as rsps:
+        authorize(rsps, token)
+        rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
+        rsps.get(f"{API}/v2/projects", json={"resources": [payloads.project("sales", PROJECT_ID)]})
+        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+    assert ok, message
+    assert "connections 3.1" in message and f"'sales' ({PROJECT_ID})" in message
+
+
+def test_test_connection_reports_failures_without_raising_or_leaking(cp4d_conn):
+    with responses.RequestsMock() as rsps:
+        rsps.post(
+            f"{API}/icp4d-api/v1/authorize", status=401, json={"_messageCode_": "401", "message": "Invalid credentials"}
+        )
+        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+    assert not ok
+    assert "AuthenticationError" in message and "Invalid credentials" in message
+    assert "pa55-word-xyz" not in message
+
+
+def test_test_connection_fails_when_the_default_project_is_missing(cp4d_conn):
+    with responses.RequestsMock() as rsps:
+        authorize(rsps, payloads.jwt({"iat": 0, "exp": 4_000_000_000}))
+        rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
+        rsps.get(f"{API}/v2/projects", json={"resources": [payloads.project("sales-eu")]})
+        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+    assert not ok and "no project is named exactly 'sales'" in message and "sales-eu" in message
+
+
+def test_test_connection_reports_a_broken_connection_definition(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_BROKEN", json.dumps({"conn_type": "ibm_data_platform", "extra": {"auth_type": "nope"}})
+    )
+    ok, message = ConnectionsHook("ibm_broken").test_connection()
+    assert not ok and "unknown auth type" in message
+
+
+def test_tokens_obtained_by_the_hook_are_masked_in_logs(cp4d_conn):
+    from airflow.sdk.log import redact
+
+    token = payloads.jwt({"iat": 0, "exp": 4_000_000_000, "sub": "token-owner-unique"})
+    with responses.RequestsMock() as rsps:
+        authorize(rsps, token)
+        rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
+        ConnectionsHook(cp4d_conn).client.version()
+    assert token not in str(redact(f"header was Bearer {token}"))
+
+
+def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_NOPROJ",
+        json.dumps(
+            {"conn_type": "ibm_data_platform", "password": "t", "host": API, "extra": {"auth_type": "bearer_token"}}
+        ),
+    )
+    with pytest.raises(Exception, match="pass project=<id or name>"):
+        ConnectionsHook("ibm_noproj").resolve_scope()

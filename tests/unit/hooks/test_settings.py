@@ -1,0 +1,132 @@
+"""Reading the Airflow connection: each form field lands where it should, bad values are named."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from airflow_connections_provider.client import AuthType, ConfigurationError
+from airflow_connections_provider.hooks.settings import settings_from_connection
+
+
+@dataclass
+class Conn:
+    conn_id: str = "ibm"
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    schema: str | None = None
+    port: int | None = None
+    extra: str | None = None
+
+
+def settings(**kwargs):
+    extra = kwargs.pop("extra", None)
+    return settings_from_connection(Conn(extra=json.dumps(extra) if isinstance(extra, dict) else extra, **kwargs))
+
+
+def test_iam_defaults():
+    s = settings(password="api-key-1")
+    cfg = s.client_config
+    assert cfg.base_url == "https://api.dataplatform.cloud.ibm.com"
+    assert cfg.credentials.auth_type is AuthType.IAM_API_KEY
+    assert cfg.credentials.api_key == "api-key-1"
+    assert cfg.credentials.iam_url == "https://iam.cloud.ibm.com"
+    assert (cfg.timeout, cfg.verify, cfg.retry.retry_limit) == (60.0, True, 5)
+    assert s.default_project is None
+
+
+@pytest.mark.parametrize(
+    ("auth_type", "fields", "expected"),
+    [
+        pytest.param(
+            "cp4d_password",
+            {"login": "admin", "password": "pw-1"},
+            {"username": "admin", "password": "pw-1"},
+            id="cp4d-password",
+        ),
+        pytest.param(
+            "cp4d_api_key",
+            {"login": "admin", "password": "k-1"},
+            {"username": "admin", "api_key": "k-1"},
+            id="cp4d-api-key",
+        ),
+        pytest.param(
+            "zen_api_key", {"login": "admin", "password": "z-1"}, {"username": "admin", "api_key": "z-1"}, id="zen"
+        ),
+        pytest.param("bearer_token", {"password": "tok-1"}, {"token": "tok-1"}, id="bearer"),
+    ],
+)
+def test_password_field_means_what_the_auth_type_says(auth_type, fields, expected):
+    creds = settings(host="cpd.example.com", extra={"auth_type": auth_type}, **fields).client_config.credentials
+    assert creds.auth_type.value == auth_type
+    for key, value in expected.items():
+        assert getattr(creds, key) == value
+
+
+def test_every_extra_is_read_and_prefixed_keys_work_too():
+    s = settings(
+        host="eu-de",
+        password="k",
+        extra={
+            "iam_url": "https://iam.test.cloud.ibm.com",
+            "extra__ibm_data_platform__project": "sales",
+            "verify_tls": True,
+            "ca_bundle": "/etc/ssl/cpd.pem",
+            "timeout": "30",
+            "retry_limit": 2,
+            "retry_delay": 0.5,
+            "max_retry_wait": 10,
+        },
+    )
+    cfg = s.client_config
+    assert cfg.base_url == "https://api.eu-de.dataplatform.cloud.ibm.com"
+    assert cfg.credentials.iam_url == "https://iam.test.cloud.ibm.com"
+    assert s.default_project == "sales"
+    assert cfg.verify == "/etc/ssl/cpd.pem"
+    assert cfg.timeout == 30.0
+    assert cfg.retry.to_dict() == {"retry_limit": 2, "retry_delay": 0.5, "max_retry_wait": 10.0}
+
+
+def test_arguments_override_the_connection():
+    s = settings_from_connection(
+        Conn(password="k", extra=json.dumps({"retry_limit": 9, "timeout": 99})), retry_limit=0, timeout=5
+    )
+    assert s.client_config.retry.retry_limit == 0 and s.client_config.timeout == 5
+
+
+def test_verify_off_ignores_the_ca_bundle():
+    assert settings(password="k", extra={"verify_tls": "false", "ca_bundle": "/x.pem"}).client_config.verify is False
+
+
+def test_host_and_port_make_a_cluster_url():
+    assert (
+        settings(host="cpd.example.com", port=8443, password="k").client_config.base_url
+        == "https://cpd.example.com:8443"
+    )
+    assert settings(host="http://127.0.0.1", port=9000, password="k").client_config.base_url == "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param("{not json", "not valid JSON", id="bad-json"),
+        pytest.param("[1]", "must be a JSON object", id="not-an-object"),
+        pytest.param({"retry_limit": "lots"}, "'retry_limit' .* must be an integer", id="bad-int"),
+        pytest.param({"timeout": "soon"}, "'timeout' .* must be a number", id="bad-number"),
+        pytest.param({"verify_tls": "maybe"}, "must be true or false", id="bad-flag"),
+        pytest.param({"auth_type": "kerberos"}, "unknown auth type", id="bad-auth-type"),
+        pytest.param({"auth_type": "cp4d_password"}, "needs username and password", id="cp4d-without-login"),
+    ],
+)
+def test_bad_connection_settings_are_named(extra, message):
+    with pytest.raises(ConfigurationError, match=message):
+        settings(extra=extra)
+
+
+def test_no_secret_in_configuration_errors():
+    with pytest.raises(ConfigurationError) as caught:
+        settings(password="super-secret-key", extra={"retry_limit": "x"})
+    assert "super-secret-key" not in str(caught.value)
