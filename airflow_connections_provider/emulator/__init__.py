@@ -1,1 +1,38 @@
+"""A local emulator of IBM's connections service (Data and AI Common Core), for offline tests.
 
+    from airflow_connections_provider.emulator import run_emulator
+
+    with run_emulator(projects=["demo"]) as emu:
+        ...  # call emu.url; inspect with emu.requests_count(), emu.stored_connections(), ...
+
+Exports are loaded lazily: the pytest plugin lives in this package and must not make every test
+session pay for importing FastAPI and uvicorn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .handle import EmulatorHandle, run_emulator
+    from .server import EmulatorServer
+    from .settings import EmulatorSettings
+
+__all__ = ["EmulatorHandle", "EmulatorServer", "EmulatorSettings", "create_app", "run_emulator"]
+
+_EXPORTS = {
+    "create_app": ".app",
+    "EmulatorHandle": ".handle",
+    "run_emulator": ".handle",
+    "EmulatorServer": ".server",
+    "EmulatorSettings": ".settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

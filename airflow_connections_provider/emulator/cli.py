@@ -1,0 +1,156 @@
+"""`airflow-connections-emulator` / `python -m airflow_connections_provider.emulator`.
+
+The first stdout line is exactly `emulator listening on http://HOST:PORT` (the real port, also
+with `--port 0`), flushed at once so a parent process can read it. SIGINT and SIGTERM stop the
+server cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .settings import (
+    ALL_FAULT_KINDS,
+    DEFAULT_API_KEY,
+    DEFAULT_PROJECT,
+    DEFAULT_USER,
+    TEST_FAILURE_STATUSES,
+    UNKNOWN_SCOPE_STATUSES,
+    EmulatorSettings,
+    as_tuple,
+    parse_user_spec,
+)
+
+DEFAULT_PORT = 8080
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="airflow-connections-emulator",
+        description="Emulate IBM's connections service (Data and AI Common Core) on a local port.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)")
+    p.add_argument(
+        "--project",
+        action="append",
+        metavar="NAME[=GUID]",
+        help=f"seed a project (repeatable; default: one named {DEFAULT_PROJECT!r})",
+    )
+    p.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help=f"accepted IAM API key (repeatable; default: {DEFAULT_API_KEY})",
+    )
+    p.add_argument(
+        "--user",
+        action="append",
+        metavar="NAME:PASSWORD",
+        help=f"Cloud Pak for Data user (repeatable; default: {':'.join(DEFAULT_USER)})",
+    )
+    p.add_argument("--static-token", action="append", metavar="TOKEN", help="bearer token accepted as-is (repeatable)")
+    p.add_argument("--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="issued token lifetime")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay added to every API call")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="N", help="requests per second per token")
+    p.add_argument("--fault-rate", type=float, default=0.0, metavar="P", help="probability of a random fault")
+    p.add_argument("--fault-seed", type=int, default=None, metavar="S", help="seed for reproducible random faults")
+    p.add_argument(
+        "--fault-kinds",
+        default=",".join(ALL_FAULT_KINDS),
+        metavar="LIST",
+        help="comma-separated random fault kinds (default: %(default)s)",
+    )
+    p.add_argument("--slow-reply", type=float, default=3.0, metavar="SECONDS", help="delay of a 'slow' fault")
+    p.add_argument("--secret-mode", choices=("omit", "placeholder"), default="omit", help="how reads mask secrets")
+    p.add_argument(
+        "--test-failure-status",
+        type=int,
+        choices=TEST_FAILURE_STATUSES,
+        default=400,
+        help="status of a failed live test",
+    )
+    p.add_argument(
+        "--unknown-scope-status",
+        type=int,
+        choices=UNKNOWN_SCOPE_STATUSES,
+        default=403,
+        help="status for an unknown project/catalog/space id",
+    )
+    p.add_argument("--probe-timeout", type=float, default=3.0, metavar="SECONDS", help="live test timeout")
+    p.add_argument(
+        "--allow-unknown-properties", action="store_true", help="accept properties the datasource type does not define"
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request (uvicorn access log)")
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    return p
+
+
+def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
+    return EmulatorSettings(
+        host=args.host,
+        port=args.port,
+        projects=as_tuple(args.project, (DEFAULT_PROJECT,)),
+        api_keys=as_tuple(args.api_key, (DEFAULT_API_KEY,)),
+        users=tuple(parse_user_spec(u) for u in args.user) if args.user else (DEFAULT_USER,),
+        static_tokens=as_tuple(args.static_token, ()),
+        token_ttl=args.token_ttl,
+        latency_ms=args.latency,
+        rate_limit=args.rate_limit,
+        fault_rate=args.fault_rate,
+        fault_seed=args.fault_seed,
+        fault_kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
+        slow_reply_s=args.slow_reply,
+        secret_mode=args.secret_mode,
+        test_failure_status=args.test_failure_status,
+        unknown_scope_status=args.unknown_scope_status,
+        probe_timeout_s=args.probe_timeout,
+        reject_unknown_properties=not args.allow_unknown_properties,
+        access_log=args.access_log,
+        log_level=args.log_level,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # Imported late so --help answers without loading FastAPI and uvicorn.
+    import uvicorn.config
+
+    from .server import EmulatorServer
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    server = EmulatorServer(settings, uvicorn_log_config=uvicorn.config.LOGGING_CONFIG)
+    try:
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        print(f"emulator failed to start: {exc}", file=sys.stderr)
+        return 1
+    print(f"emulator listening on {server.url}", flush=True)
+    try:
+        while not stop.wait(0.2):
+            if not server.running:
+                print("emulator stopped unexpectedly", file=sys.stderr)
+                return 1
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Injected trouble: latency, rate limiting settings, seeded random faults and scripted faults.
+
+A fault happens either BEFORE the request reaches the handler (nothing is applied) or AFTER it
+(the write is applied, then the client sees an error: the ambiguous failure that duplicate-free
+create logic must survive). Random faults are fixed to one side each:
+
+| kind  | reply                                   | when   |
+| ----- | --------------------------------------- | ------ |
+| 429   | 429 + Retry-After: 1                    | before |
+| 503   | 503                                     | before |
+| 500   | 500                                     | after  |
+| 502   | 502                                     | after  |
+| drop  | connection closed mid-reply             | after  |
+| slow  | reply held `slow_reply_s`, then normal  | before |
+
+Scripted faults take precedence over random ones and are consumed in the order they were added.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+import threading
+from typing import Any, Literal
+
+from .paths import method_matches, path_matches
+from .settings import ALL_FAULT_KINDS, EmulatorSettings, FaultKind
+
+ScriptKind = Literal["status", "drop", "delay"]
+When = Literal["before", "after"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fault:
+    """One fault to inject into one request."""
+
+    kind: ScriptKind
+    when: When
+    label: str  # what the request log shows: "503", "drop", "delay"
+    status: int = 500
+    delay_s: float = 0.0
+    retry_after: int | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class ScriptedFault:
+    id: int
+    method: str | None
+    path: str | None
+    kind: ScriptKind
+    when: When
+    status: int
+    remaining: int
+    delay_s: float
+    retry_after: int | None
+
+    def to_api(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def fault(self) -> Fault:
+        label = str(self.status) if self.kind == "status" else self.kind
+        return Fault(self.kind, self.when, label, self.status, self.delay_s, self.retry_after)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FaultConfig:
+    """The run-time adjustable part of the settings."""
+
+    latency_ms: float
+    rate_limit: float | None
+    fault_rate: float
+    fault_seed: int | None
+    fault_kinds: tuple[FaultKind, ...]
+    slow_reply_s: float
+
+    def to_api(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "fault_kinds": list(self.fault_kinds)}
+
+
+def _random_fault(kind: FaultKind, slow_s: float) -> Fault:
+    if kind == "drop":
+        return Fault("drop", "after", "drop")
+    if kind == "slow":
+        return Fault("delay", "before", "slow", delay_s=slow_s)
+    status = int(kind)
+    when: When = "before" if status in (429, 503) else "after"
+    return Fault("status", when, kind, status=status, retry_after=1 if status == 429 else None)
+
+
+def validate_script(kind: str, when: str, status: int, count: int, delay_s: float) -> None:
+    if kind not in ("status", "drop", "delay"):
+        raise ValueError("kind must be 'status', 'drop' or 'delay'")
+    if when not in ("before", "after"):
+        raise ValueError("when must be 'before' or 'after'")
+    if kind == "status" and not 400 <= status <= 599:
+        raise ValueError("status must be a 4xx or 5xx code")
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if delay_s < 0:
+        raise ValueError("delay_s must be >= 0")
+
+
+class FaultInjector:
+    def __init__(self, settings: EmulatorSettings) -> None:
+        self._lock = threading.Lock()
+        self._initial = FaultConfig(
+            latency_ms=settings.latency_ms,
+            rate_limit=settings.rate_limit,
+            fault_rate=settings.fault_rate,
+            fault_seed=settings.fault_seed,
+            fault_kinds=settings.fault_kinds,
+            slow_reply_s=settings.slow_reply_s,
+        )
+        self._config = self._initial
+        self._rng = random.Random(self._initial.fault_seed)  # noqa: S311 - reproducible chaos, not crypto
+        self._scripts: list[ScriptedFault] = []
+        self._ids = itertools.count(1)
+
+    def config(self) -> FaultConfig:
+        with self._lock:
+            return self._config
+
+    def configure(self, **changes: Any) -> FaultConfig:
+        """Change some settings; naming `fault_seed` or `fault_rate` restarts the random sequence."""
+        with self._lock:
+            if "fault_kinds" in changes:
+                changes["fault_kinds"] = tuple(changes["fault_kinds"])
+            config = dataclasses.replace(self._config, **changes)
+            _check_config(config)
+            self._config = config
+            if "fault_seed" in changes or "fault_rate" in changes:
+                self._rng = random.Random(config.fault_seed)  # noqa: S311 - see __init__
+            return config
+
+    def script(
+        self,
+        *,
+        method: str | None,
+        path: str | None,
+        kind: ScriptKind = "status",
+        when: When = "before",
+        status: int = 503,
+        count: int = 1,
+        delay_s: float = 0.0,
+        retry_after: int | None = None,
+    ) -> ScriptedFault:
+        validate_script(kind, when, status, count, delay_s)
+        with self._lock:
+            scripted = ScriptedFault(
+                next(self._ids),
+                method.upper() if method else None,
+                path,
+                kind,
+                when,
+                status,
+                count,
+                delay_s,
+                retry_after,
+            )
+            self._scripts.append(scripted)
+            return dataclasses.replace(scripted)
+
+    def scripted(self) -> list[ScriptedFault]:
+        with self._lock:
+            return [dataclasses.replace(s) for s in self._scripts]
+
+    def clear_scripted(self) -> None:
+        with self._lock:
+            self._scripts.clear()
+
+    def draw(self, method: str, path: str, template: str) -> Fault | None:
+        """The fault for this request, if any (consumes one use of a matching script)."""
+        with self._lock:
+            for scripted in self._scripts:
+                if method_matches(scripted.method, method) and path_matches(scripted.path, path, template):
+                    scripted.remaining -= 1
+                    if scripted.remaining <= 0:
+                        self._scripts.remove(scripted)
+                    return scripted.fault()
+            config = self._config
+            if config.fault_rate <= 0 or not config.fault_kinds:
+                return None
+            # Draw both numbers on every request so the sequence depends only on the request count.
+            roll = self._rng.random()
+            kind = self._rng.choice(config.fault_kinds)
+            if roll >= config.fault_rate:
+                return None
+            return _random_fault(kind, config.slow_reply_s)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._config = self._initial
+            self._rng = random.Random(self._initial.fault_seed)  # noqa: S311 - see __init__
+            self._scripts.clear()
+
+
+def _check_config(config: FaultConfig) -> None:
+    if not 0.0 <= config.fault_rate <= 1.0:
+        raise ValueError("fault_rate must be between 0 and 1")
+    if config.latency_ms < 0 or config.slow_reply_s < 0:
+        raise ValueError("latency_ms and slow_reply_s must be >= 0")
+    if config.rate_limit is not None and config.rate_limit <= 0:
+        raise ValueError("rate_limit must be positive (or null for no limit)")
+    unknown = set(config.fault_kinds) - set(ALL_FAULT_KINDS)
+    if unknown:
+        raise ValueError(f"unknown fault kinds {sorted(unknown)}")

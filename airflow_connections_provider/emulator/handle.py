@@ -1,0 +1,229 @@
+"""The Python handle on a running emulator: its URL, plus inspection and control methods that
+call the in-process state directly (no HTTP), for tests.
+
+`stored_connections` / `state` are the only methods that return secrets in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .checks import check_entity
+from .faults import ScriptKind, When
+from .inspection import faults_summary, log_entries, state_snapshot
+from .server import EmulatorServer
+from .settings import EmulatorSettings
+from .state import ScopeKind
+
+
+class EmulatorHandle:
+    def __init__(self, server: EmulatorServer) -> None:
+        self._server = server
+        self._ctx = server.context
+
+    # --- where and how to call it ---
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def settings(self) -> EmulatorSettings:
+        return self._ctx.settings
+
+    @property
+    def api_key(self) -> str:
+        """The first accepted IAM API key."""
+        return self.settings.api_keys[0]
+
+    @property
+    def user(self) -> tuple[str, str]:
+        """The first Cloud Pak for Data user as (username, password)."""
+        return self.settings.users[0]
+
+    def zen_api_key(self, username: str | None = None, api_key: str | None = None) -> str:
+        """The value of an `Authorization: ZenApiKey ...` header the emulator accepts."""
+        raw = f"{username or self.user[0]}:{api_key or self.api_key}"
+        return "ZenApiKey " + base64.b64encode(raw.encode()).decode("ascii")
+
+    def issue_token(self, subject: str = "emulator-user", ttl: float | None = None) -> str:
+        """A bearer token valid for `ttl` seconds (default: the configured token ttl)."""
+        return self._ctx.tokens.issue(subject, "emulator", ttl).token
+
+    def auth_headers(self, ttl: float | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issue_token(ttl=ttl)}"}
+
+    def revoke_tokens(self) -> int:
+        """Invalidate every issued token at once; returns how many there were."""
+        return self._ctx.tokens.revoke_all()
+
+    # --- workspaces ---
+    def project_id(self, name: str) -> str:
+        return self._ctx.store.resolve_workspace("project", name).guid
+
+    def add_project(self, name: str, *, guid: str | None = None, description: str = "", type: str = "cpd") -> str:
+        return self._ctx.store.add_workspace("project", name, guid=guid, description=description, type=type).guid
+
+    def add_catalog(self, name: str, *, guid: str | None = None) -> str:
+        return self._ctx.store.add_workspace("catalog", name, guid=guid).guid
+
+    def add_space(self, name: str, *, guid: str | None = None) -> str:
+        return self._ctx.store.add_workspace("space", name, guid=guid).guid
+
+    def _scope(self, project: str | None, catalog: str | None, space: str | None) -> tuple[ScopeKind, str] | None:
+        candidates: tuple[tuple[ScopeKind, str | None], ...] = (
+            ("project", project),
+            ("catalog", catalog),
+            ("space", space),
+        )
+        given = [(kind, value) for kind, value in candidates if value]
+        if len(given) > 1:
+            raise ValueError("pass at most one of project, catalog, space")
+        if not given:
+            return None
+        kind, name_or_guid = given[0]
+        return kind, self._ctx.store.resolve_workspace(kind, name_or_guid).guid
+
+    # --- stored data ---
+    def state(self) -> dict[str, Any]:
+        """Everything stored, connections with their secrets in clear."""
+        return state_snapshot(self._ctx)
+
+    def stored_connections(
+        self, project: str | None = None, *, catalog: str | None = None, space: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Stored connections (API shape, secrets in clear), of one scope given by name or id."""
+        scope = self._scope(project, catalog, space)
+        kind, guid = scope if scope else (None, None)
+        connections: list[dict[str, Any]] = state_snapshot(self._ctx, kind, guid)["connections"]
+        return connections
+
+    def stored_connection(self, connection_id: str) -> dict[str, Any]:
+        for conn in self.stored_connections():
+            if conn["metadata"]["asset_id"] == connection_id:
+                return conn
+        raise KeyError(f"no connection {connection_id}")
+
+    def create_connection(
+        self,
+        name: str,
+        datasource_type: str,
+        properties: dict[str, Any] | None = None,
+        *,
+        project: str | None = None,
+        catalog: str | None = None,
+        space: str | None = None,
+        description: str = "",
+        flags: Iterable[str] = (),
+        creator_id: str = "emulator-user",
+    ) -> str:
+        """Seed a connection directly (same checks as the API, no live test); returns its id."""
+        scope = self._scope(project, catalog, space) or (
+            "project",
+            self.project_id(self.settings.seed_projects()[0][0]),
+        )
+        body = {
+            "name": name,
+            "datasource_type": datasource_type,
+            "properties": properties or {},
+            "description": description,
+            "flags": list(flags),
+        }
+        entity = check_entity(body, reject_unknown=self.settings.reject_unknown_properties)
+        return self._ctx.store.create_connection(
+            scope_kind=scope[0],
+            scope_id=scope[1],
+            name=entity.name,
+            datasource_type=entity.datasource_type.id,
+            description=entity.description,
+            properties=entity.properties,
+            flags=entity.flags,
+            origin_country=entity.origin_country,
+            creator_id=creator_id,
+        ).asset_id
+
+    def register_datasource_credentials(self, host: str, port: int, username: str, password: str) -> None:
+        """Make live validation of host:port also require this username and password."""
+        self._ctx.store.register_account(host, port, username, password)
+
+    # --- requests seen ---
+    def requests_count(self, method: str | None = None, path: str | None = None) -> int:
+        """API requests received; `path` is a concrete path, a route template or a glob."""
+        return self._ctx.log.count(method, path)
+
+    def request_counts(self) -> dict[str, int]:
+        return self._ctx.log.counts()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        return log_entries(self._ctx)
+
+    # --- faults ---
+    def script_fault(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        status: int = 503,
+        count: int = 1,
+        when: When = "before",
+        kind: ScriptKind = "status",
+        delay_s: float = 0.0,
+        retry_after: int | None = None,
+    ) -> dict[str, Any]:
+        """The next `count` matching requests fail (`when`: before or after the handler runs)."""
+        scripted = self._ctx.faults.script(
+            method=method,
+            path=path,
+            kind=kind,
+            when=when,
+            status=status,
+            count=count,
+            delay_s=delay_s,
+            retry_after=retry_after,
+        )
+        return scripted.to_api()
+
+    def set_faults(self, **changes: Any) -> dict[str, Any]:
+        """Change latency_ms, rate_limit, fault_rate, fault_seed, fault_kinds or slow_reply_s."""
+        self._ctx.faults.configure(**changes)
+        return self.faults()
+
+    def faults(self) -> dict[str, Any]:
+        return faults_summary(self._ctx.faults)
+
+    def clear_faults(self) -> None:
+        """Drop scripted faults and restore the start-up fault settings."""
+        self._ctx.faults.reset()
+        self._ctx.limiter.reset()
+
+    def reset(self) -> None:
+        """Clear connections, credentials, log, counters and faults; keep seeded projects and tokens."""
+        self._ctx.reset()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+@contextlib.contextmanager
+def run_emulator(settings: EmulatorSettings | None = None, **overrides: Any) -> Iterator[EmulatorHandle]:
+    """Start an emulator in this process (default: a free 127.0.0.1 port) and stop it on exit.
+
+    `overrides` are EmulatorSettings fields, e.g. `run_emulator(projects=["demo"], token_ttl=1)`.
+    """
+    effective = (settings or EmulatorSettings()).replace(**overrides)
+    server = EmulatorServer(effective)
+    server.start()
+    try:
+        yield EmulatorHandle(server)
+    finally:
+        server.stop()

@@ -1,0 +1,178 @@
+"""The ASGI layer around every emulated API call: trace header, request log, latency, faults and
+rate limiting. `/_emulator` paths only get the trace header.
+
+Order for an API request: latency -> draw a fault -> "before" faults -> rate limit -> handler ->
+"after" faults. A dropped connection is made by announcing a longer body than is sent and
+returning: uvicorn then closes the socket, and clients see a broken reply (requests raises
+ChunkedEncodingError, httpx a RemoteProtocolError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.routing import Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .context import EmulatorContext
+from .errors import TRACE_HEADER, error_response, new_trace
+from .faults import Fault
+from .paths import is_inspection_path, route_template
+from .ratelimit import caller_key
+from .requestlog import redact_query
+
+_FAULT_MESSAGES = {
+    429: "Too many requests; retry later",
+    500: "An internal error occurred (emulated fault)",
+    502: "Bad gateway (emulated fault)",
+    503: "The service is temporarily unavailable (emulated fault)",
+    504: "Gateway timeout (emulated fault)",
+}
+# What uvicorn logs when a dropped reply is left incomplete on purpose.
+_INCOMPLETE_REPLY_LOG = "ASGI callable returned without completing response."
+
+
+class DroppedReplyFilter(logging.Filter):
+    """Silence uvicorn's complaint about the replies the emulator drops deliberately."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _INCOMPLETE_REPLY_LOG
+
+
+def install_log_filter() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, DroppedReplyFilter) for f in logger.filters):
+        logger.addFilter(DroppedReplyFilter())
+
+
+def _with_trace(send: Send, trace: str, status_box: list[int | None]) -> Send:
+    async def send_with_trace(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status_box[0] = message["status"]
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == TRACE_HEADER.encode() for name, _ in headers):
+                headers.append((TRACE_HEADER.encode(), trace.encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_trace
+
+
+async def _drop(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"', "more_body": True})
+
+
+class EmulatorMiddleware:
+    def __init__(self, app: ASGIApp, context: EmulatorContext, router: Router) -> None:
+        self.app = app
+        self.ctx = context
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        trace = new_trace()
+        scope.setdefault("state", {})["trace"] = trace
+        status_box: list[int | None] = [None]
+        traced_send = _with_trace(send, trace, status_box)
+        if is_inspection_path(scope["path"]):
+            await self.app(scope, receive, traced_send)
+            return
+        started, clock = time.time(), time.perf_counter()
+        fault: Fault | None = None
+        template = route_template(self.router, scope)
+        try:
+            fault = await self._serve(scope, receive, traced_send, trace, template)
+        finally:
+            self.ctx.log.record(
+                timestamp=started,
+                method=scope["method"],
+                path=scope["path"],
+                template=template,
+                query=redact_query(_query_items(scope)),
+                status=status_box[0],
+                duration_ms=round((time.perf_counter() - clock) * 1000, 3),
+                fault=fault.label if fault else None,
+            )
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, trace: str, template: str) -> Fault | None:
+        config = self.ctx.faults.config()
+        if config.latency_ms > 0:
+            await asyncio.sleep(config.latency_ms / 1000)
+        fault = self.ctx.faults.draw(scope["method"], scope["path"], template)
+        if fault is not None and fault.when == "before":
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.delay_s)
+            else:
+                await self._inject(fault, scope, receive, send, trace)
+                return fault
+        if config.rate_limit is not None and await self._rate_limited(scope, receive, send, trace, config.rate_limit):
+            return None
+        if fault is None or fault.when == "before":
+            await self.app(scope, receive, send)
+            return fault
+        # An "after" fault: the handler runs (and writes), the client does not get its reply.
+        buffered: list[Message] = []
+
+        async def buffer(message: Message) -> None:
+            buffered.append(message)
+
+        await self.app(scope, receive, buffer)
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.delay_s)
+            for message in buffered:
+                await send(message)
+        else:
+            await self._inject(fault, scope, receive, send, trace)
+        return fault
+
+    async def _inject(self, fault: Fault, scope: Scope, receive: Receive, send: Send, trace: str) -> None:
+        if fault.kind == "drop":
+            await _drop(send)
+            return
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+        message = _FAULT_MESSAGES.get(fault.status, "Emulated fault")
+        response = error_response(trace, fault.status, None, message, headers=headers)
+        await response(scope, receive, send)
+
+    async def _rate_limited(self, scope: Scope, receive: Receive, send: Send, trace: str, limit: float) -> bool:
+        authorization = _header(scope, b"authorization")
+        if authorization is None:
+            return False  # only token-bearing calls are limited (per token)
+        retry_after = self.ctx.limiter.check(caller_key(authorization), limit, time.monotonic())
+        if retry_after is None:
+            return False
+        response = error_response(
+            trace,
+            429,
+            "too_many_requests",
+            f"Rate limit of {limit:g} requests per second exceeded; retry after {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
+        await response(scope, receive, send)
+        return True
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            decoded: str = value.decode("latin-1")
+            return decoded
+    return None
+
+
+def _query_items(scope: Scope) -> list[tuple[str, str]]:
+    raw: Any = scope.get("query_string", b"")
+    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)

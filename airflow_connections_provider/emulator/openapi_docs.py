@@ -1,0 +1,170 @@
+"""The two OpenAPI 3 documents the service publishes, hand-written for what the emulator serves.
+
+Real clients read the list endpoints' query parameters from them at run time, each given as
+`{"$ref": "#/components/parameters/<Name>"}`; that is the part that must be exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+def _param(
+    name: str, schema_type: str, description: str, *, where: str = "query", required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "description": description,
+        "schema": {"type": schema_type},
+    }
+
+
+def _refs(*names: str) -> list[dict[str, str]]:
+    return [{"$ref": f"#/components/parameters/{name}"} for name in names]
+
+
+def _op(summary: str, params: list[dict[str, str]], ok: str, ok_status: str = "200") -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            ok_status: {"description": ok},
+            "default": {
+                "description": "Error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorContainer"}}},
+            },
+        },
+    }
+
+
+_ERROR_CONTAINER = {
+    "type": "object",
+    "properties": {
+        "trace": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "more_info": {"type": "string"},
+                    "target": {
+                        "type": "object",
+                        "properties": {"type": {"type": "string"}, "name": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+_CONNECTION_PARAMETERS = {
+    "ProjectId": _param("project_id", "string", "The project that holds the connection"),
+    "CatalogId": _param("catalog_id", "string", "The catalog that holds the connection"),
+    "SpaceId": _param("space_id", "string", "The deployment space that holds the connection"),
+    "EntityName": _param("entity.name", "string", 'Name filter; wrap in double quotes ("...") for an exact match'),
+    "EntityDatasourceType": _param("entity.datasource_type", "string", "Datasource type id filter"),
+    "EntityProperties": _param("entity.properties", "string", "JSON object of property values to match"),
+    "EntityContext": _param("entity.context", "string", "source and/or target"),
+    "EntityFlags": _param("entity.flags", "string", "Also return connections with these flags"),
+    "MetadataCreator": _param("metadata.creator", "string", "Creator id filter"),
+    "Sort": _param("sort", "string", "entity.name, metadata.create_time or entity.datasource_type; '-' reverses"),
+    "DecryptSecrets": _param("decrypt_secrets", "boolean", "Ignored: secrets are never returned in clear"),
+    "Limit": _param("limit", "integer", "Page size"),
+    "Start": _param("start", "string", "Opaque token naming the next page (from next.href)"),
+    "Test": _param("test", "boolean", "Test the connection before saving it (default true)"),
+    "ConnectionId": _param("connection_id", "string", "The connection's asset id", where="path"),
+    "ActionName": _param("action_name", "string", "The action to run", where="path"),
+    "DatasourceTypeId": _param("datasource_type", "string", "A datasource type id or name", where="path"),
+    "Offset": _param("offset", "integer", "Index of the first item to return"),
+    "ConnectionProperties": _param("connection_properties", "boolean", "Include the connection properties"),
+    "Path": _param("path", "string", "Path inside the data source to browse"),
+    "TargetProjectId": _param("target_project_id", "string", "Project to copy into"),
+    "TargetCatalogId": _param("target_catalog_id", "string", "Catalog to copy into"),
+    "TargetSpaceId": _param("target_space_id", "string", "Space to copy into"),
+}
+_SCOPE = ("ProjectId", "CatalogId", "SpaceId")
+
+
+def connections_document() -> dict[str, Any]:
+    list_params = _refs(
+        *_SCOPE,
+        "EntityName",
+        "EntityDatasourceType",
+        "EntityProperties",
+        "EntityContext",
+        "EntityFlags",
+        "MetadataCreator",
+        "Sort",
+        "DecryptSecrets",
+        "Limit",
+        "Start",
+    )
+    one = _refs("ConnectionId", *_SCOPE)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Connections", "version": "1.0.0", "description": "Data and AI Common Core connections"},
+        "paths": {
+            "/v2/connections/version": {"get": _op("Get the service version", [], "Service version")},
+            "/v2/connections": {
+                "get": _op("List connections", list_params, "A page of connections"),
+                "post": _op("Create a connection", _refs(*_SCOPE, "Test"), "The created connection", "201"),
+            },
+            "/v2/connections/{connection_id}": {
+                "get": _op("Get a connection", [*one, *_refs("DecryptSecrets")], "The connection"),
+                "patch": _op("Update a connection (JSON Patch)", [*one, *_refs("Test")], "The updated connection"),
+                "delete": _op("Delete a connection", one, "Deleted", "204"),
+            },
+            "/v2/connections/{connection_id}/actions": {"get": _op("List actions", one, "The actions")},
+            "/v2/connections/{connection_id}/actions/{action_name}": {
+                "put": _op("Run an action", [*one, *_refs("ActionName")], "The action's result")
+            },
+            "/v2/connections/{connection_id}/assets": {
+                "get": _op("Discover assets", [*one, *_refs("Path", "Offset", "Limit")], "Discovered assets")
+            },
+            "/v2/connections/{connection_id}/copy": {
+                "post": _op(
+                    "Copy a connection",
+                    [*one, *_refs("TargetProjectId", "TargetCatalogId", "TargetSpaceId")],
+                    "The copy",
+                    "201",
+                )
+            },
+            "/v2/datasource_types": {
+                "get": _op("List datasource types", _refs("ConnectionProperties", "Offset", "Limit"), "A page of types")
+            },
+            "/v2/datasource_types/{datasource_type}": {
+                "get": _op("Get a datasource type", _refs("DatasourceTypeId", "ConnectionProperties"), "The type")
+            },
+        },
+        "components": {"parameters": _CONNECTION_PARAMETERS, "schemas": {"ErrorContainer": _ERROR_CONTAINER}},
+    }
+
+
+def projects_document() -> dict[str, Any]:
+    parameters = {
+        "Name": _param("name", "string", "Project name filter (partial, case-insensitive match)"),
+        "Limit": _param("limit", "integer", "Page size"),
+        "Bookmark": _param("bookmark", "string", "Opaque token naming the next page"),
+        "Include": _param("include", "string", "Extra detail (name, fields, members, tags, settings)"),
+        "ProjectId": _param("project_id", "string", "The project's guid", where="path"),
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Projects", "version": "2.0.0", "description": "Data and AI Common Core projects"},
+        "paths": {
+            "/v2/projects": {"get": _op("List projects", _refs("Name", "Limit", "Bookmark", "Include"), "Projects")},
+            "/v2/projects/total": {"get": _op("Count projects", _refs("Name"), "The total")},
+            "/v2/projects/{project_id}": {"get": _op("Get a project", _refs("ProjectId"), "The project")},
+        },
+        "components": {"parameters": parameters, "schemas": {"ErrorContainer": _ERROR_CONTAINER}},
+    }
+
+
+def projects_document_yaml() -> str:
+    return yaml.safe_dump(projects_document(), sort_keys=False)

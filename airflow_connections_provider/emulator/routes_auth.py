@@ -1,0 +1,104 @@
+"""Token endpoints: IBM Cloud IAM (`/identity/token`) and Cloud Pak for Data (`/icp4d-api/v1/authorize`).
+
+Their errors use each product's own body, not the /v2 error container: IAM answers
+`{"errorCode", "errorMessage", "context"}`, Cloud Pak for Data `{"_messageCode_", "message"}`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from .auth import iam_subject
+from .context import get_context
+from .errors import trace_of
+
+router = APIRouter()
+
+APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
+REFRESH_GRANT = "refresh_token"
+
+
+def _iam_error(request: Request, code: str, message: str) -> JSONResponse:
+    now_ms = int(time.time() * 1000)
+    body = {
+        "errorCode": code,
+        "errorMessage": message,
+        "context": {
+            "requestId": trace_of(request),
+            "requestType": "incoming.Identity_Token",
+            "userAgent": request.headers.get("user-agent", ""),
+            "url": str(request.url.replace(query="")),
+            "instanceId": "airflow-connections-emulator",
+            "threadId": "0",
+            "host": request.url.hostname or "",
+            "startTime": str(now_ms),
+            "endTime": str(now_ms),
+            "elapsedTime": "0",
+            "locale": "en_US",
+            "clusterName": "emulator",
+        },
+    }
+    return JSONResponse(body, status_code=400)
+
+
+@router.post("/identity/token")
+async def iam_token(request: Request) -> JSONResponse:
+    ctx = get_context(request)
+    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+    grant_type = form.get("grant_type", [""])[0]
+    if grant_type == APIKEY_GRANT:
+        api_key = form.get("apikey", [""])[0]
+        if not api_key:
+            return _iam_error(request, "BXNIM0109E", "Property missing or empty. Property: apikey")
+        if not ctx.tokens.api_key_known(api_key):
+            return _iam_error(request, "BXNIM0415E", "Provided API key could not be found")
+        subject = iam_subject(api_key)
+    elif grant_type == REFRESH_GRANT:
+        found = ctx.tokens.refresh_subject(form.get("refresh_token", [""])[0])
+        if found is None:
+            return _iam_error(request, "BXNIM0407E", "Provided refresh token is not valid")
+        subject = found
+    else:
+        return _iam_error(request, "BXNIM0103E", "Unsupported grant type")
+    issued = ctx.tokens.issue(subject, "iam")
+    return JSONResponse(
+        {
+            "access_token": issued.token,
+            "refresh_token": ctx.tokens.issue_refresh_token(subject),
+            "token_type": "Bearer",
+            "expires_in": int(issued.expires_at - issued.issued_at),
+            "expiration": int(issued.expires_at),
+            "scope": "ibm openid",
+        }
+    )
+
+
+def _cp4d_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"_messageCode_": str(status), "message": message}, status_code=status)
+
+
+@router.post("/icp4d-api/v1/authorize")
+async def cp4d_authorize(request: Request) -> JSONResponse:
+    ctx = get_context(request)
+    try:
+        body: Any = json.loads(await request.body())
+    except ValueError:
+        return _cp4d_error(400, "The request body must be a JSON object")
+    if not isinstance(body, dict):
+        return _cp4d_error(400, "The request body must be a JSON object")
+    username, password, api_key = body.get("username"), body.get("password"), body.get("api_key")
+    # IBM's SDK sends both password and api_key, the unused one as null.
+    if not isinstance(username, str) or not username or (password is None and api_key is None):
+        return _cp4d_error(400, "username and either password or api_key are required")
+    if not all(isinstance(v, str) or v is None for v in (password, api_key)):
+        return _cp4d_error(400, "password and api_key must be strings")
+    if not ctx.tokens.user_login(username, password, api_key):
+        return _cp4d_error(401, "Invalid username or password")
+    issued = ctx.tokens.issue(username, "cp4d")
+    return JSONResponse({"_messageCode_": "200", "message": "Success", "token": issued.token})

@@ -1,0 +1,99 @@
+"""`/v2/projects`: list (partial, case-insensitive name filter; bookmark paging), total, get.
+
+The `bookmark` is opaque: base64url of the last project's creation sequence.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from .context import Caller, get_context
+from .errors import invalid_parameter, not_found
+from .params import parse_int
+from .serialize import iso_time
+from .state import Workspace
+
+router = APIRouter()
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+BSS_ACCOUNT_ID = "emulator-account"
+
+
+def project_to_api(project: Workspace) -> dict[str, Any]:
+    # Every key IBM's SDK requires is present, even when null.
+    return {
+        "metadata": {
+            "guid": project.guid,
+            "url": f"/v2/projects/{project.guid}",
+            "created_at": iso_time(project.created_at),
+            "updated_at": iso_time(project.created_at),
+        },
+        "entity": {
+            "name": project.name,
+            "description": project.description,
+            "type": project.type,
+            "generator": "airflow-connections-emulator",
+            "public": False,
+            "creator": "admin",
+            "tags": [],
+            "storage": {"type": "assetfiles", "guid": project.storage_guid, "properties": {}},
+            "scope": {"bss_account_id": BSS_ACCOUNT_ID},
+            "compute": [],
+        },
+    }
+
+
+def _named(projects: list[Workspace], name: str | None) -> list[Workspace]:
+    if not name:
+        return projects
+    return [p for p in projects if name.casefold() in p.name.casefold()]
+
+
+def _encode_bookmark(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode("ascii").rstrip("=")
+
+
+def _decode_bookmark(bookmark: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode((bookmark + "=" * (-len(bookmark) % 4)).encode("ascii")).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "seq":
+            raise ValueError(raw)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise invalid_parameter("bookmark", "The bookmark is not valid") from exc
+
+
+@router.get("/v2/projects")
+async def list_projects(request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    query = request.query_params
+    limit = parse_int(query, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    projects = _named(ctx.store.workspaces("project"), query.get("name"))
+    if query.get("bookmark"):
+        after = _decode_bookmark(query["bookmark"])
+        projects = [p for p in projects if p.seq > after]
+    page = projects[:limit]
+    body: dict[str, Any] = {"resources": [project_to_api(p) for p in page]}
+    if len(projects) > limit:
+        body["bookmark"] = _encode_bookmark(page[-1].seq)
+    return body
+
+
+@router.get("/v2/projects/total")
+async def count_projects(request: Request, principal: Caller) -> dict[str, int]:
+    ctx = get_context(request)
+    return {"total": len(_named(ctx.store.workspaces("project"), request.query_params.get("name")))}
+
+
+@router.get("/v2/projects/{project_id}")
+async def get_project(project_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    project = get_context(request).store.workspace("project", project_id)
+    if project is None:
+        raise not_found(f"Project '{project_id}' was not found", target="project_id")
+    return project_to_api(project)

@@ -1,0 +1,111 @@
+"""Start-up settings of the emulator: one frozen value shared by the CLI, Python and pytest.
+
+Every knob has a default that lets the emulator start with no configuration at all. Sequences
+are normalised to tuples so that a settings value stays hashable and cannot be mutated behind
+the server's back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any, Literal
+
+SecretMode = Literal["omit", "placeholder"]
+FaultKind = Literal["500", "502", "503", "429", "drop", "slow"]
+
+ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop", "slow")
+DEFAULT_API_KEY = "emulator-api-key"
+DEFAULT_USER = ("admin", "password")
+DEFAULT_PROJECT = "default"
+# Statuses a failed live test may take: 400 is the common reading, 460 the one a public source reports.
+TEST_FAILURE_STATUSES = (400, 460)
+# What a scope (project, catalog or space) the emulator does not know gives.
+UNKNOWN_SCOPE_STATUSES = (403, 404)
+
+
+@dataclasses.dataclass(frozen=True)
+class EmulatorSettings:
+    """Everything the emulator needs to start; see docs/emulator.md for each option."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    # "NAME" or "NAME=GUID" (to pin the project id).
+    projects: tuple[str, ...] = (DEFAULT_PROJECT,)
+    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    # Cloud Pak for Data users as (username, password).
+    users: tuple[tuple[str, str], ...] = (DEFAULT_USER,)
+    static_tokens: tuple[str, ...] = ()
+    token_ttl: float = 3600.0
+    latency_ms: float = 0.0
+    # Requests per second per token; None = unlimited.
+    rate_limit: float | None = None
+    fault_rate: float = 0.0
+    fault_seed: int | None = None
+    fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
+    # How long a "slow" fault holds the reply.
+    slow_reply_s: float = 3.0
+    secret_mode: SecretMode = "omit"  # noqa: S105 - a mode name
+    test_failure_status: int = 400
+    unknown_scope_status: int = 403
+    probe_timeout_s: float = 3.0
+    reject_unknown_properties: bool = True
+    access_log: bool = False
+    log_level: str = "warning"
+
+    def __post_init__(self) -> None:
+        # Accept lists (what callers naturally write) and store tuples.
+        for name in ("projects", "api_keys", "static_tokens", "fault_kinds"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "users", tuple((u, p) for u, p in self.users))
+        self._validate()
+
+    def _validate(self) -> None:
+        if self.secret_mode not in ("omit", "placeholder"):
+            raise ValueError(f"secret_mode must be 'omit' or 'placeholder', not {self.secret_mode!r}")
+        if self.test_failure_status not in TEST_FAILURE_STATUSES:
+            raise ValueError(f"test_failure_status must be one of {TEST_FAILURE_STATUSES}")
+        if self.unknown_scope_status not in UNKNOWN_SCOPE_STATUSES:
+            raise ValueError(f"unknown_scope_status must be one of {UNKNOWN_SCOPE_STATUSES}")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        if self.token_ttl <= 0:
+            raise ValueError("token_ttl must be positive")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ValueError("rate_limit must be positive (or None for no limit)")
+        if self.latency_ms < 0 or self.slow_reply_s < 0 or self.probe_timeout_s <= 0:
+            raise ValueError("latency_ms and slow_reply_s must be >= 0, probe_timeout_s > 0")
+        unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {ALL_FAULT_KINDS}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535")
+
+    def seed_projects(self) -> list[tuple[str, str | None]]:
+        """The projects to create at start-up, as (name, pinned guid or None)."""
+        return [parse_project_spec(spec) for spec in self.projects]
+
+    def replace(self, **changes: Any) -> EmulatorSettings:
+        return dataclasses.replace(self, **changes)
+
+
+def parse_project_spec(spec: str) -> tuple[str, str | None]:
+    """Split "NAME" or "NAME=GUID"."""
+    name, sep, guid = spec.partition("=")
+    name = name.strip()
+    if not name:
+        raise ValueError(f"project spec {spec!r} has no name")
+    return name, (guid.strip() or None) if sep else None
+
+
+def parse_user_spec(spec: str) -> tuple[str, str]:
+    """Split "NAME:PASSWORD" (the password may itself contain colons)."""
+    name, sep, password = spec.partition(":")
+    if not sep or not name or not password:
+        raise ValueError(f"user spec {spec!r} must look like NAME:PASSWORD")
+    return name, password
+
+
+def as_tuple(values: Iterable[str] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable CLI options: no occurrence means the default."""
+    return tuple(values) if values else default
