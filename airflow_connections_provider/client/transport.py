@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
+import requests.adapters
 import tenacity
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -23,6 +24,9 @@ from airflow_connections_provider.client.retry import RETRYABLE_STATUSES, exhaus
 from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
 
 T = TypeVar("T")
+
+#: Connections kept open per host; the sync operator caps its concurrency at this.
+POOL_SIZE = 32
 
 
 def transport_error(spec: RequestSpec, exc: requests.RequestException, timeouts: tuple[float, float]) -> TransportError:
@@ -70,9 +74,18 @@ class SyncTransport:
         self._token_lock = threading.Lock()
         self._sleep = sleep
         self._clock = clock
-        self._session = session or requests.Session()
+        self._session = session or self._new_session()
         self._session.verify = config.verify
         self._session.headers["User-Agent"] = config.user_agent
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        # Room for the sync operator's bounded pool of writers (urllib3 warns and reconnects past the pool).
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
 
     def close(self) -> None:
         self._session.close()

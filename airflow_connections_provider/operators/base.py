@@ -1,0 +1,145 @@
+"""What every operator and the sensor of this provider share: the hook, the project, errors, links, masking.
+
+Kept import-light: the client and hook are imported when a task runs, never when a DAG file is parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_connections_provider.client import Scope
+    from airflow_connections_provider.hooks.connections import ConnectionsHook
+
+DEFAULT_CONN_ID = "ibm_data_platform_default"
+
+
+@contextmanager
+def airflow_errors(action: str) -> Iterator[None]:
+    """Turn client errors into Airflow's: the ones a retry cannot fix fail the task at once.
+
+    Bad input, bad configuration, ambiguous names, missing objects and refused credentials or
+    permissions raise ``AirflowFailException`` (no retry is spent); refused validations and transient
+    failures raise ``AirflowException`` so the task's ``retries`` apply.
+    """
+    from airflow_connections_provider.client import (
+        AmbiguousNameError,
+        AuthenticationError,
+        ConfigurationError,
+        ConnectionsClientError,
+        InvalidInputError,
+        NotFoundError,
+        PermissionDeniedError,
+        ValidationRefusedError,
+    )
+
+    permanent = (
+        AmbiguousNameError,
+        AuthenticationError,
+        ConfigurationError,
+        InvalidInputError,
+        NotFoundError,
+        PermissionDeniedError,
+    )
+    try:
+        yield
+    except ValidationRefusedError as exc:
+        raise AirflowException(f"{action}: the service refused to validate the connection: {exc}") from exc
+    except permanent as exc:
+        raise AirflowFailException(f"{action}: {exc}") from exc
+    except ConnectionsClientError as exc:
+        raise AirflowException(f"{action}: {exc}") from exc
+
+
+class ConnectionsBaseOperator(BaseOperator):
+    """Base of this provider's operators.
+
+    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param project: project id or exact project name; defaults to the Airflow connection's project.
+    :param request_retry_limit: retries after the first attempt of each API request (0 = no retry);
+        overrides the Airflow connection's ``retry_limit``. Unrelated to the task's own ``retries``.
+    :param request_retry_delay: first backoff wait between API request attempts, in seconds (doubles
+        per retry, with jitter).
+    :param request_max_retry_wait: cap on one backoff wait in seconds, ``Retry-After`` included.
+    :param request_timeout: read timeout of each API request in seconds.
+    """
+
+    template_fields: Sequence[str] = ("conn_id", "project")
+    operator_extra_links = (IBMConnectionLink(),)
+    # Secrets learned during execute (from the datasource type) must mask the stored rendered fields too.
+    overwrite_rtif_after_execution = True
+    ui_color = "#d0e2ff"
+
+    def __init__(
+        self,
+        *,
+        conn_id: str = DEFAULT_CONN_ID,
+        project: str | None = None,
+        request_retry_limit: int | None = None,
+        request_retry_delay: float | None = None,
+        request_max_retry_wait: float | None = None,
+        request_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+        self.project = project
+        self.request_retry_limit = request_retry_limit
+        self.request_retry_delay = request_retry_delay
+        self.request_max_retry_wait = request_max_retry_wait
+        self.request_timeout = request_timeout
+
+    @cached_property
+    def hook(self) -> ConnectionsHook:
+        from airflow_connections_provider.hooks.connections import ConnectionsHook
+
+        return ConnectionsHook(
+            self.conn_id,
+            retry_limit=self.request_retry_limit,
+            retry_delay=self.request_retry_delay,
+            max_retry_wait=self.request_max_retry_wait,
+            timeout=self.request_timeout,
+        )
+
+    def resolve_scope(self) -> Scope:
+        with airflow_errors(f"Resolving project {self.project or '(connection default)'!r}"):
+            return self.hook.resolve_scope(self.project)
+
+    def publish_link(self, context: Context, scope: Scope, connection_id: str) -> None:
+        """Push the UI address of the connection now, so the link exists whatever happens next."""
+        url = connection_ui_url(self.hook.settings.client_config.base_url, scope.kind, scope.id, connection_id)
+        context["ti"].xcom_push(key=XCOM_CONNECTION_URL, value=url)
+
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        super().render_template_fields(context, jinja_env)
+        self.mask_rendered_secrets()
+
+    def mask_rendered_secrets(self) -> None:
+        """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
+
+    def on_kill(self) -> None:
+        self.close_hook()
+
+    def close_hook(self) -> None:
+        if "hook" in self.__dict__:
+            self.hook.close()
+
+
+def require_one(**named: Any) -> tuple[str, Any]:
+    """Exactly one of the keyword arguments must be set; returns ``(name, value)`` of that one."""
+    given = [(k, v) for k, v in named.items() if v not in (None, "")]
+    if len(given) != 1:
+        names = " or ".join(named)
+        problem = "both are set" if given else "neither is set"
+        raise AirflowFailException(f"give exactly one of {names} ({problem})")
+    return given[0]

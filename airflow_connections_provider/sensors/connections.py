@@ -1,0 +1,136 @@
+"""A sensor that waits until the service accepts a connection (its live test passes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk.configuration import conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+
+from airflow_connections_provider.operators.base import ConnectionsBaseOperator, airflow_errors, require_one
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_connections_provider.client import Scope
+
+# Leave the trigger time to send its own timeout event before Airflow's deferral timeout fires.
+_DEFERRAL_MARGIN = timedelta(minutes=5)
+
+
+class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
+    """Wait until a connection validates: the service re-tests it (without changing it) on each poke.
+
+    A refused validation means "not yet"; transient failures (timeouts, 5xx, 429) are retried by the
+    client and then also mean "not yet"; a connection that does not exist, refused credentials or
+    permissions fail the task at once. Returns the connection id.
+
+    Works in ``poke`` and ``reschedule`` modes and deferred (``deferrable=True``, default from
+    ``[operators] default_deferrable``): it tests once before deferring, then
+    :class:`~airflow_connections_provider.triggers.connections.ConnectionValidationTrigger` polls from
+    the triggerer every ``poke_interval`` seconds until ``timeout``.
+
+    :param connection_id: id of the connection (or give ``connection_name``).
+    :param connection_name: exact name of the connection.
+    :param deferrable: wait in the triggerer instead of holding a worker slot.
+    """
+
+    template_fields: Sequence[str] = (*ConnectionsBaseOperator.template_fields, "connection_id", "connection_name")
+    ui_color = "#e5f6ff"
+
+    def __init__(
+        self,
+        *,
+        connection_id: str | None = None,
+        connection_name: str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.connection_id = connection_id
+        self.connection_name = connection_name
+        self.deferrable = deferrable
+        self._target: tuple[Scope, str] | None = None
+
+    def _resolve(self, context: Context) -> tuple[Scope, str]:
+        if self._target is None:
+            kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
+            scope = self.resolve_scope()
+            connection_id = ref
+            if kind == "connection_name":
+                with airflow_errors(f"Finding connection {ref!r}"):
+                    found = self.hook.client.find_connection(scope, ref)
+                if found is None:
+                    raise AirflowFailException(f"no connection is named exactly {ref!r} in {scope}")
+                connection_id = found.id
+            self.publish_link(context, scope, connection_id)
+            self._target = (scope, connection_id)
+        return self._target
+
+    def execute(self, context: Context) -> Any:
+        scope, connection_id = self._resolve(context)
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):  # poke once: a connection that already works needs no triggerer
+            return connection_id
+        from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger
+
+        settings = self.hook.settings.client_config
+        self.defer(
+            trigger=ConnectionValidationTrigger(
+                conn_id=self.conn_id,
+                scope_kind=scope.kind,
+                scope_id=scope.id,
+                connection_id=connection_id,
+                poll_interval=self.poke_interval,
+                deadline=time.time() + self.timeout,
+                retry=settings.retry.to_dict(),
+                request_timeout=self.request_timeout,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout) + _DEFERRAL_MARGIN,
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
+        from airflow_connections_provider.client.retry import is_transient
+
+        scope, connection_id = self._resolve(context)
+        try:
+            conn = self.hook.client.validate_connection(scope, connection_id)
+        except ValidationRefusedError as exc:
+            self.log.info("Connection %s is not valid yet: %s", connection_id, exc)
+            return False
+        except ConnectionsClientError as exc:
+            if is_transient(exc) or is_transient(getattr(exc, "last_error", exc)):
+                self.log.warning("Connection %s could not be tested this time: %s", connection_id, exc)
+                return False
+            with airflow_errors(f"Validating connection {connection_id}"):
+                raise
+        self.log.info("Connection %r (%s) validated", conn.name, conn.id)
+        return PokeReturnValue(is_done=True, xcom_value=conn.id)
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
+        return connection_id_from_event(event, soft_fail=self.soft_fail)
+
+
+def connection_id_from_event(event: Any, *, soft_fail: bool = False) -> str:
+    """Check a :class:`ValidationEvent` payload: the connection id on success, the right exception otherwise."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from airflow_connections_provider.triggers.connections import ValidationEvent
+
+    result = ValidationEvent.from_payload(event)
+    if result.status == "success":
+        return result.connection_id
+    if result.status == "timeout":
+        if soft_fail:
+            raise AirflowSkipException(result.message)
+        raise AirflowSensorTimeout(result.message)
+    if result.permanent:
+        raise AirflowFailException(result.message)
+    raise AirflowException(result.message)

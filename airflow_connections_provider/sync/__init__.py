@@ -1,0 +1,1 @@
+"""Declarative sync of a project's connections: spec, plan, fingerprints, runner."""

@@ -1,0 +1,147 @@
+"""The sync planner: desired connections + one listing of actual ones → what to create, update, delete.
+
+Pure: no I/O. Rules, in the order a reader would ask them:
+
+* Entries are matched to existing connections by exact name. A name held by several existing
+  connections, or an existing connection of another datasource type, is a conflict: the whole plan is
+  refused before any write, every conflict listed.
+* Only what an entry declares is managed: its ``description`` when given, and the properties it lists.
+  Properties the service added or someone else set are left alone, so a plan never churns on defaults.
+* Visible properties are compared as text (``5432`` equals ``"5432"``). Secret properties cannot be
+  read back: they are sent when the connection is created, when ``rewrite_secrets`` is set, and when
+  their fingerprint differs from the one recorded at the last apply (see ``fingerprints``). Without
+  fingerprint state they are sent only alongside another change of the same connection.
+* With ``prune``, connections whose name starts with ``managed_prefix`` and that no entry names are
+  deleted; nothing outside that prefix is ever deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from airflow_connections_provider.client import Connection, ConnectionChanges, InvalidInputError
+from airflow_connections_provider.sync.fingerprints import FingerprintState
+from airflow_connections_provider.sync.spec import DesiredConnection
+
+ActionKind = Literal["create", "update", "delete", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    kind: ActionKind
+    name: str
+    connection_id: str | None = None
+    changed_fields: tuple[str, ...] = ()
+    desired: DesiredConnection | None = field(default=None, repr=False)
+    changes: ConnectionChanges | None = field(default=None, repr=False)
+    current: Connection | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        """One log line, safe to print: names and field names only."""
+        if self.kind == "create":
+            assert self.desired is not None
+            return f"create {self.name!r} ({self.desired.datasource_type.name})"
+        if self.kind == "update":
+            return f"update {self.name!r} (id {self.connection_id}): {', '.join(self.changed_fields)}"
+        if self.kind == "delete":
+            return f"delete {self.name!r} (id {self.connection_id})"
+        return f"unchanged {self.name!r} (id {self.connection_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    actions: tuple[PlannedAction, ...]
+
+    def of(self, kind: ActionKind) -> list[PlannedAction]:
+        return [a for a in self.actions if a.kind == kind]
+
+    @property
+    def writes(self) -> list[PlannedAction]:
+        return [a for a in self.actions if a.kind != "unchanged"]
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(self.of(kind)) for kind in ("create", "update", "delete", "unchanged")}
+
+
+def _same(actual: Any, wanted: Any) -> bool:
+    if isinstance(wanted, bool) or isinstance(actual, bool):
+        return str(actual).lower() == str(wanted).lower()
+    return str(actual) == str(wanted)
+
+
+def diff(
+    desired: DesiredConnection,
+    current: Connection,
+    *,
+    fingerprints: FingerprintState | None,
+    rewrite_secrets: bool,
+) -> ConnectionChanges:
+    """The changes that bring ``current`` to ``desired`` (only declared fields)."""
+    secret = desired.datasource_type.secret_properties
+    description = None
+    if desired.description is not None and desired.description != (current.description or ""):
+        description = desired.description
+    visible = {
+        k: v
+        for k, v in desired.properties.items()
+        if k not in secret and (k not in current.properties or not _same(current.properties[k], v))
+    }
+    secrets = {k: v for k, v in desired.properties.items() if k in secret}
+    if not rewrite_secrets:
+        if fingerprints is not None:
+            secrets = {k: v for k, v in secrets.items() if fingerprints.changed(current.id, k, v)}
+        elif not (visible or description is not None):
+            secrets = {}  # no way to tell: leave secrets alone unless the connection changes anyway
+    return ConnectionChanges(description=description, set_properties={**visible, **secrets})
+
+
+def make_plan(
+    desired: Sequence[DesiredConnection],
+    actual: Iterable[Connection],
+    *,
+    managed_prefix: str | None = None,
+    prune: bool = False,
+    fingerprints: FingerprintState | None = None,
+    rewrite_secrets: bool = False,
+) -> Plan:
+    by_name: dict[str, list[Connection]] = defaultdict(list)
+    for conn in actual:
+        by_name[conn.name].append(conn)
+    conflicts: list[str] = []
+    actions: list[PlannedAction] = []
+    for entry in desired:
+        matches = by_name.get(entry.name, [])
+        if len(matches) > 1:
+            ids = ", ".join(c.id for c in matches)
+            conflicts.append(f"{entry.name!r}: {len(matches)} existing connections share this name ({ids})")
+            continue
+        if not matches:
+            actions.append(PlannedAction("create", entry.name, desired=entry))
+            continue
+        current = matches[0]
+        if current.datasource_type != entry.datasource_type.id:
+            conflicts.append(
+                f"{entry.name!r}: exists (id {current.id}) with datasource type {current.datasource_type}, "
+                f"the spec says {entry.datasource_type.name}; delete or rename it first"
+            )
+            continue
+        changes = diff(entry, current, fingerprints=fingerprints, rewrite_secrets=rewrite_secrets)
+        if changes.is_empty:
+            actions.append(PlannedAction("unchanged", entry.name, current.id, desired=entry, current=current))
+        else:
+            actions.append(
+                PlannedAction(
+                    "update", entry.name, current.id, changes.changed_fields, entry, changes=changes, current=current
+                )
+            )
+    if conflicts:
+        raise InvalidInputError("sync plan (nothing was written)", conflicts)
+    if prune and managed_prefix:
+        wanted = {entry.name for entry in desired}
+        for name in sorted(by_name):
+            if name.startswith(managed_prefix) and name not in wanted:
+                actions.extend(PlannedAction("delete", name, conn.id, current=conn) for conn in by_name[name])
+    return Plan(tuple(actions))

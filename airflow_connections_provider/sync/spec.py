@@ -1,0 +1,211 @@
+"""The declared spec of a sync: reading it, filling it from Airflow connections, checking it whole.
+
+A spec is a list of entries, ``{"connections": [...]}``, or a mapping of name to entry; as YAML/JSON
+text (what Airflow hands over once it has rendered a ``.yaml``/``.json`` template file) or as data.
+Each entry::
+
+    name: orders-db                     # required, unique in the spec
+    datasource_type: postgresql         # required: a name or an id
+    description: Orders database        # optional; omitted = left as it is
+    properties: {host: ..., password: "{{ conn.orders.password }}"}
+    from_airflow_connection: orders     # optional: fill host/port/login/password/schema from it
+    property_map: {schema: service_name}  # optional: where those Airflow fields land
+
+Every problem of every entry is collected into one :class:`InvalidInputError` before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from airflow_connections_provider.client import (
+    ConnectionsClient,
+    DatasourceType,
+    InvalidInputError,
+    UnknownDatasourceTypeError,
+)
+from airflow_connections_provider.client.validation import check_new_connection, close_matches
+from airflow_connections_provider.secrets import mask_values
+
+ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
+#: Where the fields of an Airflow connection land by default, when the datasource type has that property.
+DEFAULT_PROPERTY_MAP: Mapping[str, str] = {
+    "host": "host",
+    "port": "port",
+    "login": "username",
+    "password": "password",
+    "schema": "database",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredConnection:
+    """One checked entry: its type resolved, its properties normalised and complete."""
+
+    name: str
+    datasource_type: DatasourceType
+    description: str | None
+    properties: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def secret_names(self) -> frozenset[str]:
+        return self.datasource_type.secret_properties & frozenset(self.properties)
+
+
+def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
+    """The raw entries of a spec given as text, a file path, a list or a mapping."""
+    data = spec
+    if isinstance(spec, str):
+        text = spec
+        if "\n" not in spec and spec.strip().endswith((".yaml", ".yml", ".json")) and Path(spec.strip()).is_file():
+            text = Path(spec.strip()).read_text()  # a path Airflow did not render (no template search path)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInputError("sync spec", [f"the spec is not valid YAML or JSON: {exc}"]) from None
+    if isinstance(data, Mapping) and "connections" in data:
+        data = data["connections"]
+    if isinstance(data, Mapping):
+        entries: list[Any] = []
+        for name, entry in data.items():
+            entries.append({"name": name, **entry} if isinstance(entry, Mapping) else entry)
+        data = entries
+    if data is None:
+        return []
+    if not isinstance(data, Sequence) or isinstance(data, (str, bytes)):
+        raise InvalidInputError(
+            "sync spec",
+            ["the spec must be a list of connections, {'connections': [...]}, or a mapping of name to entry"],
+        )
+    return list(data)
+
+
+def mask_spec_secrets(spec: Any) -> None:
+    """Mask secret-looking property values of a rendered spec; a spec that does not parse is left to execute()."""
+    try:
+        entries = parse_spec(spec)
+    except InvalidInputError:
+        return
+    for entry in entries:
+        if isinstance(entry, Mapping) and isinstance(entry.get("properties"), Mapping):
+            mask_values(entry["properties"])
+
+
+ConnectionLookup = Callable[[str], Any]
+
+
+def _airflow_connection(conn_id: str) -> Any:
+    from airflow.sdk import BaseHook
+
+    return BaseHook.get_connection(conn_id)
+
+
+def resolve_spec(
+    client: ConnectionsClient,
+    spec: Any,
+    *,
+    managed_prefix: str | None = None,
+    lookup: ConnectionLookup = _airflow_connection,
+) -> list[DesiredConnection]:
+    """Check the whole spec against the service's datasource types; raise one error listing every problem."""
+    problems: list[str] = []
+    desired: list[DesiredConnection] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(parse_spec(spec), start=1):
+        where = f"entry {position}"
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: must be a mapping with name, datasource_type and properties")
+            continue
+        name = raw.get("name")
+        where = f"entry {position} ({name!r})" if name else where
+        for key in raw:
+            if key not in ENTRY_KEYS:
+                hint = close_matches(str(key), ENTRY_KEYS)
+                problems.append(f"{where}: unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: 'name' is missing")
+            continue
+        if name in seen:
+            problems.append(f"{where}: duplicate name, also entry {seen[name]}")
+            continue
+        seen[name] = position
+        if managed_prefix and not name.startswith(managed_prefix):
+            problems.append(f"{where}: name must start with managed_prefix {managed_prefix!r}")
+        entry = _resolve_entry(client, raw, where, problems, lookup)
+        if entry is not None:
+            desired.append(entry)
+    if problems:
+        raise InvalidInputError("sync spec", problems)
+    return desired
+
+
+def _resolve_entry(
+    client: ConnectionsClient,
+    raw: Mapping[str, Any],
+    where: str,
+    problems: list[str],
+    lookup: ConnectionLookup,
+) -> DesiredConnection | None:
+    type_ref = raw.get("datasource_type")
+    if not isinstance(type_ref, str) or not type_ref.strip():
+        problems.append(f"{where}: 'datasource_type' is missing")
+        return None
+    try:
+        dtype = client.get_datasource_type(type_ref)
+    except UnknownDatasourceTypeError as exc:
+        problems.extend(f"{where}: {p}" for p in exc.problems)
+        return None
+    properties = raw.get("properties") or {}
+    if not isinstance(properties, Mapping):
+        problems.append(f"{where}: 'properties' must be a mapping")
+        return None
+    filled = _from_airflow_connection(raw, dtype, where, problems, lookup)
+    merged = {**filled, **properties}  # explicit properties win over the Airflow connection's
+    normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties=merged)
+    problems.extend(f"{where}: {p}" for p in entry_problems)
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(f"{where}: 'description' must be text")
+    if entry_problems:
+        return None
+    mask_values(normalised, dtype.secret_properties)
+    return DesiredConnection(str(raw["name"]), dtype, description, normalised)
+
+
+def _from_airflow_connection(
+    raw: Mapping[str, Any],
+    dtype: DatasourceType,
+    where: str,
+    problems: list[str],
+    lookup: ConnectionLookup,
+) -> dict[str, Any]:
+    conn_id = raw.get("from_airflow_connection")
+    if not conn_id:
+        return {}
+    mapping = {**DEFAULT_PROPERTY_MAP, **(raw.get("property_map") or {})}
+    try:
+        conn = lookup(str(conn_id))
+    except Exception as exc:  # noqa: BLE001 - Airflow raises several types for a missing connection
+        problems.append(f"{where}: Airflow connection {conn_id!r} cannot be read ({type(exc).__name__})")
+        return {}
+    filled: dict[str, Any] = {}
+    for airflow_field, prop in mapping.items():
+        if airflow_field not in DEFAULT_PROPERTY_MAP:
+            problems.append(
+                f"{where}: property_map key {airflow_field!r} is not one of {', '.join(DEFAULT_PROPERTY_MAP)}"
+            )
+            continue
+        value = getattr(conn, airflow_field, None)
+        if value in (None, ""):
+            continue
+        if dtype.get_property(prop) is None:
+            if airflow_field in (raw.get("property_map") or {}):
+                problems.append(f"{where}: property_map sends {airflow_field!r} to unknown property {prop!r}")
+            continue  # a default mapping onto a property this type lacks is simply unused
+        filled[prop] = value
+    return filled

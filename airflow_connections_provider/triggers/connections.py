@@ -1,0 +1,168 @@
+"""The deferrable side of the validation sensor: re-test a connection from the triggerer until it validates.
+
+Truly asynchronous: the Airflow connection is read with ``BaseHook.aget_connection`` and its extra is
+parsed here (no sync secret masking on the event loop); HTTP goes through httpx's async client.
+Triggers of the same Airflow connection share one HTTP client and one token (``client_pool``), so
+hundreds of deferred sensors cost one token exchange, not hundreds.
+
+Event contract (:class:`ValidationEvent`): exactly one event per run, ``status`` one of ``success``,
+``timeout`` or ``error``; ``permanent`` errors (not found, refused credentials or permissions, bad
+configuration) should fail the task without retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+Status = Literal["success", "timeout", "error"]
+
+
+@dataclass(frozen=True)
+class ValidationEvent:
+    status: Status
+    connection_id: str
+    message: str
+    permanent: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> ValidationEvent:
+        if not isinstance(payload, dict) or payload.get("status") not in ("success", "timeout", "error"):
+            return cls("error", str((payload or {}).get("connection_id", "")), f"malformed trigger event: {payload!r}")
+        return cls(
+            status=payload["status"],
+            connection_id=str(payload.get("connection_id", "")),
+            message=str(payload.get("message", "")),
+            permanent=bool(payload.get("permanent", False)),
+        )
+
+
+class ConnectionValidationTrigger(BaseTrigger):
+    """Poll ``PATCH [] ?test=true`` on a connection until the service accepts it or the deadline passes.
+
+    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param scope_kind: ``project_id``, ``catalog_id`` or ``space_id``.
+    :param scope_id: id of that project, catalog or space.
+    :param connection_id: the connection asset to re-test.
+    :param poll_interval: seconds between two tests, slept after every outcome.
+    :param deadline: epoch seconds after which a ``timeout`` event is sent (None = no deadline).
+    :param retry: the client's retry policy as a plain dict (``RetryPolicy.to_dict()``).
+    :param request_timeout: read timeout of each request in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        scope_kind: str,
+        scope_id: str,
+        connection_id: str,
+        poll_interval: float = 60.0,
+        deadline: float | None = None,
+        retry: dict[str, Any] | None = None,
+        request_timeout: float | None = None,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.conn_id = conn_id
+        self.scope_kind = scope_kind
+        self.scope_id = scope_id
+        self.connection_id = connection_id
+        self.poll_interval = float(poll_interval)
+        self.deadline = deadline
+        self.retry = dict(retry or {})
+        self.request_timeout = request_timeout
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "conn_id": self.conn_id,
+                "scope_kind": self.scope_kind,
+                "scope_id": self.scope_id,
+                "connection_id": self.connection_id,
+                "poll_interval": self.poll_interval,
+                "deadline": self.deadline,
+                "retry": self.retry,
+                "request_timeout": self.request_timeout,
+            },
+        )
+
+    def _event(self, status: Status, message: str, *, permanent: bool = False) -> TriggerEvent:
+        payload = ValidationEvent(status, self.connection_id, message, permanent).to_payload()
+        return TriggerEvent(payload)  # type: ignore[no-untyped-call]
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        # Import here: the triggerer loads this module, DAG files only name the class.
+        from airflow_connections_provider.client import ConfigurationError, ConnectionsClientError, Scope
+        from airflow_connections_provider.triggers.client_pool import pooled_client
+
+        scope = Scope(self.scope_kind, self.scope_id)  # type: ignore[arg-type]
+        try:
+            config = await self._client_config()
+        except (ConfigurationError, ConnectionsClientError) as exc:
+            yield self._event("error", f"Airflow connection {self.conn_id!r} is not usable: {exc}", permanent=True)
+            return
+        except Exception as exc:  # noqa: BLE001 - a missing Airflow connection raises several types
+            yield self._event("error", f"cannot read Airflow connection {self.conn_id!r}: {exc}", permanent=True)
+            return
+        async with pooled_client(config) as client:
+            polls = 0
+            while True:
+                polls += 1
+                event = await self._poll(client, scope, polls)
+                if event is not None:
+                    yield event
+                    return
+                if self.deadline is not None and time.time() + self.poll_interval > self.deadline:
+                    yield self._event(
+                        "timeout", f"connection {self.connection_id} did not validate before the deadline"
+                    )
+                    return
+                await asyncio.sleep(self.poll_interval)
+
+    async def _poll(self, client: Any, scope: Any, polls: int) -> TriggerEvent | None:
+        """One re-test: an event when the run is over, None to poll again."""
+        from airflow_connections_provider.client import (
+            ConnectionsClientError,
+            ValidationRefusedError,
+        )
+        from airflow_connections_provider.client.retry import is_transient
+
+        try:
+            conn = await client.validate_connection(scope, self.connection_id)
+        except ValidationRefusedError as exc:
+            self.log.info("Connection %s not valid yet (poll %d): %s", self.connection_id, polls, exc)
+            return None
+        except ConnectionsClientError as exc:
+            if is_transient(exc) or is_transient(getattr(exc, "last_error", exc)):
+                self.log.warning("Connection %s could not be tested (poll %d): %s", self.connection_id, polls, exc)
+                return None
+            return self._event("error", str(exc), permanent=True)
+        except Exception as exc:  # noqa: BLE001 - the triggerer must get one event, never a crash
+            return self._event("error", f"unexpected {type(exc).__name__}: {exc}")
+        return self._event("success", f"connection {conn.name!r} ({conn.id}) validated after {polls} poll(s)")
+
+    async def _client_config(self) -> Any:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.log import amask_secret
+
+        from airflow_connections_provider.hooks.settings import settings_from_connection
+
+        conn = await BaseHook.aget_connection(self.conn_id)
+        settings = settings_from_connection(
+            conn,
+            retry_limit=self.retry.get("retry_limit"),
+            retry_delay=self.retry.get("retry_delay"),
+            max_retry_wait=self.retry.get("max_retry_wait"),
+            timeout=self.request_timeout,
+            on_secret=amask_secret,
+        )
+        return settings.client_config

@@ -1,0 +1,57 @@
+"""Fixtures for operator and sensor tests: an Airflow connection from an env var, mocked API, a fake TI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+
+from tests.support import payloads
+
+API = "https://api.test"
+PROJECT_ID = payloads.PROJECT_ID
+
+
+class FakeTI:
+    """The slice of a task instance the operators use: XCom pushes and the try number."""
+
+    def __init__(self, try_number: int = 1) -> None:
+        self.try_number = try_number
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        json.dumps(value)  # XCom values must serialise; this also proves no object leaks in
+        self.xcom[key] = value
+
+
+@pytest.fixture(autouse=True)
+def ibm_conn(monkeypatch) -> str:
+    conn = {
+        "conn_type": "ibm_data_platform",
+        "host": API,
+        "password": "static-token-value",
+        "extra": {"auth_type": "bearer_token", "project": PROJECT_ID, "retry_limit": 0},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT", json.dumps(conn))
+    return "ibm_data_platform_default"
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(f"{API}/v2/projects/{PROJECT_ID}", json=payloads.project("sales", PROJECT_ID))
+        rsps.get(f"{API}/v2/datasource_types/postgresql", json=payloads.postgres_type())
+        rsps.get(f"{API}/v2/datasource_types/{payloads.POSTGRES_ID}", json=payloads.postgres_type())
+        yield rsps
+
+
+@pytest.fixture
+def context() -> dict[str, Any]:
+    return {"ti": FakeTI()}
+
+
+def writes(rsps: responses.RequestsMock) -> list[tuple[str, str]]:
+    return [(c.request.method, c.request.url.split("?")[0]) for c in rsps.calls if c.request.method != "GET"]

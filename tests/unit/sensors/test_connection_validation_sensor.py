@@ -1,0 +1,140 @@
+"""The validation sensor: not-yet vs final failures, deferral (TaskDeferred), and its event contract."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
+
+from airflow_connections_provider.sensors.connections import ConnectionValidationSensor, connection_id_from_event
+from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger
+from tests.support import payloads
+from tests.support.task_fixtures import API, PROJECT_ID
+
+CONN = f"{API}/v2/connections"
+
+
+def sensor(**kwargs) -> ConnectionValidationSensor:
+    args = {"task_id": "wait", "connection_id": "c1", "poke_interval": 30, "timeout": 600}
+    args.update(kwargs)
+    return ConnectionValidationSensor(**args)
+
+
+def refuse(api) -> None:
+    api.patch(f"{CONN}/c1", status=400, json=payloads.error("connection_test_failed", "connection refused"))
+
+
+def accept(api) -> None:
+    api.patch(f"{CONN}/c1", json=payloads.connection("orders", asset_id="c1"))
+
+
+def test_poke_refused_means_not_yet_then_done_with_the_id(api, context):
+    s = sensor()
+    refuse(api)
+    assert not s.poke(context)
+    accept(api)
+    result = s.poke(context)
+    assert result.is_done
+    assert result.xcom_value == "c1"
+
+
+@pytest.mark.parametrize(
+    ("status", "final"),
+    [
+        pytest.param(404, True, id="not-found"),
+        pytest.param(401, True, id="unauthenticated"),
+        pytest.param(403, True, id="forbidden"),
+        pytest.param(503, False, id="unavailable-is-not-yet"),
+        pytest.param(429, False, id="rate-limited-is-not-yet"),
+    ],
+)
+def test_poke_errors(api, context, status, final):
+    api.patch(f"{CONN}/c1", status=status, json=payloads.error("x", "nope"))
+    if final:
+        with pytest.raises(AirflowFailException):
+            sensor().poke(context)
+    else:
+        assert sensor().poke(context) is False
+
+
+def test_deferrable_pokes_once_then_defers_with_plain_kwargs(api, context):
+    refuse(api)
+    before = time.time()
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(deferrable=True).execute(context)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, ConnectionValidationTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    _, kwargs = trigger.serialize()
+    assert kwargs["conn_id"] == "ibm_data_platform_default"
+    assert (kwargs["scope_kind"], kwargs["scope_id"], kwargs["connection_id"]) == ("project_id", PROJECT_ID, "c1")
+    assert kwargs["poll_interval"] == 30
+    assert before + 600 <= kwargs["deadline"] <= time.time() + 600
+    assert "static-token-value" not in json.dumps(kwargs)
+    assert deferred.value.timeout.total_seconds() > 600  # Airflow's own timeout is only a backstop
+    assert [c.request.method for c in api.calls if c.request.url.startswith(CONN)] == ["PATCH"]  # poked once
+
+
+def test_deferrable_returns_at_once_when_already_valid(api, context):
+    accept(api)
+    assert sensor(deferrable=True).execute(context) == "c1"
+
+
+def test_by_name_resolves_once_and_publishes_the_link(api, context):
+    api.get(CONN, json=payloads.page([payloads.connection("orders", asset_id="c1")]))
+    refuse(api)
+    s = sensor(connection_id=None, connection_name="orders")
+    s.poke(context)
+    s.poke(context)
+    assert len([c for c in api.calls if c.request.method == "GET" and c.request.url.startswith(CONN)]) == 1
+    assert context["ti"].xcom["ibm_connection_url"].startswith(f"{API}/connections/c1?")
+
+
+@pytest.mark.parametrize(
+    ("event", "soft_fail", "outcome"),
+    [
+        pytest.param({"status": "success", "connection_id": "c1", "message": "ok"}, False, "c1", id="success"),
+        pytest.param(
+            {"status": "timeout", "connection_id": "c1", "message": "late"}, False, AirflowSensorTimeout, id="timeout"
+        ),
+        pytest.param(
+            {"status": "timeout", "connection_id": "c1", "message": "late"},
+            True,
+            AirflowSkipException,
+            id="timeout-soft-fail",
+        ),
+        pytest.param(
+            {"status": "error", "connection_id": "c1", "message": "gone", "permanent": True},
+            False,
+            AirflowFailException,
+            id="permanent",
+        ),
+        pytest.param(
+            {"status": "error", "connection_id": "c1", "message": "boom"}, False, AirflowException, id="error"
+        ),
+        pytest.param(None, False, AirflowException, id="no-event"),
+    ],
+)
+def test_event_contract(event, soft_fail, outcome):
+    if isinstance(outcome, str):
+        assert connection_id_from_event(event, soft_fail=soft_fail) == outcome
+    else:
+        with pytest.raises(outcome):
+            connection_id_from_event(event, soft_fail=soft_fail)
+
+
+def test_default_deferrable_comes_from_airflow_config():
+    import inspect
+
+    from airflow.sdk.configuration import conf
+
+    default = inspect.signature(ConnectionValidationSensor.__init__).parameters["deferrable"].default
+    assert default is conf.getboolean("operators", "default_deferrable", fallback=False)

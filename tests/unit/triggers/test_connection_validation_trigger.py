@@ -1,0 +1,154 @@
+"""The validation trigger: one event per outcome, sleeps between polls whatever happens, round-trips."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+from airflow.triggers.base import TriggerEvent
+
+from airflow_connections_provider.client import (
+    AuthenticationError,
+    NotFoundError,
+    RetriesExhaustedError,
+    Scope,
+    ServerError,
+    ValidationRefusedError,
+)
+from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger, ValidationEvent
+
+SCOPE = Scope.project("p1")
+
+
+def trigger(**overrides) -> ConnectionValidationTrigger:
+    kwargs = {
+        "conn_id": "ibm_trigger",
+        "scope_kind": "project_id",
+        "scope_id": "p1",
+        "connection_id": "c1",
+        "poll_interval": 0.05,
+        "deadline": None,
+        "retry": {"retry_limit": 0, "retry_delay": 0.0, "max_retry_wait": 0.0},
+        "request_timeout": 1.0,
+    }
+    kwargs.update(overrides)
+    return ConnectionValidationTrigger(**kwargs)
+
+
+def test_serialize_round_trip_keeps_only_plain_values():
+    original = trigger(deadline=1234.5)
+    path, kwargs = original.serialize()
+    assert path == "airflow_connections_provider.triggers.connections.ConnectionValidationTrigger"
+    json.dumps(kwargs)  # plain values only: no client, no token
+    again = ConnectionValidationTrigger(**kwargs)
+    assert again.serialize() == (path, kwargs)
+
+
+class FakeClient:
+    """Replies to validate_connection from a script of outcomes (an exception or a connection)."""
+
+    def __init__(self, *outcomes) -> None:
+        self.outcomes = list(outcomes)
+        self.calls = 0
+
+    async def validate_connection(self, scope, connection_id):
+        self.calls += 1
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+class Conn:
+    id = "c1"
+    name = "orders"
+
+
+def refused() -> ValidationRefusedError:
+    return ValidationRefusedError(400, "could not connect", code="connection_test_failed", trace="t1")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        pytest.param(Conn(), ("success", False), id="validated"),
+        pytest.param(refused(), None, id="refused-means-not-yet"),
+        pytest.param(
+            RetriesExhaustedError("PATCH", "/x", 3, ServerError(503, "down")), None, id="transient-means-not-yet"
+        ),
+        pytest.param(NotFoundError(404, "no such connection"), ("error", True), id="not-found-is-final"),
+        pytest.param(AuthenticationError(401, "bad token"), ("error", True), id="auth-is-final"),
+        pytest.param(RuntimeError("bug"), ("error", False), id="unexpected-still-one-event"),
+    ],
+)
+async def test_one_poll_decides(outcome, expected):
+    event = await trigger()._poll(FakeClient(outcome), SCOPE, 1)
+    if expected is None:
+        assert event is None
+    else:
+        result = ValidationEvent.from_payload(event.payload)
+        assert (result.status, result.permanent) == expected
+        assert result.connection_id == "c1"
+
+
+@pytest.fixture
+def closed_port(monkeypatch) -> str:
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    conn = {
+        "conn_type": "ibm_data_platform",
+        "host": f"http://127.0.0.1:{port}",
+        "password": "static-tok",
+        "extra": {"auth_type": "bearer_token"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_TRIGGER", json.dumps(conn))
+    return "ibm_trigger"
+
+
+async def test_unreachable_service_sleeps_between_polls_then_times_out(closed_port):
+    """Errors never make the trigger spin: with 50 ms between polls and a 0.5 s deadline, at most 11 polls."""
+    t = trigger(deadline=time.time() + 0.5)
+    attempts = 0
+    original = t._poll
+
+    async def counting(client, scope, polls):
+        nonlocal attempts
+        attempts += 1
+        return await original(client, scope, polls)
+
+    t._poll = counting
+    events = [e async for e in t.run()]
+
+    assert len(events) == 1
+    result = ValidationEvent.from_payload(events[0].payload)
+    assert result.status == "timeout"
+    assert 1 <= attempts <= 11
+
+
+async def test_missing_airflow_connection_is_one_permanent_error_event():
+    events = [e async for e in trigger(conn_id="does_not_exist").run()]
+    assert len(events) == 1
+    result = ValidationEvent.from_payload(events[0].payload)
+    assert result.status == "error"
+    assert result.permanent
+    assert "does_not_exist" in result.message
+
+
+async def test_broken_airflow_connection_settings_are_one_error_event(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_BAD", json.dumps({"conn_type": "ibm_data_platform", "extra": {"auth_type": "nope"}})
+    )
+    events = [e async for e in trigger(conn_id="ibm_bad").run()]
+    assert [ValidationEvent.from_payload(e.payload).status for e in events] == ["error"]
+    assert "unknown auth type" in events[0].payload["message"]
+
+
+def test_event_payload_round_trip_and_malformed_payloads():
+    event = ValidationEvent("success", "c1", "ok")
+    assert ValidationEvent.from_payload(event.to_payload()) == event
+    assert ValidationEvent.from_payload({"status": "weird"}).status == "error"
+    assert ValidationEvent.from_payload(None).status == "error"
+    assert isinstance(TriggerEvent(event.to_payload()), TriggerEvent)
