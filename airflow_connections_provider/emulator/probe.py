@@ -50,11 +50,20 @@ async def _probe_http(url: str, timeout: float) -> None:
     except httpx.TimeoutException as exc:
         raise ProbeError(f"could not connect to {where}: timed out") from exc
     except httpx.HTTPError as exc:
-        cause = exc.__cause__ or exc.__context__
-        reason = _describe_os_error(cause) if isinstance(cause, OSError) else "the request failed"
-        if isinstance(exc, httpx.ConnectError) and "refused" in str(exc).lower():
-            reason = "connection refused"
-        raise ProbeError(f"could not connect to {where}: {reason}") from exc
+        raise ProbeError(f"could not connect to {where}: {_chain_reason(exc)}") from exc
+
+
+def _chain_reason(exc: BaseException) -> str:
+    """httpx wraps the socket error several times; report the innermost specific one."""
+    reason = "the request failed"
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ConnectionRefusedError, socket.gaierror, TimeoutError)):
+            return _describe_os_error(seen)
+        if isinstance(seen, OSError) and seen.strerror:
+            reason = _describe_os_error(seen)
+        seen = seen.__cause__ or seen.__context__
+    return reason
 
 
 async def _probe_tcp(host: str, port: int, timeout: float) -> None:

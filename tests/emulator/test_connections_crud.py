@@ -1,0 +1,310 @@
+"""Connections: version, create, get, delete, copy, scopes, and the service-side checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import HTTP_ID, POSTGRES_ID, SECRET, Api, assert_error, http_body, pg_body
+
+
+def test_version_has_the_documented_fields(api: Api) -> None:
+    body = api.get("/v2/connections/version").json()
+    assert {"service_name", "version", "status", "timestamp"} <= set(body)
+
+
+def test_every_reply_carries_a_transaction_id(api: Api) -> None:
+    assert api.get("/v2/connections/version").headers["x-global-transaction-id"]
+
+
+def test_create_returns_201_and_the_connection_in_the_service_shape(api: Api, demo: str) -> None:
+    reply = api.create(demo, pg_body(description="the db", flags=[]))
+    assert reply.status_code == 201
+    conn = reply.json()
+    metadata, entity = conn["metadata"], conn["entity"]
+    assert metadata["asset_type"] == "connection"
+    assert metadata["project_id"] == demo
+    assert "catalog_id" not in metadata and "space_id" not in metadata
+    assert metadata["asset_id"] and metadata["create_time"].endswith("Z") and metadata["creator_id"]
+    assert metadata["href"] == f"/v2/connections/{metadata['asset_id']}?project_id={demo}"
+    assert entity["name"] == "pg" and entity["description"] == "the db"
+    assert entity["datasource_type"] == POSTGRES_ID
+    assert entity["properties"]["host"] == "127.0.0.1" and entity["properties"]["port"] == 5999
+    assert entity["flags"] == [] and entity["origin_country"] == "us"
+
+
+@pytest.mark.parametrize("type_ref", ["http", "HTTP", HTTP_ID])
+def test_datasource_type_may_be_given_by_name_or_id_and_is_returned_as_id(api: Api, demo: str, type_ref: str) -> None:
+    reply = api.create(demo, {"name": "w", "datasource_type": type_ref, "properties": {"url": "http://x"}})
+    assert reply.json()["entity"]["datasource_type"] == HTTP_ID
+
+
+def test_get_returns_what_create_returned(api: Api, demo: str) -> None:
+    created = api.create(demo, pg_body()).json()
+    cid = created["metadata"]["asset_id"]
+    reply = api.get(f"/v2/connections/{cid}", params={"project_id": demo, "decrypt_secrets": "false"})
+    assert reply.status_code == 200
+    assert reply.json() == created
+
+
+def test_get_of_an_unknown_connection_is_404(api: Api, demo: str) -> None:
+    assert_error(api.get("/v2/connections/no-such-id", params={"project_id": demo}), 404, "not_found")
+
+
+def test_a_connection_is_not_found_through_another_project(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    cid = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
+    reply = api.get(f"/v2/connections/{cid}", params={"project_id": emu.project_id("other")})
+    assert_error(reply, 404, "not_found")
+
+
+def test_delete_is_204_then_404(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    cid = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
+    first = api.delete(f"/v2/connections/{cid}", params={"project_id": demo})
+    assert first.status_code == 204 and first.content == b""
+    assert_error(api.delete(f"/v2/connections/{cid}", params={"project_id": demo}), 404, "not_found")
+    assert_error(api.get(f"/v2/connections/{cid}", params={"project_id": demo}), 404, "not_found")
+    assert emu.stored_connections("demo") == []
+
+
+def test_duplicate_names_are_allowed(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    ids = {api.create(demo, pg_body("same")).json()["metadata"]["asset_id"] for _ in range(2)}
+    assert len(ids) == 2
+    assert [c["entity"]["name"] for c in emu.stored_connections("demo")] == ["same", "same"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        pytest.param({}, 400, "missing_required_parameter", id="no-scope"),
+        pytest.param({"project_id": "P", "space_id": "S"}, 400, "invalid_parameter", id="two-scopes"),
+        pytest.param({"project_id": "no-such-project"}, 403, "forbidden", id="unknown-project"),
+        pytest.param({"catalog_id": "no-such-catalog"}, 403, "forbidden", id="unknown-catalog"),
+    ],
+)
+def test_scope_errors(api: Api, emu: EmulatorHandle, params: dict[str, str], status: int, code: str) -> None:
+    for reply in (
+        api.get("/v2/connections", params=params),
+        api.post("/v2/connections", params={**params, "test": "false"}, json=pg_body()),
+    ):
+        assert_error(reply, status, code)
+    assert emu.stored_connections() == []
+
+
+def test_unknown_scope_status_can_be_404(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(unknown_scope_status=404)
+    reply = Api(emu.url, emu.issue_token()).get("/v2/connections", params={"project_id": "nope"})
+    assert_error(reply, 404, "not_found", target="project_id")
+
+
+def test_catalogs_and_spaces_scope_connections(api: Api, emu: EmulatorHandle) -> None:
+    catalog = emu.add_catalog("cat")
+    space = emu.add_space("spc")
+    in_catalog = api.post("/v2/connections", params={"catalog_id": catalog, "test": "false"}, json=pg_body("c"))
+    in_space = api.post("/v2/connections", params={"space_id": space, "test": "false"}, json=pg_body("s"))
+    assert in_catalog.json()["metadata"]["catalog_id"] == catalog
+    assert in_space.json()["metadata"]["space_id"] == space
+    listed = api.get("/v2/connections", params={"catalog_id": catalog}).json()
+    assert [c["entity"]["name"] for c in listed["resources"]] == ["c"]
+    assert [c["entity"]["name"] for c in emu.stored_connections(space="spc")] == ["s"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "target"),
+    [
+        pytest.param(
+            {"datasource_type": "http", "properties": {"url": "http://x"}},
+            "missing_required_parameter",
+            "name",
+            id="no-name",
+        ),
+        pytest.param({"name": "x", "properties": {}}, "missing_required_parameter", "datasource_type", id="no-type"),
+        pytest.param(
+            {"name": "x", "datasource_type": "nosuchdb", "properties": {}},
+            "invalid_parameter",
+            "datasource_type",
+            id="unknown-type",
+        ),
+        pytest.param(pg_body(properties={"host": ""}), "missing_required_parameter", "host", id="blank-required"),
+        pytest.param(
+            {
+                "name": "x",
+                "datasource_type": "postgresql",
+                "properties": {"host": "h", "port": 1, "database": "d", "username": "u"},
+            },
+            "missing_required_parameter",
+            "password",
+            id="missing-password",
+        ),
+        pytest.param(pg_body(properties={"port": "abc"}), "invalid_parameter", "port", id="port-not-integer"),
+        pytest.param(pg_body(properties={"ssl": "maybe"}), "invalid_parameter", "ssl", id="bad-boolean"),
+        pytest.param(pg_body(properties={"colour": "red"}), "invalid_parameter", "colour", id="unknown-property"),
+        pytest.param(pg_body(properties={"host": {"nested": 1}}), "invalid_parameter", "host", id="object-value"),
+        pytest.param(http_body("ftp://example.com/x"), "invalid_parameter", "url", id="not-http-url"),
+        pytest.param(
+            {
+                "name": "x",
+                "datasource_type": "cloudobjectstorage",
+                "properties": {"url": "http://x", "auth_method": "magic"},
+            },
+            "invalid_parameter",
+            "auth_method",
+            id="bad-enum",
+        ),
+        pytest.param(
+            {
+                "name": "x",
+                "datasource_type": "cloudobjectstorage",
+                "properties": {"url": "http://x", "auth_method": "apikey"},
+            },
+            "missing_required_parameter",
+            "api_key",
+            id="auth-method-needs-key",
+        ),
+        pytest.param(
+            {"name": "x", "datasource_type": "ftp", "properties": {"host": "h", "username": "u"}},
+            "missing_required_parameter",
+            "password",
+            id="ftp-password",
+        ),
+    ],
+)
+def test_service_side_checks_refuse_and_save_nothing(
+    api: Api, demo: str, emu: EmulatorHandle, body: dict[str, object], code: str, target: str
+) -> None:
+    error = assert_error(api.create(demo, body), 400, code, target=target)
+    assert SECRET not in error["message"]
+    assert emu.stored_connections() == []
+
+
+def test_valid_variants_pass_the_checks(api: Api, demo: str) -> None:
+    bodies = [
+        pg_body(properties={"port": "5432", "ssl": "True"}),
+        {"name": "f", "datasource_type": "ftp", "properties": {"host": "h", "username": "u", "password": "p"}},
+        {
+            "name": "o",
+            "datasource_type": "oracle",
+            "properties": {"host": "h", "port": 1521, "service_name": "s", "username": "u", "password": "p"},
+        },
+        {
+            "name": "c",
+            "datasource_type": "cloudobjectstorage",
+            "properties": {
+                "url": "https://s3.example",
+                "auth_method": "accesskey_secretkey",
+                "access_key": "a",
+                "secret_key": "s",
+            },
+        },
+    ]
+    for body in bodies:
+        assert api.create(demo, body).status_code == 201, body
+
+
+def test_unknown_properties_can_be_allowed(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(reject_unknown_properties=False)
+    api = Api(emu.url, emu.issue_token())
+    reply = api.create(emu.project_id("default"), pg_body(properties={"colour": "red"}))
+    assert reply.status_code == 201
+    assert reply.json()["entity"]["properties"]["colour"] == "red"
+
+
+def test_malformed_json_body_is_400(api: Api, demo: str) -> None:
+    reply = api.post(
+        "/v2/connections", params={"project_id": demo}, data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert_error(reply, 400, "invalid_request_body")
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE", "false", "False"])
+def test_booleans_accept_any_case(api: Api, demo: str, value: str) -> None:
+    reply = api.post(
+        "/v2/connections", params={"project_id": demo, "test": value}, json=http_body("http://127.0.0.1:1/x")
+    )
+    # test=true against a closed port fails the live test; test=false saves.
+    assert reply.status_code == (400 if value.lower() == "true" else 201)
+
+
+def test_a_bad_boolean_is_400(api: Api, demo: str) -> None:
+    reply = api.post("/v2/connections", params={"project_id": demo, "test": "yes"}, json=pg_body())
+    assert_error(reply, 400, "invalid_parameter", target="test")
+
+
+def test_unknown_query_parameters_are_ignored(api: Api, demo: str) -> None:
+    reply = api.get("/v2/connections", params={"project_id": demo, "properties": "host", "name": "", "whatever": "1"})
+    assert reply.status_code == 200
+
+
+def test_copy_creates_a_new_connection_in_the_target_project(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    other = emu.project_id("other")
+    cid = api.create(demo, pg_body("orig")).json()["metadata"]["asset_id"]
+    reply = api.post(f"/v2/connections/{cid}/copy", params={"project_id": demo, "target_project_id": other})
+    assert reply.status_code == 201
+    copy = reply.json()
+    assert copy["metadata"]["project_id"] == other and copy["metadata"]["asset_id"] != cid
+    assert copy["entity"]["name"] == "orig"
+    stored = emu.stored_connections("other")
+    assert (
+        stored[0]["entity"]["properties"]["password"]
+        == emu.stored_connections("demo")[0]["entity"]["properties"]["password"]
+    )
+
+
+def test_copy_needs_a_target(api: Api, demo: str) -> None:
+    cid = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
+    reply = api.post(f"/v2/connections/{cid}/copy", params={"project_id": demo})
+    assert_error(reply, 400, "missing_required_parameter", target="target_project_id")
+
+
+def test_actions_are_listed_per_datasource_type(api: Api, demo: str) -> None:
+    pg = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
+    web = api.create(demo, http_body("http://x")).json()["metadata"]["asset_id"]
+    pg_actions = api.get(f"/v2/connections/{pg}/actions", params={"project_id": demo}).json()["actions"]
+    web_actions = api.get(f"/v2/connections/{web}/actions", params={"project_id": demo}).json()["actions"]
+    assert [a["name"] for a in pg_actions] == ["test", "get_record_count"]
+    assert [a["name"] for a in web_actions] == ["test"]
+    for action in pg_actions:
+        assert action["description"] and set(action["properties"]) == {"input", "output"}
+
+
+def test_unknown_action_is_404(api: Api, demo: str, http_source: str) -> None:
+    cid = api.create(demo, http_body(http_source)).json()["metadata"]["asset_id"]
+    reply = api.put(f"/v2/connections/{cid}/actions/get_record_count", params={"project_id": demo}, json={})
+    assert_error(reply, 404, "not_found", target="action_name")
+
+
+def test_get_record_count_action(api: Api, demo: str, tcp_source: int) -> None:
+    cid = api.create(demo, pg_body(port=tcp_source)).json()["metadata"]["asset_id"]
+    path = f"/v2/connections/{cid}/actions/get_record_count"
+    first = api.put(path, params={"project_id": demo}, json={"path": "/PUBLIC/ORDERS"})
+    assert first.status_code == 200
+    assert (
+        first.json()["record_count"]
+        == api.put(path, params={"project_id": demo}, json={"path": "/PUBLIC/ORDERS"}).json()["record_count"]
+    )
+    assert_error(api.put(path, params={"project_id": demo}, json={}), 400, "missing_required_parameter", target="path")
+
+
+def test_discovery_browses_a_tree(api: Api, demo: str, tcp_source: int) -> None:
+    cid = api.create(demo, pg_body(port=tcp_source)).json()["metadata"]["asset_id"]
+    root = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/"})
+    assert root.status_code == 200
+    body = root.json()
+    assert body["path"] == "/" and body["total_count"] == len(body["assets"]) > 0
+    for item in body["assets"]:
+        assert set(item) >= {"id", "name", "path", "type", "has_children"}
+    schema = next(a for a in body["assets"] if a["has_children"])
+    child = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": schema["path"]}).json()
+    assert child["assets"] and all(a["path"].startswith(schema["path"] + "/") for a in child["assets"])
+    paged = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/", "limit": 1}).json()
+    assert len(paged["assets"]) == 1 and "offset=1" in paged["next"]["href"]
+    missing = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/NOPE"})
+    assert_error(missing, 404, "not_found", target="path")
+
+
+def test_discovery_needs_a_reachable_data_source(api: Api, demo: str, closed_port: int) -> None:
+    cid = api.create(demo, pg_body(port=closed_port)).json()["metadata"]["asset_id"]
+    reply = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/"})
+    assert_error(reply, 400, "connection_test_failed")

@@ -1,0 +1,206 @@
+"""Listing connections: start-token paging, filters, sort."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import POSTGRES_ID, SECRET, Api, assert_error, http_body, pg_body
+
+
+def _names(reply_or_resources: object) -> list[str]:
+    resources = reply_or_resources["resources"] if isinstance(reply_or_resources, dict) else reply_or_resources
+    return [c["entity"]["name"] for c in resources]  # type: ignore[index]
+
+
+def _seed(emu: EmulatorHandle, count: int, prefix: str = "c") -> list[str]:
+    return [
+        emu.create_connection(f"{prefix}{i:03d}", "http", {"url": "http://x"}, project="demo") for i in range(count)
+    ]
+
+
+def test_paging_walks_every_connection_once(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    ids = _seed(emu, 250)
+    first = api.get("/v2/connections", params={"project_id": demo, "limit": 100}).json()
+    assert first["total_count"] == 250 and len(first["resources"]) == 100
+    assert first["first"]["href"].startswith("/v2/connections?")
+    seen = api.walk(first["first"]["href"])
+    assert [c["metadata"]["asset_id"] for c in seen] == ids
+
+
+def test_next_href_carries_filters_and_an_opaque_start_token(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    _seed(emu, 5, prefix="My Conn ")
+    reply = api.get("/v2/connections", params={"project_id": demo, "limit": 2, "entity.name": "my conn"}).json()
+    href = reply["next"]["href"]
+    assert href.startswith("/v2/connections?") and " " not in href
+    query = parse_qs(urlsplit(href).query)
+    assert query["entity.name"] == ["my conn"] and query["limit"] == ["2"] and query["project_id"] == [demo]
+    start = query["start"][0]
+    assert not start.isdigit()
+
+
+def test_last_page_has_no_next(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    _seed(emu, 3)
+    body = api.get("/v2/connections", params={"project_id": demo, "limit": 3}).json()
+    assert len(body["resources"]) == 3 and "next" not in body
+    empty = api.get("/v2/connections", params={"project_id": demo, "entity.name": '"none"'}).json()
+    assert empty == {"total_count": 0, "resources": [], "first": empty["first"]}
+
+
+def test_items_created_during_a_walk_cause_no_duplicates_or_gaps(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    original = set(_seed(emu, 120))
+    href: str | None = f"/v2/connections?project_id={demo}&limit=25"
+    seen: list[str] = []
+    created_during: list[str] = []
+    while href:
+        body = api.get(href).json()
+        seen.extend(c["metadata"]["asset_id"] for c in body["resources"])
+        created_during.append(api.create(demo, http_body("http://x", name="late")).json()["metadata"]["asset_id"])
+        href = body.get("next", {}).get("href")
+    assert len(seen) == len(set(seen))
+    assert original <= set(seen)
+    # Created after the cursor, in creation order: every one but the last still shows up.
+    assert set(created_during[:-1]) <= set(seen)
+
+
+@pytest.mark.parametrize("sort", ["entity.name", "-entity.name", "-metadata.create_time", "entity.datasource_type"])
+def test_paging_is_stable_for_every_sort(api: Api, emu: EmulatorHandle, demo: str, sort: str) -> None:
+    for i in range(30):
+        emu.create_connection(f"n{(i * 7) % 30:02d}", "http", {"url": "http://x"}, project="demo")
+    whole = api.get("/v2/connections", params={"project_id": demo, "sort": sort, "limit": 200}).json()["resources"]
+    paged = api.walk(f"/v2/connections?project_id={demo}&sort={sort}&limit=7")
+    assert [c["metadata"]["asset_id"] for c in paged] == [c["metadata"]["asset_id"] for c in whole]
+    names = _names(whole)
+    if sort.endswith("entity.name"):
+        assert names == sorted(names, reverse=sort.startswith("-"))
+
+
+def test_default_order_is_creation_order(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    ids = _seed(emu, 4)
+    assert [
+        c["metadata"]["asset_id"] for c in api.get("/v2/connections", params={"project_id": demo}).json()["resources"]
+    ] == ids
+
+
+@pytest.mark.parametrize(
+    ("params", "target"),
+    [
+        pytest.param({"start": "garbage!"}, "start", id="bad-start"),
+        pytest.param({"limit": "0"}, "limit", id="zero-limit"),
+        pytest.param({"limit": "ten"}, "limit", id="bad-limit"),
+        pytest.param({"sort": "entity.colour"}, "sort", id="bad-sort"),
+        pytest.param({"entity.properties": "not json"}, "entity.properties", id="bad-properties"),
+        pytest.param({"entity.properties": "[1]"}, "entity.properties", id="properties-not-object"),
+        pytest.param({"entity.context": "sideways"}, "entity.context", id="bad-context"),
+    ],
+)
+def test_malformed_list_parameters_are_400(api: Api, demo: str, params: dict[str, str], target: str) -> None:
+    assert_error(
+        api.get("/v2/connections", params={"project_id": demo, **params}), 400, "invalid_parameter", target=target
+    )
+
+
+def test_a_start_token_of_another_sort_is_refused(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    _seed(emu, 3)
+    href = api.get("/v2/connections", params={"project_id": demo, "limit": 1}).json()["next"]["href"]
+    start = parse_qs(urlsplit(href).query)["start"][0]
+    reply = api.get("/v2/connections", params={"project_id": demo, "start": start, "sort": "entity.name"})
+    assert_error(reply, 400, "invalid_parameter", target="start")
+
+
+def test_limit_is_capped_at_200(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    _seed(emu, 201)
+    body = api.get("/v2/connections", params={"project_id": demo, "limit": 1000}).json()
+    assert len(body["resources"]) == 200 and "next" in body
+
+
+def test_default_limit_is_100(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    _seed(emu, 101)
+    assert len(api.get("/v2/connections", params={"project_id": demo}).json()["resources"]) == 100
+
+
+def test_quoted_name_is_an_exact_match_that_keeps_duplicates(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    for name in ("My Conn", "My Conn", "My Conn 2", "my conn"):
+        emu.create_connection(name, "http", {"url": "http://x"}, project="demo")
+    body = api.get("/v2/connections", params={"project_id": demo, "entity.name": '"My Conn"'}).json()
+    assert _names(body) == ["My Conn", "My Conn"] and body["total_count"] == 2
+
+
+def test_unquoted_name_is_a_case_insensitive_substring(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    for name in ("My Conn", "my conn 2", "Other"):
+        emu.create_connection(name, "http", {"url": "http://x"}, project="demo")
+    assert _names(api.get("/v2/connections", params={"project_id": demo, "entity.name": "CONN"}).json()) == [
+        "My Conn",
+        "my conn 2",
+    ]
+
+
+def test_datasource_type_filter_takes_an_id_or_a_name(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    api.create(demo, pg_body("db"))
+    api.create(demo, http_body("http://x"))
+    for value in (POSTGRES_ID, "postgresql"):
+        assert _names(
+            api.get("/v2/connections", params={"project_id": demo, "entity.datasource_type": value}).json()
+        ) == ["db"]
+    assert (
+        _names(api.get("/v2/connections", params={"project_id": demo, "entity.datasource_type": "nosuch"}).json()) == []
+    )
+
+
+def test_properties_filter_matches_contained_pairs_but_never_secrets(api: Api, demo: str) -> None:
+    api.create(demo, pg_body("a", properties={"host": "db1", "port": 5432}))
+    api.create(demo, pg_body("b", properties={"host": "db2", "port": "5432"}))
+
+    def names(props: dict[str, object]) -> list[str]:
+        return _names(
+            api.get("/v2/connections", params={"project_id": demo, "entity.properties": json.dumps(props)}).json()
+        )
+
+    assert names({"host": "db1"}) == ["a"]
+    assert names({"port": "5432"}) == ["a", "b"]
+    assert names({"port": 5432, "host": "db2"}) == ["b"]
+    assert names({"host": "db3"}) == []
+    assert names({"password": SECRET}) == []
+
+
+def test_flags_widen_the_result(api: Api, demo: str) -> None:
+    api.create(demo, http_body("http://x", name="plain"))
+    api.create(demo, http_body("http://x", name="param", flags=["parameterized"]))
+    api.create(demo, http_body("http://x", name="personal", flags=["personal_credentials"]))
+
+    def names(flags: str | None) -> list[str]:
+        params = {"project_id": demo} if flags is None else {"project_id": demo, "entity.flags": flags}
+        return _names(api.get("/v2/connections", params=params).json())
+
+    assert names(None) == ["plain"]
+    assert names("parameterized") == ["plain", "param"]
+    assert names("parameterized,personal_credentials") == ["plain", "param", "personal"]
+
+
+def test_creator_filter(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    emu.create_connection("mine", "http", {"url": "http://x"}, project="demo", creator_id="alice")
+    emu.create_connection("theirs", "http", {"url": "http://x"}, project="demo", creator_id="bob")
+    assert _names(api.get("/v2/connections", params={"project_id": demo, "metadata.creator": "alice"}).json()) == [
+        "mine"
+    ]
+
+
+def test_context_filter_uses_the_types_directions(api: Api, demo: str) -> None:
+    api.create(demo, pg_body("db"))
+    api.create(demo, http_body("http://x", name="web"))  # http is source-only
+    assert _names(api.get("/v2/connections", params={"project_id": demo, "entity.context": "source"}).json()) == [
+        "db",
+        "web",
+    ]
+    assert _names(api.get("/v2/connections", params={"project_id": demo, "entity.context": "target"}).json()) == ["db"]
+
+
+def test_list_is_scoped_to_one_project(api: Api, emu: EmulatorHandle) -> None:
+    emu.create_connection("in-demo", "http", {"url": "http://x"}, project="demo")
+    emu.create_connection("in-other", "http", {"url": "http://x"}, project="other")
+    body = api.get("/v2/connections", params={"project_id": emu.project_id("other")}).json()
+    assert _names(body) == ["in-other"] and body["total_count"] == 1

@@ -1,0 +1,169 @@
+"""Updating connections with RFC 6902 JSON Patch on entity paths."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import SECRET, Api, assert_error, pg_body
+
+
+@pytest.fixture
+def conn_id(api: Api, demo: str) -> str:
+    cid: str = api.create(demo, pg_body(description="before")).json()["metadata"]["asset_id"]
+    return cid
+
+
+def _stored(emu: EmulatorHandle, cid: str) -> dict[str, Any]:
+    entity: dict[str, Any] = emu.stored_connection(cid)["entity"]
+    return entity
+
+
+def test_replace_add_and_remove_apply_together(api: Api, emu: EmulatorHandle, demo: str, conn_id: str) -> None:
+    ops = [
+        {"op": "replace", "path": "/name", "value": "renamed"},
+        {"op": "add", "path": "/properties/ssl", "value": "true"},
+        {"op": "replace", "path": "/properties/password", "value": "rotated"},
+        {"op": "remove", "path": "/description"},
+    ]
+    reply = api.patch(conn_id, ops, demo)
+    assert reply.status_code == 200
+    entity = reply.json()["entity"]
+    assert entity["name"] == "renamed" and entity["properties"]["ssl"] == "true" and entity["description"] == ""
+    stored = _stored(emu, conn_id)
+    assert stored["properties"]["password"] == "rotated"
+    assert stored["name"] == "renamed"
+
+
+def test_add_replaces_an_existing_member(api: Api, emu: EmulatorHandle, demo: str, conn_id: str) -> None:
+    assert api.patch(conn_id, [{"op": "add", "path": "/properties/password", "value": "new"}], demo).status_code == 200
+    assert _stored(emu, conn_id)["properties"]["password"] == "new"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json-patch+json", "application/json-patch+json; charset=utf-8", "Application/JSON-Patch+JSON"],
+)
+def test_the_media_type_is_matched_not_the_whole_header(api: Api, demo: str, conn_id: str, content_type: str) -> None:
+    reply = api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "x"}], demo, content_type=content_type)
+    assert reply.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/merge-patch+json"])
+def test_wrong_content_type_is_415(api: Api, emu: EmulatorHandle, demo: str, conn_id: str, content_type: str) -> None:
+    reply = api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "x"}], demo, content_type=content_type)
+    assert_error(reply, 415, "unsupported_media_type")
+    assert _stored(emu, conn_id)["name"] == "pg"
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        pytest.param({"op": "replace", "path": "/name", "value": "x"}, id="not-an-array"),
+        pytest.param([{"op": "frobnicate", "path": "/name"}], id="unknown-op"),
+        pytest.param([{"op": "replace", "path": "/name"}], id="replace-without-value"),
+        pytest.param([{"op": "replace", "value": "x"}], id="no-path"),
+        pytest.param([{"op": "replace", "path": "name", "value": "x"}], id="pointer-without-slash"),
+        pytest.param([{"op": "replace", "path": "/datasource_type", "value": "http"}], id="type-not-patchable"),
+        pytest.param([{"op": "replace", "path": "/metadata/asset_id", "value": "x"}], id="metadata-not-patchable"),
+        pytest.param([{"op": "add", "path": "/name/deeper", "value": "x"}], id="too-deep"),
+        pytest.param([{"op": "remove", "path": "/properties/ssl"}], id="remove-missing"),
+        pytest.param([{"op": "replace", "path": "/properties/ssl", "value": "true"}], id="replace-missing"),
+        pytest.param([{"op": "add", "path": "/properties/port", "value": "abc"}], id="bad-value"),
+        pytest.param([{"op": "add", "path": "/properties/colour", "value": "red"}], id="unknown-property"),
+        pytest.param([{"op": "remove", "path": "/properties/host"}], id="remove-required"),
+        pytest.param([{"op": "remove", "path": "/name"}], id="remove-name"),
+        pytest.param([{"op": "test", "path": "/name", "value": "not-the-name"}], id="failed-test-op"),
+        pytest.param([{"op": "replace", "path": "/properties/bad~2escape", "value": "x"}], id="bad-escape"),
+        pytest.param(
+            [{"op": "replace", "path": "/name", "value": "half"}, {"op": "remove", "path": "/properties/nope"}],
+            id="second-op-fails",
+        ),
+    ],
+)
+def test_bad_patches_are_400_and_change_nothing(
+    api: Api, emu: EmulatorHandle, demo: str, conn_id: str, ops: object
+) -> None:
+    before = emu.stored_connection(conn_id)
+    reply = api.patch(conn_id, ops, demo)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["errors"][0]["code"] in ("invalid_parameter", "missing_required_parameter")
+    assert emu.stored_connection(conn_id) == before
+
+
+def test_move_copy_and_test_ops_are_supported(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(reject_unknown_properties=False)
+    api = Api(emu.url, emu.issue_token())
+    project = emu.project_id("default")
+    cid = api.create(project, pg_body(properties={"extra": "1"})).json()["metadata"]["asset_id"]
+    ops = [
+        {"op": "test", "path": "/name", "value": "pg"},
+        {"op": "copy", "from": "/properties/extra", "path": "/properties/copied"},
+        {"op": "move", "from": "/properties/extra", "path": "/properties/moved"},
+    ]
+    assert api.patch(cid, ops, project).status_code == 200
+    props = emu.stored_connection(cid)["entity"]["properties"]
+    assert props["copied"] == "1" and props["moved"] == "1" and "extra" not in props
+
+
+def test_pointer_escapes_reach_the_property_name(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(reject_unknown_properties=False)
+    api = Api(emu.url, emu.issue_token())
+    project = emu.project_id("default")
+    cid = api.create(project, pg_body()).json()["metadata"]["asset_id"]
+    ops = [
+        {"op": "add", "path": "/properties/a~1b", "value": "slash"},
+        {"op": "add", "path": "/properties/c~0d", "value": "tilde"},
+    ]
+    assert api.patch(cid, ops, project).status_code == 200
+    props = emu.stored_connection(cid)["entity"]["properties"]
+    assert props["a/b"] == "slash" and props["c~d"] == "tilde"
+    removed = api.patch(cid, [{"op": "remove", "path": "/properties/a~1b"}], project)
+    assert removed.status_code == 200 and "a/b" not in emu.stored_connection(cid)["entity"]["properties"]
+
+
+def test_escaped_unknown_property_is_named_unescaped(api: Api, demo: str, conn_id: str) -> None:
+    error = assert_error(
+        api.patch(conn_id, [{"op": "add", "path": "/properties/a~1b", "value": "x"}], demo), 400, "invalid_parameter"
+    )
+    assert "a/b" in error["message"]
+
+
+def test_patch_of_an_unknown_connection_is_404(api: Api, demo: str) -> None:
+    assert_error(api.patch("nope", [], demo), 404, "not_found")
+
+
+def test_patch_with_test_true_validates_the_result(
+    api: Api, emu: EmulatorHandle, demo: str, tcp_source: int, closed_port: int
+) -> None:
+    cid = api.create(demo, pg_body(port=tcp_source), test=True).json()["metadata"]["asset_id"]
+    refused = api.patch(cid, [{"op": "replace", "path": "/properties/port", "value": closed_port}], demo, test=True)
+    error = assert_error(refused, 400, "connection_test_failed")
+    assert f"127.0.0.1:{closed_port}" in error["message"] and "refused" in error["message"]
+    assert _stored(emu, cid)["properties"]["port"] == tcp_source
+    accepted = api.patch(cid, [{"op": "replace", "path": "/properties/port", "value": closed_port}], demo, test=False)
+    assert accepted.status_code == 200 and _stored(emu, cid)["properties"]["port"] == closed_port
+
+
+def test_empty_patch_with_test_revalidates_without_changing(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        cid = api.create(demo, pg_body(port=listener.getsockname()[1]), test=True).json()["metadata"]["asset_id"]
+        before = emu.stored_connection(cid)
+        ok = api.patch(cid, [], demo, test=True)
+        assert ok.status_code == 200 and ok.json()["metadata"]["asset_id"] == cid
+        assert emu.stored_connection(cid) == before
+    # The data source went away: the same empty patch now fails, and still nothing changes.
+    assert_error(api.patch(cid, [], demo, test=True), 400, "connection_test_failed")
+    assert emu.stored_connection(cid) == before
+
+
+def test_patch_replies_never_show_the_secret(api: Api, demo: str, conn_id: str) -> None:
+    reply = api.patch(conn_id, [{"op": "replace", "path": "/properties/password", "value": SECRET + "2"}], demo)
+    assert SECRET not in reply.text

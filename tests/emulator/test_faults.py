@@ -1,0 +1,173 @@
+"""Injected trouble: latency, rate limiting, seeded random faults, scripted faults, drops."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+import requests
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import Api, assert_error, http_body
+
+
+def test_latency_is_added_to_api_calls_but_not_inspection(emu: EmulatorHandle, api: Api) -> None:
+    emu.set_faults(latency_ms=150)
+    api.get("/v2/connections/version")
+    Api(emu.url).get("/_emulator/requests")
+    entry = emu.request_log()[-1]
+    assert entry["path"] == "/v2/connections/version" and entry["duration_ms"] >= 150
+
+
+def test_rate_limit_answers_429_with_retry_after(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(rate_limit=3)
+    api = Api(emu.url, emu.issue_token())
+    statuses = [api.get("/v2/connections/version") for _ in range(5)]
+    assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
+    limited = statuses[3]
+    assert_error(limited, 429, "too_many_requests")
+    assert int(limited.headers["Retry-After"]) >= 1
+    # The limit is per token: another token is not affected.
+    assert Api(emu.url, emu.issue_token()).get("/v2/connections/version").status_code == 200
+    time.sleep(1.05)
+    assert api.get("/v2/connections/version").status_code == 200
+
+
+def _statuses(emu: EmulatorHandle, count: int) -> list[object]:
+    api = Api(emu.url, emu.issue_token())
+    outcomes: list[object] = []
+    for _ in range(count):
+        try:
+            outcomes.append(api.get("/v2/connections/version", timeout=5).status_code)
+        except requests.exceptions.RequestException as exc:
+            outcomes.append(type(exc).__name__)
+    return outcomes
+
+
+def test_random_faults_are_reproducible_with_a_seed(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    settings = {"fault_rate": 0.5, "fault_seed": 7, "fault_kinds": ["500", "502", "503", "429", "drop"]}
+    first = _statuses(make_emulator(**settings), 30)
+    second = _statuses(make_emulator(**settings), 30)
+    assert first == second
+    assert 200 in first and set(first) - {200}, first
+    different = _statuses(make_emulator(**{**settings, "fault_seed": 8}), 30)
+    assert different != first
+
+
+def test_random_faults_use_every_kind(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(
+        fault_rate=1.0, fault_seed=1, fault_kinds=["500", "502", "503", "429", "drop", "slow"], slow_reply_s=0.05
+    )
+    outcomes = set(_statuses(emu, 60))
+    assert {500, 502, 503, 429, 200, "ChunkedEncodingError"} <= outcomes
+    labels = {e["fault"] for e in emu.request_log()}
+    assert labels == {"500", "502", "503", "429", "drop", "slow"}
+
+
+def test_random_429_carries_retry_after(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(fault_rate=1.0, fault_kinds=["429"])
+    reply = Api(emu.url, emu.issue_token()).get("/v2/connections/version")
+    assert_error(reply, 429, "too_many_requests")
+    assert reply.headers["Retry-After"] == "1"
+
+
+def test_scripted_fault_after_saving_creates_but_reports_failure(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    emu.script_fault("POST", "/v2/connections", status=503, count=2, when="after")
+    for _ in range(2):
+        assert_error(api.create(demo, http_body("http://x")), 503, "service_unavailable")
+    assert api.create(demo, http_body("http://x")).status_code == 201
+    assert len(emu.stored_connections("demo")) == 3
+
+
+def test_scripted_fault_before_saving_saves_nothing(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    emu.script_fault("POST", "/v2/connections", status=500, when="before", retry_after=4)
+    reply = api.create(demo, http_body("http://x"))
+    assert_error(reply, 500, "internal_server_error")
+    assert reply.headers["Retry-After"] == "4"
+    assert emu.stored_connections() == []
+
+
+@pytest.mark.parametrize(
+    "pattern", ["/v2/connections/{connection_id}", "/v2/connections/*", "CONCRETE"], ids=["template", "glob", "path"]
+)
+def test_scripted_faults_match_templates_globs_and_paths(
+    emu: EmulatorHandle, api: Api, demo: str, pattern: str
+) -> None:
+    cid = api.create(demo, http_body("http://x")).json()["metadata"]["asset_id"]
+    emu.script_fault("PATCH", f"/v2/connections/{cid}" if pattern == "CONCRETE" else pattern, status=502, when="after")
+    ops = [{"op": "replace", "path": "/name", "value": "renamed"}]
+    assert api.get("/v2/connections", params={"project_id": demo}).status_code == 200  # other methods/paths untouched
+    assert_error(api.patch(cid, ops, demo), 502, "bad_gateway")
+    assert emu.stored_connection(cid)["entity"]["name"] == "renamed"
+    assert api.patch(cid, ops, demo).status_code == 200
+
+
+def test_dropped_connection_is_a_client_side_error_for_requests_and_httpx(
+    emu: EmulatorHandle, api: Api, demo: str
+) -> None:
+    emu.script_fault("POST", "/v2/connections", kind="drop", when="after", count=2)
+    with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        api.create(demo, http_body("http://x"))
+    with httpx.Client(trust_env=False) as client, pytest.raises(httpx.TransportError):
+        client.post(
+            f"{emu.url}/v2/connections",
+            params={"project_id": demo, "test": "false"},
+            json=http_body("http://x"),
+            headers={"Authorization": api.authorization or ""},
+        )
+    assert len(emu.stored_connections()) == 2
+    assert [e["fault"] for e in emu.request_log()] == ["drop", "drop"]
+
+
+def test_dropped_before_saving_saves_nothing(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    emu.script_fault("POST", "/v2/connections", kind="drop", when="before")
+    with pytest.raises(requests.exceptions.RequestException):
+        api.create(demo, http_body("http://x"))
+    assert emu.stored_connections() == []
+
+
+def test_delay_fault_holds_the_reply(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    emu.script_fault("POST", "/v2/connections", kind="delay", delay_s=0.5, when="after")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.post(
+            "/v2/connections", params={"project_id": demo, "test": "false"}, json=http_body("http://x"), timeout=0.2
+        )
+    # The write happened even though the client timed out: the ambiguous case.
+    assert len(emu.stored_connections()) == 1
+
+
+def test_faults_api_over_http(emu: EmulatorHandle, api: Api) -> None:
+    inspect = Api(emu.url)
+    created = inspect.post(
+        "/_emulator/faults", json={"method": "GET", "path": "/v2/projects", "status": 504, "count": 1}
+    )
+    assert created.status_code == 201 and created.json()["remaining"] == 1
+    assert inspect.get("/_emulator/faults").json()["scripted"][0]["status"] == 504
+    assert_error(api.get("/v2/projects"), 504, "gateway_timeout")
+    assert inspect.get("/_emulator/faults").json()["scripted"] == []
+    updated = inspect.put("/_emulator/faults", json={"latency_ms": 1, "fault_rate": 0})
+    assert updated.json()["config"]["latency_ms"] == 1
+    assert_error(inspect.put("/_emulator/faults", json={"colour": "red"}), 400, "invalid_parameter")
+    assert_error(inspect.post("/_emulator/faults", json={"kind": "explode"}), 400, "invalid_parameter")
+    inspect.post("/_emulator/faults", json={"path": "/v2/projects"})
+    assert inspect.delete("/_emulator/faults").status_code == 204
+    assert inspect.get("/_emulator/faults").json()["scripted"] == []
+
+
+def test_inspection_paths_are_never_faulted_or_counted(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(fault_rate=1.0, fault_kinds=["500"])
+    inspect = Api(emu.url)
+    for path in ("/_emulator/requests", "/_emulator/log", "/_emulator/state", "/_emulator/faults"):
+        assert inspect.get(path).status_code == 200
+    assert emu.requests_count() == 0
+
+
+def test_reset_clears_faults(emu: EmulatorHandle, api: Api) -> None:
+    emu.set_faults(fault_rate=1.0)
+    emu.script_fault("GET", "/v2/projects")
+    emu.reset()
+    assert api.get("/v2/projects").status_code == 200
+    assert emu.faults()["scripted"] == [] and emu.faults()["config"]["fault_rate"] == 0.0

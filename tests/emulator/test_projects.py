@@ -1,0 +1,93 @@
+"""`/v2/projects`: shape, partial name filter, bookmark paging, total, get."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import Api, assert_error
+
+
+def test_project_has_every_key_ibms_sdk_requires(api: Api, emu: EmulatorHandle) -> None:
+    project = api.get(f"/v2/projects/{emu.project_id('demo')}").json()
+    assert set(project["metadata"]) == {"guid", "url", "created_at", "updated_at"}
+    assert project["metadata"]["guid"] == emu.project_id("demo")
+    entity = project["entity"]
+    assert set(entity) == {
+        "name",
+        "description",
+        "type",
+        "generator",
+        "public",
+        "creator",
+        "tags",
+        "storage",
+        "scope",
+        "compute",
+    }
+    assert entity["name"] == "demo" and entity["type"] in ("cpd", "wx")
+    assert entity["storage"]["type"] and entity["storage"]["guid"] and "properties" in entity["storage"]
+    assert entity["scope"]["bss_account_id"] and entity["compute"] == []
+
+
+def test_name_filter_is_partial_and_case_insensitive(api: Api, emu: EmulatorHandle) -> None:
+    emu.add_project("Demo Two")
+    names = [
+        p["entity"]["name"]
+        for p in api.get("/v2/projects", params={"name": "DEMO", "include": "name,fields"}).json()["resources"]
+    ]
+    assert names == ["demo", "Demo Two"]
+    assert api.get("/v2/projects/total", params={"name": "demo"}).json() == {"total": 2}
+
+
+def test_bookmark_paging(api: Api, emu: EmulatorHandle) -> None:
+    for i in range(7):
+        emu.add_project(f"p{i}")
+    expected = [p["guid"] for p in emu.state()["projects"]]
+    seen: list[str] = []
+    params: dict[str, str] = {"limit": "3"}
+    while True:
+        body = api.get("/v2/projects", params=params).json()
+        seen.extend(p["metadata"]["guid"] for p in body["resources"])
+        if "bookmark" not in body:
+            break
+        params["bookmark"] = body["bookmark"]
+    assert seen == expected and len(seen) == 9
+    assert api.get("/v2/projects/total").json() == {"total": 9}
+
+
+def test_default_page_is_ten_projects(api: Api, emu: EmulatorHandle) -> None:
+    for i in range(10):
+        emu.add_project(f"p{i}")
+    body = api.get("/v2/projects").json()
+    assert len(body["resources"]) == 10 and body["bookmark"]
+
+
+def test_bad_bookmark_is_400(api: Api) -> None:
+    assert_error(api.get("/v2/projects", params={"bookmark": "!!"}), 400, "invalid_parameter", target="bookmark")
+
+
+def test_unknown_project_is_404(api: Api) -> None:
+    assert_error(api.get("/v2/projects/no-such-guid"), 404, "not_found")
+
+
+def test_projects_can_be_pinned_and_added_over_http(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(projects=["a=11111111-1111-1111-1111-111111111111", "b"])
+    assert emu.project_id("a") == "11111111-1111-1111-1111-111111111111"
+    added = Api(emu.url).post("/_emulator/projects", json={"name": "c", "guid": "22222222-2222-2222-2222-222222222222"})
+    assert added.status_code == 201
+    api = Api(emu.url, emu.issue_token())
+    assert [p["entity"]["name"] for p in api.get("/v2/projects").json()["resources"]] == ["a", "b", "c"]
+    assert (
+        Api(emu.url)
+        .post("/_emulator/projects", json={"name": "d", "guid": "22222222-2222-2222-2222-222222222222"})
+        .status_code
+        == 409
+    )
+
+
+def test_reset_keeps_only_seeded_projects(api: Api, emu: EmulatorHandle) -> None:
+    emu.add_project("temporary")
+    emu.reset()
+    assert [p["entity"]["name"] for p in api.get("/v2/projects").json()["resources"]] == ["demo", "other"]

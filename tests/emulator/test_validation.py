@@ -1,0 +1,138 @@
+"""Live validation: the emulator really tries the data source (HTTP GET or TCP connect), and
+optionally checks registered credentials; a failed try saves nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from airflow_connections_provider.emulator import EmulatorHandle
+
+from .helpers import SECRET, Api, assert_error, http_body, pg_body
+
+
+def test_http_connection_to_a_live_server_is_saved(api: Api, emu: EmulatorHandle, demo: str, http_source: str) -> None:
+    assert api.create(demo, http_body(http_source), test=True).status_code == 201
+    assert len(emu.stored_connections("demo")) == 1
+
+
+def test_create_tests_by_default(api: Api, emu: EmulatorHandle, demo: str, closed_port: int) -> None:
+    reply = api.post(
+        "/v2/connections", params={"project_id": demo}, json=http_body(f"http://127.0.0.1:{closed_port}/x")
+    )
+    error = assert_error(reply, 400, "connection_test_failed")
+    assert f"127.0.0.1:{closed_port}" in error["message"] and "refused" in error["message"]
+    assert emu.stored_connections() == []
+
+
+def test_tcp_connection_to_a_listening_port_is_saved(api: Api, demo: str, tcp_source: int) -> None:
+    assert api.create(demo, pg_body(port=tcp_source), test=True).status_code == 201
+
+
+def test_tcp_connection_to_a_closed_port_is_refused_and_not_saved(
+    api: Api, emu: EmulatorHandle, demo: str, closed_port: int
+) -> None:
+    error = assert_error(api.create(demo, pg_body(port=closed_port), test=True), 400, "connection_test_failed")
+    assert error["message"].endswith(f"could not connect to 127.0.0.1:{closed_port}: connection refused")
+    assert emu.stored_connections() == []
+
+
+def test_unresolvable_host_is_refused(api: Api, demo: str) -> None:
+    body = pg_body(properties={"host": "no-such-host.invalid"})
+    error = assert_error(api.create(demo, body, test=True), 400, "connection_test_failed")
+    assert "no-such-host.invalid" in error["message"]
+
+
+def test_ftp_uses_the_default_port_when_none_is_given(api: Api, demo: str) -> None:
+    body = {
+        "name": "f",
+        "datasource_type": "ftp",
+        "properties": {"host": "127.0.0.1", "username": "u", "password": "p"},
+    }
+    error = assert_error(api.create(demo, body, test=True), 400, "connection_test_failed")
+    assert "127.0.0.1:21" in error["message"]
+
+
+def test_registered_credentials_must_match(api: Api, emu: EmulatorHandle, demo: str, tcp_source: int) -> None:
+    emu.register_datasource_credentials("127.0.0.1", tcp_source, "alice", SECRET)
+    cid = api.create(demo, pg_body(port=tcp_source), test=True).json()["metadata"]["asset_id"]
+    wrong = api.patch(cid, [{"op": "replace", "path": "/properties/password", "value": "wrong-pw"}], demo, test=True)
+    error = assert_error(wrong, 400, "connection_test_failed")
+    assert error["message"].endswith("authentication failed for user alice")
+    assert "wrong-pw" not in wrong.text
+    assert emu.stored_connection(cid)["entity"]["properties"]["password"] == SECRET
+    bad_user = api.create(demo, pg_body(port=tcp_source, properties={"username": "mallory"}), test=True)
+    assert_error(bad_user, 400, "connection_test_failed")
+    assert len(emu.stored_connections()) == 1
+
+
+def test_credential_rotation_succeeds_once_the_source_accepts_it(
+    api: Api, emu: EmulatorHandle, demo: str, tcp_source: int
+) -> None:
+    inspect = Api(emu.url)
+    reply = inspect.post(
+        "/_emulator/datasources",
+        json={"host": "127.0.0.1", "port": tcp_source, "username": "alice", "password": SECRET},
+    )
+    assert reply.status_code == 201 and SECRET not in reply.text
+    cid = api.create(demo, pg_body(port=tcp_source), test=True).json()["metadata"]["asset_id"]
+    inspect.post(
+        "/_emulator/datasources",
+        json={"host": "127.0.0.1", "port": tcp_source, "username": "alice", "password": "new-pw"},
+    )
+    assert (
+        api.patch(
+            cid, [{"op": "replace", "path": "/properties/password", "value": "new-pw"}], demo, test=True
+        ).status_code
+        == 200
+    )
+    assert emu.stored_connection(cid)["entity"]["properties"]["password"] == "new-pw"
+    assert SECRET not in inspect.get("/_emulator/state").json()["datasource_accounts"].__repr__()
+
+
+def test_test_action_validates_the_stored_connection(api: Api, demo: str, tcp_source: int, closed_port: int) -> None:
+    good = api.create(demo, pg_body(port=tcp_source)).json()["metadata"]["asset_id"]
+    bad = api.create(demo, pg_body(port=closed_port)).json()["metadata"]["asset_id"]
+    ok = api.put(f"/v2/connections/{good}/actions/test", params={"project_id": demo}, json={})
+    assert ok.status_code == 200 and ok.json()["status"] == "succeeded"
+    assert_error(
+        api.put(f"/v2/connections/{bad}/actions/test", params={"project_id": demo}, json={}),
+        400,
+        "connection_test_failed",
+    )
+
+
+@pytest.mark.parametrize("status", [400, 460])
+def test_failure_status_is_configurable(
+    make_emulator: Callable[..., EmulatorHandle], closed_port: int, status: int
+) -> None:
+    emu = make_emulator(test_failure_status=status)
+    api = Api(emu.url, emu.issue_token())
+    assert_error(
+        api.create(emu.project_id("default"), pg_body(port=closed_port), test=True), status, "connection_test_failed"
+    )
+
+
+def test_a_slow_probe_does_not_stall_other_requests(
+    make_emulator: Callable[..., EmulatorHandle], tcp_source: int
+) -> None:
+    """An HTTP probe of a server that never answers runs off the event loop until it times out."""
+    emu = make_emulator(probe_timeout_s=1.0)
+    api = Api(emu.url, emu.issue_token())
+    project = emu.project_id("default")
+    replies: list[requests.Response] = []
+    worker = threading.Thread(
+        target=lambda: replies.append(api.create(project, http_body(f"http://127.0.0.1:{tcp_source}/"), test=True))
+    )
+    worker.start()
+    time.sleep(0.2)  # let the probe start; not a speed assertion
+    answered = Api(emu.url, emu.issue_token()).get("/v2/connections/version").status_code
+    probing_meanwhile = worker.is_alive()
+    worker.join(10)
+    assert answered == 200 and probing_meanwhile
+    error = assert_error(replies[0], 400, "connection_test_failed")
+    assert "timed out" in error["message"]
