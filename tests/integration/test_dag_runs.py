@@ -1,0 +1,199 @@
+"""Whole DAG runs with a real SQLite metadata database (``dag.test()``, the trigger run in line).
+
+Covers what only a real run shows: templated secrets from Variables, XCom between tasks, the deferred
+sensor, rendered template fields and XCom stored without secrets, and the sync's fingerprint Variable
+keeping unchanged secrets from being rewritten on the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import FAST_RETRY
+from tests.support.datasources import HttpDataSource, TcpDataSource
+
+DAGS = Path(__file__).resolve().parents[1] / "dags"
+PASSWORD = "Old-Passw0rd-1"
+NEW_PASSWORD = "New-Passw0rd-2"
+APP_PASSWORD = "App-Passw0rd-3"
+
+
+@pytest.fixture(scope="session")
+def metadata_db() -> str:
+    """``airflow db migrate`` into the session's AIRFLOW_HOME (SQLite)."""
+    home = os.environ["AIRFLOW_HOME"]
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return home
+
+
+@pytest.fixture
+def lifecycle_dag(metadata_db, emu, monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "ibm_data_platform",
+                "host": emu.url,
+                "password": emu.api_key,
+                "extra": {"auth_type": "iam_api_key", "iam_url": emu.url, "project": "sales", **FAST_RETRY.to_dict()},
+            }
+        ),
+    )
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    return bag.get_dag("ibm_connection_lifecycle")
+
+
+def run(dag, monkeypatch, when: datetime, **variables: str):
+    for key, value in variables.items():
+        monkeypatch.setenv(f"AIRFLOW_VAR_{key.upper()}", value)
+    return dag.test(logical_date=when)
+
+
+def start_when_polled(emu, source: TcpDataSource, polls: int) -> threading.Thread:
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        source.start()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def rendered_fields_and_xcom(dag_run) -> str:
+    """Everything the run stored in rendered-field and XCom tables, as text."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rtif = session.scalars(
+            select(RenderedTaskInstanceFields).where(RenderedTaskInstanceFields.run_id == dag_run.run_id)
+        ).all()
+        xcoms = session.scalars(select(XComModel).where(XComModel.run_id == dag_run.run_id)).all()
+        return json.dumps([r.rendered_fields for r in rtif], default=str) + json.dumps(
+            [x.value for x in xcoms], default=str
+        )
+
+
+def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch):
+    from airflow.utils.state import DagRunState
+
+    with HttpDataSource() as web:
+        pg = TcpDataSource()
+        watcher = start_when_polled(emu, pg, polls=2)  # the database comes up while the sensor is deferred
+        try:
+            first = run(
+                lifecycle_dag,
+                monkeypatch,
+                datetime(2026, 11, 1, tzinfo=timezone.utc),
+                pg_port=str(pg.port),
+                pg_password=PASSWORD,
+                pg_new_password=NEW_PASSWORD,
+                app_password=APP_PASSWORD,
+                web_url=web.url,
+            )
+            watcher.join()
+            assert first.state == DagRunState.SUCCESS, [(ti.task_id, ti.state) for ti in first.get_task_instances()]
+            stored = {c["entity"]["name"]: c for c in emu.stored_connections("sales")}
+            assert sorted(stored) == ["app-db-0", "app-db-1", "app-db-2", "app-web"]  # orders deleted at the end
+            assert stored["app-db-1"]["entity"]["properties"]["password"] == APP_PASSWORD
+            assert emu.requests_count("PATCH", "/v2/connections/*") >= 3  # refused polls, success, rotation
+
+            stored_text = rendered_fields_and_xcom(first)
+            assert "app-db-0" in stored_text  # the sync summary is there...
+            for secret in (PASSWORD, NEW_PASSWORD, APP_PASSWORD, emu.api_key):
+                assert secret not in stored_text  # ...but no secret, in rendered fields or XCom
+
+            # Second run, nothing changed: the sync writes nothing, secrets included.
+            patches = emu.requests_count("PATCH", "/v2/connections/*")
+            second = run(lifecycle_dag, monkeypatch, datetime(2026, 11, 2, tzinfo=timezone.utc))
+            assert second.state == DagRunState.SUCCESS
+            sync_patches = emu.requests_count("PATCH", "/v2/connections/*") - patches - 2  # minus wait + rotate
+            assert sync_patches == 0
+
+            # Third run, the app password rotated in the secrets backend: exactly the 3 secrets are sent.
+            patches = emu.requests_count("PATCH", "/v2/connections/*")
+            third = run(
+                lifecycle_dag, monkeypatch, datetime(2026, 11, 3, tzinfo=timezone.utc), app_password="App-Passw0rd-4"
+            )
+            assert third.state == DagRunState.SUCCESS
+            assert emu.requests_count("PATCH", "/v2/connections/*") - patches - 2 == 3
+            stored = {c["entity"]["name"]: c for c in emu.stored_connections("sales")}
+            assert {stored[f"app-db-{i}"]["entity"]["properties"]["password"] for i in range(3)} == {"App-Passw0rd-4"}
+        finally:
+            pg.stop()
+
+
+def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db, emu):
+    env = os.environ.copy()
+    env["AIRFLOW_CONN_IBM_CLI"] = json.dumps(
+        {
+            "conn_type": "ibm_data_platform",
+            "host": emu.url,
+            "login": emu.user[0],
+            "password": emu.user[1],
+            "extra": {"auth_type": "cp4d_password", "project": "sales"},
+        }
+    )
+    env["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"
+    providers = subprocess.run(
+        [sys.executable, "-m", "airflow", "providers", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "airflow-connections-provider" in providers.stdout
+    tested = subprocess.run(
+        [sys.executable, "-m", "airflow", "connections", "test", "ibm_cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "Connection success!" in tested.stdout
+    # It really reached the hook's test_connection(): authorize, version, then the default project.
+    assert emu.requests_count("POST", "/icp4d-api/v1/authorize") == 1
+    assert emu.requests_count("GET", "/v2/connections/version") == 1
+    assert emu.requests_count("GET", "/v2/projects") == 1
+
+    env["AIRFLOW_CONN_IBM_CLI"] = json.dumps(
+        {**json.loads(env["AIRFLOW_CONN_IBM_CLI"]), "password": "Not-The-Passw0rd"}
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "airflow", "connections", "test", "ibm_cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Connection failed!" in refused.stdout
+    assert "AuthenticationError" in refused.stdout
+    assert "Not-The-Passw0rd" not in refused.stdout + refused.stderr

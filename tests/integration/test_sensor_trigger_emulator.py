@@ -1,0 +1,116 @@
+"""The validation sensor and its trigger against the emulator, with a data source that comes up late."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from airflow_connections_provider.sensors.connections import ConnectionValidationSensor
+from airflow_connections_provider.triggers.client_pool import pooled_client_count
+from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger, ValidationEvent
+from tests.integration.conftest import FAST_RETRY, pg_properties
+from tests.support.datasources import TcpDataSource
+from tests.support.task_fixtures import FakeTI
+
+
+@pytest.fixture
+def late_source():
+    source = TcpDataSource()
+    yield source
+    source.stop()
+
+
+def saved_unvalidated(emu, source: TcpDataSource, name: str = "orders") -> str:
+    """A connection stored with test=false, pointing at a data source that is not up yet."""
+    return emu.create_connection(name, "postgresql", pg_properties(source), project="sales")
+
+
+def start_after_polls(emu, source: TcpDataSource, polls: int) -> threading.Thread:
+    """Bring the data source up once the service has re-tested the connection ``polls`` times."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 30
+        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        source.start()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, late_source):
+    connection_id = saved_unvalidated(emu, late_source)
+    watcher = start_after_polls(emu, late_source, polls=3)
+    sensor = ConnectionValidationSensor(
+        task_id="wait", connection_name="orders", poke_interval=0.1, timeout=30, mode="poke"
+    )
+    assert sensor.execute({"ti": FakeTI()}) == connection_id
+    watcher.join()
+    assert emu.requests_count("PATCH", "/v2/connections/*") >= 4  # three refusals, then success
+
+
+def test_sensor_fails_at_once_for_a_missing_connection(airflow_conn, emu):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    sensor = ConnectionValidationSensor(task_id="wait", connection_name="ghost", poke_interval=0.1, timeout=5)
+    with pytest.raises(AirflowFailException, match="no connection is named exactly 'ghost'"):
+        sensor.execute({"ti": FakeTI()})
+
+
+def trigger_for(emu, connection_id: str, **overrides) -> ConnectionValidationTrigger:
+    kwargs = {
+        "conn_id": "ibm_data_platform_default",
+        "scope_kind": "project_id",
+        "scope_id": emu.project_id("sales"),
+        "connection_id": connection_id,
+        "poll_interval": 0.1,
+        "deadline": time.time() + 30,
+        "retry": FAST_RETRY.to_dict(),
+        "request_timeout": 5.0,
+    }
+    kwargs.update(overrides)
+    return ConnectionValidationTrigger(**kwargs)
+
+
+async def test_trigger_succeeds_once_the_data_source_comes_up(airflow_conn, emu, late_source):
+    connection_id = saved_unvalidated(emu, late_source)
+    watcher = start_after_polls(emu, late_source, polls=3)
+    events = [e async for e in trigger_for(emu, connection_id).run()]
+    watcher.join()
+    assert len(events) == 1
+    result = ValidationEvent.from_payload(events[0].payload)
+    assert result.status == "success"
+    assert result.connection_id == connection_id
+    assert pooled_client_count() == 0  # the shared client was closed with its last user
+
+
+async def test_trigger_times_out_when_the_data_source_never_comes(airflow_conn, emu, late_source):
+    connection_id = saved_unvalidated(emu, late_source)
+    events = [e async for e in trigger_for(emu, connection_id, deadline=time.time() + 0.6).run()]
+    assert [ValidationEvent.from_payload(e.payload).status for e in events] == ["timeout"]
+    assert 2 <= emu.requests_count("PATCH", "/v2/connections/*") <= 8  # slept between polls
+
+
+async def test_trigger_reports_a_deleted_connection_as_a_permanent_error(airflow_conn, emu, late_source):
+    events = [e async for e in trigger_for(emu, "no-such-id").run()]
+    result = ValidationEvent.from_payload(events[0].payload)
+    assert (result.status, result.permanent) == ("error", True)
+
+
+async def test_many_deferred_sensors_share_one_client_and_one_token(airflow_conn, emu, pg_source):
+    """60 triggers on one event loop, as in a triggerer: one IAM token exchange serves them all."""
+    ids = [emu.create_connection(f"c{i}", "postgresql", pg_properties(pg_source), project="sales") for i in range(60)]
+    runs = [trigger_for(emu, cid).run() for cid in ids]
+
+    async def first(run):
+        return [e async for e in run]
+
+    results = await asyncio.gather(*(first(r) for r in runs))
+    statuses = {ValidationEvent.from_payload(events[0].payload).status for events in results}
+    assert statuses == {"success"}
+    assert emu.requests_count("POST", "/identity/token") == 1
+    assert pooled_client_count() == 0
