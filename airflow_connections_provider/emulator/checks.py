@@ -68,7 +68,7 @@ def check_flags(value: Any) -> list[str]:
 def _check_value(prop: PropertyDescriptor, value: Any) -> None:
     name = prop.name
     if value is None or isinstance(value, (dict, list)):
-        raise invalid_parameter(name, f"Property '{name}' must be a {prop.type} value")
+        raise invalid_parameter(name, f"Property '{name}' has a value of the wrong type (expected {prop.type})")
     if prop.type == "integer":
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, str) and bool(_INTEGER.match(value.strip()))

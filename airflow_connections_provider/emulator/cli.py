@@ -8,6 +8,7 @@ server cleanly.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-unknown-properties", action="store_true", help="accept properties the datasource type does not define"
     )
-    p.add_argument("--access-log", action="store_true", help="log every request (uvicorn access log)")
+    p.add_argument("--access-log", action="store_true", help="log every API request to stderr (secrets redacted)")
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     return p
 
@@ -116,6 +117,16 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
     )
 
 
+def _log_access_to_stderr() -> None:
+    from .middleware import ACCESS_LOGGER
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    ACCESS_LOGGER.addHandler(handler)
+    ACCESS_LOGGER.setLevel(logging.INFO)
+    ACCESS_LOGGER.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -135,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if settings.access_log:
+        _log_access_to_stderr()
     server = EmulatorServer(settings, uvicorn_log_config=uvicorn.config.LOGGING_CONFIG)
     try:
         server.start()

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +32,9 @@ _FAULT_MESSAGES = {
     503: "The service is temporarily unavailable (emulated fault)",
     504: "Gateway timeout (emulated fault)",
 }
+# One line per API request when access logging is on: method, path, redacted query, status.
+# (uvicorn's own access log stays off: it would print raw query strings.)
+ACCESS_LOGGER = logging.getLogger("airflow_connections_provider.emulator.access")
 # What uvicorn logs when a dropped reply is left incomplete on purpose.
 _INCOMPLETE_REPLY_LOG = "ASGI callable returned without completing response."
 
@@ -96,16 +99,28 @@ class EmulatorMiddleware:
         try:
             fault = await self._serve(scope, receive, traced_send, trace, template)
         finally:
+            query = redact_query(_query_items(scope))
+            duration_ms = round((time.perf_counter() - clock) * 1000, 3)
             self.ctx.log.record(
                 timestamp=started,
                 method=scope["method"],
                 path=scope["path"],
                 template=template,
-                query=redact_query(_query_items(scope)),
+                query=query,
                 status=status_box[0],
-                duration_ms=round((time.perf_counter() - clock) * 1000, 3),
+                duration_ms=duration_ms,
                 fault=fault.label if fault else None,
             )
+            if self.ctx.settings.access_log:
+                ACCESS_LOGGER.info(
+                    "%s %s%s %s %.1fms%s",
+                    scope["method"],
+                    scope["path"],
+                    "?" + urlencode(query) if query else "",
+                    status_box[0],
+                    duration_ms,
+                    f" fault={fault.label}" if fault else "",
+                )
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, trace: str, template: str) -> Fault | None:
         config = self.ctx.faults.config()

@@ -12,6 +12,7 @@ other test sessions nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -47,16 +48,46 @@ def ibm_emulator_session_settings() -> EmulatorSettings:
     return EmulatorSettings()
 
 
-@pytest.fixture(scope="session")
-def _ibm_emulator_session_server(ibm_emulator_session_settings: EmulatorSettings) -> Iterator[EmulatorHandle]:
-    from .handle import run_emulator
+class _SessionEmulators:
+    """One running emulator per distinct settings value, kept for the whole session.
 
-    with run_emulator(ibm_emulator_session_settings.replace(host="127.0.0.1", port=0)) as handle:
-        yield handle
+    Keyed by settings because conftest files in different directories may override
+    `ibm_emulator_session_settings`: each directory then gets an emulator configured its way,
+    instead of whichever one a session-scoped fixture happened to cache first.
+    """
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._running: dict[EmulatorSettings, EmulatorHandle] = {}
+
+    def get(self, settings: EmulatorSettings) -> EmulatorHandle:
+        from .handle import run_emulator
+
+        handle = self._running.get(settings)
+        if handle is None:
+            handle = self._stack.enter_context(run_emulator(settings))
+            self._running[settings] = handle
+        return handle
+
+    def close(self) -> None:
+        self._stack.close()
+        self._running.clear()
+
+
+@pytest.fixture(scope="session")
+def _ibm_emulator_session_pool() -> Iterator[_SessionEmulators]:
+    pool = _SessionEmulators()
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 @pytest.fixture
-def ibm_emulator_session(_ibm_emulator_session_server: EmulatorHandle) -> EmulatorHandle:
+def ibm_emulator_session(
+    ibm_emulator_session_settings: EmulatorSettings, _ibm_emulator_session_pool: _SessionEmulators
+) -> EmulatorHandle:
     """The session's emulator, reset (no connections, no faults, empty log) for this test."""
-    _ibm_emulator_session_server.reset()
-    return _ibm_emulator_session_server
+    handle = _ibm_emulator_session_pool.get(ibm_emulator_session_settings.replace(host="127.0.0.1", port=0))
+    handle.reset()
+    return handle

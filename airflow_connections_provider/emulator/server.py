@@ -68,7 +68,8 @@ class EmulatorServer:
             self.app,
             log_config=self._log_config,
             log_level=self.settings.log_level,
-            access_log=self.settings.access_log,
+            # The emulator logs access itself, with secrets redacted (see middleware.ACCESS_LOGGER).
+            access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
         )

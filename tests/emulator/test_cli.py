@@ -22,7 +22,7 @@ def start_cli() -> Iterator[object]:
     started: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+        process = subprocess.Popen(
             [sys.executable, "-m", MODULE, "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -42,7 +42,7 @@ def start_cli() -> Iterator[object]:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_prints_its_url_serves_and_stops_on_signal(start_cli: object, stop_signal: signal.Signals) -> None:
-    process, first_line = start_cli("--project", "demo", "--project", "second", "--user", "bob:pw")  # type: ignore[operator]
+    process, first_line = start_cli("--project", "demo", "--project", "second", "--user", "bob:pw", "--access-log")  # type: ignore[operator]
     prefix = "emulator listening on http://127.0.0.1:"
     assert first_line.startswith(prefix), first_line
     port = int(first_line[len(prefix) :])
@@ -53,19 +53,22 @@ def test_cli_prints_its_url_serves_and_stops_on_signal(start_cli: object, stop_s
     assert [p["entity"]["name"] for p in projects] == ["demo", "second"]
     process.send_signal(stop_signal)
     assert process.wait(timeout=10) == 0
+    _, stderr = process.communicate(timeout=10)
+    assert "GET /v2/projects 200" in stderr
+    assert zen.split()[1] not in stderr
     with pytest.raises(OSError):
         Api(url).get("/_emulator/requests", timeout=2)
 
 
 def test_cli_rejects_bad_options() -> None:
-    result = subprocess.run(  # noqa: S603 - our own module or script
+    result = subprocess.run(
         [sys.executable, "-m", MODULE, "--user", "no-password"], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 2 and "NAME:PASSWORD" in result.stderr
 
 
 def test_module_help() -> None:
-    result = subprocess.run(  # noqa: S603 - our own module or script
+    result = subprocess.run(
         [sys.executable, "-m", MODULE, "--help"], capture_output=True, text=True, timeout=60, check=True
     )
     for flag in (
@@ -89,7 +92,7 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "airflow-connections-emulator"
     if not script.exists():
         pytest.skip("console script not installed in this environment")
-    result = subprocess.run(  # noqa: S603 - our own module or script
+    result = subprocess.run(
         [str(script), "--help"], capture_output=True, text=True, timeout=60, check=True, env={**os.environ}
     )
     assert "usage: airflow-connections-emulator" in result.stdout

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable
+
+import pytest
+
 from airflow_connections_provider.emulator import EmulatorHandle
 
-from .helpers import Api, http_body
+from .helpers import SECRET, Api, http_body, pg_body
 
 
 def test_request_counts_by_method_and_route_template(emu: EmulatorHandle, api: Api, demo: str) -> None:
@@ -73,3 +79,22 @@ def test_unknown_api_path_is_a_404_container_and_counted(emu: EmulatorHandle, ap
 def test_wrong_method_is_405_with_the_container(api: Api) -> None:
     reply = api.put("/v2/connections/version")
     assert reply.status_code == 405 and reply.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_access_log_is_opt_in_and_redacted(
+    make_emulator: Callable[..., EmulatorHandle], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="airflow_connections_provider.emulator.access")
+    quiet = make_emulator()
+    Api(quiet.url, quiet.issue_token()).get("/v2/projects")
+    assert not [r for r in caplog.records if r.name.endswith(".access")]
+    emu = make_emulator(access_log=True)
+    api = Api(emu.url, emu.issue_token())
+    project = emu.project_id("default")
+    api.create(project, pg_body())
+    api.get("/v2/connections", params={"project_id": project, "entity.properties": json.dumps({"password": SECRET})})
+    lines = [r.getMessage() for r in caplog.records if r.name.endswith(".access")]
+    assert any(line.startswith("POST /v2/connections?") and " 201 " in line for line in lines), lines
+    assert any(line.startswith("GET /v2/connections?") and " 200 " in line for line in lines), lines
+    text = "\n".join(lines)
+    assert SECRET not in text and (api.authorization or "").split()[1] not in text
