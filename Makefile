@@ -10,7 +10,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest demo bench clean
+.PHONY: venv test lint pytest demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,10 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-demo: $(STAMP)
-	$(BIN)/python -m dags_examples.run_demo
-
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+# The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
+demo:
+	@echo "make demo arrives with the example DAGs (dags_examples/)."
+	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
