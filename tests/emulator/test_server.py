@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -86,3 +88,17 @@ def test_plugin_session_fixture_is_reset_per_test(ibm_emulator_session: Emulator
     assert ibm_emulator_session.requests_count() == 0
     ibm_emulator_session.create_connection(f"round-{round_}", "http", {"url": "http://x"})
     Api(ibm_emulator_session.url, ibm_emulator_session.issue_token()).get("/v2/projects")
+
+
+def test_the_emulator_imports_neither_airflow_nor_the_client() -> None:
+    code = (
+        "import sys\n"
+        "import airflow_connections_provider.emulator.pytest_plugin\n"
+        "assert 'fastapi' not in sys.modules, 'the plugin must stay import-light'\n"
+        "from airflow_connections_provider.emulator import run_emulator, create_app\n"
+        "create_app()\n"
+        "prefixes = ('airflow.', 'airflow_connections_provider.client')\n"
+        "bad = [m for m in sys.modules if m == 'airflow' or m.startswith(prefixes)]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
