@@ -147,8 +147,8 @@ def _apply_one(client: ConnectionsClient, scope: Scope, action: PlannedAction, *
         )
         return created.id
     if action.kind == "update":
-        assert action.changes is not None  # noqa: S101 - planner invariant
-        assert action.connection_id is not None  # noqa: S101 - planner invariant
+        assert action.changes is not None
+        assert action.connection_id is not None
         client.update_connection(scope, action.connection_id, action.changes, test=test, current=action.current)
         return action.connection_id
     assert action.connection_id is not None
