@@ -94,39 +94,61 @@ class EmulatorMiddleware:
             await self.app(scope, receive, traced_send)
             return
         started, clock = time.time(), time.perf_counter()
-        fault: Fault | None = None
+        fault_box: list[Fault | None] = [None]  # set by _serve as soon as the fault is drawn
+        recorded = False
         template = route_template(self.router, scope)
-        try:
-            fault = await self._serve(scope, receive, traced_send, trace, template)
-        finally:
-            query = redact_query(_query_items(scope))
-            duration_ms = round((time.perf_counter() - clock) * 1000, 3)
-            self.ctx.log.record(
-                timestamp=started,
-                method=scope["method"],
-                path=scope["path"],
-                template=template,
-                query=query,
-                status=status_box[0],
-                duration_ms=duration_ms,
-                fault=fault.label if fault else None,
-            )
-            if self.ctx.settings.access_log:
-                ACCESS_LOGGER.info(
-                    "%s %s%s %s %.1fms%s",
-                    scope["method"],
-                    scope["path"],
-                    "?" + urlencode(query) if query else "",
-                    status_box[0],
-                    duration_ms,
-                    f" fault={fault.label}" if fault else "",
-                )
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, trace: str, template: str) -> Fault | None:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self._record(scope, template, started, clock, status_box[0], fault_box[0])
+
+        async def send_recording_first(message: Message) -> None:
+            # Record before the last byte leaves: a client that has its reply can count on the log.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()
+            await traced_send(message)
+
+        try:
+            await self._serve(scope, receive, send_recording_first, trace, template, fault_box)
+        finally:
+            record()  # replies that never completed (dropped connections, errors)
+
+    def _record(
+        self, scope: Scope, template: str, started: float, clock: float, status: int | None, fault: Fault | None
+    ) -> None:
+        query = redact_query(_query_items(scope))
+        duration_ms = round((time.perf_counter() - clock) * 1000, 3)
+        self.ctx.log.record(
+            timestamp=started,
+            method=scope["method"],
+            path=scope["path"],
+            template=template,
+            query=query,
+            status=status,
+            duration_ms=duration_ms,
+            fault=fault.label if fault else None,
+        )
+        if self.ctx.settings.access_log:
+            ACCESS_LOGGER.info(
+                "%s %s%s %s %.1fms%s",
+                scope["method"],
+                scope["path"],
+                "?" + urlencode(query) if query else "",
+                status,
+                duration_ms,
+                f" fault={fault.label}" if fault else "",
+            )
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, trace: str, template: str, fault_box: list[Fault | None]
+    ) -> Fault | None:
         config = self.ctx.faults.config()
         if config.latency_ms > 0:
             await asyncio.sleep(config.latency_ms / 1000)
-        fault = self.ctx.faults.draw(scope["method"], scope["path"], template)
+        fault = fault_box[0] = self.ctx.faults.draw(scope["method"], scope["path"], template)
         if fault is not None and fault.when == "before":
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay_s)

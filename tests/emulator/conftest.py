@@ -4,15 +4,14 @@ emulators with special settings, and tiny local data sources (HTTP server, TCP l
 from __future__ import annotations
 
 import contextlib
-import http.server
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from airflow_connections_provider.emulator import EmulatorHandle, run_emulator
+from tests.support.datasources import HttpDataSource
 
 from .helpers import Api
 
@@ -51,29 +50,11 @@ def make_emulator() -> Iterator[Callable[..., EmulatorHandle]]:
         yield start
 
 
-class _Quiet(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def http_source() -> Iterator[str]:
     """A tiny local HTTP server: the data source of an `http` connection. Yields its URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/data.csv"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with HttpDataSource() as source:
+        yield source.url
 
 
 @pytest.fixture

@@ -11,15 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.integration.conftest import FAST_RETRY
-from tests.support.datasources import HttpDataSource, TcpDataSource
+from tests.support.datasources import HttpDataSource, TcpDataSource, start_after_polls
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 PASSWORD = "Old-Passw0rd-1"
@@ -27,20 +25,24 @@ NEW_PASSWORD = "New-Passw0rd-2"
 APP_PASSWORD = "App-Passw0rd-3"
 
 
-@pytest.fixture(scope="session")
-def metadata_db() -> str:
-    """``airflow db migrate`` into the session's AIRFLOW_HOME (SQLite)."""
-    home = os.environ["AIRFLOW_HOME"]
-    result = subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        env=os.environ.copy(),
+def airflow_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``airflow`` command of this environment, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        env=env or os.environ.copy(),
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def metadata_db() -> str:
+    """``airflow db migrate`` into the session's AIRFLOW_HOME (SQLite)."""
+    result = airflow_cli("db", "migrate")
     assert result.returncode == 0, result.stderr[-2000:]
-    return home
+    return os.environ["AIRFLOW_HOME"]
 
 
 @pytest.fixture
@@ -69,18 +71,6 @@ def run(dag, monkeypatch, when: datetime, **variables: str):
     return dag.test(logical_date=when)
 
 
-def start_when_polled(emu, source: TcpDataSource, polls: int) -> threading.Thread:
-    def watch() -> None:
-        deadline = time.monotonic() + 60
-        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        source.start()
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
-
-
 def rendered_fields_and_xcom(dag_run) -> str:
     """Everything the run stored in rendered-field and XCom tables, as text."""
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
@@ -103,7 +93,7 @@ def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch)
 
     with HttpDataSource() as web:
         pg = TcpDataSource()
-        watcher = start_when_polled(emu, pg, polls=2)  # the database comes up while the sensor is deferred
+        watcher = start_after_polls(emu, pg, polls=2)  # the database comes up while the sensor is deferred
         try:
             first = run(
                 lifecycle_dag,
@@ -159,23 +149,9 @@ def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db,
         }
     )
     env["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"
-    providers = subprocess.run(
-        [sys.executable, "-m", "airflow", "providers", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    providers = airflow_cli("providers", "list", env=env)
     assert "airflow-connections-provider" in providers.stdout
-    tested = subprocess.run(
-        [sys.executable, "-m", "airflow", "connections", "test", "ibm_cli"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    tested = airflow_cli("connections", "test", "ibm_cli", env=env)
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "Connection success!" in tested.stdout
     # It really reached the hook's test_connection(): authorize, version, then the default project.
@@ -186,14 +162,7 @@ def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db,
     env["AIRFLOW_CONN_IBM_CLI"] = json.dumps(
         {**json.loads(env["AIRFLOW_CONN_IBM_CLI"]), "password": "Not-The-Passw0rd"}
     )
-    refused = subprocess.run(
-        [sys.executable, "-m", "airflow", "connections", "test", "ibm_cli"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    refused = airflow_cli("connections", "test", "ibm_cli", env=env)
     assert "Connection failed!" in refused.stdout
     assert "AuthenticationError" in refused.stdout
     assert "Not-The-Passw0rd" not in refused.stdout + refused.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from airflow_connections_provider.sensors.connections import ConnectionValidatio
 from airflow_connections_provider.triggers.client_pool import pooled_client_count
 from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger, ValidationEvent
 from tests.integration.conftest import FAST_RETRY, pg_properties
-from tests.support.datasources import TcpDataSource
+from tests.support.datasources import TcpDataSource, start_after_polls
 from tests.support.task_fixtures import FakeTI
 
 
@@ -26,20 +25,6 @@ def late_source():
 def saved_unvalidated(emu, source: TcpDataSource, name: str = "orders") -> str:
     """A connection stored with test=false, pointing at a data source that is not up yet."""
     return emu.create_connection(name, "postgresql", pg_properties(source), project="sales")
-
-
-def start_after_polls(emu, source: TcpDataSource, polls: int) -> threading.Thread:
-    """Bring the data source up once the service has re-tested the connection ``polls`` times."""
-
-    def watch() -> None:
-        deadline = time.monotonic() + 30
-        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
-            time.sleep(0.02)
-        source.start()
-
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, late_source):

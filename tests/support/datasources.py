@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+import time
 from typing import Any
 
 
@@ -86,8 +87,8 @@ class HttpDataSource:
 
     def __init__(self) -> None:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/data"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/data.csv"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> HttpDataSource:
         self._thread.start()
@@ -97,3 +98,20 @@ class HttpDataSource:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+def start_after_polls(emu: Any, source: TcpDataSource, polls: int, *, within: float = 60.0) -> threading.Thread:
+    """Bring ``source`` up once the emulator has seen ``polls`` re-tests (PATCHes) of connections.
+
+    This is how a test makes a data source "come up after a few polls" of a sensor or trigger.
+    """
+
+    def watch() -> None:
+        deadline = time.monotonic() + within
+        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        source.start()
+
+    thread = threading.Thread(target=watch, name="start-after-polls", daemon=True)
+    thread.start()
+    return thread
