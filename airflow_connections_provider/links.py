@@ -1,7 +1,9 @@
-"""The "IBM connection" extra link: opens the connection asset in IBM's web UI.
+"""The "IBM connection" extra link: opens the connection asset (or, for a sync, the project) in IBM's web UI.
 
-Operators push the URL to XCom (key ``ibm_connection_url``) as soon as they know the connection, so the
-link works even while a sensor is deferred or after a task failed half-way.
+Operators record the address on themselves as soon as they know it, and also push it to XCom (key
+``ibm_connection_url``) for downstream tasks. Airflow asks the link for its address when the task
+finishes, in the same process, so the link is there even when the task failed half-way; a task that
+failed before it knew its connection simply has no link.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ XCOM_CONNECTION_URL = "ibm_connection_url"
 _IBM_CLOUD_SUFFIXES = (".dataplatform.cloud.ibm.com", ".dai.cloud.ibm.com")
 
 
-def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connection_id: str) -> str:
-    """The web UI address of a connection asset.
+def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connection_id: str | None) -> str:
+    """The web UI address of a connection asset (of the project's assets when ``connection_id`` is None).
 
     IBM Cloud serves its UI on the API host without the ``api.`` label
     (``api.eu-de.dataplatform.cloud.ibm.com`` → ``eu-de.dataplatform.cloud.ibm.com``) with
@@ -30,7 +32,11 @@ def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connect
     ibm_cloud = parts.hostname is not None and parts.hostname.endswith(_IBM_CLOUD_SUFFIXES)
     if ibm_cloud and host.startswith("api."):
         host = host[len("api.") :]
-    query = urlencode({scope_kind: scope_id, "context": "cpdaas" if ibm_cloud else "icp4data"})
+    context = "cpdaas" if ibm_cloud else "icp4data"
+    if connection_id is None:
+        kind = scope_kind.removesuffix("_id") + "s"  # projects, catalogs, spaces
+        return f"{parts.scheme}://{host}/{kind}/{quote(scope_id, safe='')}/assets?{urlencode({'context': context})}"
+    query = urlencode({scope_kind: scope_id, "context": context})
     return f"{parts.scheme}://{host}/connections/{quote(connection_id, safe='')}?{query}"
 
 
@@ -40,6 +46,4 @@ class IBMConnectionLink(BaseOperatorLink):
     name = "IBM connection"
 
     def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        return str(XCom.get_value(ti_key=ti_key, key=XCOM_CONNECTION_URL) or "")
+        return str(getattr(operator, "ibm_link", None) or "")

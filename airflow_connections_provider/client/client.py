@@ -43,6 +43,11 @@ from airflow_connections_provider.client.wire import Reply, RequestSpec
 
 log = logging.getLogger("airflow_connections_provider.client")
 
+#: Listing with both flags returns every connection: the flags widen the result to parameterized and
+#: personal-credential connections, which a plain listing leaves out. Name lookups must see them all,
+#: or a create could duplicate a connection that exists but was hidden.
+ALL_FLAGS = ("parameterized", "personal_credentials")
+
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -237,7 +242,7 @@ class ConnectionsClient:
 
         Raises :class:`AmbiguousNameError` when several share the name (the service allows it).
         """
-        matches = [c for c in self.iter_connections(scope, name=name) if c.name == name]
+        matches = [c for c in self.iter_connections(scope, name=name, flags=ALL_FLAGS) if c.name == name]
         if len(matches) > 1:
             raise AmbiguousNameError("connection", name, [c.id for c in matches])
         return matches[0] if matches else None
@@ -290,7 +295,7 @@ class ConnectionsClient:
     def _created_by_us(
         self, scope: Scope, name: str, dtype: DatasourceType, props: Mapping[str, Any]
     ) -> Connection | None:
-        flt = ConnectionFilter(name=name, datasource_type=dtype.id)
+        flt = ConnectionFilter(name=name, datasource_type=dtype.id, flags=ALL_FLAGS)
         found = [
             c
             for c in self._walk(scope, flt, endpoints.DEFAULT_PAGE_SIZE, self.transport.send_once)

@@ -98,6 +98,7 @@ class ConnectionsBaseOperator(BaseOperator):
         self.request_retry_delay = request_retry_delay
         self.request_max_retry_wait = request_max_retry_wait
         self.request_timeout = request_timeout
+        self.ibm_link: str | None = None  # read by IBMConnectionLink when the task finishes
 
     @cached_property
     def hook(self) -> ConnectionsHook:
@@ -115,9 +116,11 @@ class ConnectionsBaseOperator(BaseOperator):
         with airflow_errors(f"Resolving project {self.project or '(connection default)'!r}"):
             return self.hook.resolve_scope(self.project)
 
-    def publish_link(self, context: Context, scope: Scope, connection_id: str) -> None:
-        """Push the UI address of the connection now, so the link exists whatever happens next."""
+    def publish_link(self, context: Context, scope: Scope, connection_id: str | None) -> None:
+        """Record the UI address now (of the connection, or of the project's assets when None), so the
+        link exists whatever happens next, and push it to XCom for downstream tasks."""
         url = connection_ui_url(self.hook.settings.client_config.base_url, scope.kind, scope.id, connection_id)
+        self.ibm_link = url
         context["ti"].xcom_push(key=XCOM_CONNECTION_URL, value=url)
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
@@ -127,12 +130,17 @@ class ConnectionsBaseOperator(BaseOperator):
     def mask_rendered_secrets(self) -> None:
         """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
 
+    def post_execute(self, context: Context, result: Any = None) -> None:
+        super().post_execute(context, result)
+        self.close_hook()
+
     def on_kill(self) -> None:
         self.close_hook()
 
     def close_hook(self) -> None:
         if "hook" in self.__dict__:
             self.hook.close()
+            del self.__dict__["hook"]
 
 
 def require_one(**named: Any) -> tuple[str, Any]:

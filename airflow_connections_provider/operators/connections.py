@@ -252,6 +252,7 @@ class DeleteConnectionOperator(ConnectionsBaseOperator):
                 connection_id = found.id
             else:
                 connection_id = ref
+            self.publish_link(context, scope, connection_id)
             deleted = client.delete_connection(scope, connection_id, missing_ok=self.missing_ok)
         if not deleted:
             return self._missing(ref, scope)
@@ -343,6 +344,7 @@ class SyncConnectionsOperator(ConnectionsBaseOperator):
         if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
             raise AirflowFailException(f"max_concurrency must be an integer >= 1, got {self.max_concurrency!r}")
         scope = self.resolve_scope()
+        self.publish_link(context, scope, None)
         request = SyncRequest(
             spec=self.spec,
             managed_prefix=self.managed_prefix,

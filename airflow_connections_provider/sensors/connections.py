@@ -115,6 +115,12 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
         return PokeReturnValue(is_done=True, xcom_value=conn.id)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
+        from airflow_connections_provider.client import Scope
+        from airflow_connections_provider.triggers.connections import ValidationEvent
+
+        result = ValidationEvent.from_payload(event)
+        if result.connection_id and result.scope_id:  # a new process: record the link again
+            self.publish_link(context, Scope(result.scope_kind, result.scope_id), result.connection_id)  # type: ignore[arg-type]
         return connection_id_from_event(event, soft_fail=self.soft_fail)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
+from airflow_connections_provider.client.client import ALL_FLAGS
 from airflow_connections_provider.sync.fingerprints import (
     FingerprintState,
     FingerprintStore,
@@ -72,7 +73,7 @@ def run_sync(
     desired = resolve_spec(client, request.spec, managed_prefix=request.managed_prefix, **kwargs)
     fingerprint_store = store
     state = fingerprint_store.load() if fingerprint_store is not None else None
-    actual = client.list_connections(scope)
+    actual = client.list_connections(scope, flags=ALL_FLAGS)
     plan = make_plan(
         desired,
         actual,

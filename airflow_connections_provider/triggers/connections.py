@@ -29,6 +29,8 @@ class ValidationEvent:
     connection_id: str
     message: str
     permanent: bool = False
+    scope_kind: str = "project_id"
+    scope_id: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,6 +44,8 @@ class ValidationEvent:
             connection_id=str(payload.get("connection_id", "")),
             message=str(payload.get("message", "")),
             permanent=bool(payload.get("permanent", False)),
+            scope_kind=str(payload.get("scope_kind", "project_id")),
+            scope_id=str(payload.get("scope_id", "")),
         )
 
 
@@ -96,7 +100,8 @@ class ConnectionValidationTrigger(BaseTrigger):
         )
 
     def _event(self, status: Status, message: str, *, permanent: bool = False) -> TriggerEvent:
-        payload = ValidationEvent(status, self.connection_id, message, permanent).to_payload()
+        event = ValidationEvent(status, self.connection_id, message, permanent, self.scope_kind, self.scope_id)
+        payload = event.to_payload()
         return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:

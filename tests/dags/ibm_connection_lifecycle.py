@@ -55,5 +55,13 @@ with DAG("ibm_connection_lifecycle", schedule=None, catchup=False, tags=["test"]
         request_retry_delay=0.05,
     )
     delete = DeleteConnectionOperator(task_id="delete", connection_id=create.output, request_retry_delay=0.05)
+    # Dynamic task mapping: one mapped task instance per connection.
+    extra = CreateConnectionOperator.partial(
+        task_id="create_mapped",
+        datasource_type="http",
+        properties={"url": "{{ var.value.web_url }}"},
+        if_exists="skip",
+        request_retry_delay=0.05,
+    ).expand(name=["mapped-a", "mapped-b"])
 
-    create >> wait >> rotate >> sync >> delete
+    create >> wait >> rotate >> sync >> delete >> extra

@@ -167,3 +167,15 @@ def test_catalog_and_space_scopes(client, emu):
     assert in_catalog.scope == catalog
     assert [c.name for c in client.iter_connections(catalog)] == ["c"]
     assert [c.name for c in client.iter_connections(space)] == ["s"]
+
+
+def test_name_lookups_see_flagged_connections_too(client, sales, emu, pg_source):
+    """A personal-credentials connection is left out of plain listings; a lookup by name must still
+    find it, or a create would add a second connection of that name."""
+    hidden = emu.create_connection(
+        "orders", "http", {"url": "https://a"}, project="sales", flags=["personal_credentials"]
+    )
+    assert [c.name for c in client.iter_connections(sales)] == []
+    found = client.find_connection(sales, "orders")
+    assert found is not None
+    assert found.id == hidden

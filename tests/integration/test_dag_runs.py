@@ -71,6 +71,19 @@ def run(dag, monkeypatch, when: datetime, **variables: str):
     return dag.test(logical_date=when)
 
 
+def extra_links(dag_run) -> dict[tuple[str, int], str]:
+    """The "IBM connection" link each task instance stored when it finished."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(XComModel).where(XComModel.run_id == dag_run.run_id, XComModel.key == "_link_IBMConnectionLink")
+        ).all()
+        return {(row.task_id, row.map_index): row.value for row in rows}
+
+
 def rendered_fields_and_xcom(dag_run) -> str:
     """Everything the run stored in rendered-field and XCom tables, as text."""
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
@@ -108,9 +121,19 @@ def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch)
             watcher.join()
             assert first.state == DagRunState.SUCCESS, [(ti.task_id, ti.state) for ti in first.get_task_instances()]
             stored = {c["entity"]["name"]: c for c in emu.stored_connections("sales")}
-            assert sorted(stored) == ["app-db-0", "app-db-1", "app-db-2", "app-web"]  # orders deleted at the end
+            # "orders" was deleted at the end; the two mapped creates ran as two task instances.
+            assert sorted(stored) == ["app-db-0", "app-db-1", "app-db-2", "app-web", "mapped-a", "mapped-b"]
+            mapped = [ti for ti in first.get_task_instances() if ti.task_id == "create_mapped"]
+            assert sorted(ti.map_index for ti in mapped) == [0, 1]
             assert stored["app-db-1"]["entity"]["properties"]["password"] == APP_PASSWORD
             assert emu.requests_count("PATCH", "/v2/connections/*") >= 3  # refused polls, success, rotation
+
+            links = extra_links(first)
+            orders_url = f"{emu.url}/connections/"
+            assert links[("create", -1)].startswith(orders_url)
+            assert links[("wait", -1)] == links[("create", -1)]  # recorded again after the deferral
+            assert links[("sync", -1)] == f"{emu.url}/projects/{emu.project_id('sales')}/assets?context=icp4data"
+            assert links[("create_mapped", 0)] != links[("create_mapped", 1)]
 
             stored_text = rendered_fields_and_xcom(first)
             assert "app-db-0" in stored_text  # the sync summary is there...

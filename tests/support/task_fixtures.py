@@ -22,6 +22,9 @@ class FakeTI:
         self.try_number = try_number
         self.xcom: dict[str, Any] = {}
 
+    def get_first_reschedule_date(self, context: Any) -> None:
+        return None  # a first try: no earlier reschedule
+
     def xcom_push(self, key: str, value: Any) -> None:
         json.dumps(value)  # XCom values must serialise; this also proves no object leaks in
         self.xcom[key] = value

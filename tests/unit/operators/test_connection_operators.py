@@ -202,6 +202,24 @@ def test_ui_link_forms(base, expected):
     assert connection_ui_url(base, "project_id", "p", "c/1") == expected
 
 
+def test_ui_link_to_a_project_when_no_connection_is_named():
+    assert (
+        connection_ui_url("https://api.dataplatform.cloud.ibm.com", "project_id", "p1", None)
+        == "https://dataplatform.cloud.ibm.com/projects/p1/assets?context=cpdaas"
+    )
+
+
+def test_the_link_reads_what_the_task_recorded(api, context):
+    from airflow_connections_provider.links import IBMConnectionLink
+
+    api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="c9")]))
+    api.delete(f"{CONNS}/c9", status=204)
+    op = DeleteConnectionOperator(task_id="d", connection_name="orders")
+    assert IBMConnectionLink().get_link(op, ti_key=None) == ""  # nothing known yet: no link
+    op.execute(context)
+    assert IBMConnectionLink().get_link(op, ti_key=None) == context["ti"].xcom[XCOM_CONNECTION_URL]
+
+
 def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
     from airflow.sdk.log import redact
 

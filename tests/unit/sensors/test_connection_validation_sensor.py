@@ -83,6 +83,14 @@ def test_deferrable_pokes_once_then_defers_with_plain_kwargs(api, context):
     assert [c.request.method for c in api.calls if c.request.url.startswith(CONN)] == ["PATCH"]  # poked once
 
 
+def test_reschedule_mode_gives_the_slot_back_between_pokes(api, context):
+    from airflow.sdk.exceptions import AirflowRescheduleException
+
+    refuse(api)
+    with pytest.raises(AirflowRescheduleException):
+        sensor(mode="reschedule").execute(context)
+
+
 def test_deferrable_returns_at_once_when_already_valid(api, context):
     accept(api)
     assert sensor(deferrable=True).execute(context) == "c1"
