@@ -139,10 +139,17 @@ def test_event_contract(event, soft_fail, outcome):
             connection_id_from_event(event, soft_fail=soft_fail)
 
 
-def test_default_deferrable_comes_from_airflow_config():
-    import inspect
+@pytest.mark.parametrize("configured", ["True", "False"])
+def test_default_deferrable_comes_from_airflow_config(configured):
+    """Read in a fresh interpreter: the default is fixed when the module is first imported."""
+    import os
+    import subprocess
+    import sys
 
-    from airflow.sdk.configuration import conf
-
-    default = inspect.signature(ConnectionValidationSensor.__init__).parameters["deferrable"].default
-    assert default is conf.getboolean("operators", "default_deferrable", fallback=False)
+    code = (
+        "from airflow_connections_provider.sensors.connections import ConnectionValidationSensor as S;"
+        "print(S(task_id='s', connection_id='c').deferrable)"
+    )
+    env = {**os.environ, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": configured}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == configured
