@@ -17,10 +17,9 @@ import httpx
 import tenacity
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
-from airflow_connections_provider.client.auth import token_exchange_failed as _exchange_failed
 from airflow_connections_provider.client.config import ClientConfig
 from airflow_connections_provider.client.errors import TransportError
-from airflow_connections_provider.client.retry import RETRYABLE_STATUSES, exhausted_error, retrying_kwargs
+from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
 from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
 
 T = TypeVar("T")
@@ -113,12 +112,7 @@ class AsyncTransport:
 
     async def _fetch_token(self) -> str:
         spec = self._auth.token_request()
-        reply = await self._send(spec, None)
-        if reply.status >= 400:
-            if reply.status in RETRYABLE_STATUSES:
-                raise_for_reply(spec, reply, now=self._clock())
-            raise _exchange_failed(reply.status, reply.body, path=spec.where)
-        token = self._auth.parse_token(reply.body, self._clock())
+        token = self._auth.token_from_reply(spec, await self._send(spec, None), self._clock())
         if self.config.on_secret is not None:
             outcome = self.config.on_secret(token.value)
             if inspect.isawaitable(outcome):  # e.g. Airflow's amask_secret inside a trigger

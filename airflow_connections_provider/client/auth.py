@@ -25,7 +25,8 @@ from airflow_connections_provider.client.errors import (
     ConfigurationError,
     parse_error_body,
 )
-from airflow_connections_provider.client.wire import RequestSpec
+from airflow_connections_provider.client.retry import RETRYABLE_STATUSES
+from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
 
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
 CP4D_AUTHORIZE_PATH = "/icp4d-api/v1/authorize"
@@ -64,6 +65,18 @@ class Authenticator:
 
     def parse_token(self, body: Any, now: float) -> Token:
         raise NotImplementedError
+
+    def token_from_reply(self, spec: RequestSpec, reply: Reply, now: float) -> Token:
+        """The token of a token-exchange reply.
+
+        A transient failure (429, 5xx) raises the retryable error, for the one retry loop around the
+        API call; a refusal raises :class:`AuthenticationError`, which is never retried.
+        """
+        if reply.status in RETRYABLE_STATUSES:
+            raise_for_reply(spec, reply, now=now)
+        if reply.status >= 400:
+            raise token_exchange_failed(reply.status, reply.body, path=spec.where)
+        return self.parse_token(reply.body, now)
 
     def header_for(self, token: str) -> str:
         return f"Bearer {token}"

@@ -41,6 +41,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, ApiError) and exc.status in RETRYABLE_STATUSES
 
 
+def is_temporary(exc: BaseException) -> bool:
+    """Worth trying again later: a transient failure, or a retry policy that gave up on transient ones."""
+    return isinstance(exc, RetriesExhaustedError) or is_transient(exc)
+
+
 def is_ambiguous(exc: BaseException) -> bool:
     """A transient failure after which a write may or may not have been applied."""
     if isinstance(exc, TransportError):

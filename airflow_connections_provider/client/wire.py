@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from airflow_connections_provider.client.errors import api_error_from_reply
 from airflow_connections_provider.client.retry import parse_retry_after
@@ -48,8 +49,6 @@ class RequestSpec:
         """The body bytes and the headers that describe them (JSON, JSON Patch or a form)."""
         headers = {"Accept": "application/json", **self.headers}
         if self.form is not None:
-            from urllib.parse import urlencode
-
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             return urlencode(dict(self.form)).encode(), headers
         if self.json_body is not None:

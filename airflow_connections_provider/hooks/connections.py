@@ -11,7 +11,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
+from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
 from airflow_connections_provider.hooks.settings import (
     CONN_TYPE,
     DEFAULT_CONN_ID,
@@ -80,7 +80,7 @@ class ConnectionsHook(BaseHook):
         """The scope for ``project`` (an id or an exact name), else the connection's default project."""
         wanted = (project or "").strip() or self.default_project
         if not wanted:
-            raise ConnectionsClientError(
+            raise ConfigurationError(
                 f"no project given and Airflow connection {self.conn_id!r} sets no default: pass "
                 f"project=<id or name>, or set the 'project' extra of the connection"
             )

@@ -97,7 +97,7 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
         from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
-        from airflow_connections_provider.client.retry import is_transient
+        from airflow_connections_provider.client.retry import is_temporary
 
         scope, connection_id = self._resolve(context)
         try:
@@ -106,7 +106,7 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
             self.log.info("Connection %s is not valid yet: %s", connection_id, exc)
             return False
         except ConnectionsClientError as exc:
-            if is_transient(exc) or is_transient(getattr(exc, "last_error", exc)):
+            if is_temporary(exc):
                 self.log.warning("Connection %s could not be tested this time: %s", connection_id, exc)
                 return False
             with airflow_errors(f"Validating connection {connection_id}"):

@@ -106,13 +106,13 @@ class ConnectionValidationTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # Import here: the triggerer loads this module, DAG files only name the class.
-        from airflow_connections_provider.client import ConfigurationError, ConnectionsClientError, Scope
+        from airflow_connections_provider.client import ConnectionsClientError, Scope
         from airflow_connections_provider.triggers.client_pool import pooled_client
 
         scope = Scope(self.scope_kind, self.scope_id)  # type: ignore[arg-type]
         try:
             config = await self._client_config()
-        except (ConfigurationError, ConnectionsClientError) as exc:
+        except ConnectionsClientError as exc:
             yield self._event("error", f"Airflow connection {self.conn_id!r} is not usable: {exc}", permanent=True)
             return
         except Exception as exc:  # noqa: BLE001 - a missing Airflow connection raises several types
@@ -139,7 +139,7 @@ class ConnectionValidationTrigger(BaseTrigger):
             ConnectionsClientError,
             ValidationRefusedError,
         )
-        from airflow_connections_provider.client.retry import is_transient
+        from airflow_connections_provider.client.retry import is_temporary
 
         try:
             conn = await client.validate_connection(scope, self.connection_id)
@@ -147,7 +147,7 @@ class ConnectionValidationTrigger(BaseTrigger):
             self.log.info("Connection %s not valid yet (poll %d): %s", self.connection_id, polls, exc)
             return None
         except ConnectionsClientError as exc:
-            if is_transient(exc) or is_transient(getattr(exc, "last_error", exc)):
+            if is_temporary(exc):
                 self.log.warning("Connection %s could not be tested (poll %d): %s", self.connection_id, polls, exc)
                 return None
             return self._event("error", str(exc), permanent=True)
