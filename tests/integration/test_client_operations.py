@@ -179,3 +179,34 @@ def test_name_lookups_see_flagged_connections_too(client, sales, emu, pg_source)
     found = client.find_connection(sales, "orders")
     assert found is not None
     assert found.id == hidden
+
+
+def test_both_secret_read_behaviours_and_both_refusal_statuses(make_client, pg_source):
+    """The reference leaves open whether reads omit secrets or show a placeholder, and whether a failed
+    live test is 400 or 460: the client, the no-duplicate create and the sync planner handle all four."""
+    from airflow_connections_provider.emulator import run_emulator
+    from airflow_connections_provider.sync.fingerprints import MemoryStore
+    from airflow_connections_provider.sync.runner import SyncRequest, run_sync
+
+    for secret_mode, refusal in (("omit", 400), ("placeholder", 460), ("placeholder", 400), ("omit", 460)):
+        with run_emulator(projects=["p"], secret_mode=secret_mode, test_failure_status=refusal) as emu:
+            client = make_client(handle=emu)
+            scope = Scope.project(emu.project_id("p"))
+            emu.script_fault("POST", "/v2/connections", status=502, when="after")
+            conn = client.create_connection(
+                scope, name="db", datasource_type="postgresql", properties=pg_properties(pg_source)
+            )
+            assert len(emu.stored_connections("p")) == 1  # the lookup adopted it despite the masked secret
+            assert conn.properties.get("password") in (None, "********")
+
+            spec = [{"name": "db", "datasource_type": "postgresql", "properties": pg_properties(pg_source)}]
+            store = MemoryStore()
+            first = run_sync(client, scope, SyncRequest(spec=spec), store=store)
+            second = run_sync(client, scope, SyncRequest(spec=spec), store=store)
+            assert first["updated"] == {"db": ["properties.password"]}  # never applied by this sync: sent once
+            assert second["unchanged"] == ["db"]  # the placeholder is not mistaken for drift
+
+            down = {**pg_properties(pg_source), "port": free_port()}
+            with pytest.raises(ValidationRefusedError) as caught:
+                client.update_connection(scope, conn.id, ConnectionChanges(set_properties=down))
+            assert caught.value.status == refusal
