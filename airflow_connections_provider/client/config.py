@@ -103,19 +103,6 @@ class RetryPolicy:
         data = data or {}
         return cls(**{k: data[k] for k in ("retry_limit", "retry_delay", "max_retry_wait") if k in data})
 
-    def with_overrides(
-        self,
-        *,
-        retry_limit: int | None = None,
-        retry_delay: float | None = None,
-        max_retry_wait: float | None = None,
-    ) -> RetryPolicy:
-        return RetryPolicy(
-            retry_limit=self.retry_limit if retry_limit is None else retry_limit,
-            retry_delay=self.retry_delay if retry_delay is None else retry_delay,
-            max_retry_wait=self.max_retry_wait if max_retry_wait is None else max_retry_wait,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Credentials:

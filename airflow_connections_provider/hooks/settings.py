@@ -17,9 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from airflow_connections_provider.client.config import (
     DEFAULT_IAM_URL,
+    REGION_BASE_URLS,
     AuthType,
     ClientConfig,
     Credentials,
@@ -92,16 +94,20 @@ def _flag(value: Any, key: str, conn_id: str) -> bool:
 
 
 def _base_url(conn: AirflowConnectionLike) -> str | None:
+    """The host field as a URL: a region stays a region; the schema and port fields fill what it lacks."""
     host = (conn.host or "").strip()
-    if not host:
-        return None
-    if "://" not in host and "." in host and conn.schema in ("http", "https"):
-        host = f"{conn.schema}://{host}"
-    if conn.port and "://" in host and host.count(":") == 1:
-        host = f"{host.rstrip('/')}:{conn.port}"
-    elif conn.port and "://" not in host and "." in host:
-        host = f"https://{host}:{conn.port}"
-    return host
+    if not host or host.lower() in REGION_BASE_URLS:
+        return host or None
+    if "://" not in host:
+        host = f"{conn.schema if conn.schema in ('http', 'https') else 'https'}://{host}"
+    parts = urlsplit(host.rstrip("/"))
+    try:
+        has_port = parts.port is not None
+    except ValueError:
+        raise ConfigurationError(f"the host of Airflow connection {conn.conn_id!r} has an invalid port") from None
+    if conn.port and not has_port:
+        return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{conn.port}"))
+    return parts.geturl()
 
 
 def settings_from_connection(

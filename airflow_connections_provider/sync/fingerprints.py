@@ -71,7 +71,7 @@ class FingerprintStore(Protocol):
 
 
 class MemoryStore:
-    """Keeps state in the process: for tests, and for syncs run with ``fingerprint_variable=None``."""
+    """Keeps state in the process: for tests, and for callers of ``run_sync`` outside Airflow."""
 
     def __init__(self) -> None:
         self.state = FingerprintState()
@@ -81,13 +81,6 @@ class MemoryStore:
 
     def save(self, state: FingerprintState) -> None:
         self.state = state
-
-
-class NoStore(MemoryStore):
-    """No memory between runs: every run starts without fingerprints."""
-
-    def load(self) -> FingerprintState:
-        return FingerprintState()
 
 
 class VariableStore:

@@ -71,8 +71,7 @@ def run_sync(
     """
     kwargs = {"lookup": lookup} if lookup is not None else {}
     desired = resolve_spec(client, request.spec, managed_prefix=request.managed_prefix, **kwargs)
-    fingerprint_store = store
-    state = fingerprint_store.load() if fingerprint_store is not None else None
+    state = store.load() if store is not None else None
     actual = client.list_connections(scope, flags=ALL_FLAGS)
     plan = make_plan(
         desired,
@@ -98,10 +97,10 @@ def run_sync(
     if request.dry_run:
         return summarise(scope, plan, None, dry_run=True)
     outcomes = apply_plan(client, scope, plan, test=request.test, max_concurrency=request.max_concurrency, log=log)
-    if fingerprint_store is not None and state is not None:
+    if store is not None and state is not None:
         record(state, outcomes)
         try:
-            fingerprint_store.save(state)
+            store.save(state)
         except Exception as exc:  # noqa: BLE001 - the writes landed; losing state only re-sends secrets next run
             log.warning("Could not save secret fingerprints (%s); the next run will send secrets again", exc)
     return summarise(scope, plan, outcomes, dry_run=False)

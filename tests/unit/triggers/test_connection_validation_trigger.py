@@ -7,7 +7,6 @@ import socket
 import time
 
 import pytest
-from airflow.triggers.base import TriggerEvent
 
 from airflow_connections_provider.client import (
     AuthenticationError,
@@ -151,4 +150,3 @@ def test_event_payload_round_trip_and_malformed_payloads():
     assert ValidationEvent.from_payload(event.to_payload()) == event
     assert ValidationEvent.from_payload({"status": "weird"}).status == "error"
     assert ValidationEvent.from_payload(None).status == "error"
-    assert isinstance(TriggerEvent(event.to_payload()), TriggerEvent)
