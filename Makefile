@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest demo clean
+.PHONY: venv test lint pytest demo demo-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,13 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
-demo:
-	@echo "make demo arrives with the example DAGs (dags_examples/)."
-	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
+# The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
+# the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo $(if $(filter-out 0,$(KEEP)),--keep)
+
+demo-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist .demo

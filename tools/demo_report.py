@@ -1,0 +1,149 @@
+"""What ``make demo`` prints: one live progress line per DAG run, then the summary.
+
+The summary's connection figures come from the emulator's inspection API (``/_emulator/state`` and
+``/_emulator/log``), not from Airflow, so they show what really reached the (emulated) service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from tools.airflow_api import RunProgress
+
+_ACTIVE = ("running", "deferred", "queued", "scheduled", "up_for_retry", "up_for_reschedule")
+
+
+class ProgressDisplay:
+    """One line per DAG run. On a terminal the lines are redrawn in place; otherwise a line is
+    printed only when it changes (so logs and test output stay short)."""
+
+    def __init__(self, out: TextIO, *, live: bool) -> None:
+        self.out = out
+        self.live = live
+        self._drawn = 0
+        self._last: dict[str, str] = {}
+
+    @staticmethod
+    def line(run: RunProgress, *, with_time: bool = True) -> str:
+        total = len(run.tasks)
+        finished = run.count("success", "failed", "skipped", "upstream_failed")
+        active = [key for key, state in sorted(run.tasks.items()) if state in _ACTIVE]
+        detail = ", ".join(f"{run.label(k)} {run.tasks[k]}" for k in active[:2])
+        if len(active) > 2:
+            detail += f" (+{len(active) - 2})"
+        text = f"  {run.dag_id:<31} {run.state:<8} {finished:>2}/{total:<2} tasks  {detail}"
+        if with_time and run.duration is not None:
+            text = f"{text[:100]:<100} {run.duration:4.0f} s"
+        return text.rstrip()
+
+    def update(self, runs: Iterable[RunProgress]) -> None:
+        runs = list(runs)
+        if self.live:
+            if self._drawn:
+                self.out.write(f"\x1b[{self._drawn}F")
+            for run in runs:
+                self.out.write(f"\x1b[K{self.line(run)}\n")
+            self._drawn = len(runs)
+            self.out.flush()
+            return
+        for run in runs:
+            text = self.line(run, with_time=False)
+            if self._last.get(run.dag_id) != text:
+                self._last[run.dag_id] = text
+                suffix = f"  ({run.duration:.0f} s)" if run.duration is not None else ""
+                print(f"{text}{suffix}", file=self.out, flush=True)
+
+
+@dataclass
+class ConnectionReport:
+    """What happened to the project's connections, from the emulator's state and request log."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    untouched: list[str] = field(default_factory=list)
+    #: connection name -> refused live tests (sensor re-tests while down, refused rotations)
+    refused: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+
+
+def connection_report(seeded: Iterable[str], state: Mapping[str, Any], log: Mapping[str, Any]) -> ConnectionReport:
+    """Compare the seeded names with the final state; count refused tests in the request log."""
+    seeded = set(seeded)
+    report = ConnectionReport()
+    names_by_id: dict[str, str] = {}
+    for conn in state["connections"]:
+        name, meta = conn["entity"]["name"], conn["metadata"]
+        names_by_id[meta["asset_id"]] = name
+        if name not in seeded:
+            report.created.append(name)
+        elif meta["usage"]["last_updated_at"] != meta["create_time"]:
+            report.updated.append(name)
+        else:
+            report.untouched.append(name)
+        if name not in seeded and meta["usage"]["last_updated_at"] != meta["create_time"]:
+            report.updated.append(name)  # created during the demo, then changed (a rotation)
+    final = {c["entity"]["name"] for c in state["connections"]}
+    report.deleted = sorted(seeded - final)
+    for entry in log["entries"]:
+        report.requests += 1
+        if entry["method"] == "PATCH" and entry["status"] in (400, 460):
+            asset_id = entry["path"].rsplit("/", 1)[-1]
+            name = names_by_id.get(asset_id, asset_id)
+            report.refused[name] = report.refused.get(name, 0) + 1
+    for names in (report.created, report.updated, report.untouched):
+        names.sort()
+    return report
+
+
+def validation_waits(run: RunProgress, refused: Mapping[str, int]) -> list[str]:
+    """One line per sensor instance of the bootstrap run: how long it waited, and where."""
+    lines = []
+    for key in sorted(run.tasks):
+        if key[0] != "wait_until_valid":
+            continue
+        instance = run.instances.get(key, {})
+        name = run.label(key).partition("[")[2].rstrip("]")
+        duration = instance.get("duration") or 0.0
+        where = "deferred to the triggerer" if "deferred" in run.seen.get(key, set()) else "valid at the first test"
+        tries = refused.get(name, 0)
+        retests = f", {tries} refused test(s) first" if tries else ""
+        lines.append(f"{name}: {duration:.0f} s, {where}{retests}")
+    return lines
+
+
+def summary_lines(
+    runs: Iterable[RunProgress],
+    report: ConnectionReport,
+    *,
+    project: str,
+    expected_failures: Mapping[str, set[tuple[str, int]]],
+) -> list[str]:
+    lines = ["", "DAG runs (triggered through Airflow's REST API):"]
+    for run in runs:
+        failed = [k for k, s in sorted(run.tasks.items()) if s == "failed"]
+        expected = [k for k in failed if k in expected_failures.get(run.dag_id, set())]
+        note = ""
+        if expected:
+            note = f"  ({', '.join(run.label(k) for k in expected)} failed as designed: the drill's wrong secret)"
+        unexpected = [run.label(k) for k in failed if k not in expected]
+        if unexpected:
+            note += f"  failed: {', '.join(unexpected)}"
+        lines.append(f"  {run.dag_id:<31} {run.state:<8} {run.duration or 0:5.1f} s{note}")
+
+    def named(names: list[str]) -> str:
+        return f"{len(names):>2}  {', '.join(names)}" if names else " 0"
+
+    lines += [
+        "",
+        f'IBM connections in project "{project}" (from the emulator\'s inspection API):',
+        f"  created   {named(report.created)}",
+        f"  updated   {named(report.updated)}",
+        f"  deleted   {named(report.deleted)}",
+        f"  untouched {named(report.untouched)}",
+        f"  refused live tests: {', '.join(f'{n} x{c}' for n, c in sorted(report.refused.items())) or 'none'}"
+        f"  ({report.requests} API requests in all)",
+    ]
+    return lines
