@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest demo demo-stop clean
+.PHONY: venv test lint pytest test-clients demo demo-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
+# in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
+# pin changes.
+CLIENTS_DIR := .venv-clients
+CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
+
+$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
+	rm -rf $(CLIENTS_DIR)/$*
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(CLIENTS_DIR)/$*
+	$(BIN)/uv pip install --python $(CLIENTS_DIR)/$*/bin/python --compile-bytecode --quiet -r $<
+	touch $@
+
+test-clients: $(STAMP) $(CLIENT_VENVS)
+	$(BIN)/python tests/clients/run.py
+
 # The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
 # the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.
 demo: $(STAMP)
@@ -42,4 +57,4 @@ demo-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist .demo
+	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo
