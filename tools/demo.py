@@ -118,6 +118,9 @@ class Demo:
 
     def run(self) -> int:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.say(
+            f"make demo: example DAGs in a real local Airflow against the emulator; state in {_rel(self.workdir)}/"
+        )
         if stopped := stop_demo(self.workdir):
             self.say(f"stopped what an earlier demo left running: {', '.join(stopped)}")
         world, sources = self.start_services()

@@ -6,6 +6,7 @@ The summary's connection figures come from the emulator's inspection API (``/_em
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -33,27 +34,25 @@ class ProgressDisplay:
         detail = ", ".join(f"{run.label(k)} {run.tasks[k]}" for k in active[:2])
         if len(active) > 2:
             detail += f" (+{len(active) - 2})"
-        text = f"  {run.dag_id:<31} {run.state:<8} {finished:>2}/{total:<2} tasks  {detail}"
-        if with_time and run.duration is not None:
-            text = f"{text[:100]:<100} {run.duration:4.0f} s"
-        return text.rstrip()
+        elapsed = f"{run.duration:4.0f} s" if with_time and run.duration is not None else ""
+        return f"  {run.dag_id:<31} {run.state:<8} {finished:>2}/{total:<2} tasks {elapsed:>6}  {detail}".rstrip()
 
     def update(self, runs: Iterable[RunProgress]) -> None:
         runs = list(runs)
         if self.live:
             if self._drawn:
                 self.out.write(f"\x1b[{self._drawn}F")
+            width = shutil.get_terminal_size().columns - 1  # a wrapped line would break the redraw
             for run in runs:
-                self.out.write(f"\x1b[K{self.line(run)}\n")
+                self.out.write(f"\x1b[K{self.line(run)[:width]}\n")
             self._drawn = len(runs)
             self.out.flush()
             return
         for run in runs:
-            text = self.line(run, with_time=False)
-            if self._last.get(run.dag_id) != text:
-                self._last[run.dag_id] = text
-                suffix = f"  ({run.duration:.0f} s)" if run.duration is not None else ""
-                print(f"{text}{suffix}", file=self.out, flush=True)
+            key = self.line(run, with_time=False)  # the clock alone is no change worth a line
+            if self._last.get(run.dag_id) != key:
+                self._last[run.dag_id] = key
+                print(self.line(run), file=self.out, flush=True)
 
 
 @dataclass

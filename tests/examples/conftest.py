@@ -48,8 +48,12 @@ def world(ibm_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> Iter
             ibm_emulator.register_datasource_credentials(**account)
         for key, value in made.airflow_env(retry=FAST_RETRY.to_dict()).items():
             monkeypatch.setenv(key, value)
-        # dag.test() runs only DAGs that live in the configured DAGs folder.
+        # dag.test() runs only DAGs that live in the configured DAGs folder. Airflow reads it into
+        # airflow.settings when first imported (possibly by an earlier test), so set both.
+        import airflow.settings
+
         monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLES))
+        monkeypatch.setattr(airflow.settings, "DAGS_FOLDER", str(EXAMPLES))
         yield made
 
 
