@@ -11,12 +11,12 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .checks import check_entity
-from .faults import ScriptKind, When
-from .inspection import faults_summary, log_entries, state_snapshot
+from ..faults import ScriptKind, When
+from ..inspection.api import faults_summary, log_entries, state_snapshot
+from ..settings import EmulatorSettings
+from ..state.checks import check_entity
+from ..state.store import ScopeKind
 from .server import EmulatorServer
-from .settings import EmulatorSettings
-from .state import ScopeKind
 
 
 class EmulatorHandle:
