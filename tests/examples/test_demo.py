@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools.demo import MARKER, ROOT, stop_demo
 from tools.procs import environ_of
 
@@ -26,6 +28,7 @@ def processes_of(workdir: Path) -> list[int]:
     return found
 
 
+@pytest.mark.timeout(600)  # the demo gets 480 s below, then its own clean-up time
 def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tmp_path):
     workdir = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}

@@ -7,7 +7,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import pytest
+
 from tools.demo_world import PARTNERS, PROJECT
+
+# Whole DAG runs with Airflow start-up inside: far above the suite's 120 s on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
 
 
 def states(run) -> dict[tuple[str, int], str]:
