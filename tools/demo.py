@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from tools.airflow_api import RunProgress
+from tools.airflow_api import ApiError, RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig, StackError, stop_stack
 from tools.demo_report import ProgressDisplay, connection_report, summary_lines, validation_waits
 from tools.demo_world import PROJECT, DemoWorld, seed_project
@@ -118,9 +118,7 @@ class Demo:
 
     def run(self) -> int:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.say(
-            f"make demo: example DAGs in a real local Airflow against the emulator; state in {_rel(self.workdir)}/"
-        )
+        self.say(f"example DAGs in a real local Airflow against the emulator; state in {_rel(self.workdir)}/")
         if stopped := stop_demo(self.workdir):
             self.say(f"stopped what an earlier demo left running: {', '.join(stopped)}")
         world, sources = self.start_services()
@@ -139,18 +137,32 @@ class Demo:
             api.set_paused(dag_id, False)
             runs[dag_id] = RunProgress(dag_id, api.trigger(dag_id, note="make demo"), label_from=LABELS)
         self.say(f"triggered {', '.join(FIRST_WAVE)}")
+        self.follow(runs, world, sources)
+        return self.report(world, list(runs.values()))
+
+    def follow(self, runs: dict[str, RunProgress], world: DemoWorld, sources: ManagedProcess) -> None:
+        """Poll the runs once a second until all ended; open the orders database once the sensor has
+        deferred; trigger the rotation once the bootstrap succeeded."""
+        assert self.stack is not None
+        api = self.stack.api
         display = ProgressDisplay(self.out, live=self.out.isatty())
         deferred_at: float | None = None
         opened = False
+        hiccups = 0
         deadline = time.monotonic() + self.timeout
-        while True:
-            for progress in runs.values():
-                if not progress.done:
-                    api.refresh(progress)
+        while time.monotonic() < deadline:
+            try:
+                for progress in runs.values():
+                    if not progress.done:
+                        api.refresh(progress)
+                hiccups = 0
+            except (httpx.TransportError, ApiError) as exc:  # a busy SQLite or a slow reply: poll again
+                hiccups += 1
+                if hiccups > 30 or (isinstance(exc, ApiError) and exc.status < 500):
+                    raise
             boot = runs[BOOTSTRAP]
-            if deferred_at is None and any(
-                s == "deferred" for (t, _), s in boot.tasks.items() if t == "wait_until_valid"
-            ):
+            waiting = [state for (task_id, _), state in boot.tasks.items() if task_id == "wait_until_valid"]
+            if deferred_at is None and "deferred" in waiting:
                 deferred_at = time.monotonic()
             if not opened and deferred_at is not None and time.monotonic() - deferred_at >= OPEN_DELAY:
                 os.kill(sources.pid, signal.SIGUSR1)  # the orders database comes up
@@ -165,12 +177,9 @@ class Demo:
                 runs[ROTATION] = RunProgress(ROTATION, api.trigger(ROTATION, note="make demo"))
             display.update(runs.values())
             if all(p.done for p in runs.values()) and (ROTATION in runs or boot.state != "success"):
-                break
-            if time.monotonic() > deadline:
-                self.say(f"giving up after {self.timeout:.0f} s")
-                break
+                return
             time.sleep(1.0)
-        return self.report(world, list(runs.values()))
+        self.say(f"giving up after {self.timeout:.0f} s")
 
     def report(self, world: DemoWorld, runs: list[RunProgress]) -> int:
         assert self.stack is not None
