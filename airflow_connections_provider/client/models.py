@@ -2,7 +2,8 @@
 
 ``from_api`` readers ignore keys they do not know (real replies carry ``interaction_properties``,
 ``rov``, ``owner_id`` and more), so a richer reply never breaks a reader. The word "connection" here
-always means the platform's connection asset; Airflow's own connection is ``ibm_conn_id`` elsewhere.
+always means the platform's connection asset; Airflow's own connection is called ``ibm_conn_id`` in
+every operator, sensor, hook and trigger of this package.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def lifecycle_dag(metadata_db, emu, monkeypatch):
         "AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT",
         json.dumps(
             {
-                "conn_type": "ibm_data_platform",
+                "conn_type": "ibmdataplatform",
                 "host": emu.url,
                 "password": emu.api_key,
                 "extra": {"auth_type": "iam_api_key", "iam_url": emu.url, "project": "sales", **FAST_RETRY.to_dict()},
@@ -164,7 +164,7 @@ def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db,
     env = os.environ.copy()
     env["AIRFLOW_CONN_IBM_CLI"] = json.dumps(
         {
-            "conn_type": "ibm_data_platform",
+            "conn_type": "ibmdataplatform",
             "host": emu.url,
             "login": emu.user[0],
             "password": emu.user[1],
