@@ -5,9 +5,9 @@ token) or describes the token exchange as a :class:`RequestSpec` plus a reply pa
 async HTTP shells run the exchange and keep the result in a :class:`TokenCache`.
 
 Refresh policy: a token is renewed once 80% of its lifetime has passed (IBM's own SDK core uses the
-same fraction) and at least ``_MIN_LEAD`` seconds before it expires — but never later than half-way
-and never at once, so a token that lives 5 s or less is still reused for half its life instead of
-being fetched for every call. After a 401 the shells invalidate the token they used and fetch a new
+same fraction) and at least ``_MIN_LEAD`` seconds before it expires — but never before a fifth of its
+life (``_MIN_USE_FRACTION``), so a token that lives 5 s or less is still reused for a while instead of
+being fetched again for every call. After a 401 the shells invalidate the token they used and fetch a new
 one once. An exchange over plain ``http://`` to a host other than this machine logs a warning: the
 API key or password would travel in clear.
 """
@@ -40,6 +40,7 @@ CP4D_AUTHORIZE_PATH = "/icp4d-api/v1/authorize"
 AWS_TOKEN_PATH = "/api/rest/mcsp/apikeys/token"  # noqa: S105 - a path
 _REFRESH_FRACTION = 0.8
 _MIN_LEAD = 5.0
+_MIN_USE_FRACTION = 0.2
 
 log = logging.getLogger("airflow_connections_provider.client")
 
@@ -57,7 +58,7 @@ class Token:
     def with_lifetime(cls, value: str, lifetime: float, now: float) -> Token:
         """A token valid for ``lifetime`` seconds from ``now`` (local clock, so server skew is harmless)."""
         lifetime = max(lifetime, 0.0)
-        refresh_in = max(min(lifetime * _REFRESH_FRACTION, lifetime - _MIN_LEAD), lifetime / 2)
+        refresh_in = max(min(lifetime * _REFRESH_FRACTION, lifetime - _MIN_LEAD), lifetime * _MIN_USE_FRACTION)
         return cls(value=value, expires_at=now + lifetime, refresh_at=now + refresh_in)
 
 

@@ -153,7 +153,8 @@ class ConnectionsClient:
         """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
         bookmark: str | None = None
         while True:
-            body = self._json(protocol.list_projects(name=name, limit=page_size, bookmark=bookmark))
+            reply = self.transport.request(protocol.list_projects(name=name, limit=page_size, bookmark=bookmark))
+            body = reply.json_object(empty_ok=True)
             resources = body.get("resources") or []
             for item in resources:
                 yield Project.from_api(item)
@@ -221,7 +222,7 @@ class ConnectionsClient:
         start: str | None = None
         seen: set[str] = set()
         while True:
-            body = send(protocol.list_connections(scope, flt, limit=page_size, start=start)).json_object()
+            body = send(protocol.list_connections(scope, flt, limit=page_size, start=start)).json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield Connection.from_api(item)
             start = protocol.next_page_param(body, "start")
@@ -371,14 +372,7 @@ class ConnectionsClient:
                 ambiguous = ambiguous or is_ambiguous(exc)
                 raise
             # The reply is the bare entity (no metadata): keep what was patched, take what changed.
-            return Connection.from_entity(
-                entity,
-                connection_id=connection_id,
-                scope=scope,
-                create_time=current.create_time,
-                creator_id=current.creator_id,
-                href=current.href,
-            )
+            return Connection.from_update_reply(entity, connection_id=connection_id, scope=scope, before=current)
 
         where = protocol.update_connection(scope, connection_id, []).where
         return self.transport.retried(attempt, method="PATCH", where=where, idempotent=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from airflow_connections_provider.client.errors import InvalidInputError
 from airflow_connections_provider.client.values import normalise_property_value
 
 ScopeKind = Literal["project_id", "catalog_id", "space_id"]
@@ -273,6 +274,26 @@ class Connection:
         )
 
     @classmethod
+    def from_update_reply(
+        cls, body: Mapping[str, Any], *, connection_id: str, scope: Scope, before: Connection | None = None
+    ) -> Connection:
+        """The connection after ``PATCH`` of ``connection_id`` in ``scope`` answered ``body``.
+
+        IBM's service sends the bare entity (no ``metadata``, so no id); a full ``{metadata, entity}``
+        reads the same. Id and scope are the ones patched; creation metadata comes from ``before``.
+        """
+        inner = body.get("entity")
+        entity: Mapping[str, Any] = inner if isinstance(inner, Mapping) else body
+        return cls.from_entity(
+            entity,
+            connection_id=connection_id,
+            scope=scope,
+            create_time=before.create_time if before else None,
+            creator_id=before.creator_id if before else None,
+            href=before.href if before else None,
+        )
+
+    @classmethod
     def from_entity(cls, entity: Mapping[str, Any], *, connection_id: str, scope: Scope, **metadata: Any) -> Connection:
         """A connection from a bare entity (the PATCH reply has no ``metadata``): the caller knows the id."""
         flags = entity.get("flags")
@@ -352,8 +373,19 @@ class ConnectionChanges:
     remove_properties: Sequence[str] = ()
 
     def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.set_properties, Mapping):
+            kind = type(self.set_properties).__name__
+            problems.append(f"set_properties must be a mapping of property name to value, got {kind}")
+        removals = self.remove_properties
+        if isinstance(removals, (str, bytes)) or not isinstance(removals, (list, tuple, set, frozenset)):
+            problems.append(f"remove_properties must be a list of property names, got {type(removals).__name__}")
+        elif not all(isinstance(k, str) for k in removals):
+            problems.append("remove_properties must be a list of property names (strings)")
+        if problems:
+            raise InvalidInputError("connection changes", problems)
         object.__setattr__(self, "set_properties", _frozen(self.set_properties))
-        object.__setattr__(self, "remove_properties", tuple(self.remove_properties))
+        object.__setattr__(self, "remove_properties", tuple(removals))
 
     @property
     def is_empty(self) -> bool:

@@ -33,6 +33,9 @@ DEFAULT_PAGE_SIZE = 100
 KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The service's ids are UUIDs; any plain token is accepted (emulators and tests use short ones), but
+# nothing that could change which resource a path names: no "", ".", "/", "?", "%", spaces.
+_ID_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
 def looks_like_id(value: str) -> bool:
@@ -41,10 +44,14 @@ def looks_like_id(value: str) -> bool:
 
 
 def checked_id(value: Any, what: str = "connection id") -> str:
-    """``value`` when it is a usable id; :class:`InvalidInputError` naming the fix otherwise."""
+    """``value`` when it is a usable id; :class:`InvalidInputError` naming the fix otherwise.
+
+    The check runs before a request exists: ``"."`` once became ``DELETE /v2/connections/`` (a 307
+    reported as "deleted").
+    """
     if not isinstance(value, str):
         raise InvalidInputError(what, [f"the {what} must be a string, got {type(value).__name__}"])
-    if not looks_like_id(value.strip()):
+    if not _ID_TOKEN.match(value.strip()):
         shown = repr(value) if len(value) <= 60 else f"{value[:57]!r}..."
         raise InvalidInputError(
             what, [f"{shown} is not a {what}: ids are UUIDs such as 99845973-050b-482b-b900-a13a75865258"]
@@ -80,7 +87,7 @@ class RequestSpec:
 
     method: str
     path: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict, repr=False)  # a filter may carry values
     json_body: Any = field(default=None, repr=False)
     form: Mapping[str, str] | None = field(default=None, repr=False)
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -126,7 +133,11 @@ class Reply:
                 body = None  # not JSON (a proxy's HTML page, say): the status alone must do
         return cls(status, body, {k.lower(): v for k, v in headers.items()}, reason)
 
-    def json_object(self) -> Mapping[str, Any]:
+    def json_object(self, *, empty_ok: bool = False) -> Mapping[str, Any]:
+        """The body as a JSON object. ``empty_ok``: a 204 No Content is an empty object (a list that
+        matched nothing: ``GET /v2/projects`` answers so)."""
+        if empty_ok and self.status == 204:
+            return {}
         if not isinstance(self.body, Mapping):
             raise ValueError(f"expected a JSON object in the HTTP {self.status} reply")
         return self.body

@@ -57,6 +57,7 @@ def test_iam_defaults():
             "zen_api_key", {"login": "admin", "password": "z-1"}, {"username": "admin", "api_key": "z-1"}, id="zen"
         ),
         pytest.param("bearer_token", {"password": "tok-1"}, {"token": "tok-1"}, id="bearer"),
+        pytest.param("aws_api_key", {"password": "aws-1"}, {"api_key": "aws-1"}, id="aws"),
     ],
 )
 def test_password_field_means_what_the_auth_type_says(auth_type, fields, expected):
@@ -66,7 +67,9 @@ def test_password_field_means_what_the_auth_type_says(auth_type, fields, expecte
         assert getattr(creds, key) == value
 
 
-def test_every_extra_is_read_and_prefixed_keys_work_too():
+def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
+    bundle = tmp_path / "cpd.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     s = settings(
         host="eu-de",
         password="k",
@@ -74,7 +77,7 @@ def test_every_extra_is_read_and_prefixed_keys_work_too():
             "iam_url": "https://iam.test.cloud.ibm.com",
             "extra__ibmdataplatform__project": "sales",
             "verify_tls": True,
-            "ca_bundle": "/etc/ssl/cpd.pem",
+            "ca_bundle": str(bundle),
             "timeout": "30",
             "retry_limit": 2,
             "retry_delay": 0.5,
@@ -85,7 +88,7 @@ def test_every_extra_is_read_and_prefixed_keys_work_too():
     assert cfg.base_url == "https://api.eu-de.dataplatform.cloud.ibm.com"
     assert cfg.credentials.iam_url == "https://iam.test.cloud.ibm.com"
     assert s.default_project == "sales"
-    assert cfg.verify == "/etc/ssl/cpd.pem"
+    assert cfg.verify == str(bundle)
     assert cfg.timeout == 30.0
     assert cfg.retry.to_dict() == {"retry_limit": 2, "retry_delay": 0.5, "max_retry_wait": 10.0}
 
