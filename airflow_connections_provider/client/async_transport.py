@@ -19,7 +19,7 @@ import tenacity
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.errors import ConfigurationError, TransportError
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
 
@@ -50,9 +50,14 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     """httpx wants an SSL context for a CA bundle (a path string is deprecated there)."""
     if not isinstance(verify, str):
         return verify
-    if os.path.isdir(verify):
-        return ssl.create_default_context(capath=verify)
-    return ssl.create_default_context(cafile=verify)
+    try:
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigurationError(
+            f"ca_bundle {verify!r} could not be loaded as PEM CA certificates ({type(exc).__name__})"
+        ) from exc
 
 
 class AsyncTransport:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from airflow_connections_provider.client.config import DEFAULT_IAM_URL, AuthType, Credentials
+from airflow_connections_provider.client.config import DEFAULT_IAM_URL, AuthType, Credentials, aws_token_url
 from airflow_connections_provider.client.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -37,7 +37,6 @@ from airflow_connections_provider.client.protocol import Reply, RequestSpec, rai
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
 IAM_TOKEN_PATH = "/identity/token"  # noqa: S105 - a path, not a secret
 CP4D_AUTHORIZE_PATH = "/icp4d-api/v1/authorize"
-AWS_TOKEN_PATH = "/api/rest/mcsp/apikeys/token"  # noqa: S105 - a path
 _REFRESH_FRACTION = 0.8
 _MIN_LEAD = 5.0
 _MIN_USE_FRACTION = 0.2
@@ -105,23 +104,6 @@ def iam_token_url(iam_url: str) -> str:
     return base + IAM_TOKEN_PATH
 
 
-def aws_token_url(api_base_url: str) -> str:
-    """The AWS deployment's API-key exchange, derived from its API base URL.
-
-    ``https://api.<env>.aws.data.ibm.com`` → ``https://<env>.aws.data.ibm.com/api/rest/mcsp/apikeys/token``.
-    """
-    parts = urlsplit(api_base_url)
-    host = parts.netloc
-    if not (parts.hostname or "").endswith(".aws.data.ibm.com"):
-        raise ConfigurationError(
-            f"cannot derive the AWS token URL from {api_base_url!r} (expected https://api.<env>.aws.data.ibm.com): "
-            "set iam_url to the full token URL"
-        )
-    if host.startswith("api."):
-        host = host[len("api.") :]
-    return f"{parts.scheme}://{host}{AWS_TOKEN_PATH}"
-
-
 class IamAuthenticator(Authenticator):
     """IBM Cloud: exchange an API key at ``<iam_url>/identity/token`` (form-encoded)."""
 
@@ -168,7 +150,7 @@ class AwsApiKeyAuthenticator(Authenticator):
             form={"grant_type": IAM_GRANT_TYPE, "apikey": self._api_key},
             headers={"Accept": "application/json"},
             absolute=True,
-            log_path=AWS_TOKEN_PATH,
+            log_path=urlsplit(self._url).path or self._url,
         )
 
     def parse_token(self, body: Any, now: float) -> Token:

@@ -27,6 +27,8 @@ REGION_BASE_URLS: Mapping[str, str] = {
 }
 DEFAULT_BASE_URL = REGION_BASE_URLS["us-south"]
 DEFAULT_IAM_URL = "https://iam.cloud.ibm.com"
+#: Where the AWS deployment exchanges API keys, on the host beside its API (``api.<env>.…`` → ``<env>.…``).
+AWS_TOKEN_PATH = "/api/rest/mcsp/apikeys/token"  # noqa: S105 - a path, not a secret
 #: The environment variables requests reads a CA bundle from (and lets override ``Session.verify``).
 CA_BUNDLE_ENV = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
@@ -67,6 +69,21 @@ def resolve_base_url(host: str | None) -> str:
             f"API base URL {host!r} is neither a URL nor a region; use https://<host> or one of: {regions}"
         )
     return value.rstrip("/")
+
+
+def aws_token_url(api_base_url: str) -> str:
+    """The AWS deployment's API-key exchange, derived from its API base URL.
+
+    ``https://api.<env>.aws.data.ibm.com`` → ``https://<env>.aws.data.ibm.com/api/rest/mcsp/apikeys/token``.
+    """
+    parts = urlsplit(api_base_url)
+    if not (parts.hostname or "").endswith(".aws.data.ibm.com"):
+        raise ConfigurationError(
+            f"cannot derive the AWS token URL from {api_base_url!r} (expected https://api.<env>.aws.data.ibm.com): "
+            "set iam_url to the full token URL"
+        )
+    host = parts.netloc[len("api.") :] if parts.netloc.startswith("api.") else parts.netloc
+    return f"{parts.scheme}://{host}{AWS_TOKEN_PATH}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +208,8 @@ class ClientConfig:
             raise ConfigurationError(f"verify must be true, false or a CA bundle path, got {self.verify!r}")
         # Normalise once so every caller can join paths without thinking about slashes.
         object.__setattr__(self, "base_url", resolve_base_url(self.base_url))
+        if self.credentials.auth_type is AuthType.AWS_API_KEY and self.credentials.iam_url == DEFAULT_IAM_URL:
+            aws_token_url(self.base_url)  # refuses, naming the fix, a host it cannot derive the URL from
 
     @property
     def timeouts(self) -> tuple[float, float]:

@@ -290,11 +290,10 @@ def test_aws_exchange_url_may_be_given_explicitly(mocked):
 
 
 def test_aws_exchange_without_a_derivable_host_names_the_fix():
-    from airflow_connections_provider.client import ClientConfig, ConfigurationError, ConnectionsClient, Credentials
+    from airflow_connections_provider.client import ClientConfig, ConfigurationError, Credentials
 
-    config = ClientConfig(Credentials(AuthType.AWS_API_KEY, api_key="k"), base_url="https://cpd.example.com")
     with pytest.raises(ConfigurationError, match="set iam_url to the full token URL"):
-        ConnectionsClient(config)
+        ClientConfig(Credentials(AuthType.AWS_API_KEY, api_key="k"), base_url="https://cpd.example.com")
 
 
 @pytest.mark.parametrize(

@@ -58,3 +58,12 @@ def test_both_shells_decide_alike(bundle, env_bundle):
 def test_a_directory_of_certificates_is_accepted(tmp_path):
     config = ClientConfig(Credentials(AuthType.BEARER_TOKEN, token="t"), verify=str(tmp_path))
     assert config.tls_verify() == str(tmp_path)
+
+
+def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path):
+    from airflow_connections_provider.client import ConfigurationError
+
+    path = tmp_path / "broken.pem"
+    path.write_text("not a certificate")
+    with pytest.raises(ConfigurationError, match="could not be loaded as PEM"):
+        ssl_context(str(path))

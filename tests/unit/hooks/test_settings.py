@@ -57,7 +57,6 @@ def test_iam_defaults():
             "zen_api_key", {"login": "admin", "password": "z-1"}, {"username": "admin", "api_key": "z-1"}, id="zen"
         ),
         pytest.param("bearer_token", {"password": "tok-1"}, {"token": "tok-1"}, id="bearer"),
-        pytest.param("aws_api_key", {"password": "aws-1"}, {"api_key": "aws-1"}, id="aws"),
     ],
 )
 def test_password_field_means_what_the_auth_type_says(auth_type, fields, expected):
@@ -65,6 +64,13 @@ def test_password_field_means_what_the_auth_type_says(auth_type, fields, expecte
     assert creds.auth_type.value == auth_type
     for key, value in expected.items():
         assert getattr(creds, key) == value
+
+
+def test_aws_api_key_is_the_password_and_its_exchange_lives_beside_the_api():
+    cfg = settings(host="api.dev.aws.data.ibm.com", password="aws-1", extra={"auth_type": "aws_api_key"}).client_config
+    assert (cfg.credentials.auth_type.value, cfg.credentials.api_key) == ("aws_api_key", "aws-1")
+    with pytest.raises(ConfigurationError, match="set iam_url to the full token URL"):
+        settings(host="cpd.example.com", password="aws-1", extra={"auth_type": "aws_api_key"})
 
 
 def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
