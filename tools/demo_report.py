@@ -88,8 +88,9 @@ def connection_report(seeded: Iterable[str], state: Mapping[str, Any], log: Mapp
     report.deleted = sorted(seeded - final)
     for entry in log["entries"]:
         report.requests += 1
-        if entry["method"] == "PATCH" and entry["status"] in (400, 460):
-            asset_id = entry["path"].rsplit("/", 1)[-1]
+        # A refused live test: a re-test (the test action, or an empty PATCH) or an update with test=true.
+        if entry["method"] in ("PATCH", "PUT") and entry["status"] in (400, 460):
+            asset_id = entry["path"].split("/")[3] if entry["path"].count("/") >= 3 else entry["path"]
             name = names_by_id.get(asset_id, asset_id)
             report.refused[name] = report.refused.get(name, 0) + 1
     for names in (report.created, report.updated, report.untouched):

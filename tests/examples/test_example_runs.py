@@ -71,7 +71,7 @@ def test_bootstrap_then_rotation(example_dags, world, ibm_emulator):
     ids = {c["entity"]["name"]: c["metadata"]["asset_id"] for c in ibm_emulator.stored_connections(PROJECT)}
     assert xcom(boot, "hand_over") == ids
     # The sensor re-tested each stored connection once (each validated on the first poke).
-    assert ibm_emulator.requests_count("PATCH", "/v2/connections/*") == 4
+    assert ibm_emulator.requests_count("PUT", "/v2/connections/*/actions/test") == 4
 
     # The DBA changed the orders database's password; the weekly rotation pushes it from a Variable.
     ibm_emulator.register_datasource_credentials(**world.rotated_orders_account())
