@@ -16,7 +16,7 @@ from typing import Any
 from ibm_watsonx_ai import APIClient, Credentials
 from ibm_watsonx_ai.connections import Connections
 from ibm_watsonx_ai.wml_client_error import ApiRequestFailure
-from local import Inspector, LocalDataSource, closed_port
+from local import Inspector, LocalDataSource, RefusingPort
 from steps import Steps, check, main_guard, raises, short
 
 POSTGRESQL_ID = "e1c23729-99d8-4407-b3df-336e33ffdc82"
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     steps = Steps("watsonx.ai SDK")
     emu = Inspector(args.url, cafile=args.ca)
     source = LocalDataSource()
+    refusing = RefusingPort()  # where no data source answers
     emu.register_credentials(source.host, source.port, DB_USER, DB_PASSWORD)
     project_id = emu.project_guid(args.project)
     ctx: dict[str, Any] = {}
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                 {
                     names.NAME: "wx-unreachable",
                     names.DATASOURCE_TYPE: POSTGRESQL_ID,
-                    names.PROPERTIES: props(port=str(closed_port())),
+                    names.PROPERTIES: props(port=str(refusing.port)),
                 }
             ),
         )
@@ -200,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     steps.run("get_details of a deleted connection fails (404)", get_deleted, needs=(DELETE,))
 
     source.close()
+    refusing.close()
     return steps.finish()
 
 

@@ -62,12 +62,17 @@ class LocalDataSource:
         self.close()
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+class RefusingPort:
+    """A loopback port that refuses connections: bound but never listening, and held until close(),
+    so no other process on the machine can take it meanwhile (a released port could be reused)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class Inspector:
