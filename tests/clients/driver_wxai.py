@@ -139,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         check(details["entity"]["name"] == CONN_NAME, f"name {CONN_NAME}, got {short(details['entity'])}")
         check(details["entity"]["datasource_type"] == POSTGRESQL_ID, "datasource_type differs")
         check(
-            source.accepted > before, "the emulator never connected to the data source (the service tests by default)"
+            source.connected_since(before),
+            "the emulator never connected to the data source (the service tests by default)",
         )
         stored = emu.stored(conn_id)
         check(stored is not None, "the emulator does not hold the new connection")
