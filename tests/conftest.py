@@ -13,3 +13,6 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
 # dag.test() only runs DAGs that live in the configured DAGs folder.
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(__file__), "dags")
+
+# The deployment tests start a whole Airflow (four processes) and a browser: `make test-deploy` runs them.
+collect_ignore = [] if os.environ.get("ACP_DEPLOY_TESTS") else ["deploy"]
