@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-CONN_TYPE = "ibm_data_platform"
-HOOK_CLASS = "airflow_connections_provider.hooks.connections.ConnectionsHook"
+from airflow_connections_provider.connection_type import CONN_TYPE, HOOK_NAME
+
+HOOK_CLASS = "airflow_connections_provider.hooks.ibm.IBMDataPlatformHook"
 INTEGRATION = "IBM data platform connections"
 
 
@@ -36,25 +37,25 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_connections_provider.hooks.connections"],
+                "python-modules": ["airflow_connections_provider.hooks.ibm"],
             }
         ],
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_connections_provider.operators.connections"],
+                "python-modules": ["airflow_connections_provider.operators.ibm"],
             }
         ],
         "sensors": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_connections_provider.sensors.connections"],
+                "python-modules": ["airflow_connections_provider.sensors.ibm"],
             }
         ],
         "triggers": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_connections_provider.triggers.connections"],
+                "python-modules": ["airflow_connections_provider.triggers.ibm"],
             }
         ],
         "extra-links": ["airflow_connections_provider.links.IBMConnectionLink"],
@@ -62,7 +63,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "connection-type": CONN_TYPE,
                 "hook-class-name": HOOK_CLASS,
-                "hook-name": "IBM data platform (watsonx / Cloud Pak for Data)",
+                "hook-name": HOOK_NAME,
                 "conn-fields": {
                     "auth_type": {
                         "label": "Auth type",

@@ -2,7 +2,7 @@
 
 ``from_api`` readers ignore keys they do not know, so a richer reply from a newer service never
 breaks a reader. The word "connection" here always means the platform's connection asset; Airflow's
-own connection is called ``conn_id`` everywhere in this package.
+own connection is called ``ibm_conn_id`` in every operator, sensor, hook and trigger of this package.
 """
 
 from __future__ import annotations

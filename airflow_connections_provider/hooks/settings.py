@@ -1,4 +1,4 @@
-"""Turn an Airflow connection of type ``ibm_data_platform`` into frozen client settings.
+"""Turn an Airflow connection of type ``ibmdataplatform`` into frozen client settings.
 
 Pure: no Airflow import at module level, no I/O, no secret masking. The hook (sync) and the trigger
 (async) both call :func:`settings_from_connection` on the connection object they fetched their own
@@ -7,7 +7,7 @@ way, so the two can never read a field differently.
 Field mapping: host → API base URL or region; login → username; password → API key, password or
 bearer token (by auth type); extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
 ``ca_bundle``, ``timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``. Extra keys may
-also carry the ``extra__ibm_data_platform__`` prefix older UIs wrote.
+also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from airflow_connections_provider.client.config import (
     resolve_base_url,
 )
 from airflow_connections_provider.client.errors import ConfigurationError
+from airflow_connections_provider.connection_type import CONN_TYPE
 
-CONN_TYPE = "ibm_data_platform"
-DEFAULT_CONN_ID = "ibm_data_platform_default"
 _PREFIX = f"extra__{CONN_TYPE}__"
 
 

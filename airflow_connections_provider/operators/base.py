@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Scope
-    from airflow_connections_provider.hooks.connections import ConnectionsHook
-
-DEFAULT_CONN_ID = "ibm_data_platform_default"
+    from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 
 
 @contextmanager
@@ -61,10 +60,10 @@ def airflow_errors(action: str) -> Iterator[None]:
         raise AirflowException(f"{action}: {exc}") from exc
 
 
-class ConnectionsBaseOperator(BaseOperator):
+class IBMBaseOperator(BaseOperator):
     """Base of this provider's operators.
 
-    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
     :param project: project id or exact project name; defaults to the Airflow connection's project.
     :param request_retry_limit: retries after the first attempt of each API request (0 = no retry);
         overrides the Airflow connection's ``retry_limit``. Unrelated to the task's own ``retries``.
@@ -74,7 +73,7 @@ class ConnectionsBaseOperator(BaseOperator):
     :param request_timeout: read timeout of each API request in seconds.
     """
 
-    template_fields: Sequence[str] = ("conn_id", "project")
+    template_fields: Sequence[str] = ("ibm_conn_id", "project")
     operator_extra_links = (IBMConnectionLink(),)
     # Secrets learned during execute (from the datasource type) must mask the stored rendered fields too.
     overwrite_rtif_after_execution = True
@@ -83,7 +82,7 @@ class ConnectionsBaseOperator(BaseOperator):
     def __init__(
         self,
         *,
-        conn_id: str = DEFAULT_CONN_ID,
+        ibm_conn_id: str = DEFAULT_CONN_ID,
         project: str | None = None,
         request_retry_limit: int | None = None,
         request_retry_delay: float | None = None,
@@ -92,7 +91,7 @@ class ConnectionsBaseOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.conn_id = conn_id
+        self.ibm_conn_id = ibm_conn_id
         self.project = project
         self.request_retry_limit = request_retry_limit
         self.request_retry_delay = request_retry_delay
@@ -101,11 +100,11 @@ class ConnectionsBaseOperator(BaseOperator):
         self.ibm_link: str | None = None  # read by IBMConnectionLink when the task finishes
 
     @cached_property
-    def hook(self) -> ConnectionsHook:
-        from airflow_connections_provider.hooks.connections import ConnectionsHook
+    def hook(self) -> IBMDataPlatformHook:
+        from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 
-        return ConnectionsHook(
-            self.conn_id,
+        return IBMDataPlatformHook(
+            self.ibm_conn_id,
             retry_limit=self.request_retry_limit,
             retry_delay=self.request_retry_delay,
             max_retry_wait=self.request_max_retry_wait,
@@ -118,10 +117,20 @@ class ConnectionsBaseOperator(BaseOperator):
 
     def publish_link(self, context: Context, scope: Scope, connection_id: str | None) -> None:
         """Record the UI address now (of the connection, or of the project's assets when None), so the
-        link exists whatever happens next, and push it to XCom for downstream tasks."""
+        link exists whatever happens next, and push it to XCom for downstream tasks.
+
+        With ``do_xcom_push=False`` nothing is recorded: Airflow stores extra links in XCom too.
+        """
+        if not self.do_xcom_push:
+            return
         url = connection_ui_url(self.hook.settings.client_config.base_url, scope.kind, scope.id, connection_id)
         self.ibm_link = url
-        context["ti"].xcom_push(key=XCOM_CONNECTION_URL, value=url)
+        self.push_xcom(context, XCOM_CONNECTION_URL, url)
+
+    def push_xcom(self, context: Context, key: str, value: Any) -> None:
+        """Push to XCom unless the task says ``do_xcom_push=False`` (which Airflow only applies to return values)."""
+        if self.do_xcom_push:
+            context["ti"].xcom_push(key=key, value=value)
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         super().render_template_fields(context, jinja_env)

@@ -36,7 +36,8 @@ class SyncRequest:
     test: bool = True
     max_concurrency: int = 8
     rewrite_secrets: bool = False
-    fingerprint_variable: str | None = "default"
+    fingerprint_variable: str | None = None
+    secret_fingerprints: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,10 @@ class Outcome:
 
 
 def store_for(request: SyncRequest, scope: Scope) -> FingerprintStore | None:
-    if request.fingerprint_variable is None:
+    """Where this sync remembers secret fingerprints; None when it keeps no state."""
+    if not request.secret_fingerprints:
         return None
-    name = request.fingerprint_variable
-    if name == "default":
-        name = default_variable_name(scope.id, request.managed_prefix)
-    return VariableStore(name)
+    return VariableStore(request.fingerprint_variable or default_variable_name(scope.id, request.managed_prefix))
 
 
 def run_sync(

@@ -30,7 +30,7 @@ from airflow_connections_provider.client import (
     UnknownDatasourceTypeError,
 )
 from airflow_connections_provider.client.validation import check_new_connection, close_matches
-from airflow_connections_provider.secrets import mask_values
+from airflow_connections_provider.masking import mask_values
 
 ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
 #: Where the fields of an Airflow connection land by default, when the datasource type has that property.

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from airflow.sdk import DAG
 
-from airflow_connections_provider.operators.connections import (
-    CreateConnectionOperator,
-    DeleteConnectionOperator,
-    SyncConnectionsOperator,
-    UpdateConnectionOperator,
+from airflow_connections_provider.operators.ibm import (
+    IBMCreateConnectionOperator,
+    IBMDeleteConnectionOperator,
+    IBMSyncConnectionsOperator,
+    IBMUpdateConnectionOperator,
 )
-from airflow_connections_provider.sensors.connections import ConnectionValidationSensor
+from airflow_connections_provider.sensors.ibm import IBMConnectionValidationSensor
 
 with DAG("ibm_connection_lifecycle", schedule=None, catchup=False, tags=["test"]) as dag:
-    create = CreateConnectionOperator(
+    create = IBMCreateConnectionOperator(
         task_id="create",
         name="orders",
         datasource_type="postgresql",
@@ -32,7 +32,7 @@ with DAG("ibm_connection_lifecycle", schedule=None, catchup=False, tags=["test"]
         if_exists="skip",
         request_retry_delay=0.05,
     )
-    wait = ConnectionValidationSensor(
+    wait = IBMConnectionValidationSensor(
         task_id="wait",
         connection_id=create.output,
         deferrable=True,
@@ -40,13 +40,13 @@ with DAG("ibm_connection_lifecycle", schedule=None, catchup=False, tags=["test"]
         timeout=60,
         request_retry_delay=0.05,
     )
-    rotate = UpdateConnectionOperator(
+    rotate = IBMUpdateConnectionOperator(
         task_id="rotate",
         connection_id=create.output,
         set_properties={"password": "{{ var.value.pg_new_password }}"},
         request_retry_delay=0.05,
     )
-    sync = SyncConnectionsOperator(
+    sync = IBMSyncConnectionsOperator(
         task_id="sync",
         spec="sync_spec.yaml",
         managed_prefix="app-",
@@ -54,9 +54,9 @@ with DAG("ibm_connection_lifecycle", schedule=None, catchup=False, tags=["test"]
         max_concurrency=4,
         request_retry_delay=0.05,
     )
-    delete = DeleteConnectionOperator(task_id="delete", connection_id=create.output, request_retry_delay=0.05)
+    delete = IBMDeleteConnectionOperator(task_id="delete", connection_id=create.output, request_retry_delay=0.05)
     # Dynamic task mapping: one mapped task instance per connection.
-    extra = CreateConnectionOperator.partial(
+    extra = IBMCreateConnectionOperator.partial(
         task_id="create_mapped",
         datasource_type="http",
         properties={"url": "{{ var.value.web_url }}"},

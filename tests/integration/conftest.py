@@ -85,7 +85,7 @@ def pg_properties(source: TcpDataSource, **overrides: Any) -> dict[str, Any]:
 def airflow_conn(emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> str:
     """``ibm_data_platform_default`` pointing at the emulator (IAM API key, default project "sales")."""
     conn = {
-        "conn_type": "ibm_data_platform",
+        "conn_type": "ibmdataplatform",
         "host": emu.url,
         "password": emu.api_key,
         "extra": {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_connections_provider.operators.connections import (
-    CreateConnectionOperator,
-    DeleteConnectionOperator,
-    SyncConnectionsOperator,
-    UpdateConnectionOperator,
+from airflow_connections_provider.operators.ibm import (
+    IBMCreateConnectionOperator,
+    IBMDeleteConnectionOperator,
+    IBMSyncConnectionsOperator,
+    IBMUpdateConnectionOperator,
 )
 from tests.integration.conftest import SECRET, pg_properties
 from tests.support.datasources import TcpDataSource, free_port
@@ -27,7 +27,7 @@ def stored_by_name(emu, project="sales") -> dict[str, dict]:
 
 def test_bootstrap_rotate_delete(airflow_conn, emu, pg_source, context, capsys):
     emu.register_datasource_credentials(pg_source.host, pg_source.port, "etl", SECRET)
-    conn_id = CreateConnectionOperator(
+    conn_id = IBMCreateConnectionOperator(
         task_id="create", name="orders", datasource_type="postgresql", properties=pg_properties(pg_source)
     ).execute(context)
     assert stored_by_name(emu)["orders"]["metadata"]["asset_id"] == conn_id
@@ -38,7 +38,7 @@ def test_bootstrap_rotate_delete(airflow_conn, emu, pg_source, context, capsys):
     )
 
     # A re-run with if_exists="skip" creates nothing new.
-    again = CreateConnectionOperator(
+    again = IBMCreateConnectionOperator(
         task_id="create",
         name="orders",
         datasource_type="postgresql",
@@ -49,7 +49,7 @@ def test_bootstrap_rotate_delete(airflow_conn, emu, pg_source, context, capsys):
     assert len(emu.stored_connections("sales")) == 1
 
     # Rotation to a password the data source refuses: the task fails with the reason, the old one stays.
-    wrong = UpdateConnectionOperator(
+    wrong = IBMUpdateConnectionOperator(
         task_id="rotate", connection_name="orders", set_properties={"password": "Wr0ng-pass"}
     )
     with pytest.raises(AirflowException, match="authentication failed"):
@@ -57,14 +57,14 @@ def test_bootstrap_rotate_delete(airflow_conn, emu, pg_source, context, capsys):
     assert stored_by_name(emu)["orders"]["entity"]["properties"]["password"] == SECRET
 
     emu.register_datasource_credentials(pg_source.host, pg_source.port, "etl", "R0tated-Secret")
-    UpdateConnectionOperator(
+    IBMUpdateConnectionOperator(
         task_id="rotate", connection_id=conn_id, set_properties={"password": "R0tated-Secret"}
     ).execute(context)
     assert stored_by_name(emu)["orders"]["entity"]["properties"]["password"] == "R0tated-Secret"
     assert context["ti"].xcom["changed_fields"] == ["properties.password"]
 
-    assert DeleteConnectionOperator(task_id="delete", connection_name="orders").execute(context) == conn_id
-    assert DeleteConnectionOperator(task_id="delete", connection_name="orders").execute(context) is None
+    assert IBMDeleteConnectionOperator(task_id="delete", connection_name="orders").execute(context) == conn_id
+    assert IBMDeleteConnectionOperator(task_id="delete", connection_name="orders").execute(context) is None
     assert emu.stored_connections("sales") == []
 
     logged = capsys.readouterr().out
@@ -85,10 +85,10 @@ def spec_for(source: TcpDataSource, count: int, *, prefix: str = "app-", passwor
     ]
 
 
-def sync(spec, **kwargs) -> SyncConnectionsOperator:
-    options = {"task_id": "sync", "spec": spec, "managed_prefix": "app-", "fingerprint_variable": None}
+def sync(spec, **kwargs) -> IBMSyncConnectionsOperator:
+    options = {"task_id": "sync", "spec": spec, "managed_prefix": "app-", "secret_fingerprints": False}
     options.update(kwargs)
-    return SyncConnectionsOperator(**options)
+    return IBMSyncConnectionsOperator(**options)
 
 
 def writes(emu) -> dict[str, int]:

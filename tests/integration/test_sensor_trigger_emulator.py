@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from airflow_connections_provider.sensors.connections import ConnectionValidationSensor
+from airflow_connections_provider.sensors.ibm import IBMConnectionValidationSensor
 from airflow_connections_provider.triggers.client_pool import pooled_client_count
-from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger, ValidationEvent
+from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
 from tests.integration.conftest import FAST_RETRY, pg_properties
 from tests.support.datasources import TcpDataSource, start_after_polls
 from tests.support.task_fixtures import FakeTI
@@ -30,7 +30,7 @@ def saved_unvalidated(emu, source: TcpDataSource, name: str = "orders") -> str:
 def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, late_source):
     connection_id = saved_unvalidated(emu, late_source)
     watcher = start_after_polls(emu, late_source, polls=3)
-    sensor = ConnectionValidationSensor(
+    sensor = IBMConnectionValidationSensor(
         task_id="wait", connection_name="orders", poke_interval=0.1, timeout=30, mode="poke"
     )
     assert sensor.execute({"ti": FakeTI()}) == connection_id
@@ -41,14 +41,14 @@ def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, lat
 def test_sensor_fails_at_once_for_a_missing_connection(airflow_conn, emu):
     from airflow.sdk.exceptions import AirflowFailException
 
-    sensor = ConnectionValidationSensor(task_id="wait", connection_name="ghost", poke_interval=0.1, timeout=5)
+    sensor = IBMConnectionValidationSensor(task_id="wait", connection_name="ghost", poke_interval=0.1, timeout=5)
     with pytest.raises(AirflowFailException, match="no connection is named exactly 'ghost'"):
         sensor.execute({"ti": FakeTI()})
 
 
-def trigger_for(emu, connection_id: str, **overrides) -> ConnectionValidationTrigger:
+def trigger_for(emu, connection_id: str, **overrides) -> IBMConnectionValidationTrigger:
     kwargs = {
-        "conn_id": "ibm_data_platform_default",
+        "ibm_conn_id": "ibm_data_platform_default",
         "scope_kind": "project_id",
         "scope_id": emu.project_id("sales"),
         "connection_id": connection_id,
@@ -58,7 +58,7 @@ def trigger_for(emu, connection_id: str, **overrides) -> ConnectionValidationTri
         "request_timeout": 5.0,
     }
     kwargs.update(overrides)
-    return ConnectionValidationTrigger(**kwargs)
+    return IBMConnectionValidationTrigger(**kwargs)
 
 
 async def test_trigger_succeeds_once_the_data_source_comes_up(airflow_conn, emu, late_source):

@@ -33,7 +33,7 @@ class FakeTI:
 @pytest.fixture(autouse=True)
 def ibm_conn(monkeypatch) -> str:
     conn = {
-        "conn_type": "ibm_data_platform",
+        "conn_type": "ibmdataplatform",
         "host": API,
         "password": "static-token-value",
         "extra": {"auth_type": "bearer_token", "project": PROJECT_ID, "retry_limit": 0},

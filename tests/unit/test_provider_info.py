@@ -37,9 +37,9 @@ def test_connection_type_matches_the_hook_class():
     (conn_type,) = info["connection-types"]
     module, _, name = conn_type["hook-class-name"].rpartition(".")
     hook = getattr(importlib.import_module(module), name)
-    assert hook.conn_type == conn_type["connection-type"] == "ibm_data_platform"
+    assert hook.conn_type == conn_type["connection-type"] == "ibmdataplatform"
     assert hook.default_conn_name == "ibm_data_platform_default"
-    assert hook.conn_name_attr == "conn_id"
+    assert hook.conn_name_attr == "ibm_conn_id"
 
 
 def test_every_listed_module_imports():
@@ -63,5 +63,5 @@ def test_sensitive_form_fields_and_airflow_discovers_them():
     pm = ProvidersManager()
     assert "airflow-connections-provider" in pm.providers
     widgets = pm.connection_form_widgets
-    assert "extra__ibm_data_platform__project" in widgets
-    assert pm.field_behaviours["ibm_data_platform"]["relabeling"]["password"] == "API key / password / token"
+    assert "extra__ibmdataplatform__project" in widgets
+    assert pm.field_behaviours["ibmdataplatform"]["relabeling"]["password"] == "API key / password / token"

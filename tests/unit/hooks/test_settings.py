@@ -72,7 +72,7 @@ def test_every_extra_is_read_and_prefixed_keys_work_too():
         password="k",
         extra={
             "iam_url": "https://iam.test.cloud.ibm.com",
-            "extra__ibm_data_platform__project": "sales",
+            "extra__ibmdataplatform__project": "sales",
             "verify_tls": True,
             "ca_bundle": "/etc/ssl/cpd.pem",
             "timeout": "30",

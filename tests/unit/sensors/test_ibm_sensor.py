@@ -14,18 +14,18 @@ from airflow.sdk.exceptions import (
     TaskDeferred,
 )
 
-from airflow_connections_provider.sensors.connections import ConnectionValidationSensor, connection_id_from_event
-from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger
+from airflow_connections_provider.sensors.ibm import IBMConnectionValidationSensor, connection_id_from_event
+from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger
 from tests.support import payloads
 from tests.support.task_fixtures import API, PROJECT_ID
 
 CONN = f"{API}/v2/connections"
 
 
-def sensor(**kwargs) -> ConnectionValidationSensor:
+def sensor(**kwargs) -> IBMConnectionValidationSensor:
     args = {"task_id": "wait", "connection_id": "c1", "poke_interval": 30, "timeout": 600}
     args.update(kwargs)
-    return ConnectionValidationSensor(**args)
+    return IBMConnectionValidationSensor(**args)
 
 
 def refuse(api) -> None:
@@ -71,10 +71,10 @@ def test_deferrable_pokes_once_then_defers_with_plain_kwargs(api, context):
     with pytest.raises(TaskDeferred) as deferred:
         sensor(deferrable=True).execute(context)
     trigger = deferred.value.trigger
-    assert isinstance(trigger, ConnectionValidationTrigger)
+    assert isinstance(trigger, IBMConnectionValidationTrigger)
     assert deferred.value.method_name == "execute_complete"
     _, kwargs = trigger.serialize()
-    assert kwargs["conn_id"] == "ibm_data_platform_default"
+    assert kwargs["ibm_conn_id"] == "ibm_data_platform_default"
     assert (kwargs["scope_kind"], kwargs["scope_id"], kwargs["connection_id"]) == ("project_id", PROJECT_ID, "c1")
     assert kwargs["poll_interval"] == 30
     assert before + 600 <= kwargs["deadline"] <= time.time() + 600
@@ -147,7 +147,7 @@ def test_default_deferrable_comes_from_airflow_config(configured):
     import sys
 
     code = (
-        "from airflow_connections_provider.sensors.connections import ConnectionValidationSensor as S;"
+        "from airflow_connections_provider.sensors.ibm import IBMConnectionValidationSensor as S;"
         "print(S(task_id='s', connection_id='c').deferrable)"
     )
     env = {**os.environ, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": configured}

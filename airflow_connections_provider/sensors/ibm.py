@@ -11,7 +11,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_connections_provider.operators.base import ConnectionsBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _DEFERRAL_MARGIN = timedelta(minutes=5)
 
 
-class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
+class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
     """Wait until a connection validates: the service re-tests it (without changing it) on each poke.
 
     A refused validation means "not yet"; transient failures (timeouts, 5xx, 429) are retried by the
@@ -31,7 +31,7 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
 
     Works in ``poke`` and ``reschedule`` modes and deferred (``deferrable=True``, default from
     ``[operators] default_deferrable``): it tests once before deferring, then
-    :class:`~airflow_connections_provider.triggers.connections.ConnectionValidationTrigger` polls from
+    :class:`~airflow_connections_provider.triggers.ibm.IBMConnectionValidationTrigger` polls from
     the triggerer every ``poke_interval`` seconds until ``timeout``.
 
     :param connection_id: id of the connection (or give ``connection_name``).
@@ -39,7 +39,7 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
     :param deferrable: wait in the triggerer instead of holding a worker slot.
     """
 
-    template_fields: Sequence[str] = (*ConnectionsBaseOperator.template_fields, "connection_id", "connection_name")
+    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "connection_id", "connection_name")
     ui_color = "#e5f6ff"
 
     def __init__(
@@ -77,12 +77,12 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
             return super().execute(context)
         if self.poke(context):  # poke once: a connection that already works needs no triggerer
             return connection_id
-        from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger
+        from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger
 
         settings = self.hook.settings.client_config
         self.defer(
-            trigger=ConnectionValidationTrigger(
-                conn_id=self.conn_id,
+            trigger=IBMConnectionValidationTrigger(
+                ibm_conn_id=self.ibm_conn_id,
                 scope_kind=scope.kind,
                 scope_id=scope.id,
                 connection_id=connection_id,
@@ -116,7 +116,7 @@ class ConnectionValidationSensor(ConnectionsBaseOperator, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
         from airflow_connections_provider.client import Scope
-        from airflow_connections_provider.triggers.connections import ValidationEvent
+        from airflow_connections_provider.triggers.ibm import ValidationEvent
 
         result = ValidationEvent.from_payload(event)
         if result.connection_id and result.scope_id:  # a new process: record the link again
@@ -128,7 +128,7 @@ def connection_id_from_event(event: Any, *, soft_fail: bool = False) -> str:
     """Check a :class:`ValidationEvent` payload: the connection id on success, the right exception otherwise."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from airflow_connections_provider.triggers.connections import ValidationEvent
+    from airflow_connections_provider.triggers.ibm import ValidationEvent
 
     result = ValidationEvent.from_payload(event)
     if result.status == "success":

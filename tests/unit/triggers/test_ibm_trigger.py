@@ -16,14 +16,14 @@ from airflow_connections_provider.client import (
     ServerError,
     ValidationRefusedError,
 )
-from airflow_connections_provider.triggers.connections import ConnectionValidationTrigger, ValidationEvent
+from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
 
 SCOPE = Scope.project("p1")
 
 
-def trigger(**overrides) -> ConnectionValidationTrigger:
+def trigger(**overrides) -> IBMConnectionValidationTrigger:
     kwargs = {
-        "conn_id": "ibm_trigger",
+        "ibm_conn_id": "ibm_trigger",
         "scope_kind": "project_id",
         "scope_id": "p1",
         "connection_id": "c1",
@@ -33,15 +33,15 @@ def trigger(**overrides) -> ConnectionValidationTrigger:
         "request_timeout": 1.0,
     }
     kwargs.update(overrides)
-    return ConnectionValidationTrigger(**kwargs)
+    return IBMConnectionValidationTrigger(**kwargs)
 
 
 def test_serialize_round_trip_keeps_only_plain_values():
     original = trigger(deadline=1234.5)
     path, kwargs = original.serialize()
-    assert path == "airflow_connections_provider.triggers.connections.ConnectionValidationTrigger"
+    assert path == "airflow_connections_provider.triggers.ibm.IBMConnectionValidationTrigger"
     json.dumps(kwargs)  # plain values only: no client, no token
-    again = ConnectionValidationTrigger(**kwargs)
+    again = IBMConnectionValidationTrigger(**kwargs)
     assert again.serialize() == (path, kwargs)
 
 
@@ -98,7 +98,7 @@ def closed_port(monkeypatch) -> str:
     port = probe.getsockname()[1]
     probe.close()
     conn = {
-        "conn_type": "ibm_data_platform",
+        "conn_type": "ibmdataplatform",
         "host": f"http://127.0.0.1:{port}",
         "password": "static-tok",
         "extra": {"auth_type": "bearer_token"},
@@ -128,7 +128,7 @@ async def test_unreachable_service_sleeps_between_polls_then_times_out(closed_po
 
 
 async def test_missing_airflow_connection_is_one_permanent_error_event():
-    events = [e async for e in trigger(conn_id="does_not_exist").run()]
+    events = [e async for e in trigger(ibm_conn_id="does_not_exist").run()]
     assert len(events) == 1
     result = ValidationEvent.from_payload(events[0].payload)
     assert result.status == "error"
@@ -138,9 +138,9 @@ async def test_missing_airflow_connection_is_one_permanent_error_event():
 
 async def test_broken_airflow_connection_settings_are_one_error_event(monkeypatch):
     monkeypatch.setenv(
-        "AIRFLOW_CONN_IBM_BAD", json.dumps({"conn_type": "ibm_data_platform", "extra": {"auth_type": "nope"}})
+        "AIRFLOW_CONN_IBM_BAD", json.dumps({"conn_type": "ibmdataplatform", "extra": {"auth_type": "nope"}})
     )
-    events = [e async for e in trigger(conn_id="ibm_bad").run()]
+    events = [e async for e in trigger(ibm_conn_id="ibm_bad").run()]
     assert [ValidationEvent.from_payload(e.payload).status for e in events] == ["error"]
     assert "unknown auth type" in events[0].payload["message"]
 

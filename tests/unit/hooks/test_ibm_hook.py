@@ -7,7 +7,7 @@ import json
 import pytest
 import responses
 
-from airflow_connections_provider.hooks.connections import ConnectionsHook
+from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 from tests.support import payloads
 
 API = "https://cpd.test"
@@ -17,7 +17,7 @@ PROJECT_ID = payloads.PROJECT_ID
 @pytest.fixture
 def cp4d_conn(monkeypatch):
     conn = {
-        "conn_type": "ibm_data_platform",
+        "conn_type": "ibmdataplatform",
         "host": API,
         "login": "admin",
         "password": "pa55-word-xyz",
@@ -32,7 +32,7 @@ def authorize(rsps, token: str) -> None:
 
 
 def test_hook_builds_a_client_from_the_airflow_connection(cp4d_conn):
-    hook = ConnectionsHook(cp4d_conn, timeout=12)
+    hook = IBMDataPlatformHook(cp4d_conn, timeout=12)
     cfg = hook.settings.client_config
     assert cfg.base_url == API and cfg.timeout == 12 and cfg.credentials.username == "admin"
     assert hook.default_project == "sales"
@@ -45,7 +45,7 @@ def test_test_connection_checks_version_and_default_project(cp4d_conn):
         authorize(rsps, token)
         rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
         rsps.get(f"{API}/v2/projects", json={"resources": [payloads.project("sales", PROJECT_ID)]})
-        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+        ok, message = IBMDataPlatformHook(cp4d_conn).test_connection()
     assert ok, message
     assert "connections 3.1" in message and f"'sales' ({PROJECT_ID})" in message
 
@@ -55,7 +55,7 @@ def test_test_connection_reports_failures_without_raising_or_leaking(cp4d_conn):
         rsps.post(
             f"{API}/icp4d-api/v1/authorize", status=401, json={"_messageCode_": "401", "message": "Invalid credentials"}
         )
-        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+        ok, message = IBMDataPlatformHook(cp4d_conn).test_connection()
     assert not ok
     assert "AuthenticationError" in message and "Invalid credentials" in message
     assert "pa55-word-xyz" not in message
@@ -66,15 +66,15 @@ def test_test_connection_fails_when_the_default_project_is_missing(cp4d_conn):
         authorize(rsps, payloads.jwt({"iat": 0, "exp": 4_000_000_000}))
         rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
         rsps.get(f"{API}/v2/projects", json={"resources": [payloads.project("sales-eu")]})
-        ok, message = ConnectionsHook(cp4d_conn).test_connection()
+        ok, message = IBMDataPlatformHook(cp4d_conn).test_connection()
     assert not ok and "no project is named exactly 'sales'" in message and "sales-eu" in message
 
 
 def test_test_connection_reports_a_broken_connection_definition(monkeypatch):
     monkeypatch.setenv(
-        "AIRFLOW_CONN_IBM_BROKEN", json.dumps({"conn_type": "ibm_data_platform", "extra": {"auth_type": "nope"}})
+        "AIRFLOW_CONN_IBM_BROKEN", json.dumps({"conn_type": "ibmdataplatform", "extra": {"auth_type": "nope"}})
     )
-    ok, message = ConnectionsHook("ibm_broken").test_connection()
+    ok, message = IBMDataPlatformHook("ibm_broken").test_connection()
     assert not ok and "unknown auth type" in message
 
 
@@ -85,7 +85,7 @@ def test_tokens_obtained_by_the_hook_are_masked_in_logs(cp4d_conn):
     with responses.RequestsMock() as rsps:
         authorize(rsps, token)
         rsps.get(f"{API}/v2/connections/version", json={"service_name": "connections", "version": "3.1"})
-        ConnectionsHook(cp4d_conn).client.version()
+        IBMDataPlatformHook(cp4d_conn).client.version()
     assert token not in str(redact(f"header was Bearer {token}"))
 
 
@@ -93,8 +93,8 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_IBM_NOPROJ",
         json.dumps(
-            {"conn_type": "ibm_data_platform", "password": "t", "host": API, "extra": {"auth_type": "bearer_token"}}
+            {"conn_type": "ibmdataplatform", "password": "t", "host": API, "extra": {"auth_type": "bearer_token"}}
         ),
     )
     with pytest.raises(Exception, match="pass project=<id or name>"):
-        ConnectionsHook("ibm_noproj").resolve_scope()
+        IBMDataPlatformHook("ibm_noproj").resolve_scope()

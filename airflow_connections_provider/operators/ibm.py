@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_connections_provider.operators.base import ConnectionsBaseOperator, airflow_errors, require_one
-from airflow_connections_provider.secrets import mask_values
+from airflow_connections_provider.masking import mask_values
+from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -23,7 +23,7 @@ IfExists = Literal["fail", "skip", "update"]
 _IF_EXISTS = ("fail", "skip", "update")
 
 
-class CreateConnectionOperator(ConnectionsBaseOperator):
+class IBMCreateConnectionOperator(IBMBaseOperator):
     """Create a connection asset in a project; returns its id.
 
     With ``test=True`` (the default) the service first connects to the data source and refuses to save
@@ -43,7 +43,7 @@ class CreateConnectionOperator(ConnectionsBaseOperator):
     """
 
     template_fields: Sequence[str] = (
-        *ConnectionsBaseOperator.template_fields,
+        *IBMBaseOperator.template_fields,
         "name",
         "datasource_type",
         "description",
@@ -140,7 +140,7 @@ class CreateConnectionOperator(ConnectionsBaseOperator):
         return updated.id
 
 
-class UpdateConnectionOperator(ConnectionsBaseOperator):
+class IBMUpdateConnectionOperator(IBMBaseOperator):
     """Change some fields of a connection; only the keys given change. Returns the connection id.
 
     This is the credential-rotation operator: with ``test=True`` the service validates the new values
@@ -157,7 +157,7 @@ class UpdateConnectionOperator(ConnectionsBaseOperator):
     """
 
     template_fields: Sequence[str] = (
-        *ConnectionsBaseOperator.template_fields,
+        *IBMBaseOperator.template_fields,
         "connection_id",
         "connection_name",
         "set_properties",
@@ -210,14 +210,14 @@ class UpdateConnectionOperator(ConnectionsBaseOperator):
             )
             updated = client.update_connection(scope, current.id, changes, test=self.test, current=current)
         changed = list(changes.changed_fields)
-        context["ti"].xcom_push(key="changed_fields", value=changed)
+        self.push_xcom(context, "changed_fields", changed)
         checked = "validated by the service" if self.test else "not validated (test=False)"
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
         return updated.id
 
 
-class DeleteConnectionOperator(ConnectionsBaseOperator):
+class IBMDeleteConnectionOperator(IBMBaseOperator):
     """Delete a connection by id or exact name; returns its id (or None when it was already gone).
 
     :param connection_id: id of the connection (or give ``connection_name``).
@@ -225,7 +225,7 @@ class DeleteConnectionOperator(ConnectionsBaseOperator):
     :param missing_ok: succeed when the connection does not exist (default True).
     """
 
-    template_fields: Sequence[str] = (*ConnectionsBaseOperator.template_fields, "connection_id", "connection_name")
+    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "connection_id", "connection_name")
 
     def __init__(
         self,
@@ -276,7 +276,7 @@ def find_target(client: ConnectionsClient, scope: Scope, kind: str, ref: str) ->
     return found
 
 
-class SyncConnectionsOperator(ConnectionsBaseOperator):
+class IBMSyncConnectionsOperator(IBMBaseOperator):
     """Reconcile a project's connections with a declared spec, like a small Terraform inside Airflow.
 
     The spec is validated as a whole first (one error lists every problem, nothing is written); then
@@ -297,12 +297,14 @@ class SyncConnectionsOperator(ConnectionsBaseOperator):
     :param test: have the service validate creates and updates before saving.
     :param max_concurrency: writes in flight at once.
     :param rewrite_secrets: send every declared secret, even unchanged ones.
-    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints (default derived
-        from the project and ``managed_prefix``); ``None`` keeps no state (secrets then only go out on
-        create, on ``rewrite_secrets`` and with other changes to the same connection).
+    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints; None (default)
+        derives the name from the project and ``managed_prefix``.
+    :param secret_fingerprints: remember fingerprints of applied secrets between runs (default True);
+        False keeps no state, so secrets only go out on create, on ``rewrite_secrets`` and with other
+        changes to the same connection.
     """
 
-    template_fields: Sequence[str] = (*ConnectionsBaseOperator.template_fields, "spec", "managed_prefix")
+    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "spec", "managed_prefix")
     template_ext: Sequence[str] = (".yaml", ".yml", ".json")
     template_fields_renderers = {"spec": "yaml"}
 
@@ -316,7 +318,8 @@ class SyncConnectionsOperator(ConnectionsBaseOperator):
         test: bool = True,
         max_concurrency: int = 8,
         rewrite_secrets: bool = False,
-        fingerprint_variable: str | None = "default",
+        fingerprint_variable: str | None = None,
+        secret_fingerprints: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -328,6 +331,7 @@ class SyncConnectionsOperator(ConnectionsBaseOperator):
         self.max_concurrency = max_concurrency
         self.rewrite_secrets = rewrite_secrets
         self.fingerprint_variable = fingerprint_variable
+        self.secret_fingerprints = secret_fingerprints
 
     def mask_rendered_secrets(self) -> None:
         from airflow_connections_provider.sync.spec import mask_spec_secrets
@@ -354,12 +358,13 @@ class SyncConnectionsOperator(ConnectionsBaseOperator):
             max_concurrency=self.max_concurrency,
             rewrite_secrets=self.rewrite_secrets,
             fingerprint_variable=self.fingerprint_variable,
+            secret_fingerprints=self.secret_fingerprints,
         )
         with airflow_errors("Syncing connections"):
             summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
         if summary.get("failed"):
             # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
-            context["ti"].xcom_push(key="sync_summary", value=summary)
+            self.push_xcom(context, "sync_summary", summary)
             failures = "; ".join(f"{name}: {reason}" for name, reason in summary["failed"].items())
             raise AirflowException(f"{len(summary['failed'])} connection(s) failed to sync ({failures})")
         return summary

@@ -12,18 +12,14 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
-from airflow_connections_provider.hooks.settings import (
-    CONN_TYPE,
-    DEFAULT_CONN_ID,
-    HookSettings,
-    settings_from_connection,
-)
+from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
+from airflow_connections_provider.hooks.settings import HookSettings, settings_from_connection
 
 
-class ConnectionsHook(BaseHook):
+class IBMDataPlatformHook(BaseHook):
     """Talk to IBM's connections API (watsonx.data integration, watsonx.ai, Cloud Pak for Data).
 
-    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
     :param retry_limit: retries after the first attempt of each request (0 = no retry); overrides
         the connection's ``retry_limit`` extra.
     :param retry_delay: first backoff wait in seconds (doubles per retry, with jitter).
@@ -31,14 +27,14 @@ class ConnectionsHook(BaseHook):
     :param timeout: read timeout of each request in seconds.
     """
 
-    conn_name_attr = "conn_id"
+    conn_name_attr = "ibm_conn_id"
     default_conn_name = DEFAULT_CONN_ID
     conn_type = CONN_TYPE
-    hook_name = "IBM data platform (watsonx / Cloud Pak for Data)"
+    hook_name = HOOK_NAME
 
     def __init__(
         self,
-        conn_id: str = DEFAULT_CONN_ID,
+        ibm_conn_id: str = DEFAULT_CONN_ID,
         *,
         retry_limit: int | None = None,
         retry_delay: float | None = None,
@@ -47,7 +43,7 @@ class ConnectionsHook(BaseHook):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.conn_id = conn_id
+        self.ibm_conn_id = ibm_conn_id
         self._overrides: dict[str, Any] = {
             "retry_limit": retry_limit,
             "retry_delay": retry_delay,
@@ -57,7 +53,7 @@ class ConnectionsHook(BaseHook):
 
     @cached_property
     def settings(self) -> HookSettings:
-        conn = self.get_connection(self.conn_id)
+        conn = self.get_connection(self.ibm_conn_id)
         return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
 
     @cached_property
@@ -81,7 +77,7 @@ class ConnectionsHook(BaseHook):
         wanted = (project or "").strip() or self.default_project
         if not wanted:
             raise ConfigurationError(
-                f"no project given and Airflow connection {self.conn_id!r} sets no default: pass "
+                f"no project given and Airflow connection {self.ibm_conn_id!r} sets no default: pass "
                 f"project=<id or name>, or set the 'project' extra of the connection"
             )
         return Scope.project(self.client.resolve_project(wanted).id)

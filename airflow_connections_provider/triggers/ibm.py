@@ -49,10 +49,10 @@ class ValidationEvent:
         )
 
 
-class ConnectionValidationTrigger(BaseTrigger):
+class IBMConnectionValidationTrigger(BaseTrigger):
     """Poll ``PATCH [] ?test=true`` on a connection until the service accepts it or the deadline passes.
 
-    :param conn_id: Airflow connection of type ``ibm_data_platform``.
+    :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
     :param scope_kind: ``project_id``, ``catalog_id`` or ``space_id``.
     :param scope_id: id of that project, catalog or space.
     :param connection_id: the connection asset to re-test.
@@ -65,7 +65,7 @@ class ConnectionValidationTrigger(BaseTrigger):
     def __init__(
         self,
         *,
-        conn_id: str,
+        ibm_conn_id: str,
         scope_kind: str,
         scope_id: str,
         connection_id: str,
@@ -75,7 +75,7 @@ class ConnectionValidationTrigger(BaseTrigger):
         request_timeout: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.conn_id = conn_id
+        self.ibm_conn_id = ibm_conn_id
         self.scope_kind = scope_kind
         self.scope_id = scope_id
         self.connection_id = connection_id
@@ -88,7 +88,7 @@ class ConnectionValidationTrigger(BaseTrigger):
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
-                "conn_id": self.conn_id,
+                "ibm_conn_id": self.ibm_conn_id,
                 "scope_kind": self.scope_kind,
                 "scope_id": self.scope_id,
                 "connection_id": self.connection_id,
@@ -113,10 +113,10 @@ class ConnectionValidationTrigger(BaseTrigger):
         try:
             config = await self._client_config()
         except ConnectionsClientError as exc:
-            yield self._event("error", f"Airflow connection {self.conn_id!r} is not usable: {exc}", permanent=True)
+            yield self._event("error", f"Airflow connection {self.ibm_conn_id!r} is not usable: {exc}", permanent=True)
             return
         except Exception as exc:  # noqa: BLE001 - a missing Airflow connection raises several types
-            yield self._event("error", f"cannot read Airflow connection {self.conn_id!r}: {exc}", permanent=True)
+            yield self._event("error", f"cannot read Airflow connection {self.ibm_conn_id!r}: {exc}", permanent=True)
             return
         async with pooled_client(config) as client:
             polls = 0
@@ -161,7 +161,7 @@ class ConnectionValidationTrigger(BaseTrigger):
 
         from airflow_connections_provider.hooks.settings import settings_from_connection
 
-        conn = await BaseHook.aget_connection(self.conn_id)
+        conn = await BaseHook.aget_connection(self.ibm_conn_id)
         settings = settings_from_connection(
             conn,
             retry_limit=self.retry.get("retry_limit"),

@@ -8,10 +8,10 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, connection_ui_url
-from airflow_connections_provider.operators.connections import (
-    CreateConnectionOperator,
-    DeleteConnectionOperator,
-    UpdateConnectionOperator,
+from airflow_connections_provider.operators.ibm import (
+    IBMCreateConnectionOperator,
+    IBMDeleteConnectionOperator,
+    IBMUpdateConnectionOperator,
 )
 from tests.support import payloads
 from tests.support.task_fixtures import API, PROJECT_ID, FakeTI, writes
@@ -21,10 +21,10 @@ PROPS = {"host": "db", "port": 5432, "database": "orders", "username": "etl", "p
 VISIBLE = {k: v for k, v in PROPS.items() if k != "password"}
 
 
-def create_op(**kwargs) -> CreateConnectionOperator:
+def create_op(**kwargs) -> IBMCreateConnectionOperator:
     args = {"task_id": "create", "name": "orders", "datasource_type": "postgresql", "properties": PROPS}
     args.update(kwargs)
-    return CreateConnectionOperator(**args)
+    return IBMCreateConnectionOperator(**args)
 
 
 def test_create_when_absent_returns_the_id_pushes_the_link_and_logs_one_line(api, context, capsys):
@@ -100,7 +100,7 @@ def test_update_by_name_changes_only_given_keys_and_reports_fields(api, context,
     existing = payloads.connection("orders", asset_id="c1", properties=VISIBLE)
     api.get(CONNS, json=payloads.page([existing]))
     api.patch(f"{CONNS}/c1", json=existing)
-    op = UpdateConnectionOperator(
+    op = IBMUpdateConnectionOperator(
         task_id="rotate", connection_name="orders", set_properties={"password": "n3w-secret!"}
     )
     assert op.execute(context) == "c1"
@@ -121,7 +121,7 @@ def test_update_refused_by_the_service_fails_with_its_reason(api, context):
         status=400,
         json=payloads.error("connection_test_failed", "password authentication failed", trace="tr-r"),
     )
-    op = UpdateConnectionOperator(task_id="rotate", connection_id="c1", set_properties={"password": "wrong-one"})
+    op = IBMUpdateConnectionOperator(task_id="rotate", connection_id="c1", set_properties={"password": "wrong-one"})
     with pytest.raises(AirflowException, match=r"refused to validate.*password authentication failed.*tr-r") as caught:
         op.execute(context)
     assert not isinstance(caught.value, AirflowFailException)  # the data source may recover: task retries apply
@@ -134,31 +134,31 @@ def test_update_refused_by_the_service_fails_with_its_reason(api, context):
 )
 def test_update_needs_exactly_one_target(api, context, kwargs):
     with pytest.raises(AirflowFailException, match="exactly one of connection_id or connection_name"):
-        UpdateConnectionOperator(task_id="u", **kwargs).execute(context)
+        IBMUpdateConnectionOperator(task_id="u", **kwargs).execute(context)
 
 
 def test_update_of_a_missing_name_fails_at_once(api, context):
     api.get(CONNS, json=payloads.page([]))
     with pytest.raises(AirflowFailException, match="no connection is named exactly 'ghost'"):
-        UpdateConnectionOperator(task_id="u", connection_name="ghost", description="x").execute(context)
+        IBMUpdateConnectionOperator(task_id="u", connection_name="ghost", description="x").execute(context)
 
 
 def test_delete_by_name(api, context):
     api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="c9")]))
     api.delete(f"{CONNS}/c9", status=204)
-    assert DeleteConnectionOperator(task_id="d", connection_name="orders").execute(context) == "c9"
+    assert IBMDeleteConnectionOperator(task_id="d", connection_name="orders").execute(context) == "c9"
     assert writes(api) == [("DELETE", f"{CONNS}/c9")]
 
 
 def test_delete_missing_ok_and_not(api, context):
     api.get(CONNS, json=payloads.page([]))
     api.delete(f"{CONNS}/c9", status=404, json=payloads.error("not_found", "gone"))
-    assert DeleteConnectionOperator(task_id="d", connection_name="orders").execute(context) is None
-    assert DeleteConnectionOperator(task_id="d", connection_id="c9").execute(context) is None
+    assert IBMDeleteConnectionOperator(task_id="d", connection_name="orders").execute(context) is None
+    assert IBMDeleteConnectionOperator(task_id="d", connection_id="c9").execute(context) is None
     with pytest.raises(AirflowFailException, match="does not exist"):
-        DeleteConnectionOperator(task_id="d", connection_name="orders", missing_ok=False).execute(context)
+        IBMDeleteConnectionOperator(task_id="d", connection_name="orders", missing_ok=False).execute(context)
     with pytest.raises(AirflowFailException):
-        DeleteConnectionOperator(task_id="d", connection_id="c9", missing_ok=False).execute(context)
+        IBMDeleteConnectionOperator(task_id="d", connection_id="c9", missing_ok=False).execute(context)
 
 
 def test_project_by_name_is_resolved_exactly(api, context):
@@ -167,7 +167,7 @@ def test_project_by_name_is_resolved_exactly(api, context):
         json={"resources": [payloads.project("sales-eu", "x"), payloads.project("sales", PROJECT_ID)]},
     )
     api.get(CONNS, json=payloads.page([]))
-    op = DeleteConnectionOperator(task_id="d", connection_name="orders", project="sales")
+    op = IBMDeleteConnectionOperator(task_id="d", connection_name="orders", project="sales")
     assert op.execute(context) is None
     listing = next(c for c in api.calls if c.request.url.startswith(CONNS))
     assert f"project_id={PROJECT_ID}" in listing.request.url
@@ -214,7 +214,7 @@ def test_the_link_reads_what_the_task_recorded(api, context):
 
     api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="c9")]))
     api.delete(f"{CONNS}/c9", status=204)
-    op = DeleteConnectionOperator(task_id="d", connection_name="orders")
+    op = IBMDeleteConnectionOperator(task_id="d", connection_name="orders")
     assert IBMConnectionLink().get_link(op, ti_key=None) == ""  # nothing known yet: no link
     op.execute(context)
     assert IBMConnectionLink().get_link(op, ti_key=None) == context["ti"].xcom[XCOM_CONNECTION_URL]
@@ -228,13 +228,3 @@ def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
     assert op.properties["password"] == "rendered-secret-42"
     assert "rendered-secret-42" not in str(redact("log: rendered-secret-42"))
     assert "tok-abcdef-123" not in str(redact("log: tok-abcdef-123"))
-
-
-def test_operators_are_mappable():
-    from airflow.sdk import DAG
-
-    with DAG("mapped", schedule=None):
-        mapped = CreateConnectionOperator.partial(task_id="c", datasource_type="http", if_exists="skip").expand(
-            name=["a", "b"], properties=[{"url": "https://a"}, {"url": "https://b"}]
-        )
-    assert mapped.operator_class is CreateConnectionOperator
