@@ -247,3 +247,33 @@ def test_list_is_scoped_to_one_project(api: Api, emu: EmulatorHandle) -> None:
     emu.create_connection("in-other", "http", {"url": "http://x"}, project="other")
     body = api.get("/v2/connections", params={"project_id": emu.project_id("other")}).json()
     assert _names(body) == ["in-other"] and body["total_count"] == 1
+
+
+def test_the_asset_search_ibms_watsonx_ai_sdk_lists_with_pages_every_connection(
+    api: Api, emu: EmulatorHandle, demo: str
+) -> None:
+    ids = _seed(emu, 5)
+    ids.append(emu.create_connection("hidden", "http", {"url": "http://x"}, project="demo", flags=["restricted"]))
+    body: dict | None = {"query": "*:*", "include": "entity", "limit": 2}
+    seen: list[str] = []
+    while body is not None:
+        reply = api.post(
+            "/v2/asset_types/connection/search", params={"project_id": demo, "version": "2024-01-01"}, json=body
+        )
+        assert reply.status_code == 200, reply.text
+        page = reply.json()
+        assert page["total_rows"] == 6 and len(page["results"]) <= 2
+        # What the SDK reads from each result: the connection reply's shape.
+        for result in page["results"]:
+            assert {"asset_id", "asset_type", "create_time", "usage"} <= set(result["metadata"])
+            assert {"name", "datasource_type"} <= set(result["entity"])
+        seen.extend(r["metadata"]["asset_id"] for r in page["results"])
+        body = page.get("next")
+    assert seen == ids
+
+
+def test_the_asset_search_answers_only_the_match_all_query(api: Api, demo: str) -> None:
+    reply = api.post("/v2/asset_types/connection/search", params={"project_id": demo}, json={"query": "name:x"})
+    assert_error(reply, 400, "invalid_property", target="query")
+    other = api.post("/v2/asset_types/data_asset/search", params={"project_id": demo}, json={"query": "*:*"})
+    assert_error(other, 400, "invalid_parameter", target="asset_type", target_type="parameter")

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
 from ..middleware import EmulatorMiddleware, install_log_filter
-from ..routes import auth, connection_actions, connections, openapi, projects_and_types
+from ..routes import asset_search, auth, connection_actions, connections, openapi, projects_and_types
 from ..settings import SELF_SIGNED, EmulatorSettings
 from ..state.store import EmulatorContext
 from .tls import TlsFiles, make_self_signed
@@ -74,7 +74,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    for module in (openapi, auth, connections, connection_actions, projects_and_types, inspection_api):
+    for module in (openapi, auth, connections, connection_actions, projects_and_types, asset_search, inspection_api):
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
