@@ -106,7 +106,8 @@ def redact_query(items: list[tuple[str, str]]) -> dict[str, str]:
 
 class RequestLog:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._lock = threading.Lock()
+        # A condition, so a test can wait for a request to be logged instead of sleeping.
+        self._lock = threading.Condition()
         self._entries: collections.deque[LogEntry] = collections.deque(maxlen=max_entries)
         self._counts: collections.Counter[str] = collections.Counter()
         self._seq = 0
@@ -128,6 +129,7 @@ class RequestLog:
             entry = LogEntry(self._seq, timestamp, method, path, template, query, status, duration_ms, fault)
             self._entries.append(entry)
             self._counts[f"{method} {template}"] += 1
+            self._lock.notify_all()
 
     def entries(self) -> list[LogEntry]:
         with self._lock:
@@ -139,8 +141,20 @@ class RequestLog:
             return dict(self._counts)
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
+        with self._lock:
+            return self._count(method, path)
+
+    def wait_for(self, count: int, method: str | None = None, path: str | None = None, *, timeout: float) -> int:
+        """Block until at least `count` matching requests are logged; raise TimeoutError after `timeout` s."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._count(method, path) >= count, timeout):
+                found = self._count(method, path)
+                raise TimeoutError(f"{found} of {count} expected requests were logged within {timeout} s")
+            return self._count(method, path)
+
+    def _count(self, method: str | None, path: str | None) -> int:
         return sum(
-            1 for e in self.entries() if method_matches(method, e.method) and path_matches(path, e.path, e.template)
+            1 for e in self._entries if method_matches(method, e.method) and path_matches(path, e.path, e.template)
         )
 
     def reset(self) -> None:

@@ -176,6 +176,17 @@ class EmulatorHandle:
         """API requests received; `path` is a concrete path, a route template or a glob."""
         return self._ctx.log.count(method, path)
 
+    def wait_for_requests(
+        self, count: int, method: str | None = None, path: str | None = None, *, timeout: float = 10.0
+    ) -> int:
+        """Block until at least `count` matching API requests are logged, i.e. their replies were sent
+        (or dropped); returns the number logged. Raises TimeoutError after `timeout` seconds.
+
+        For tests whose client gives up before the reply (a timeout, a delay fault): waiting here
+        means the request is finished, instead of racing it with a sleep.
+        """
+        return self._ctx.log.wait_for(count, method, path, timeout=timeout)
+
     def request_counts(self) -> dict[str, int]:
         return self._ctx.log.counts()
 
