@@ -214,12 +214,11 @@ def paginate(index: ScopeIndex, f: ConnectionFilter, limit: int, start: str | No
         page.append(conn)
     if f.only_flags and f.name is None:
         total = index.count(f.flags)
-    elif f.only_flags:
-        total = sum(1 for c in index.named(f.name or "") if f.flags.admits(c.flags))
     else:
-        everything = index.all()
-        index.examined += len(everything)
-        total = sum(1 for c in everything if matches(c, f))
+        # An exact name bounds the count to that name's connections; other filters scan the scope.
+        pool = index.named(f.name) if f.name is not None and f.exact_name else index.all()
+        index.examined += len(pool)
+        total = sum(1 for c in pool if matches(c, f))
     next_start = encode_start(f.sort, SORT_FIELDS[f.sort_field](page[-1])) if more else None
     return Page([c.copy() for c in page], total, next_start)
 
