@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from airflow_connections_provider.client.errors import refusal_kind
 from airflow_connections_provider.emulator import EmulatorHandle, run_emulator
 from tests.contract import real_replies as real
 from tests.support.datasources import TcpDataSource
@@ -154,7 +155,8 @@ def test_a_refused_test_is_400_without_a_target(emu, session, project) -> None:
     fixture = real.refused_by_data_source()
     assert reply.status_code == fixture.status == 400
     error = reply.json()["errors"][0]
-    assert "target" not in error and error["code"] not in real.REQUEST_REJECTED_CODES
+    # The client's own rule reads it as the data source refusing, not as a request to fix.
+    assert "target" not in error and refusal_kind(error["code"], None) == "refused_test"
     assert emu.stored_connections(project) == []
 
 
@@ -171,7 +173,9 @@ def test_a_rejected_body_names_its_field(emu, session, project, source, mutate, 
     reply = _create(emu, session, project, body)
     assert reply.status_code == fixture.status == 400
     assert _error_shape(reply)["errors"][0]["target"] == shape(fixture.json())["errors"][0]["target"]
-    assert reply.json()["errors"][0]["target"]["type"] == "field"
+    error = reply.json()["errors"][0]
+    assert error["target"]["type"] == "field"
+    assert refusal_kind(error["code"], error["target"]["type"]) == "rejected_request"
 
 
 def test_a_rejected_parameter_names_it(emu, session, project) -> None:
@@ -204,7 +208,8 @@ def test_the_test_action_answers_with_its_output(emu, session, project, source) 
     source.stop()
     failed = session.put(url, params={"project_id": project}, json={}, timeout=10)
     assert failed.status_code == real.refused_by_data_source().status
-    assert "target" not in failed.json()["errors"][0]
+    error = failed.json()["errors"][0]
+    assert "target" not in error and refusal_kind(error["code"], None) == "refused_test"
 
 
 def test_the_failed_test_as_200_output_matches_its_fixture(source: TcpDataSource) -> None:
