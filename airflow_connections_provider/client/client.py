@@ -250,6 +250,8 @@ class ConnectionsClient:
         Raises :class:`AmbiguousNameError` when several share the name (older data and other tools can
         leave duplicates behind, although the service refuses new ones with 409).
         """
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError("connection name", [f"a name must be a non-empty string, got {name!r}"])
         matches = [c for c in self.iter_connections(scope, name=name, flags=ALL_FLAGS) if c.name == name]
         if len(matches) > 1:
             raise AmbiguousNameError("connection", name, [c.id for c in matches])
