@@ -52,7 +52,8 @@ CONNECTIONS = [
         "properties": {
             "url": "{{ conn.landing_cos.host }}",
             "bucket": "landing",
-            "auth_method": "apikey",
+            "auth_method": "instanceid_apikey",
+            "resource_instance_id": "{{ conn.landing_cos.login }}",  # the service instance's CRN
             "api_key": "{{ conn.landing_cos.password }}",
         },
     },

@@ -17,6 +17,7 @@ EMULATOR_API_KEY = "emulator-api-key"  # the emulator's default accepted API key
 ORDERS_USER = "etl"
 INVENTORY_USER = "reporting"
 PARTNERS = ("acme", "globex", "initech")
+COS_INSTANCE_CRN = "crn:v1:bluemix:public:cloud-object-storage:global:a/0123456789abcdef::"
 
 
 def _secret(prefix: str) -> str:
@@ -95,7 +96,12 @@ class DemoWorld:
                 "schema": "inventory",
             },
             # Any conn type works for a secret holder; "generic" needs no extra provider.
-            "landing_cos": {"conn_type": "generic", "host": f"{self.web_url}/cos", "password": s.cos_api_key},
+            "landing_cos": {
+                "conn_type": "generic",
+                "host": f"{self.web_url}/cos",
+                "login": COS_INSTANCE_CRN,
+                "password": s.cos_api_key,
+            },
         }
         variables = {
             "events_feed_url": f"{self.web_url}/events/latest.json",
@@ -143,7 +149,13 @@ class DemoWorld:
                 "name": "analytics-legacy-ftp",
                 "datasource_type": "ftp",
                 "description": "Old nightly drop, replaced by the exports bucket",
-                "properties": {"host": self.host, "port": 2121, "username": "drop", "password": "retired-ftp-pw"},
+                "properties": {
+                    "host": self.host,
+                    "port": 2121,
+                    "connection_mode": "basic",
+                    "username": "drop",
+                    "password": "retired-ftp-pw",
+                },
             },
             {
                 "name": "analytics-events",
