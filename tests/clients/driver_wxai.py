@@ -167,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
         check(details["metadata"]["project_id"] == project_id, "project_id differs")
         check(details["entity"]["name"] == CONN_NAME, f"name, got {details['entity'].get('name')!r}")
         check(details["entity"]["properties"].get("database") == "sales", "database property differs")
+        # The SDK copies metadata.usage.last_access_time (IBM's field name) into its details.
+        check(details["metadata"].get("last_access_time"), f"last_access_time, got {short(details['metadata'])}")
 
     steps.run("get_details of the connection", get_details, needs=(CREATE,))
 
