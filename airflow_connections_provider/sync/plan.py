@@ -65,8 +65,34 @@ class Plan:
     def counts(self) -> dict[str, int]:
         return {kind: len(self.of(kind)) for kind in ("create", "update", "delete", "unchanged")}
 
+    def table(self) -> str:
+        """The writes as a table, deletions first (what a reviewer must see before anything else).
+
+        Names, ids and field names only: never a value.
+        """
+        rows = [("ACTION", "NAME", "ID", "CHANGES")]
+        for kind in WRITE_ORDER:
+            for action in sorted(self.of(kind), key=lambda a: a.name):
+                changes = ", ".join(action.changed_fields)
+                if kind == "create" and action.desired is not None:
+                    changes = f"new {action.desired.datasource_type.name}"
+                rows.append((kind, action.name, action.connection_id or "-", changes or "-"))
+        if len(rows) == 1:
+            return "(no changes)"
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        return "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+            for row in rows
+        )
+
+
+#: The order in which a plan is shown: the destructive part first.
+WRITE_ORDER: tuple[ActionKind, ...] = ("delete", "create", "update")
+
 
 def _same(actual: Any, wanted: Any) -> bool:
+    # SEAM(#12): the client will export one normalisation of property values; use it here and in the
+    # adopt-on-retry check once it lands, so "true" vs True and 5432 vs "5432" compare alike everywhere.
     if isinstance(wanted, bool) or isinstance(actual, bool):
         return str(actual).lower() == str(wanted).lower()
     return str(actual) == str(wanted)
