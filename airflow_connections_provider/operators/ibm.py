@@ -252,7 +252,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
             )
             updated = client.update_connection(scope, current.id, changes, test=self.test, current=current)
         changed = list(changes.changed_fields)
-        context["ti"].xcom_push(key="changed_fields", value=changed)
+        self.push_xcom(context, "changed_fields", changed)
         checked = "validated by the service" if self.test else "not validated (test=False)"
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)

@@ -133,7 +133,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         failed: dict[str, str] = summary.get("failed") or {}
         if failed:
             # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
-            context["ti"].xcom_push(key="sync_summary", value=summary)
+            self.push_xcom(context, "sync_summary", summary)
             failures = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
             message = f"{len(failed)} connection(s) failed to sync ({failures})"
             if set(failed) <= set(summary.get("failed_permanently", ())):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def no_writes(emu: Any) -> Iterator[Callable[[], int]]:
+def no_writes(request: pytest.FixtureRequest) -> Callable[[], int]:
     """Call it to get the writes sent since the test started."""
-    before = writes(emu)
-    yield lambda: writes(emu) - before
+    handle = request.getfixturevalue("emu")
+    before = writes(handle)
+    return lambda: writes(handle) - before

@@ -37,7 +37,7 @@ from tests.integration.conftest import FAST_RETRY, SECRET
 from tests.support.task_fixtures import FakeTI
 
 
-class TriggerErrorEvent(Exception):
+class TriggerFailedError(Exception):
     """A trigger's final error event, raised so that trigger rows read like the others."""
 
 
@@ -170,7 +170,7 @@ def trigger(conn: dict[str, Any] | None = None, **kwargs: Any) -> Callable[[Env]
         (event,) = asyncio.run(collect())
         result = ValidationEvent.from_payload(event.payload)
         if result.status == "error" and result.permanent:
-            raise TriggerErrorEvent(result.message)
+            raise TriggerFailedError(result.message)
         return result
 
     return run
@@ -307,11 +307,11 @@ CASES = {
         "'timeout'",
     ),
     # --- trigger (one permanent error event, never a crash) -------------------------------------------
-    "trigger-unknown-airflow-conn": Case("trigger", trigger(ibm_conn_id="nope_conn"), TriggerErrorEvent, "nope_conn"),
+    "trigger-unknown-airflow-conn": Case("trigger", trigger(ibm_conn_id="nope_conn"), TriggerFailedError, "nope_conn"),
     "trigger-bad-settings": Case(
-        "trigger", trigger({"extra": {"iam_url": "no-scheme"}}), TriggerErrorEvent, "'iam_url'"
+        "trigger", trigger({"extra": {"iam_url": "no-scheme"}}), TriggerFailedError, "'iam_url'"
     ),
-    "trigger-auth-type": Case("trigger", trigger({"extra": {"auth_type": "magic"}}), TriggerErrorEvent, "auth type"),
+    "trigger-auth-type": Case("trigger", trigger({"extra": {"auth_type": "magic"}}), TriggerFailedError, "auth type"),
 }
 
 
