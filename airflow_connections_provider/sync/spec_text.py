@@ -37,8 +37,12 @@ def load_text(text: str) -> Any:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InvalidInputError("sync spec", [describe_yaml_error(exc)]) from None
-    return repair_strings(data)
+        problem = describe_yaml_error(exc)
+    else:
+        return repair_strings(data)
+    # Raised outside the except block: even a suppressed __context__ would keep PyYAML's error,
+    # which quotes the line (and its secret), reachable by error trackers.
+    raise InvalidInputError("sync spec", [problem])
 
 
 def describe_yaml_error(exc: yaml.YAMLError) -> str:

@@ -127,6 +127,8 @@ def test_yaml_errors_name_line_and_column_only(text, where):
     message = str(caught.value)
     assert where in message
     assert "SECRET" not in message
+    # PyYAML's own error quotes the line: it must not even hide in the exception chain.
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
 def test_a_sync_request_repr_shows_no_spec():
