@@ -134,15 +134,15 @@ def test_revoked_tokens_mid_run_reauthenticate_once(airflow_conn, emu, pg_source
 def test_short_lived_tokens_are_renewed_during_a_sync(monkeypatch, pg_source, scenario):
     with run_emulator(projects=["sales"], token_ttl=2, latency_ms=40) as short:
         point_airflow_at(short, monkeypatch)
-        tries, summary = sync_until_converged(spec(pg_source, 40), max_concurrency=2)
+        tries, summary = sync_until_converged(spec(pg_source, 30), max_concurrency=2)
         exchanges = short.requests_count("POST", "/identity/token")
         refused = sum(1 for e in short.request_log() if e["status"] == 401)
-    assert len(summary["created"]) == 40 and tries == 1
+    assert len(summary["created"]) == 30 and tries == 1
     assert exchanges >= 2  # the sync outlived a token
     scenario(
         area="faults",
         injected="tokens valid for 2 s, 40 ms latency, a sync longer than a token's life",
-        outcome=f"40 created in one try; {exchanges} token exchanges, {refused} request(s) answered 401",
+        outcome=f"30 created in one try; {exchanges} token exchanges, {refused} request(s) answered 401",
     )
 
 
