@@ -347,6 +347,6 @@ def test_bad_input_is_refused_before_any_write(env, no_writes, scenario, name):
     scenario(
         area=f"bad input: {case.layer}",
         injected=name,
-        outcome=f"{type(caught.value).__name__}: {message.splitlines()[0][:150]}",
+        outcome=f"{type(caught.value).__name__}: {' '.join(message.split())[:220]}",
         writes_sent=no_writes(),
     )

@@ -115,19 +115,27 @@ def test_dropped_replies_after_saving_never_duplicate(airflow_conn, emu, pg_sour
     )
 
 
-def test_revoked_tokens_mid_run_reauthenticate_once(airflow_conn, emu, pg_source, scenario):
-    sync_until_converged(spec(pg_source, 10))
-    emu.revoke_tokens()
+def test_revoked_tokens_mid_run_reauthenticate_once(client, emu, pg_source, scenario):
+    """One client (one token) across two syncs; every token is revoked in between: the first request
+    of the second run is refused (401), the token is renewed once for all writers, and the run lands."""
+    from airflow_connections_provider.client import Scope
+    from airflow_connections_provider.sync.runner import SyncRequest, run_sync
+
+    scope = Scope.project(emu.project_id("sales"))
+    request = {"managed_prefix": "app-", "test": False, "max_concurrency": 4}
+    run_sync(client, scope, SyncRequest(spec=spec(pg_source, 10), **request))
     tokens_before = emu.requests_count("POST", "/identity/token")
-    tries, summary = sync_until_converged(spec(pg_source, 10, database="moved"))
-    assert len(summary["updated"]) == 10 and tries == 1
-    refused = [e for e in emu.request_log() if e["status"] == 401]
+    revoked = emu.revoke_tokens()
+    summary = run_sync(client, scope, SyncRequest(spec=spec(pg_source, 10, database="moved"), **request))
+    refused = sum(1 for e in emu.request_log() if e["status"] == 401)
     exchanges = emu.requests_count("POST", "/identity/token") - tokens_before
+    assert revoked >= 1 and refused >= 1  # the revocation really bit
     assert exchanges == 1  # one new token for the whole pool of writers
+    assert len(summary["updated"]) == 10 and summary["failed"] == {}
     scenario(
         area="faults",
-        injected="every token revoked between two syncs",
-        outcome=f"{len(refused)} request(s) answered 401, {exchanges} new token, 10 updates applied",
+        injected="every token revoked between two syncs sharing one client",
+        outcome=f"{refused} request(s) answered 401, {exchanges} new token, 10 updates applied, nothing failed",
     )
 
 
