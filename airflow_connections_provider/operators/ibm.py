@@ -132,7 +132,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             return existing.id
         if self.if_exists == "fail":
             earlier_try = context["ti"].try_number > 1
-            if earlier_try and same_visible(existing, self.properties, dtype.secret_properties):
+            if earlier_try and same_visible(existing, self.properties, dtype):
                 return self._adopt(client, scope, dtype, existing)
             raise AirflowFailException(
                 f"connection {self.name!r} already exists in {scope} (id {existing.id}); "

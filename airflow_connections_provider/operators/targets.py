@@ -20,15 +20,18 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 if TYPE_CHECKING:
-    from airflow_connections_provider.client import Connection, ConnectionsClient, Scope
+    from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
 
 
-def same_visible(conn: Connection, wanted: Mapping[str, Any], secret: frozenset[str]) -> bool:
-    """Do the visible properties of ``conn`` match ``wanted``? Secrets cannot be read back."""
-    # SEAM(#12): compare through the client's one normalisation of property values once it lands.
-    from airflow_connections_provider.sync.plan import _same
+def same_visible(conn: Connection, wanted: Mapping[str, Any], dtype: DatasourceType) -> bool:
+    """Do the visible properties of ``conn`` match ``wanted``? Secrets cannot be read back.
 
-    return all(k in conn.properties and _same(conn.properties[k], v) for k, v in wanted.items() if k not in secret)
+    Compared with the client's one normalisation (``"true"`` equals ``True``, ``"5432"`` equals
+    ``5432``), the same the sync planner and the client's duplicate check use.
+    """
+    from airflow_connections_provider.client import same_property_values
+
+    return same_property_values(conn.properties, wanted, kinds=dtype.property_kinds, ignore=dtype.secret_properties)
 
 
 def find_target(client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
@@ -55,8 +58,8 @@ def find_renamed(
     renamed = client.find_connection(scope, new_name)
     if renamed is None:
         return None
-    secret = client.get_datasource_type(renamed.datasource_type).secret_properties
-    return renamed if same_visible(renamed, set_properties, secret) else None
+    dtype = client.get_datasource_type(renamed.datasource_type)
+    return renamed if same_visible(renamed, set_properties, dtype) else None
 
 
 def check_rename(client: ConnectionsClient, scope: Scope, current: Connection, new_name: str) -> None:

@@ -7,7 +7,8 @@ Pure: no I/O. Rules, in the order a reader would ask them:
   refused before any write, every conflict listed.
 * Only what an entry declares is managed: its ``description`` when given, and the properties it lists.
   Properties the service added or someone else set are left alone, so a plan never churns on defaults.
-* Visible properties are compared as text (``5432`` equals ``"5432"``). Secret properties cannot be
+* Visible properties are compared through the client's one normalisation of property values
+  (``5432`` equals ``"5432"``, ``"true"`` equals ``True`` for a boolean property). Secret properties cannot be
   read back: they are sent when the connection is created, when ``rewrite_secrets`` is set, and when
   their fingerprint differs from the one recorded at the last apply (see ``fingerprints``). Without
   fingerprint state they are sent only alongside another change of the same connection.
@@ -22,7 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from airflow_connections_provider.client import Connection, ConnectionChanges, InvalidInputError
+from airflow_connections_provider.client import (
+    Connection,
+    ConnectionChanges,
+    InvalidInputError,
+    normalise_property_value,
+)
 from airflow_connections_provider.sync.fingerprints import FingerprintState
 from airflow_connections_provider.sync.spec import DesiredConnection
 
@@ -90,12 +96,10 @@ class Plan:
 WRITE_ORDER: tuple[ActionKind, ...] = ("delete", "create", "update")
 
 
-def _same(actual: Any, wanted: Any) -> bool:
-    # SEAM(#12): the client will export one normalisation of property values; use it here and in the
-    # adopt-on-retry check once it lands, so "true" vs True and 5432 vs "5432" compare alike everywhere.
-    if isinstance(wanted, bool) or isinstance(actual, bool):
-        return str(actual).lower() == str(wanted).lower()
-    return str(actual) == str(wanted)
+def _same(actual: Any, wanted: Any, kind: str | None = None) -> bool:
+    """The client's one normalisation of property values: also used by adopt-on-retry and the client's
+    duplicate check, so ``"true"``/``True`` and ``"5432"``/``5432`` compare alike everywhere."""
+    return bool(normalise_property_value(actual, kind) == normalise_property_value(wanted, kind))
 
 
 def diff(
@@ -107,13 +111,14 @@ def diff(
 ) -> ConnectionChanges:
     """The changes that bring ``current`` to ``desired`` (only declared fields)."""
     secret = desired.datasource_type.secret_properties
+    kinds = desired.datasource_type.property_kinds
     description = None
     if desired.description is not None and desired.description != (current.description or ""):
         description = desired.description
     visible = {
         k: v
         for k, v in desired.properties.items()
-        if k not in secret and (k not in current.properties or not _same(current.properties[k], v))
+        if k not in secret and (k not in current.properties or not _same(current.properties[k], v, kinds.get(k)))
     }
     secrets = {k: v for k, v in desired.properties.items() if k in secret}
     if not rewrite_secrets:

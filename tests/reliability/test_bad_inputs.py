@@ -248,6 +248,36 @@ CASES = {
         "client", client(new_conn(properties={**PG, "port": True})), InvalidInputError, "got a boolean"
     ),
     "client-empty-name": Case("client", client(new_conn(name=" ")), InvalidInputError, "name is empty"),
+    "client-name-not-text": Case("client", client(new_conn(name=5)), InvalidInputError, "must be a string, got int"),
+    "client-name-too-long": Case("client", client(new_conn(name="n" * 300)), InvalidInputError, "the limit is"),
+    "client-description-dict": Case(
+        "client", client(new_conn(description={"a": 1})), InvalidInputError, "description must be a string"
+    ),
+    "client-properties-list": Case("client", client(new_conn(properties=[("host", "db")])), InvalidInputError, "list"),
+    "client-value-datetime": Case(
+        "client",
+        client(new_conn(properties={**PG, "database": datetime.datetime(2024, 1, 1)})),
+        InvalidInputError,
+        "'database' must be a string, got datetime",
+    ),
+    "client-value-bytes": Case(
+        "client", client(new_conn(properties={**PG, "database": b"x"})), InvalidInputError, "got bytes"
+    ),
+    "client-port-out-of-range": Case(
+        "client", client(new_conn(properties={**PG, "port": 70000})), InvalidInputError, "between 1 and 65535"
+    ),
+    "client-port-nan": Case(
+        "client", client(new_conn(properties={**PG, "port": float("nan")})), InvalidInputError, "finite"
+    ),
+    "client-id-dot": Case(
+        "client", client(lambda c, scope: c.delete_connection(scope, ".")), InvalidInputError, "ids are UUIDs"
+    ),
+    "client-id-path": Case(
+        "client",
+        client(lambda c, scope: c.get_connection(scope, "../projects")),
+        InvalidInputError,
+        "is not a connection id",
+    ),
     # --- create operator -------------------------------------------------------------------------------
     "create-name-not-text": Case("create", create(name=7), FAIL, "name must be text"),
     "create-properties-list": Case("create", create(properties=[("host", "db")]), FAIL, "must be a mapping"),
@@ -274,6 +304,7 @@ CASES = {
         "delete", delete(connection_name="ghost", missing_ok=False), FAIL, "'ghost' does not exist"
     ),
     "delete-no-target": Case("delete", delete(), FAIL, "exactly one of"),
+    "delete-id-dot": Case("delete", delete(connection_id="."), FAIL, "ids are UUIDs"),
     # --- sync operator ---------------------------------------------------------------------------------
     "sync-concurrency-64": Case("sync", sync(max_concurrency=64), FAIL, "between 1 and 32"),
     "sync-prune-no-prefix": Case("sync", sync(prune=True, managed_prefix=None), FAIL, "needs managed_prefix"),
@@ -300,6 +331,7 @@ CASES = {
     "sensor-no-target": Case("sensor", sensor(), FAIL, "exactly one of"),
     "sensor-missing-name": Case("sensor", sensor(connection_name="ghost"), FAIL, "no connection is named"),
     "sensor-id-not-text": Case("sensor", sensor(connection_id=12), FAIL, "connection_id must be text"),
+    "sensor-id-dot-dot": Case("sensor", sensor(connection_id=".."), FAIL, "ids are UUIDs"),
     "sensor-bad-settings": Case(
         "sensor",
         lambda env: sensor(connection_name="orders", ibm_conn_id=env.conn(port=0, extra={"timeout": "x"}))(env),
@@ -312,6 +344,7 @@ CASES = {
         "trigger", trigger({"extra": {"iam_url": "no-scheme"}}), TriggerFailedError, "'iam_url'"
     ),
     "trigger-auth-type": Case("trigger", trigger({"extra": {"auth_type": "magic"}}), TriggerFailedError, "auth type"),
+    "trigger-bad-connection-id": Case("trigger", trigger(connection_id="."), TriggerFailedError, "ids are UUIDs"),
 }
 
 

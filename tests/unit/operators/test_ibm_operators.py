@@ -248,3 +248,27 @@ def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
     assert op.properties["password"] == "rendered-secret-42"
     assert "rendered-secret-42" not in str(redact("log: rendered-secret-42"))
     assert "tok-abcdef-123" not in str(redact("log: tok-abcdef-123"))
+
+
+@pytest.mark.parametrize(
+    ("stored", "rendered"),
+    [
+        pytest.param("true", True, id="stored-text-wanted-bool"),
+        pytest.param(True, "true", id="stored-bool-rendered-text"),
+        pytest.param("True", "yes", id="two-spellings-of-true"),
+    ],
+)
+def test_adopt_on_retry_and_the_planner_agree_on_booleans(api, stored, rendered):
+    """One normalisation (the client's): what the planner calls unchanged, adopt-on-retry calls the same."""
+    from airflow_connections_provider.client import Connection, DatasourceType
+    from airflow_connections_provider.sync.plan import diff
+    from airflow_connections_provider.sync.spec import DesiredConnection
+
+    existing = payloads.connection("orders", asset_id="mine", properties={**VISIBLE, "ssl": stored})
+    api.get(CONNS, json=payloads.page([existing]))
+    api.patch(f"{CONNS}/mine", json=existing)
+    assert create_op(properties={**PROPS, "ssl": rendered}).execute({"ti": FakeTI(try_number=2)}) == "mine"
+
+    pg = DatasourceType.from_api(payloads.postgres_type())
+    desired = DesiredConnection("orders", pg, None, {**VISIBLE, "ssl": rendered})
+    assert diff(desired, Connection.from_api(existing), fingerprints=None, rewrite_secrets=False).is_empty
