@@ -9,6 +9,7 @@ Usage: ``python -m tests.reliability.report <run.json> <output.md>``
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -30,8 +31,15 @@ Result of the run: **{status}** — {total} scenarios in {areas} areas.
 AREA_ORDER = ("faults", "TLS", "secrets", "concurrency")
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LONG_WORD = re.compile(r"\S{61,}")
+
+
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """One table cell: ids made by the run become <uuid> (the report stays stable), no overlong words."""
+    cell = _UUID.sub("<uuid>", str(text))
+    cell = _LONG_WORD.sub(lambda m: m.group(0)[:57] + "…", cell)
+    return cell.replace("|", "\\|").replace("\n", " ")
 
 
 def render(data: dict[str, Any], date: str) -> str:

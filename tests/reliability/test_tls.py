@@ -107,6 +107,7 @@ ROWS = [
 @pytest.mark.parametrize(("extra", "environ", "expected"), ROWS)
 def test_both_paths_agree_on_tls(https, certs, pg_source, monkeypatch, scenario, request, extra, environ, expected):
     paths = {"ours": str(certs.ca_bundle), "other": str(certs.other_ca)}
+    described = {k: f"<{v} CA>" if v in paths else v for k, v in extra.items()}
     extra = {k: paths.get(v, v) if isinstance(v, str) else v for k, v in extra.items()}
     for name, which in environ.items():
         monkeypatch.setenv(name, paths[which])
@@ -125,10 +126,15 @@ def test_both_paths_agree_on_tls(https, certs, pg_source, monkeypatch, scenario,
         assert deferred.startswith("failed:") and "TLS" in deferred
         assert https.handle.requests_count() == before  # nothing got through
         assert "failed 4 times" not in blocking  # not retried: a certificate does not fix itself
+
+    def short(outcome: str) -> str:
+        return "ok" if outcome == "ok" else "TLS verification failed, not retried, nothing sent"
+
     scenario(
         area="TLS",
-        injected=f"connection {extra or '{}'}, environment {environ or '{}'}",
-        outcome=f"operator: {blocking[:90]}; trigger: {deferred[:90]}",
+        injected=f"connection extra {described or '{}'}, environment {environ or '{}'} (ours = the CA that "
+        "signed the server's certificate)",
+        outcome=f"operator: {short(blocking)}; trigger: {short(deferred)}",
     )
 
 
@@ -142,5 +148,6 @@ def test_a_missing_ca_bundle_path_is_a_configuration_error(https, monkeypatch, p
     scenario(
         area="TLS",
         injected="ca_bundle names a file that does not exist",
-        outcome=f"operator: {blocking[:110]}; trigger: one permanent error event naming the path",
+        outcome="operator: AirflowFailException naming the ca_bundle path (a configuration error, not a TLS "
+        "failure); trigger: one permanent error event naming the path",
     )
