@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients reliability-report demo clean
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ $(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
 
 test-clients: $(STAMP) $(CLIENT_VENVS)
 	$(BIN)/python tests/clients/run.py
+
+# The provider in a real deployment (tests/deploy): api-server, scheduler, dag-processor and triggerer as
+# separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
+# connection form and the extra link (installed with apt when missing: no browser download works here).
+# Screenshots and the metadata dump land in build/deploy/.
+test-deploy: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	$(UV_INSTALL) -e '.[dev,deploy]'
+	ACP_DEPLOY_TESTS=1 $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
 demo:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import certifi
 import pytest
 
 from airflow_connections_provider.client import AuthType, ClientConfig, Credentials
@@ -14,14 +17,14 @@ VERSION = f"{API}/v2/connections/version"
 @pytest.fixture
 def bundle(tmp_path):
     path = tmp_path / "ours.pem"
-    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    path.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     return str(path)
 
 
 @pytest.fixture(params=["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def env_bundle(request, monkeypatch, tmp_path):
     path = tmp_path / "environment.pem"
-    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    path.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.setenv(request.param, str(path))
@@ -67,3 +70,12 @@ def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path):
     path.write_text("not a certificate")
     with pytest.raises(ConfigurationError, match="could not be loaded as PEM"):
         ssl_context(str(path))
+
+
+def test_a_broken_ca_bundle_is_refused_with_the_settings(tmp_path):
+    from airflow_connections_provider.client import ConfigurationError
+
+    path = tmp_path / "broken.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    with pytest.raises(ConfigurationError, match="could not be loaded as PEM"):
+        ClientConfig(Credentials(AuthType.BEARER_TOKEN, token="t"), verify=str(path))
