@@ -69,32 +69,27 @@ class ConnectionReport:
 
 
 def connection_report(seeded: Iterable[str], state: Mapping[str, Any], log: Mapping[str, Any]) -> ConnectionReport:
-    """Compare the seeded names with the final state; count refused tests in the request log."""
+    """Compare the seeded names with the final state; read updates (PATCH 2xx) and refused live tests
+    (PATCH or the test action answering 400/460) from the request log."""
     seeded = set(seeded)
+    names_by_id = {c["metadata"]["asset_id"]: c["entity"]["name"] for c in state["connections"]}
+    final = set(names_by_id.values())
     report = ConnectionReport()
-    names_by_id: dict[str, str] = {}
-    for conn in state["connections"]:
-        name, meta = conn["entity"]["name"], conn["metadata"]
-        names_by_id[meta["asset_id"]] = name
-        if name not in seeded:
-            report.created.append(name)
-        elif meta["usage"]["last_updated_at"] != meta["create_time"]:
-            report.updated.append(name)
-        else:
-            report.untouched.append(name)
-        if name not in seeded and meta["usage"]["last_updated_at"] != meta["create_time"]:
-            report.updated.append(name)  # created during the demo, then changed (a rotation)
-    final = {c["entity"]["name"] for c in state["connections"]}
-    report.deleted = sorted(seeded - final)
+    updated: set[str] = set()
     for entry in log["entries"]:
         report.requests += 1
-        # A refused live test: a re-test (the test action, or an empty PATCH) or an update with test=true.
-        if entry["method"] in ("PATCH", "PUT") and entry["status"] in (400, 460):
-            asset_id = entry["path"].split("/")[3] if entry["path"].count("/") >= 3 else entry["path"]
-            name = names_by_id.get(asset_id, asset_id)
+        parts = entry["path"].split("/")
+        if entry["method"] not in ("PATCH", "PUT") or len(parts) < 4 or parts[1:3] != ["v2", "connections"]:
+            continue
+        name = names_by_id.get(parts[3], parts[3])
+        if entry["method"] == "PATCH" and 200 <= entry["status"] < 300:
+            updated.add(name)
+        elif entry["status"] in (400, 460):  # an update with test=true, or a re-test, refused
             report.refused[name] = report.refused.get(name, 0) + 1
-    for names in (report.created, report.updated, report.untouched):
-        names.sort()
+    report.created = sorted(final - seeded)
+    report.updated = sorted(updated & final)
+    report.deleted = sorted(seeded - final)
+    report.untouched = sorted((seeded & final) - updated)
     return report
 
 
