@@ -32,7 +32,7 @@ from tools.airflow_api import ApiError, RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig, StackError, stop_stack
 from tools.demo_report import ProgressDisplay, connection_report, summary_lines, validation_waits
 from tools.demo_world import PROJECT, DemoWorld, seed_project
-from tools.procs import ManagedProcess, free_port, stop_processes, stop_recorded
+from tools.procs import ManagedProcess, free_port, identity, stop_all_recorded, stop_processes
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags_examples"
@@ -43,7 +43,6 @@ ALL_DAGS = (*FIRST_WAVE, ROTATION)
 LABELS = {"wait_until_valid": "create_connection"}
 #: The rotation's drill (map index 2) is refused by design; the run still succeeds.
 EXPECTED_FAILURES = {ROTATION: {("rotate_secret", 2)}}
-MARKER = "ACP_DEMO_WORKDIR"  # in the environment of the emulator and data sources: stop only ours
 OPEN_DELAY = 3.0  # seconds between seeing the sensor deferred and the orders database coming up
 
 
@@ -65,10 +64,10 @@ def stop_demo(workdir: Path) -> list[str]:
     stopped = stop_stack(workdir / "airflow-home")
     state_file = workdir / "demo.json"
     try:
-        pids = json.loads(state_file.read_text())["pids"]
+        processes = json.loads(state_file.read_text())["processes"]
     except (OSError, ValueError, KeyError):
-        pids = {}
-    stopped += [name for name, pid in pids.items() if stop_recorded(int(pid), marker=(MARKER, str(workdir)))]
+        processes = {}
+    stopped += stop_all_recorded(processes, grace=5.0)
     state_file.unlink(missing_ok=True)
     return stopped
 
@@ -88,10 +87,10 @@ class Demo:
         print(f"[{time.monotonic() - self.started:5.1f} s] {text}", file=self.out, flush=True)
 
     def _spawn(self, name: str, argv: list[str]) -> ManagedProcess:
-        env = {**os.environ, MARKER: str(self.workdir), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
         process = ManagedProcess(name, argv, self.workdir / "logs" / f"{name}.log", env, cwd=ROOT).start()
         self.processes.append(process)
-        state = {"pids": {p.name: p.pid for p in self.processes}}
+        state = {"processes": {p.name: identity(p.pid) for p in self.processes}}
         (self.workdir / "demo.json").write_text(json.dumps(state))
         return process
 

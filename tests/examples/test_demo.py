@@ -5,72 +5,73 @@ process it started may be left, whatever happened."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
-from pathlib import Path
+import time
 
 import pytest
 
-from tools.demo import MARKER, ROOT, stop_demo
-from tools.procs import environ_of
-
-
-def processes_of(workdir: Path) -> list[int]:
-    """PIDs whose environment ties them to this demo (its Airflow home or its marker)."""
-    home = str(workdir / "airflow-home")
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(os.getpid()):
-            env = environ_of(int(entry.name))
-            if env.get("AIRFLOW_HOME") == home or env.get(MARKER) == str(workdir):
-                found.append(int(entry.name))
-    return found
+from tools.demo import ROOT, stop_demo
+from tools.procs import descendants, port_open, start_time
 
 
 @pytest.mark.timeout(600)  # the demo gets 480 s below, then its own clean-up time
 def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tmp_path):
     workdir = tmp_path / "demo"
+    output = tmp_path / "demo.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "tools.demo", "--workdir", str(workdir), "--timeout", "300"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    # Every process the demo starts descends from it while it runs: collect them all (PID and start
+    # time, which names one process for good) to check afterwards that none is left.
+    started: set[tuple[int, int | None]] = set()
+    with output.open("w") as out:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "tools.demo", "--workdir", str(workdir), "--timeout", "300"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        out, _ = demo.communicate(timeout=480)
-    except subprocess.TimeoutExpired:
-        os.kill(demo.pid, signal.SIGTERM)  # the demo stops what it started on SIGTERM
-        out, _ = demo.communicate(timeout=60)
+        deadline = time.monotonic() + 480
+        while demo.poll() is None and time.monotonic() < deadline:
+            started |= {(pid, start_time(pid)) for pid in descendants(demo.pid)}
+            time.sleep(0.5)
+        if demo.poll() is None:
+            os.kill(demo.pid, signal.SIGTERM)  # the demo stops what it started on SIGTERM
+            demo.wait(60)
     finally:
         stop_demo(workdir)  # in case the demo itself could not clean up
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+    text = output.read_text()
 
-    assert demo.returncode == 0, out[-6000:]
-    assert "Demo succeeded" in out
+    assert demo.returncode == 0, text[-6000:]
+    assert "Demo succeeded" in text
     for dag_id in (
         "bootstrap_project_connections",
         "sync_connections_from_spec",
         "provision_partner_feeds",
         "rotate_connection_credentials",
     ):
-        assert f"  {dag_id:<31} success" in out, dag_id
-    assert "orders-db: " in out and "deferred to the triggerer" in out
-    assert "failed as designed" in out
-    assert "deleted    1  analytics-legacy-ftp" in out
-    assert "untouched  1  notebook-scratch" in out
-    assert "Airflow UI: http://127.0.0.1:" in out and "(login: admin / " in out
+        assert f"  {dag_id:<31} success" in text, dag_id
+    assert "orders-db: " in text and "deferred to the triggerer" in text
+    assert "failed as designed" in text
+    assert "deleted    1  analytics-legacy-ftp" in text
+    assert "untouched  1  notebook-scratch" in text
+    assert "(login: admin / " in text
     # The triggerer really ran the sensor's trigger: its part of the task log exists.
     logs = workdir / "airflow-home" / "logs"
     assert list(logs.rglob("*.trigger.*.log"))
     # Secrets (tools.demo_world names them "<what>-pw-…", "cos-key-…") reach no output and no log.
-    texts = [out, *(p.read_text(errors="replace") for p in workdir.rglob("*.log"))]
+    texts = [text, *(p.read_text(errors="replace") for p in workdir.rglob("*.log"))]
     for prefix in ("orders-pw-", "inventory-pw-", "cos-key-", "wrong-pw-"):
         assert not [t for t in texts if prefix in t], prefix
-    assert processes_of(workdir) == []
+    # Nothing it started is left: no process, no listening API server or emulator.
+    assert len(started) >= 6  # four Airflow components, the emulator, the data sources (and tasks)
+    assert [pid for pid, began in started if start_time(pid) == began] == []
+    for address in re.findall(r"http://127\.0\.0\.1:(\d+)", text):
+        assert not port_open("127.0.0.1", int(address)), address
