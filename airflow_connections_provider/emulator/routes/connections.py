@@ -230,6 +230,8 @@ async def delete_connection(connection_id: str, request: Request, principal: Cal
     return Response(status_code=204)
 
 
+# Per connection: actions, discovery (`/assets`) and copy.
+
 DEFAULT_ASSET_LIMIT = 100
 MAX_ASSET_LIMIT = 200
 
@@ -331,6 +333,8 @@ async def copy_connection(connection_id: str, request: Request, principal: Calle
         raise duplicate_name(exc.name) from exc
     return JSONResponse(connection_to_api(copied, ctx.settings.secret_mode), status_code=201)
 
+
+# The asset search IBM's watsonx.ai SDK lists connections with (see the module docstring).
 
 MATCH_ALL = "*:*"
 SEARCH_DEFAULT_LIMIT = 200

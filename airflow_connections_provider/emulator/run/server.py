@@ -210,6 +210,8 @@ class EmulatorServer:
         self.stop()
 
 
+# TLS: a certificate the server is given, or a self-signed one it makes for loopback.
+
 _LOOPBACK_NAMES = ("localhost",)
 _LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
 _VALID_DAYS = 7
