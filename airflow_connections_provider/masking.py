@@ -34,7 +34,7 @@ def mask_values(properties: Mapping[str, Any] | None, names: Iterable[str] | Non
     """Hand to Airflow's masker the values of ``names`` (or of secret-looking keys when ``names`` is None)."""
     if not properties:
         return
-    from airflow.sdk.log import mask_secret
+    from airflow.providers.common.compat.sdk import mask_secret
 
     wanted = set(names) if names is not None else None
     for key, value in properties.items():

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Router
 
 from . import (
     routes_auth,
@@ -58,7 +59,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    for module in (
+    modules = (
         routes_docs,
         routes_auth,
         routes_connections,
@@ -66,10 +67,14 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
         routes_datasource_types,
         routes_projects,
         routes_inspection,
-    ):
+    )
+    for module in modules:
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(EmulatorMiddleware, context=ctx, router=app.router)
+    # The middleware names requests by route template. It matches our own routes, not app.router's:
+    # FastAPI >= 0.16x wraps included routers in objects that match without naming the route.
+    routes = Router(routes=[route for module in modules for route in module.router.routes])
+    app.add_middleware(EmulatorMiddleware, context=ctx, router=routes)
     return app

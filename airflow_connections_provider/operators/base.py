@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url

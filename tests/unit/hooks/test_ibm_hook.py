@@ -79,7 +79,7 @@ def test_test_connection_reports_a_broken_connection_definition(monkeypatch):
 
 
 def test_tokens_obtained_by_the_hook_are_masked_in_logs(cp4d_conn):
-    from airflow.sdk.log import redact
+    from airflow.providers.common.compat.sdk import redact
 
     token = payloads.jwt({"iat": 0, "exp": 4_000_000_000, "sub": "token-owner-unique"})
     with responses.RequestsMock() as rsps:
