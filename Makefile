@@ -28,12 +28,13 @@ PINS_3.3  :=
 # The highest Airflow lives in .venv (the one editors, `make lint` and `make demo` use); every
 # other minor in .venv-af<minor>.
 venv_dir = $(if $(filter $(HIGHEST),$(1)),.venv,.venv-af$(1))
-VENV := $(call venv_dir,$(HIGHEST))
-BIN  := $(VENV)/bin
+VENV  := $(call venv_dir,$(HIGHEST))
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv venvs test test-matrix lint pytest demo clean $(addprefix pytest-,$(MINORS))
+.PHONY: venv venvs test test-matrix test-clients lint pytest demo clean $(addprefix pytest-,$(MINORS))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
 define venv_rule
@@ -57,8 +58,8 @@ venvs: $(foreach minor,$(MINORS),$(call venv_dir,$(minor))/.installed)
 # the highest supported Airflow.
 test: lint pytest-$(HIGHEST) pytest-$(LOWEST)
 
-# The whole suite on every supported minor (CI runs it).
-test-matrix: lint $(addprefix pytest-,$(MINORS))
+# The whole suite on every supported minor (CI runs it): `make test`, then the minors in between.
+test-matrix: test $(addprefix pytest-,$(filter-out $(LOWEST) $(HIGHEST),$(MINORS)))
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -67,10 +68,25 @@ lint: $(VENV)/.installed
 
 pytest: pytest-$(HIGHEST)
 
+# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
+# in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
+# pin changes.
+CLIENTS_DIR := .venv-clients
+CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
+
+$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
+	rm -rf $(CLIENTS_DIR)/$*
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(CLIENTS_DIR)/$*
+	$(BIN)/uv pip install --python $(CLIENTS_DIR)/$*/bin/python --compile-bytecode --quiet -r $<
+	touch $@
+
+test-clients: $(STAMP) $(CLIENT_VENVS)
+	$(BIN)/python tests/clients/run.py
+
 # The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
 demo:
 	@echo "make demo arrives with the example DAGs (dags_examples/)."
 	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
 
 clean:
-	rm -rf .venv .venv-af* .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf .venv .venv-af* $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

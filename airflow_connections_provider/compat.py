@@ -18,7 +18,9 @@ What stays here is what it does not give, or where this provider has its own rul
   call that can dead-lock the loop; common-compat's ``get_async_connection`` picks the safe path
   (the sync lookup in a worker thread where needed);
 - :func:`amask_secret`: the async masker of 3.x where it exists, the sync one in a worker thread
-  elsewhere.
+  elsewhere;
+- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
+  when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
 """
 
 from __future__ import annotations
@@ -51,3 +53,15 @@ async def amask_secret(value: str) -> None:
         await asyncio.to_thread(mask_secret, value)
     else:
         await airflow_amask_secret(value)
+
+
+def store_rendered_fields_again(task: Any, ti: Any) -> None:
+    """Airflow 2.x only: store the rendered fields again, redacted by what the masker knows now.
+
+    Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
+    stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
+    """
+    from airflow.models.renderedtifields import get_serialized_template_fields
+    from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
+
+    _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))

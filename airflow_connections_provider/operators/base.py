@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
+from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
 
@@ -116,10 +117,20 @@ class IBMBaseOperator(BaseOperator):
 
     def publish_link(self, context: Context, scope: Scope, connection_id: str | None) -> None:
         """Record the UI address now (of the connection, or of the project's assets when None), so the
-        link exists whatever happens next, and push it to XCom for downstream tasks."""
+        link exists whatever happens next, and push it to XCom for downstream tasks.
+
+        With ``do_xcom_push=False`` nothing is recorded: Airflow stores extra links in XCom too.
+        """
+        if not self.do_xcom_push:
+            return
         url = connection_ui_url(self.hook.settings.client_config.base_url, scope.kind, scope.id, connection_id)
         self.ibm_link = url
-        context["ti"].xcom_push(key=XCOM_CONNECTION_URL, value=url)
+        self.push_xcom(context, XCOM_CONNECTION_URL, url)
+
+    def push_xcom(self, context: Context, key: str, value: Any) -> None:
+        """Push to XCom unless the task says ``do_xcom_push=False`` (which Airflow only applies to return values)."""
+        if self.do_xcom_push:
+            context["ti"].xcom_push(key=key, value=value)
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         super().render_template_fields(context, jinja_env)
@@ -131,6 +142,8 @@ class IBMBaseOperator(BaseOperator):
     def post_execute(self, context: Context, result: Any = None) -> None:
         super().post_execute(context, result)
         self.close_hook()
+        if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
+            store_rendered_fields_again(self, context["ti"])
 
     def on_kill(self) -> None:
         self.close_hook()
