@@ -17,3 +17,7 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(__file__
 if metadata.version("apache-airflow").startswith("2."):
     # Airflow 2.x's unit-test mode picks the LocalExecutor, which refuses SQLite.
     os.environ["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
+
+# The emulator's fixtures (ibm_emulator, ibm_emulator_session) are opt-in: installing the package
+# does not load them into every pytest session. Our suite opts in here, as users do.
+pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin"]
