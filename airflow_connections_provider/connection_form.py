@@ -39,16 +39,17 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
     ExtraField(
         "auth_type",
         "Auth type",
-        "iam_api_key (IBM Cloud, the default), cp4d_password or cp4d_api_key (Cloud Pak for Data "
+        "iam_api_key (IBM Cloud, the default), aws_api_key (watsonx.data integration on AWS: "
+        "api.<env>.aws.data.ibm.com), cp4d_password or cp4d_api_key (Cloud Pak for Data "
         "/icp4d-api/v1/authorize), zen_api_key (Cloud Pak for Data, no exchange), bearer_token (a "
         "static token in the password field).",
-        choices=("iam_api_key", "cp4d_password", "cp4d_api_key", "zen_api_key", "bearer_token"),
+        choices=("iam_api_key", "aws_api_key", "cp4d_password", "cp4d_api_key", "zen_api_key", "bearer_token"),
     ),
     ExtraField(
         "iam_url",
         "IAM URL",
-        "IBM Cloud IAM endpoint that exchanges the API key for a token (iam_api_key only). "
-        "Default: https://iam.cloud.ibm.com",
+        "IBM Cloud IAM endpoint that exchanges the API key for a token (with or without /identity/token). "
+        "Default: https://iam.cloud.ibm.com. For aws_api_key: the full token URL, derived from the host when unset.",
     ),
     ExtraField("project", "Default project", "Project id or exact project name used when a task names none."),
     ExtraField(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from airflow_connections_provider.client import AuthType
 from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, AIRFLOW_V_3_2_PLUS
 from airflow_connections_provider.connection_form import EXTRA_FIELDS, HIDDEN_FIELDS, PLACEHOLDERS, RELABELING
 from airflow_connections_provider.hooks.settings import settings_from_connection
@@ -91,7 +92,7 @@ def test_every_extra_field_is_served_with_its_label_and_help(served_form):
     for field in EXTRA_FIELDS:
         assert extra[field.name]["label"] == field.label
         assert extra[field.name]["description"] == field.description
-    assert extra["auth_type"]["enum"] == ["iam_api_key", "cp4d_password", "cp4d_api_key", "zen_api_key", "bearer_token"]
+    assert sorted(extra["auth_type"]["enum"]) == sorted(auth.value for auth in AuthType)
 
 
 def test_the_form_prefills_nothing_but_tls_verification(served_form):
