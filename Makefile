@@ -31,10 +31,11 @@ venv_dir = $(if $(filter $(HIGHEST),$(1)),.venv,.venv-af$(1))
 VENV  := $(call venv_dir,$(HIGHEST))
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python $(UV_FLAGS)
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv venvs test test-matrix test-clients lint pytest demo clean $(addprefix pytest-,$(MINORS))
+.PHONY: venv venvs test test-matrix test-clients test-deploy lint pytest demo clean $(addprefix pytest-,$(MINORS))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
 define venv_rule
@@ -82,6 +83,15 @@ $(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
 
 test-clients: $(STAMP) $(CLIENT_VENVS)
 	$(BIN)/python tests/clients/run.py
+
+# The provider in a real deployment (tests/deploy): api-server, scheduler, dag-processor and triggerer as
+# separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
+# connection form and the extra link (installed with apt when missing: no browser download works here).
+# Screenshots and the metadata dump land in build/deploy/.
+test-deploy: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	$(UV_INSTALL) -e '.[dev,deploy]'
+	ACP_DEPLOY_TESTS=1 $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
 demo:

@@ -16,7 +16,7 @@ from typing import Any
 from ibm_watsonx_ai import APIClient, Credentials
 from ibm_watsonx_ai.connections import Connections
 from ibm_watsonx_ai.wml_client_error import ApiRequestFailure
-from local import Inspector, LocalDataSource, closed_port
+from local import Inspector, LocalDataSource, RefusingPort
 from steps import Steps, check, main_guard, raises, short
 
 POSTGRESQL_ID = "e1c23729-99d8-4407-b3df-336e33ffdc82"
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     steps = Steps("watsonx.ai SDK")
     emu = Inspector(args.url, cafile=args.ca)
     source = LocalDataSource()
+    refusing = RefusingPort()  # where no data source answers
     emu.register_credentials(source.host, source.port, DB_USER, DB_PASSWORD)
     project_id = emu.project_guid(args.project)
     ctx: dict[str, Any] = {}
@@ -138,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         check(details["entity"]["name"] == CONN_NAME, f"name {CONN_NAME}, got {short(details['entity'])}")
         check(details["entity"]["datasource_type"] == POSTGRESQL_ID, "datasource_type differs")
         check(
-            source.accepted > before, "the emulator never connected to the data source (the service tests by default)"
+            source.connected_since(before),
+            "the emulator never connected to the data source (the service tests by default)",
         )
         stored = emu.stored(conn_id)
         check(stored is not None, "the emulator does not hold the new connection")
@@ -155,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
                 {
                     names.NAME: "wx-unreachable",
                     names.DATASOURCE_TYPE: POSTGRESQL_ID,
-                    names.PROPERTIES: props(port=str(closed_port())),
+                    names.PROPERTIES: props(port=str(refusing.port)),
                 }
             ),
         )
@@ -200,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     steps.run("get_details of a deleted connection fails (404)", get_deleted, needs=(DELETE,))
 
     source.close()
+    refusing.close()
     return steps.finish()
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+import certifi
 import pytest
 
 from airflow_connections_provider.client import AuthType, ConfigurationError
@@ -75,7 +77,7 @@ def test_aws_api_key_is_the_password_and_its_exchange_lives_beside_the_api():
 
 def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
     bundle = tmp_path / "cpd.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    bundle.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     s = settings(
         host="eu-de",
         password="k",
