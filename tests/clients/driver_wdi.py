@@ -35,11 +35,9 @@ UNTESTED = "create without a test (test=False) against a port that refuses"
 # The SDK lists 100 connections a page: this many more make a second page.
 PAGE_FILL = 100
 
-# Known discrepancies between the emulator and IBM's service as this SDK sees them (issue 8). Each
-# mark says what the real service does; drop it when the emulator does the same (the step then
-# prints XPASS).
-XFAIL_DUPLICATE_409 = "IBM answers 409 Conflict to a second create with the same name; the emulator stores a duplicate"
-XFAIL_BARE_PATCH_REPLY = "IBM's PATCH reply is the bare entity (no metadata); the emulator sends {metadata, entity}"
+# Known discrepancies between the emulator and IBM's service as this SDK sees them are marked on their
+# step with `expect_fail=` (what the real service does); none is left: the emulator answers 409 to a
+# duplicate name and replies to a PATCH with the bare entity, as IBM's service does.
 
 
 def status_and_codes(exc: BaseException) -> tuple[int | None, list[str]]:
@@ -179,9 +177,7 @@ def run(args: argparse.Namespace) -> int:
                     dup = ctx["project"].connections.get(connection_id=extra["metadata"]["asset_id"])
                     ctx["project"].delete_connection(dup)
 
-    steps.run(
-        "create with an existing name refused (409)", create_duplicate, expect_fail=XFAIL_DUPLICATE_409, needs=(CREATE,)
-    )
+    steps.run("create with an existing name refused (409)", create_duplicate, needs=(CREATE,))
 
     def get_by_name() -> None:
         conn = ctx["project"].connections.get(name=CONN_NAME)
@@ -222,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
             body.get("description") == "Sales warehouse (EU)", f"the entity's new description, got keys {sorted(body)}"
         )
 
-    steps.run("update reply is the bare entity", bare_entity_reply, expect_fail=XFAIL_BARE_PATCH_REPLY, needs=(UPDATE,))
+    steps.run("update reply is the bare entity", bare_entity_reply, needs=(UPDATE,))
 
     def refused_update() -> None:
         conn = ctx["project"].connections.get(name=CONN_NAME)

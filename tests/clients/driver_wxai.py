@@ -33,20 +33,9 @@ CLIENT = "APIClient for a project (CP4D user and API key, TLS verified)"
 CREATE = "create a connection (validated by the service)"
 DELETE = "delete the connection"
 
-# Known discrepancies between the emulator and IBM's service as this SDK sees them (issue 8). Each
-# mark says what the real service does; drop it when the emulator does the same (XPASS).
-XFAIL_BIGQUERY = (
-    "the SDK looks up the 'bigquery' datasource type before every create; the emulator's catalogue lacks it"
-)
-XFAIL_HREF = (
-    "IBM's connection replies have no metadata.href; when it is present the SDK reads a top-level 'href' and fails"
-)
-XFAIL_TYPE = "IBM's datasource types carry entity.type (database/file/generic); the emulator's lack it"
-XFAIL_ASSET_SEARCH = (
-    "the SDK lists through POST /v2/asset_types/connection/search (asset search, outside the connections service);"
-    " the emulator does not serve it"
-)
-XFAIL_CREATE = f"{XFAIL_BIGQUERY}; {XFAIL_HREF}"
+# Known discrepancies between the emulator and IBM's service as this SDK sees them are marked on their
+# step with `expect_fail=` (what the real service does); none is left: the emulator serves `bigquery`,
+# `entity.type`, replies without `metadata.href`, and the asset search this SDK lists with.
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         found = ctx["client"].connections.get_datasource_type_id_by_name("bigquery")
         check(found == BIGQUERY_ID, f"{BIGQUERY_ID}, got {found}")
 
-    steps.run("datasource type id by name (bigquery)", bigquery_known, expect_fail=XFAIL_BIGQUERY, needs=(CLIENT,))
+    steps.run("datasource type id by name (bigquery)", bigquery_known, needs=(CLIENT,))
 
     def list_types() -> None:
         table = ctx["client"].connections.list_datasource_types()
@@ -121,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         check(rows["postgresql"]["TYPE"] == "database", f"TYPE 'database', got {rows['postgresql']['TYPE']!r}")
         check(rows["postgresql"]["STATUS"] == "active", f"STATUS 'active', got {rows['postgresql']['STATUS']!r}")
 
-    steps.run("list datasource types (every page)", list_types, expect_fail=XFAIL_TYPE, needs=(CLIENT,))
+    steps.run("list datasource types (every page)", list_types, needs=(CLIENT,))
 
     # --- create, read, list, delete ---------------------------------------------------------------
     def create() -> None:
@@ -147,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         check(stored["entity"].get("origin_country", "").lower() == "us", "origin_country the SDK sends was not kept")
         ctx["conn_id"] = conn_id
 
-    steps.run(CREATE, create, expect_fail=XFAIL_CREATE, needs=(CLIENT,))
+    steps.run(CREATE, create, needs=(CLIENT,))
 
     def create_unreachable() -> None:
         names = ctx["client"].connections.ConfigurationMetaNames
@@ -168,7 +157,6 @@ def run(args: argparse.Namespace) -> int:
     steps.run(
         "create refused when the data source is unreachable (400)",
         create_unreachable,
-        expect_fail=XFAIL_BIGQUERY,
         needs=(CLIENT,),
     )
 
@@ -186,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         ids = list(table["ID"])
         check(ctx["conn_id"] in ids, f"the new connection in the list, got {short(ids)}")
 
-    steps.run("list connections", list_all, expect_fail=XFAIL_ASSET_SEARCH, needs=(CREATE,))
+    steps.run("list connections", list_all, needs=(CREATE,))
 
     def delete() -> None:
         result = ctx["client"].connections.delete(ctx["conn_id"])
