@@ -35,7 +35,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python $(UV_FLAGS)
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv venvs test test-matrix test-clients test-deploy lint pytest demo clean $(addprefix pytest-,$(MINORS))
+.PHONY: venv venvs test test-matrix test-clients test-deploy reliability-report lint pytest demo clean $(addprefix pytest-,$(MINORS))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
 define venv_rule
@@ -68,6 +68,12 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 pytest: pytest-$(HIGHEST)
+
+# docs/reliability.md is generated: the reliability tests record what they injected and observed.
+reliability-report: $(STAMP)
+	mkdir -p build
+	RELIABILITY_REPORT=build/reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report build/reliability.json docs/reliability.md
 
 # IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
 # in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the

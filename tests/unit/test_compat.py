@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from airflow.providers.common.compat.sdk import BaseHook, Connection, redact
@@ -79,3 +81,39 @@ async def test_amask_secret_masks_from_inside_the_event_loop():
     secret = "compat-token-value-7f3a9"
     await compat.amask_secret(secret)
     assert secret not in str(redact(f"Authorization: Bearer {secret}"))
+
+
+def _runtime_sdk_imports(tree: ast.AST) -> list[int]:
+    """Lines importing ``airflow.sdk`` outside ``if TYPE_CHECKING:`` and outside ``try/except ImportError``."""
+    found: list[int] = []
+
+    def visit(node: ast.AST, guarded: bool) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                visit(child, guarded)
+            return
+        handled = [ast.unparse(h.type) for h in getattr(node, "handlers", []) if h.type is not None]
+        if isinstance(node, ast.Try) and any("ImportError" in names for names in handled):
+            for child in ast.iter_child_nodes(node):
+                visit(child, True)
+            return
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("airflow.sdk") and not guarded:
+            found.append(node.lineno)
+        if isinstance(node, ast.Import) and any(a.name.startswith("airflow.sdk") for a in node.names) and not guarded:
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, guarded)
+
+    visit(tree, False)
+    return found
+
+
+def test_no_module_imports_airflow_sdk_directly_at_run_time():
+    """``airflow.sdk`` does not exist on Airflow 2.x: names come through common-compat (or compat.py)."""
+    package = Path(compat.__file__).parent
+    offenders = {
+        str(path.relative_to(package)): lines
+        for path in sorted(package.rglob("*.py"))
+        if (lines := _runtime_sdk_imports(ast.parse(path.read_text())))
+    }
+    assert offenders == {}
