@@ -93,7 +93,7 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_IBM_NOPROJ",
         json.dumps(
-            {"conn_type": "ibmdataplatform", "password": "t", "host": API, "extra": {"auth_type": "bearer_token"}}
+            {"conn_type": "ibmdataplatform", "password": "tk-9z7q", "host": API, "extra": {"auth_type": "bearer_token"}}
         ),
     )
     with pytest.raises(Exception, match="pass project=<id or name>"):
