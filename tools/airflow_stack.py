@@ -1,5 +1,8 @@
 """A real local Airflow 3 for demos and deployment tests: api-server, scheduler, dag-processor and
 triggerer as four separate processes, on SQLite with the LocalExecutor, on loopback ports picked here.
+With ``executor="celery"`` the tasks run on the CeleryExecutor instead: a Redis broker
+(``tools/redis_server.py``) and ``airflow celery worker`` as a fifth component (needs
+``apache-airflow-providers-celery`` in the Airflow environment and Debian's ``redis-server``).
 
 Library::
 
@@ -35,12 +38,18 @@ from pathlib import Path
 from typing import Any
 
 from tools.airflow_api import AirflowApi, RunProgress
-from tools.procs import ManagedProcess, free_port, stop_recorded
+from tools.procs import ManagedProcess, free_port, start_ticks, stop_recorded
+from tools.redis_server import RedisError, RedisServer
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STATE_FILE = "stack.json"
 #: The health report's name of each component.
 _HEALTH_NAME = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+#: ``StackConfig.executor`` -> Airflow's executor name.
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+CELERY_WORKER = "celery-worker"
+#: What the Celery worker prints once it consumes tasks ("celery@<host> ready.").
+_WORKER_READY = " ready."
 
 
 class StackError(RuntimeError):
@@ -59,6 +68,8 @@ class StackConfig:
     :param parallelism: task slots of the LocalExecutor.
     :param startup_timeout: seconds for ``db migrate`` plus all components to report healthy.
     :param username: simple auth manager user (its password is generated at start).
+    :param executor: ``"local"`` (LocalExecutor) or ``"celery"`` (CeleryExecutor: Redis as the broker,
+        a separate SQLite file as the result backend, ``airflow celery worker`` with ``parallelism`` slots).
     """
 
     home: Path
@@ -69,6 +80,11 @@ class StackConfig:
     parallelism: int = 4
     startup_timeout: float = 180.0
     username: str = "admin"
+    executor: str = "local"
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor {self.executor!r} is not one of {', '.join(EXECUTORS)}")
 
 
 class AirflowStack:
@@ -81,6 +97,7 @@ class AirflowStack:
         self.api_port = 0
         self.password = ""
         self._api: AirflowApi | None = None
+        self.redis: RedisServer | None = None
 
     # --- addresses and files ---
     @property
@@ -115,7 +132,7 @@ class AirflowStack:
             "AIRFLOW_HOME": home,
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.config.dags_folder.resolve()),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": EXECUTORS[self.config.executor],
             "AIRFLOW__CORE__PARALLELISM": str(self.config.parallelism),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__CORE__FERNET_KEY": self._fernet_key,
@@ -135,7 +152,22 @@ class AirflowStack:
             # Scheduled DAGs stay paused until the caller unpauses what it triggers.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         }
+        if self.redis is not None:
+            settings |= {
+                "AIRFLOW__CELERY__BROKER_URL": self.redis.url(0),
+                # A database result backend, as the Celery provider recommends; its own file, so the
+                # worker's result writes do not wait on the metadata database's SQLite lock.
+                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+sqlite:///{home}/celery-results.db",
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.config.parallelism),
+            }
         return {**base, **settings, **self.config.env}
+
+    def components(self) -> dict[str, list[str]]:
+        """Each component's ``airflow`` sub-command, in start order."""
+        commands = {name: [name] for name in COMPONENTS}
+        if self.config.executor == "celery":
+            commands[CELERY_WORKER] = ["celery", "worker"]
+        return commands
 
     def start(self) -> AirflowStack:
         """Wipe the home, migrate the database, start the four components, wait until all are healthy."""
@@ -149,12 +181,14 @@ class AirflowStack:
         self._fernet_key = _fernet_key()
         self.password = secrets.token_urlsafe(12)
         (self.home / "passwords.json").write_text(json.dumps({self.config.username: self.password}))
-        env = self.environment()
-        self._migrate(env)
         try:
-            for name in COMPONENTS:
+            if self.config.executor == "celery":
+                self._start_redis()
+            env = self.environment()
+            self._migrate(env)
+            for name, command in self.components().items():
                 process = ManagedProcess(
-                    name, [self.config.python, "-m", "airflow", name], self.component_log(name), env
+                    name, [self.config.python, "-m", "airflow", *command], self.component_log(name), env
                 )
                 self.processes[name] = process.start()
                 self._write_state()
@@ -163,6 +197,31 @@ class AirflowStack:
             self.stop()
             raise
         return self
+
+    def _start_redis(self) -> None:
+        self._check_celery_provider()
+        # Redis gets the stack's environment too: stop_stack() recognises its PID by AIRFLOW_HOME.
+        marker_env = {**os.environ, "AIRFLOW_HOME": str(self.home)}
+        self.redis = RedisServer(
+            workdir=self.home / "redis", log=self.component_log("redis"), env=marker_env, host=self.config.host
+        )
+        try:
+            self.redis.start()
+        except RedisError as exc:
+            raise StackError(str(exc)) from exc
+        self._write_state()
+
+    def _check_celery_provider(self) -> None:
+        probe = "import importlib.metadata as m; m.version('apache-airflow-providers-celery')"
+        found = subprocess.run(  # noqa: S603 - fixed argv
+            [self.config.python, "-c", probe], capture_output=True, timeout=60, check=False
+        )
+        if found.returncode != 0:
+            raise StackError(
+                f"the CeleryExecutor needs apache-airflow-providers-celery in {self.config.python}'s environment: "
+                "install it with celery<5.7 (celery 5.7 breaks provider 3.26), e.g. "
+                "`uv pip install apache-airflow-providers-celery 'celery<5.7'`, or run EXECUTOR=celery make test-deploy"
+            )
 
     def _migrate(self, env: Mapping[str, str]) -> None:
         log = self.component_log("db-migrate")
@@ -187,6 +246,8 @@ class AirflowStack:
                 if not process.running():
                     raise StackError(f"airflow {name} exited at start; see {process.log}:\n{process.tail()}")
             missing = self.api.unhealthy(wanted)
+            if CELERY_WORKER in self.processes and not self._worker_ready():
+                missing.append(CELERY_WORKER)
             if not missing:
                 return
             if time.monotonic() > deadline:
@@ -196,11 +257,24 @@ class AirflowStack:
                 )
             time.sleep(0.5)
 
+    def _worker_ready(self) -> bool:
+        # The health endpoint knows nothing of Celery workers; the worker says when it consumes tasks.
+        log = self.component_log(CELERY_WORKER)
+        try:
+            return _WORKER_READY in log.read_text(errors="replace")
+        except OSError:
+            return False
+
     def _write_state(self) -> None:
+        pids = {name: p.pid for name, p in self.processes.items()}
+        if self.redis is not None and self.redis.process is not None:
+            pids = {"redis": self.redis.pid, **pids}  # first in, last out: stop_stack() goes in reverse
         state = {
             "url": self.url,
             "username": self.config.username,
-            "pids": {name: p.pid for name, p in self.processes.items()},
+            "executor": self.config.executor,
+            "pids": pids,
+            "started": {name: start_ticks(pid) for name, pid in pids.items()},
         }
         (self.home / STATE_FILE).write_text(json.dumps(state, indent=2))
 
@@ -209,8 +283,12 @@ class AirflowStack:
         if self._api is not None:
             self._api.close()
             self._api = None
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+        try:
+            for process in reversed(list(self.processes.values())):
+                process.stop()
+        finally:
+            if self.redis is not None:
+                self.redis.stop()  # after the worker and the scheduler, its clients; even if they failed to stop
         (self.home / STATE_FILE).unlink(missing_ok=True)
 
     def __enter__(self) -> AirflowStack:
@@ -252,10 +330,11 @@ def stop_stack(home: Path) -> list[str]:
     state = recorded_stack(home)
     if state is None:
         return []
+    started = state.get("started", {})
     stopped = [
         name
         for name, pid in reversed(list(state.get("pids", {}).items()))
-        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)))
+        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)), started=started.get(name))
     ]
     (home / STATE_FILE).unlink(missing_ok=True)
     return stopped
@@ -283,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cmd.add_argument("--dags", type=Path, required=True, help="DAGs folder")
         cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
         cmd.add_argument("--env-file", action="append", default=[], metavar="JSON", help="JSON object of env vars")
+        cmd.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="LocalExecutor or Celery")
         if name == "run":
             cmd.add_argument("dag_ids", nargs="+", help="DAGs to unpause, trigger and follow")
             cmd.add_argument("--timeout", type=float, default=600.0)
@@ -294,7 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stopped = stop_stack(args.home)
         print(f"stopped: {', '.join(stopped)}" if stopped else f"nothing running for {args.home}")
         return 0
-    config = StackConfig(home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file))
+    config = StackConfig(
+        home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file), executor=args.executor
+    )
     stack = AirflowStack(config).start()
     user, password = stack.login
     print(f"airflow ready at {stack.url} (login {user} / {password}); logs in {stack.home}", flush=True)
