@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients test-deploy demo clean
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/reliability.md is generated: the reliability tests record what they injected and observed.
+reliability-report: $(STAMP)
+	mkdir -p build
+	RELIABILITY_REPORT=build/reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report build/reliability.json docs/reliability.md
 
 # IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
 # in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the

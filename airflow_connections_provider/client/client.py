@@ -110,7 +110,8 @@ class ConnectionsClient:
     def iter_datasource_types(self, *, page_size: int = protocol.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
         offset = 0
         while True:
-            body = self._json(protocol.list_datasource_types(limit=page_size, offset=offset))
+            reply = self.transport.request(protocol.list_datasource_types(limit=page_size, offset=offset))
+            body = reply.json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield self._remember(DatasourceType.from_api(item))
             nxt = protocol.next_page_param(body, "offset")

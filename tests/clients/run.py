@@ -77,9 +77,15 @@ def emulator_command(*, tls_cert: Path | None, tls_key: Path | None) -> list[str
     return cmd
 
 
+@dataclass(frozen=True)
+class StartedEmulator:
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def running_emulator(cmd: list[str]) -> Iterator[str]:
-    """Start the emulator CLI, yield its URL; always stop it by PID (SIGTERM, then SIGKILL)."""
+def running_emulator(cmd: list[str]) -> Iterator[StartedEmulator]:
+    """Start the emulator CLI, yield its URL and PID; always stop it by PID (SIGTERM, then SIGKILL)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         first_line: list[str] = []
@@ -93,11 +99,10 @@ def running_emulator(cmd: list[str]) -> Iterator[str]:
             proc.kill()
             _, err = proc.communicate(timeout=STOP_TIMEOUT_S)
             raise RuntimeError(f"the emulator did not start: first line {line!r}; stderr: {err.strip()[-2000:]}")
-        # Keep draining stderr so the emulator never blocks on a full pipe; show it only on failure.
-        stderr_lines: list[str] = []
-        drain = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr or []), daemon=True)
-        drain.start()
-        yield match.group(1)
+        # Keep draining both pipes so the emulator never blocks writing to a full one.
+        for pipe in (proc.stdout, proc.stderr):
+            threading.Thread(target=lambda pipe=pipe: pipe.read() if pipe else None, daemon=True).start()
+        yield StartedEmulator(match.group(1), proc.pid)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -145,6 +150,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcome:
+    """Run one driver with its venv's Python, echo its lines, read its closing count."""
     python = venvs / client.name / "bin" / "python"
     if not python.exists():
         print(f"FAIL {client.title}: no venv at {python.parent.parent} (run `make test-clients`)", flush=True)
@@ -202,9 +208,9 @@ def run_client(client: Client, venvs: Path) -> Outcome:
         if client.tls:
             cert, key = make_certificate(Path(tmp))
         try:
-            with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as url:
-                print(f"  emulator at {url}", flush=True)
-                return run_driver(client, venvs, url, cert)
+            with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as emulator:
+                print(f"  emulator at {emulator.url} (pid {emulator.pid})", flush=True)
+                return run_driver(client, venvs, emulator.url, cert)
         except RuntimeError as exc:
             print(f"FAIL {client.title}: {exc}", flush=True)
             return Outcome(failed=1)
