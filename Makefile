@@ -45,7 +45,8 @@ reliability-report: $(STAMP)
 CLIENTS_DIR := .venv-clients
 CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
 
-$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
+# Order-only on our venv (it brings uv): a change to our dependencies does not rebuild the SDKs' venvs.
+$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt | $(STAMP)
 	rm -rf $(CLIENTS_DIR)/$*
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(CLIENTS_DIR)/$*
 	$(BIN)/uv pip install --python $(CLIENTS_DIR)/$*/bin/python --compile-bytecode --quiet -r $<

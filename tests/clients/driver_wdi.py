@@ -15,6 +15,7 @@ from typing import Any
 from ibm_watsonx_data_integration import Platform
 from ibm_watsonx_data_integration.common.auth import IAMAuthenticator, ICP4DAuthenticator
 from ibm_watsonx_data_integration.common.exceptions import IbmCloudApiException, InvalidApiKeyError
+from ibm_watsonx_data_integration.services.datastage.codegen.datasource_mappings import DATASOURCE_MAPPINGS
 from local import Inspector, LocalDataSource, RefusingPort
 from steps import Steps, check, main_guard, raises, short
 
@@ -128,6 +129,27 @@ def run(args: argparse.Namespace) -> int:
         ctx["ds"] = ds
 
     steps.run(DSTYPE, datasource_type, needs=(PROJECT,))
+
+    def every_type_known_to_the_sdk() -> None:
+        # The SDK's own table of IBM's datasource type ids (its code generator's mapping) is the
+        # oracle: the emulator must invent no id, and where the SDK names a type plainly (not a
+        # DataStage "…PX" operator name), the names must agree.
+        listed = list(ctx["platform"].datasources)
+        ids = [t.metadata.asset_id for t in listed]
+        check(len(ids) == len(set(ids)), f"no type listed twice ({len(ids)} listed)")
+        total = len(ctx["platform"].datasources)
+        check(len(ids) == total, f"every page: total_count {total}, listed {len(ids)}")
+        unknown = [f"{t.name} {t.metadata.asset_id}" for t in listed if t.metadata.asset_id not in DATASOURCE_MAPPINGS]
+        check(not unknown, f"type ids IBM's SDK does not know: {unknown}")
+        renamed = [
+            f"{t.name} (SDK: {DATASOURCE_MAPPINGS[t.metadata.asset_id]})"
+            for t in listed
+            if not DATASOURCE_MAPPINGS[t.metadata.asset_id].endswith("PX")
+            and DATASOURCE_MAPPINGS[t.metadata.asset_id] != t.name
+        ]
+        check(not renamed, f"types named differently from IBM's SDK: {renamed}")
+
+    steps.run("every datasource type listed is one IBM's SDK knows", every_type_known_to_the_sdk, needs=(AUTH_CP4D,))
 
     # --- create, read, filter ----------------------------------------------------------------------
     def create_validated() -> None:

@@ -10,6 +10,7 @@ Usage: python driver_wxai.py --url https://127.0.0.1:PORT --ca CERT.pem --projec
 from __future__ import annotations
 
 import argparse
+import asyncio
 import warnings
 from typing import Any
 
@@ -166,8 +167,18 @@ def run(args: argparse.Namespace) -> int:
         check(details["metadata"]["project_id"] == project_id, "project_id differs")
         check(details["entity"]["name"] == CONN_NAME, f"name, got {details['entity'].get('name')!r}")
         check(details["entity"]["properties"].get("database") == "sales", "database property differs")
+        # The SDK copies metadata.usage.last_access_time (IBM's field name) into its details.
+        check(details["metadata"].get("last_access_time"), f"last_access_time, got {short(details['metadata'])}")
 
     steps.run("get_details of the connection", get_details, needs=(CREATE,))
+
+    def aget_details() -> None:
+        # The async variant goes through the SDK's own httpx.AsyncClient (its TLS set-up included).
+        details = asyncio.run(ctx["client"].connections.aget_details(ctx["conn_id"]))
+        check(details["metadata"]["id"] == ctx["conn_id"], f"id {ctx['conn_id']}, got {short(details['metadata'])}")
+        check(details["entity"]["name"] == CONN_NAME, f"name, got {details['entity'].get('name')!r}")
+
+    steps.run("aget_details of the connection (async)", aget_details, needs=(CREATE,))
 
     def list_all() -> None:
         table = ctx["client"].connections.list()
