@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo demo-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,9 @@ reliability-report: $(STAMP)
 	RELIABILITY_REPORT=build/reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
 	$(BIN)/python -m tests.reliability.report build/reliability.json docs/reliability.md
 
-# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
-# in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
-# pin changes.
+# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, every
+# package pinned in tests/clients/requirements-<name>.txt (compiled from requirements-<name>.in), so
+# its dependencies stay out of ours; cached until that file changes.
 CLIENTS_DIR := .venv-clients
 CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
 
@@ -74,10 +74,13 @@ ifeq ($(EXECUTOR),celery)
 endif
 	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
-# The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
-demo:
-	@echo "make demo arrives with the example DAGs (dags_examples/)."
-	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
+# The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
+# the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo $(if $(filter-out 0,$(KEEP)),--keep)
+
+demo-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo

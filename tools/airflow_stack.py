@@ -1,7 +1,7 @@
 """A real local Airflow 3 for demos and deployment tests: api-server, scheduler, dag-processor and
 triggerer as four separate processes, on SQLite with the LocalExecutor, on loopback ports picked here.
 With ``executor="celery"`` the tasks run on the CeleryExecutor instead: a Redis broker
-(``tools/redis_server.py``) and ``airflow celery worker`` as a fifth component (needs
+(``tools/celery_mode.py``) and ``airflow celery worker`` as a fifth component (needs
 ``apache-airflow-providers-celery`` in the Airflow environment and Debian's ``redis-server``).
 
 Library::
@@ -38,8 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from tools.airflow_api import AirflowApi, RunProgress
-from tools.procs import ManagedProcess, free_port, start_ticks, stop_recorded
-from tools.redis_server import RedisError, RedisServer
+from tools.celery_mode import (
+    CELERY_WORKER,
+    RedisError,
+    RedisServer,
+    celery_provider_missing,
+    celery_settings,
+    worker_ready,
+)
+from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STATE_FILE = "stack.json"
@@ -47,9 +54,6 @@ STATE_FILE = "stack.json"
 _HEALTH_NAME = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
 #: ``StackConfig.executor`` -> Airflow's executor name.
 EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
-CELERY_WORKER = "celery-worker"
-#: What the Celery worker prints once it consumes tasks ("celery@<host> ready.").
-_WORKER_READY = " ready."
 
 
 class StackError(RuntimeError):
@@ -68,6 +72,11 @@ class StackConfig:
     :param parallelism: task slots of the LocalExecutor.
     :param startup_timeout: seconds for ``db migrate`` plus all components to report healthy.
     :param username: simple auth manager user (its password is generated at start).
+    :param scheduled_runs: let the scheduler create runs from DAG schedules. Off by default: unpausing a
+        scheduled DAG with ``catchup=False`` would at once start a run for its latest past interval,
+        beside the runs the caller triggers.
+    :param db_cache: a directory keeping a freshly migrated, empty metadata database per Airflow version;
+        later starts copy it instead of running ``airflow db migrate`` again (saves 5-15 s).
     :param executor: ``"local"`` (LocalExecutor) or ``"celery"`` (CeleryExecutor: Redis as the broker,
         a separate SQLite file as the result backend, ``airflow celery worker`` with ``parallelism`` slots).
     """
@@ -80,6 +89,8 @@ class StackConfig:
     parallelism: int = 4
     startup_timeout: float = 180.0
     username: str = "admin"
+    scheduled_runs: bool = False
+    db_cache: Path | None = None
     executor: str = "local"
 
     def __post_init__(self) -> None:
@@ -149,17 +160,12 @@ class AirflowStack:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{self.config.username}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.config.scheduled_runs),
             # Scheduled DAGs stay paused until the caller unpauses what it triggers.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         }
         if self.redis is not None:
-            settings |= {
-                "AIRFLOW__CELERY__BROKER_URL": self.redis.url(0),
-                # A database result backend, as the Celery provider recommends; its own file, so the
-                # worker's result writes do not wait on the metadata database's SQLite lock.
-                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+sqlite:///{home}/celery-results.db",
-                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.config.parallelism),
-            }
+            settings |= celery_settings(self.redis, home=self.home, concurrency=self.config.parallelism)
         return {**base, **settings, **self.config.env}
 
     def components(self) -> dict[str, list[str]]:
@@ -199,7 +205,9 @@ class AirflowStack:
         return self
 
     def _start_redis(self) -> None:
-        self._check_celery_provider()
+        problem = celery_provider_missing(self.config.python)
+        if problem:
+            raise StackError(problem)
         # Redis gets the stack's environment too: stop_stack() recognises its PID by AIRFLOW_HOME.
         marker_env = {**os.environ, "AIRFLOW_HOME": str(self.home)}
         self.redis = RedisServer(
@@ -211,19 +219,28 @@ class AirflowStack:
             raise StackError(str(exc)) from exc
         self._write_state()
 
-    def _check_celery_provider(self) -> None:
-        probe = "import importlib.metadata as m; m.version('apache-airflow-providers-celery')"
-        found = subprocess.run(  # noqa: S603 - fixed argv
-            [self.config.python, "-c", probe], capture_output=True, timeout=60, check=False
-        )
-        if found.returncode != 0:
-            raise StackError(
-                f"the CeleryExecutor needs apache-airflow-providers-celery in {self.config.python}'s environment: "
-                "install it with celery<5.7 (celery 5.7 breaks provider 3.26), e.g. "
-                "`uv pip install apache-airflow-providers-celery 'celery<5.7'`, or run EXECUTOR=celery make test-deploy"
-            )
-
     def _migrate(self, env: Mapping[str, str]) -> None:
+        cached = self._cached_db()
+        if cached is not None and cached.exists():
+            shutil.copyfile(cached, self.home / "airflow.db")
+            return
+        self._run_migrate(env)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            shutil.copyfile(self.home / "airflow.db", partial)
+            partial.replace(cached)  # atomic: a concurrent start never copies half a file
+
+    def _cached_db(self) -> Path | None:
+        if self.config.db_cache is None:
+            return None
+        code = "import importlib.metadata as m; print(m.version('apache-airflow-core'))"
+        version = subprocess.run(  # noqa: S603 - fixed argv
+            [self.config.python, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.strip()
+        return self.config.db_cache / f"airflow-{version}.db"
+
+    def _run_migrate(self, env: Mapping[str, str]) -> None:
         log = self.component_log("db-migrate")
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as out:
@@ -246,7 +263,7 @@ class AirflowStack:
                 if not process.running():
                     raise StackError(f"airflow {name} exited at start; see {process.log}:\n{process.tail()}")
             missing = self.api.unhealthy(wanted)
-            if CELERY_WORKER in self.processes and not self._worker_ready():
+            if CELERY_WORKER in self.processes and not worker_ready(self.component_log(CELERY_WORKER)):
                 missing.append(CELERY_WORKER)
             if not missing:
                 return
@@ -256,14 +273,6 @@ class AirflowStack:
                     f"component logs in {self.home / 'components'}"
                 )
             time.sleep(0.5)
-
-    def _worker_ready(self) -> bool:
-        # The health endpoint knows nothing of Celery workers; the worker says when it consumes tasks.
-        log = self.component_log(CELERY_WORKER)
-        try:
-            return _WORKER_READY in log.read_text(errors="replace")
-        except OSError:
-            return False
 
     def _write_state(self) -> None:
         pids = {name: p.pid for name, p in self.processes.items()}
@@ -284,8 +293,7 @@ class AirflowStack:
             self._api.close()
             self._api = None
         try:
-            for process in reversed(list(self.processes.values())):
-                process.stop()
+            stop_processes(list(self.processes.values()))
         finally:
             if self.redis is not None:
                 self.redis.stop()  # after the worker and the scheduler, its clients; even if they failed to stop

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-T = TypeVar("T")
+from tools.celery_mode import RESULTS_DB
 
-RESULTS_DB = "celery-results.db"  # tools/airflow_stack.py's result backend
+T = TypeVar("T")
 
 
 def celery_statuses(home: Path) -> list[str]:
