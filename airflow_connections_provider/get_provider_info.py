@@ -15,6 +15,15 @@ from airflow_connections_provider.connection_type import CONN_TYPE, HOOK_NAME
 
 HOOK_CLASS = "airflow_connections_provider.hooks.ibm.IBMDataPlatformHook"
 INTEGRATION = "IBM data platform connections"
+HOW_TO_GUIDES = (
+    "docs/connections/ibmdataplatform.md",
+    "docs/operators/create_connection.md",
+    "docs/operators/update_connection.md",
+    "docs/operators/delete_connection.md",
+    "docs/operators/sync_connections.md",
+    "docs/sensors/connection_validation.md",
+    "docs/emulator.md",
+)
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -29,6 +38,9 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": INTEGRATION,
                 "external-doc-url": "https://cloud.ibm.com/apidocs/data-ai-common-core",
+                # The provider's own pages (in the source distribution and the repository), as official
+                # providers list theirs: the connection, a how-to per operator and sensor, the emulator.
+                "how-to-guide": list(HOW_TO_GUIDES),
                 "tags": ["service"],
             }
         ],

@@ -63,3 +63,11 @@ def test_airflow_discovers_the_provider():
 
     pm = ProvidersManager()
     assert "airflow-connections-provider" in pm.providers
+
+
+def test_every_how_to_guide_the_provider_info_names_exists():
+    root = Path(__file__).resolve().parents[2]
+    [integration] = get_provider_info()["integrations"]
+    guides = integration["how-to-guide"]
+    assert len(guides) == 7
+    assert [g for g in guides if not (root / g).is_file()] == []
