@@ -32,13 +32,14 @@ from tools.airflow_api import ApiError, RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig, StackError, stop_stack
 from tools.demo_report import ProgressDisplay, connection_report, summary_lines, validation_waits
 from tools.demo_world import PROJECT, DemoWorld, seed_project
-from tools.procs import ManagedProcess, free_port, identity, stop_all_recorded, stop_processes
+from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags_examples"
 BOOTSTRAP, ROTATION = "bootstrap_project_connections", "rotate_connection_credentials"
 FIRST_WAVE = (BOOTSTRAP, "sync_connections_from_spec", "provision_partner_feeds")
 ALL_DAGS = (*FIRST_WAVE, ROTATION)
+MARKER = "ACP_DEMO_WORKDIR"  # in the environment of the emulator and data sources: stop only ours
 #: The sensor is mapped over the creates' output: label it with their connection names.
 LABELS = {"wait_until_valid": "create_connection"}
 #: The rotation's drill (map index 2) is refused by design; the run still succeeds.
@@ -64,10 +65,15 @@ def stop_demo(workdir: Path) -> list[str]:
     stopped = stop_stack(workdir / "airflow-home")
     state_file = workdir / "demo.json"
     try:
-        processes = json.loads(state_file.read_text())["processes"]
+        recorded = json.loads(state_file.read_text())["processes"]
     except (OSError, ValueError, KeyError):
-        processes = {}
-    stopped += stop_all_recorded(processes, grace=5.0)
+        recorded = {}
+    marker = (MARKER, str(workdir))
+    stopped += [
+        name
+        for name, proc in recorded.items()
+        if stop_recorded(int(proc["pid"]), marker=marker, started=proc.get("started"), grace=5.0)
+    ]
     state_file.unlink(missing_ok=True)
     return stopped
 
@@ -87,10 +93,10 @@ class Demo:
         print(f"[{time.monotonic() - self.started:5.1f} s] {text}", file=self.out, flush=True)
 
     def _spawn(self, name: str, argv: list[str]) -> ManagedProcess:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, MARKER: str(self.workdir), "PYTHONPATH": str(ROOT)}
         process = ManagedProcess(name, argv, self.workdir / "logs" / f"{name}.log", env, cwd=ROOT).start()
         self.processes.append(process)
-        state = {"processes": {p.name: identity(p.pid) for p in self.processes}}
+        state = {"processes": {p.name: {"pid": p.pid, "started": start_ticks(p.pid)} for p in self.processes}}
         (self.workdir / "demo.json").write_text(json.dumps(state))
         return process
 

@@ -19,7 +19,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -47,13 +46,25 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def start_time(pid: int) -> int | None:
-    """When ``pid`` started (clock ticks since boot), or None when it does not exist. A PID and its
-    start time name one process for good: a recycled PID has a later start time."""
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (``/proc/<pid>/stat`` field 22); None when gone.
+
+    PID and start time together name one process for good: a recycled PID has another start time.
+    """
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    """The environment ``pid`` was started with ({} when unreadable)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
 
 
 def descendants(pid: int) -> list[int]:
@@ -167,9 +178,9 @@ def stop_processes(processes: Sequence[ManagedProcess], *, grace: float = 10.0) 
             stop_orphans(process.popen.pid, grace=grace)
 
 
-def stop_orphans(pgid: int, *, grace: float = 10.0, not_before: int | None = None) -> None:
-    """Stop processes left in process group ``pgid`` after its leader exited (those started at or
-    after ``not_before``, when given)."""
+def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | None = None) -> None:
+    """Stop processes left in process group ``pgid`` after its leader exited (with ``marker`` in
+    their environment, when given)."""
     members = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -178,39 +189,27 @@ def stop_orphans(pgid: int, *, grace: float = 10.0, not_before: int | None = Non
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        started = int(fields[19]) if len(fields) > 19 else None
-        late_enough = not_before is None or (started is not None and started >= not_before)
-        if len(fields) > 2 and fields[2] == str(pgid) and late_enough:
+        ours = marker is None or environ_of(int(entry.name)).get(marker[0]) == marker[1]
+        if len(fields) > 2 and fields[2] == str(pgid) and ours:
             members.append(int(entry.name))
     for member in members:
         stop_tree(member, grace=grace)
 
 
-def identity(pid: int) -> dict[str, int | None]:
-    """What a state file records to find a process again: its PID and start time."""
-    return {"pid": pid, "started": start_time(pid)}
+def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0, started: int | None = None) -> bool:
+    """Stop a process recorded by another run, only if it is still ours.
 
-
-def stop_recorded(pid: int, *, started: int | None, grace: float = 10.0) -> bool:
-    """Stop a process recorded by another run (see :func:`identity`), only if it is still that one.
-
-    A PID now used by another process (a different start time) is left alone; when the recorded
-    process is gone, what is left of its process group is stopped. Returns whether it was running.
-    (Its environment cannot tell: Airflow's components rewrite their process title over it.)
+    ``marker`` is an environment ``(name, value)`` the process was started with (for the Airflow
+    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. ``started`` is its
+    recorded ``start_ticks``: processes that retitle themselves (the api-server, redis-server) overwrite
+    the memory ``/proc/<pid>/environ`` reads, so the marker is gone and the start time proves it is ours.
+    Returns whether something was stopped.
     """
-    return bool(stop_all_recorded({"process": {"pid": pid, "started": started}}, grace=grace))
-
-
-def stop_all_recorded(recorded: Mapping[str, Mapping[str, Any]], *, grace: float = 10.0) -> list[str]:
-    """:func:`stop_recorded` for ``{name: identity}``, with one grace period for all; returns the names
-    of those still running."""
-    running: dict[str, int] = {}
-    for name, proc in recorded.items():
-        pid, started = int(proc["pid"]), proc.get("started")
-        now = start_time(pid)
-        if now is None:
-            stop_orphans(pid, grace=grace, not_before=started)
-        elif started is None or now == started:
-            running[name] = pid
-    stop_trees(list(running.values()), grace=grace)
-    return list(running)
+    if not alive(pid):
+        stop_orphans(pid, grace=grace, marker=marker)
+        return False
+    ours = environ_of(pid).get(marker[0]) == marker[1] or (started is not None and start_ticks(pid) == started)
+    if not ours:
+        return False
+    stop_tree(pid, grace=grace)
+    return True

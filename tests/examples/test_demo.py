@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tools.demo import ROOT, stop_demo
-from tools.procs import descendants, port_open, start_time
+from tools.procs import descendants, port_open, start_ticks
 
 
 @pytest.mark.timeout(600)  # the demo gets 480 s below, then its own clean-up time
@@ -37,7 +37,7 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
     try:
         deadline = time.monotonic() + 480
         while demo.poll() is None and time.monotonic() < deadline:
-            started |= {(pid, start_time(pid)) for pid in descendants(demo.pid)}
+            started |= {(pid, start_ticks(pid)) for pid in descendants(demo.pid)}
             time.sleep(0.5)
         if demo.poll() is None:
             os.kill(demo.pid, signal.SIGTERM)  # the demo stops what it started on SIGTERM
@@ -72,6 +72,6 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
         assert not [t for t in texts if prefix in t], prefix
     # Nothing it started is left: no process, no listening API server or emulator.
     assert len(started) >= 6  # four Airflow components, the emulator, the data sources (and tasks)
-    assert [pid for pid, began in started if start_time(pid) == began] == []
+    assert [pid for pid, began in started if start_ticks(pid) == began] == []
     for address in re.findall(r"http://127\.0\.0\.1:(\d+)", text):
         assert not port_open("127.0.0.1", int(address)), address

@@ -1,5 +1,5 @@
 """The process helpers stop whole trees by PID, including children that left the process group (as
-Airflow's task supervisors do), and never signal a recorded PID that now names another process."""
+Airflow's task supervisors do), and never signal a recorded PID that is no longer ours."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.procs import ManagedProcess, alive, descendants, identity, stop_recorded
+from tools.procs import ManagedProcess, alive, descendants, start_ticks, stop_recorded
 
 # A parent that starts a child in a new process group (like a task supervisor), then waits forever.
 _TREE = """
@@ -40,16 +40,33 @@ def test_stop_ends_children_in_their_own_process_group(tmp_path: Path) -> None:
     _wait_for(lambda: not alive(child))
 
 
-def test_a_recorded_pid_is_stopped_only_while_it_is_the_same_process(tmp_path: Path) -> None:
-    argv = [sys.executable, "-c", "import time; time.sleep(600)"]
-    process = ManagedProcess("sleeper", argv, tmp_path / "s.log", dict(os.environ)).start()
+def test_a_recorded_pid_without_the_marker_is_left_alone(tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "other-home")}
+    process = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], tmp_path / "s.log", env)
+    process.start()
     try:
-        recorded = identity(process.pid)
-        assert recorded["started"] is not None
-        # Same PID, another start time: a recycled PID, not ours.
-        assert not stop_recorded(process.pid, started=recorded["started"] + 1, grace=2)
+        _wait_for(lambda: "AIRFLOW_HOME" in Path(f"/proc/{process.pid}/environ").read_text())
+        assert not stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "my-home")), grace=2)
         assert process.running()
-        assert stop_recorded(process.pid, started=recorded["started"], grace=5)
+        assert stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "other-home")), grace=5)
+        _wait_for(lambda: not process.running())
+    finally:
+        process.stop(grace=2)
+
+
+def test_a_recorded_pid_whose_marker_is_gone_is_known_by_its_start_time(tmp_path: Path) -> None:
+    # Retitled processes (api-server, redis-server) lose the marker in /proc/<pid>/environ: the recorded
+    # start time identifies them instead, and a different start time (a recycled PID) does not.
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "other-home")}
+    process = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], tmp_path / "s.log", env)
+    process.start()
+    try:
+        started = start_ticks(process.pid)
+        assert started is not None
+        marker = ("AIRFLOW_HOME", str(tmp_path / "my-home"))
+        assert not stop_recorded(process.pid, marker=marker, started=started + 1, grace=2)
+        assert process.running()
+        assert stop_recorded(process.pid, marker=marker, started=started, grace=5)
         _wait_for(lambda: not process.running())
     finally:
         process.stop(grace=2)
