@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest demo clean
+.PHONY: venv test lint pytest demo clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ pytest: $(STAMP)
 demo:
 	@echo "make demo arrives with the example DAGs (dags_examples/)."
 	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
+
+# Every benchmark at full size (~30 min on 2 cores): benchmarks/results.json, docs/benchmarks.md and its
+# charts. One of them: make bench BENCH_ARGS="--only sync_peers" (the others' last results are kept).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(UV_INSTALL) -e '.[dev,bench]' 'apache-airflow==$(AIRFLOW_VERSION)'
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -28,7 +28,11 @@ T = TypeVar("T")
 #: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:
 #: with hundreds queued there, the pool's bookkeeping grows quadratic and a triggerer full of deferred
 #: sensors stalls. Waiting on an asyncio semaphore costs O(1) per request.
-POOL_SIZE = 50
+POOL_SIZE = 32
+#: Idle connections kept open. httpcore checks every idle connection (a poll() system call each, and a
+#: scan of all of them) whenever a request starts or ends, so a few warm connections serve a triggerer
+#: better than many; bursts above this open short-lived extra connections.
+KEEPALIVE = 8
 
 
 def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tuple[float, float]) -> TransportError:
@@ -82,7 +86,7 @@ class AsyncTransport:
             timeout=httpx.Timeout(read, connect=connect),
             headers={"User-Agent": config.user_agent},
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=KEEPALIVE),
         )
         # Created unbound: the first await binds it to the running loop (so a client may be built
         # in a worker thread, away from the event loop, and used on the loop afterwards).
