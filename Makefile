@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest demo clean bench
+.PHONY: venv test lint pytest test-clients demo clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
+# in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
+# pin changes.
+CLIENTS_DIR := .venv-clients
+CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
+
+$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
+	rm -rf $(CLIENTS_DIR)/$*
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(CLIENTS_DIR)/$*
+	$(BIN)/uv pip install --python $(CLIENTS_DIR)/$*/bin/python --compile-bytecode --quiet -r $<
+	touch $@
+
+test-clients: $(STAMP) $(CLIENT_VENVS)
+	$(BIN)/python tests/clients/run.py
+
 # The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
 demo:
 	@echo "make demo arrives with the example DAGs (dags_examples/)."
@@ -49,4 +64,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist

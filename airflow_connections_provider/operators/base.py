@@ -117,10 +117,20 @@ class IBMBaseOperator(BaseOperator):
 
     def publish_link(self, context: Context, scope: Scope, connection_id: str | None) -> None:
         """Record the UI address now (of the connection, or of the project's assets when None), so the
-        link exists whatever happens next, and push it to XCom for downstream tasks."""
+        link exists whatever happens next, and push it to XCom for downstream tasks.
+
+        With ``do_xcom_push=False`` nothing is recorded: Airflow stores extra links in XCom too.
+        """
+        if not self.do_xcom_push:
+            return
         url = connection_ui_url(self.hook.settings.client_config.base_url, scope.kind, scope.id, connection_id)
         self.ibm_link = url
-        context["ti"].xcom_push(key=XCOM_CONNECTION_URL, value=url)
+        self.push_xcom(context, XCOM_CONNECTION_URL, url)
+
+    def push_xcom(self, context: Context, key: str, value: Any) -> None:
+        """Push to XCom unless the task says ``do_xcom_push=False`` (which Airflow only applies to return values)."""
+        if self.do_xcom_push:
+            context["ti"].xcom_push(key=key, value=value)
 
     def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
         super().render_template_fields(context, jinja_env)

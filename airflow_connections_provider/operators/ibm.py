@@ -210,7 +210,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
             )
             updated = client.update_connection(scope, current.id, changes, test=self.test, current=current)
         changed = list(changes.changed_fields)
-        context["ti"].xcom_push(key="changed_fields", value=changed)
+        self.push_xcom(context, "changed_fields", changed)
         checked = "validated by the service" if self.test else "not validated (test=False)"
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
@@ -364,7 +364,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
         if summary.get("failed"):
             # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
-            context["ti"].xcom_push(key="sync_summary", value=summary)
+            self.push_xcom(context, "sync_summary", summary)
             failures = "; ".join(f"{name}: {reason}" for name, reason in summary["failed"].items())
             raise AirflowException(f"{len(summary['failed'])} connection(s) failed to sync ({failures})")
         return summary

@@ -160,6 +160,38 @@ def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch)
             pg.stop()
 
 
+def test_every_operator_and_the_sensor_run_as_mapped_tasks(metadata_db, emu, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "ibmdataplatform",
+                "host": emu.url,
+                "password": emu.api_key,
+                "extra": {"auth_type": "iam_api_key", "iam_url": emu.url, "project": "sales", **FAST_RETRY.to_dict()},
+            }
+        ),
+    )
+    dag = DagBag(dag_folder=str(DAGS / "ibm_mapped_operators.py")).get_dag("ibm_mapped_operators")
+    with HttpDataSource() as web:
+        run_ = run(dag, monkeypatch, datetime(2026, 11, 5, tzinfo=timezone.utc), web_url=web.url)
+    tis = run_.get_task_instances()
+    assert run_.state == DagRunState.SUCCESS, [(ti.task_id, ti.map_index, ti.state) for ti in tis]
+    by_task: dict[str, list[int]] = {}
+    for ti in tis:
+        assert ti.state == TaskInstanceState.SUCCESS
+        by_task.setdefault(ti.task_id, []).append(ti.map_index)
+    assert {task: sorted(indexes) for task, indexes in by_task.items()} == {
+        task: [0, 1] for task in ("create", "wait", "rotate", "delete")
+    }
+    assert emu.requests_count("POST", "/v2/connections") == 2
+    assert emu.requests_count("DELETE", "/v2/connections/*") == 2
+    assert emu.stored_connections("sales") == []
+
+
 def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db, emu):
     env = os.environ.copy()
     env["AIRFLOW_CONN_IBM_CLI"] = json.dumps(

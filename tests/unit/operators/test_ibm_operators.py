@@ -228,13 +228,3 @@ def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
     assert op.properties["password"] == "rendered-secret-42"
     assert "rendered-secret-42" not in str(redact("log: rendered-secret-42"))
     assert "tok-abcdef-123" not in str(redact("log: tok-abcdef-123"))
-
-
-def test_operators_are_mappable():
-    from airflow.sdk import DAG
-
-    with DAG("mapped", schedule=None):
-        mapped = IBMCreateConnectionOperator.partial(task_id="c", datasource_type="http", if_exists="skip").expand(
-            name=["a", "b"], properties=[{"url": "https://a"}, {"url": "https://b"}]
-        )
-    assert mapped.operator_class is IBMCreateConnectionOperator

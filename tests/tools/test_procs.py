@@ -1,0 +1,54 @@
+"""The process helpers stop whole trees by PID, including children that left the process group (as
+Airflow's task supervisors do), and never signal a recorded PID that is no longer ours."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from tools.procs import ManagedProcess, alive, descendants, stop_recorded
+
+# A parent that starts a child in a new process group (like a task supervisor), then waits forever.
+_TREE = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def test_stop_ends_children_in_their_own_process_group(tmp_path: Path) -> None:
+    log = tmp_path / "tree.log"
+    process = ManagedProcess("tree", [sys.executable, "-c", _TREE], log, dict(os.environ)).start()
+    _wait_for(lambda: log.read_text().strip() != "")
+    child = int(log.read_text().split()[0])
+    assert os.getpgid(child) != os.getpgid(process.pid)  # really outside the component's group
+    assert child in descendants(process.pid)
+
+    process.stop(grace=5)
+
+    assert not alive(process.pid)
+    _wait_for(lambda: not alive(child))
+
+
+def test_a_recorded_pid_without_the_marker_is_left_alone(tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "other-home")}
+    process = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], tmp_path / "s.log", env)
+    process.start()
+    try:
+        _wait_for(lambda: "AIRFLOW_HOME" in Path(f"/proc/{process.pid}/environ").read_text())
+        assert not stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "my-home")), grace=2)
+        assert process.running()
+        assert stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "other-home")), grace=5)
+        _wait_for(lambda: not process.running())
+    finally:
+        process.stop(grace=2)

@@ -1,0 +1,218 @@
+"""A small client of Airflow 3's REST API (``/api/v2``) for scripts: log in, wait for DAGs, trigger
+runs, follow them to the end.
+
+Authentication goes through the simple auth manager's token endpoint: ``POST /auth/token`` with a
+user name and password, or ``GET /auth/token`` when ``[core] simple_auth_manager_all_admins`` is on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+TERMINAL_RUN_STATES = frozenset({"success", "failed"})
+TERMINAL_TI_STATES = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
+
+
+class ApiError(RuntimeError):
+    """A REST call failed; carries the status and the start of the reply body (never credentials)."""
+
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        super().__init__(f"{method} {path} -> {status}: {body[:500]}")
+        self.status = status
+
+
+@dataclass
+class RunProgress:
+    """What is known about one DAG run; updated on every poll."""
+
+    dag_id: str
+    run_id: str
+    state: str = "queued"
+    start_date: str | None = None
+    end_date: str | None = None
+    #: (task_id, map_index) -> current state
+    tasks: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: (task_id, map_index) -> every state seen while following (e.g. proves "deferred" happened)
+    seen: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.state in TERMINAL_RUN_STATES
+
+    @property
+    def duration(self) -> float | None:
+        if not self.start_date:
+            return None
+        end = parse_time(self.end_date) if self.end_date else datetime.now(parse_time(self.start_date).tzinfo)
+        return (end - parse_time(self.start_date)).total_seconds()
+
+    def count(self, *states: str) -> int:
+        return sum(1 for s in self.tasks.values() if s in states)
+
+    def ever(self, state: str) -> list[tuple[str, int]]:
+        """Task instances that were in ``state`` at some poll."""
+        return sorted(key for key, states in self.seen.items() if state in states)
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class AirflowApi:
+    """REST client of one Airflow API server.
+
+    :param base_url: the API server's address, e.g. ``http://127.0.0.1:28080``.
+    :param username: simple auth manager user; ``None`` asks for an all-admins token.
+    :param password: that user's password.
+    """
+
+    def __init__(
+        self, base_url: str, *, username: str | None = None, password: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._username = username
+        self._password = password
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._token: str | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AirflowApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing ---
+    def _login(self) -> str:
+        if self._username is None:
+            reply = self._http.get("/auth/token")
+        else:
+            reply = self._http.post("/auth/token", json={"username": self._username, "password": self._password})
+        if reply.status_code not in (200, 201):
+            raise ApiError("login", "/auth/token", reply.status_code, reply.text)
+        token: str = reply.json()["access_token"]
+        return token
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._token is None:
+            self._token = self._login()
+        for attempt in (1, 2):
+            reply = self._http.request(method, path, headers={"Authorization": f"Bearer {self._token}"}, **kwargs)
+            if reply.status_code == 401 and attempt == 1:
+                self._token = self._login()  # expired or from a previous server: log in once more
+                continue
+            break
+        if reply.status_code >= 400:
+            raise ApiError(method, path, reply.status_code, reply.text)
+        return reply.json() if reply.content else None
+
+    # --- health ---
+    def health(self) -> dict[str, Any]:
+        """``/api/v2/monitor/health`` (no login needed); raises ``httpx.HTTPError`` while down."""
+        reply = self._http.get("/api/v2/monitor/health")
+        reply.raise_for_status()
+        result: dict[str, Any] = reply.json()
+        return result
+
+    def unhealthy(
+        self, components: Iterable[str] = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+    ) -> list[str]:
+        """The components that do not report healthy yet (everything, while the server is down)."""
+        wanted = list(components)
+        try:
+            report = self.health()
+        except httpx.HTTPError:
+            return wanted
+        return [c for c in wanted if (report.get(c) or {}).get("status") != "healthy"]
+
+    # --- DAGs ---
+    def import_errors(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "/api/v2/importErrors", params={"limit": 100})["import_errors"])
+
+    def wait_for_dags(self, dag_ids: Iterable[str], *, timeout: float = 120.0) -> None:
+        """Wait until the dag-processor has serialised every DAG; fail at once on an import error."""
+        pending = set(dag_ids)
+        deadline = time.monotonic() + timeout
+        while pending:
+            for dag_id in sorted(pending):
+                try:
+                    self.request("GET", f"/api/v2/dags/{quote(dag_id)}/details")
+                    pending.discard(dag_id)
+                except ApiError as exc:
+                    if exc.status != 404:
+                        raise
+            errors = self.import_errors()
+            if errors:
+                text = "; ".join(f"{e['filename']}: {e['stack_trace'].strip().splitlines()[-1]}" for e in errors)
+                raise RuntimeError(f"DAG import errors: {text}")
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"DAGs not parsed after {timeout:.0f} s: {', '.join(sorted(pending))}")
+            if pending:
+                time.sleep(1.0)
+
+    def set_paused(self, dag_id: str, paused: bool) -> None:
+        self.request("PATCH", f"/api/v2/dags/{quote(dag_id)}", json={"is_paused": paused})
+
+    def trigger(self, dag_id: str, *, conf: dict[str, Any] | None = None, note: str | None = None) -> str:
+        """Create a manual run (unpause the DAG for the scheduler to start it); returns its run id."""
+        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        if note:
+            body["note"] = note
+        run = self.request("POST", f"/api/v2/dags/{quote(dag_id)}/dagRuns", json=body)
+        run_id: str = run["dag_run_id"]
+        return run_id
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v2/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}")
+        return result
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        path = f"/api/v2/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}/taskInstances"
+        return list(self.request("GET", path, params={"limit": 1000})["task_instances"])
+
+    def refresh(self, progress: RunProgress) -> RunProgress:
+        run = self.dag_run(progress.dag_id, progress.run_id)
+        progress.state = run["state"]
+        progress.start_date = run.get("start_date")
+        progress.end_date = run.get("end_date")
+        for ti in self.task_instances(progress.dag_id, progress.run_id):
+            key = (ti["task_id"], ti["map_index"])
+            state = ti["state"] or "none"
+            progress.tasks[key] = state
+            progress.seen.setdefault(key, set()).add(state)
+        return progress
+
+    def follow(
+        self,
+        runs: Iterable[RunProgress],
+        *,
+        timeout: float = 600.0,
+        interval: float = 1.0,
+        on_poll: Callable[[list[RunProgress]], None] | None = None,
+        until: Callable[[list[RunProgress]], bool] | None = None,
+    ) -> list[RunProgress]:
+        """Poll every ``interval`` s until every run ended (or ``until`` says stop); ``on_poll`` sees
+        each round. A run still going after ``timeout`` raises ``TimeoutError``."""
+        followed = list(runs)
+        deadline = time.monotonic() + timeout
+        while True:
+            for progress in followed:
+                if not progress.done:
+                    self.refresh(progress)
+            if on_poll is not None:
+                on_poll(followed)
+            if all(p.done for p in followed) or (until is not None and until(followed)):
+                return followed
+            if time.monotonic() > deadline:
+                late = ", ".join(f"{p.dag_id} ({p.state})" for p in followed if not p.done)
+                raise TimeoutError(f"DAG runs still going after {timeout:.0f} s: {late}")
+            time.sleep(interval)

@@ -1,0 +1,318 @@
+"""A real local Airflow 3 for demos and deployment tests: api-server, scheduler, dag-processor and
+triggerer as four separate processes, on SQLite with the LocalExecutor, on loopback ports picked here.
+
+Library::
+
+    from tools.airflow_stack import AirflowStack, StackConfig
+
+    with AirflowStack(StackConfig(home=tmp / "airflow", dags_folder=Path("dags_examples"),
+                                  env={"AIRFLOW_CONN_MY_DB": "{...}"})) as stack:
+        stack.api.wait_for_dags(["my_dag"])
+        stack.api.set_paused("my_dag", False)
+        [run] = stack.api.follow([RunProgress("my_dag", stack.api.trigger("my_dag"))])
+
+CLI (``python -m tools.airflow_stack --help``): ``start`` (leaves it running, records PIDs in
+``<home>/stack.json``), ``stop`` (by those PIDs), ``run`` (start, trigger DAGs, follow, stop).
+
+The home is throw-away: ``start`` wipes it. Every component gets the same environment: the caller's
+``env`` (``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` JSON, extra ``AIRFLOW__*`` settings) on top of the
+settings below; inherited ``AIRFLOW*`` variables are dropped so a test session's setup cannot leak in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.airflow_api import AirflowApi, RunProgress
+from tools.procs import ManagedProcess, free_port, stop_recorded
+
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+STATE_FILE = "stack.json"
+#: The health report's name of each component.
+_HEALTH_NAME = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message carries the end of the failing component's log."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """How to run the stack.
+
+    :param home: AIRFLOW_HOME, wiped and re-created on start (database, logs, config live there).
+    :param dags_folder: the DAGs folder the dag-processor parses.
+    :param env: extra environment for every component (connections, Variables, settings).
+    :param host: loopback address every component binds.
+    :param python: interpreter of the environment where Airflow is installed.
+    :param parallelism: task slots of the LocalExecutor.
+    :param startup_timeout: seconds for ``db migrate`` plus all components to report healthy.
+    :param username: simple auth manager user (its password is generated at start).
+    """
+
+    home: Path
+    dags_folder: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    python: str = sys.executable
+    parallelism: int = 4
+    startup_timeout: float = 180.0
+    username: str = "admin"
+
+
+class AirflowStack:
+    """Start, use and stop one local Airflow. ``start()`` returns once every component is healthy."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.home = config.home.resolve()
+        self.processes: dict[str, ManagedProcess] = {}
+        self.api_port = 0
+        self.password = ""
+        self._api: AirflowApi | None = None
+
+    # --- addresses and files ---
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.api_port}"
+
+    @property
+    def login(self) -> tuple[str, str]:
+        """(user, password) for the UI's login page."""
+        return self.config.username, self.password
+
+    @property
+    def api(self) -> AirflowApi:
+        if self._api is None:
+            self._api = AirflowApi(self.url, username=self.config.username, password=self.password)
+        return self._api
+
+    @property
+    def logs_dir(self) -> Path:
+        """Task logs: ``dag_id=…/run_id=…/task_id=…/attempt=N.log`` (and ``….trigger.*.log``)."""
+        return self.home / "logs"
+
+    def component_log(self, name: str) -> Path:
+        return self.home / "components" / f"{name}.log"
+
+    # --- lifecycle ---
+    def environment(self) -> dict[str, str]:
+        """The environment every component runs with."""
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        host, home = self.config.host, str(self.home)
+        settings = {
+            "AIRFLOW_HOME": home,
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.config.dags_folder.resolve()),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": str(self.config.parallelism),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+            "AIRFLOW__CORE__FERNET_KEY": self._fernet_key,
+            "AIRFLOW__API__HOST": host,
+            "AIRFLOW__API__PORT": str(self.api_port),
+            "AIRFLOW__API__BASE_URL": self.url,
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__SECRET_KEY": self._secret,
+            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            # Log servers listen on fixed ports by default: pick free ones so stacks can run side by side.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self._ports[0]),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self._ports[1]),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{self.config.username}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            # Scheduled DAGs stay paused until the caller unpauses what it triggers.
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        }
+        return {**base, **settings, **self.config.env}
+
+    def start(self) -> AirflowStack:
+        """Wipe the home, migrate the database, start the four components, wait until all are healthy."""
+        if self.home.exists():
+            stop_stack(self.home)  # a stack left from an earlier run with this home
+            shutil.rmtree(self.home)
+        self.home.mkdir(parents=True)
+        self.api_port = free_port(self.config.host)
+        self._ports = (free_port(self.config.host), free_port(self.config.host))
+        self._secret = secrets.token_urlsafe(32)
+        self._fernet_key = _fernet_key()
+        self.password = secrets.token_urlsafe(12)
+        (self.home / "passwords.json").write_text(json.dumps({self.config.username: self.password}))
+        env = self.environment()
+        self._migrate(env)
+        try:
+            for name in COMPONENTS:
+                process = ManagedProcess(
+                    name, [self.config.python, "-m", "airflow", name], self.component_log(name), env
+                )
+                self.processes[name] = process.start()
+                self._write_state()
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _migrate(self, env: Mapping[str, str]) -> None:
+        log = self.component_log("db-migrate")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as out:
+            done = subprocess.run(  # noqa: S603 - fixed argv
+                [self.config.python, "-m", "airflow", "db", "migrate"],
+                env=dict(env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=self.config.startup_timeout,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise StackError(f"airflow db migrate failed ({done.returncode}); see {log}:\n{_tail(log)}")
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.config.startup_timeout
+        wanted = ["metadatabase", *(_HEALTH_NAME[c] for c in COMPONENTS if c in _HEALTH_NAME)]
+        while True:
+            for name, process in self.processes.items():
+                if not process.running():
+                    raise StackError(f"airflow {name} exited at start; see {process.log}:\n{process.tail()}")
+            missing = self.api.unhealthy(wanted)
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"not healthy after {self.config.startup_timeout:.0f} s: {', '.join(missing)}; "
+                    f"component logs in {self.home / 'components'}"
+                )
+            time.sleep(0.5)
+
+    def _write_state(self) -> None:
+        state = {
+            "url": self.url,
+            "username": self.config.username,
+            "pids": {name: p.pid for name, p in self.processes.items()},
+        }
+        (self.home / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+    def stop(self) -> None:
+        """Stop every component (and everything they started) by PID; forget the recorded state."""
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        (self.home / STATE_FILE).unlink(missing_ok=True)
+
+    def __enter__(self) -> AirflowStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet  # installed with Airflow
+
+    return Fernet.generate_key().decode()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def recorded_stack(home: Path) -> dict[str, Any] | None:
+    """What ``start`` recorded in ``home`` (url, username, pids), or None."""
+    try:
+        state: dict[str, Any] = json.loads((home / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return state
+
+
+def stop_stack(home: Path) -> list[str]:
+    """Stop a stack another process started with this home (``KEEP=1`` demos, ``start`` from the CLI).
+
+    Only processes whose environment still has this ``AIRFLOW_HOME`` are signalled, so a recycled PID is
+    left alone. Returns the names of the components that were stopped.
+    """
+    home = home.resolve()
+    state = recorded_stack(home)
+    if state is None:
+        return []
+    stopped = [
+        name
+        for name, pid in reversed(list(state.get("pids", {}).items()))
+        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)))
+    ]
+    (home / STATE_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+# --- CLI ---
+def _parse_env(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for path in files:
+        env.update(json.loads(Path(path).read_text()))
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--env wants NAME=VALUE, got {pair!r}")
+        env[key] = value
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.airflow_stack", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("start", "run"):
+        cmd = sub.add_parser(name, help="start and leave running" if name == "start" else "start, run DAGs, stop")
+        cmd.add_argument("--home", type=Path, required=True, help="throw-away AIRFLOW_HOME (wiped)")
+        cmd.add_argument("--dags", type=Path, required=True, help="DAGs folder")
+        cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
+        cmd.add_argument("--env-file", action="append", default=[], metavar="JSON", help="JSON object of env vars")
+        if name == "run":
+            cmd.add_argument("dag_ids", nargs="+", help="DAGs to unpause, trigger and follow")
+            cmd.add_argument("--timeout", type=float, default=600.0)
+    stop = sub.add_parser("stop", help="stop the stack recorded in --home")
+    stop.add_argument("--home", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    if args.command == "stop":
+        stopped = stop_stack(args.home)
+        print(f"stopped: {', '.join(stopped)}" if stopped else f"nothing running for {args.home}")
+        return 0
+    config = StackConfig(home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file))
+    stack = AirflowStack(config).start()
+    user, password = stack.login
+    print(f"airflow ready at {stack.url} (login {user} / {password}); logs in {stack.home}", flush=True)
+    if args.command == "start":
+        return 0
+    try:
+        stack.api.wait_for_dags(args.dag_ids)
+        runs = []
+        for dag_id in args.dag_ids:
+            stack.api.set_paused(dag_id, False)
+            runs.append(RunProgress(dag_id, stack.api.trigger(dag_id)))
+        stack.api.follow(runs, timeout=args.timeout)
+        for run in runs:
+            print(f"{run.dag_id}: {run.state} in {run.duration or 0:.0f} s", flush=True)
+        return 0 if all(r.state == "success" for r in runs) else 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Background processes that are always stopped: own process group, log file, stop by PID.
+
+Airflow's components fork workers and task supervisors, and task supervisors put each task in a
+process group of its own, so signalling a component's process group is not enough. ``stop_tree``
+collects every descendant (from ``/proc``) *before* signalling, then signals each group and each
+process by PID, and escalates to SIGKILL after a grace period. Nothing is found or killed by name.
+
+Linux only (``/proc``), like the rest of the demo tooling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago on ``host`` (the caller binds it soon after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    """The environment ``pid`` was started with ({} when unreadable)."""
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (children first, then theirs)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def _signal(pids: Sequence[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)  # only reaches something when pid leads its own group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def stop_tree(pid: int, *, grace: float = 10.0, popen: subprocess.Popen[bytes] | None = None) -> None:
+    """SIGTERM ``pid``, its process group and every descendant; SIGKILL what is left after ``grace``."""
+    targets = [pid, *descendants(pid)]
+    _signal(targets, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if popen is not None:
+            popen.poll()  # reap our own child so it does not linger as a zombie
+        targets = [p for p in targets if alive(p)]
+        # A component may fork late (a worker starting as we stop it): catch those too.
+        targets += [d for p in list(targets) for d in descendants(p) if d not in targets]
+        if not targets:
+            return
+        time.sleep(0.1)
+    _signal(targets, signal.SIGKILL)
+    if popen is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(5)
+
+
+@dataclass
+class ManagedProcess:
+    """A command running in its own session, its output in ``log``; ``stop()`` ends it and its tree."""
+
+    name: str
+    argv: Sequence[str]
+    log: Path
+    env: Mapping[str, str]
+    cwd: Path | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ManagedProcess:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603 - argv built by us, never by a shell
+                list(self.argv),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(self.env),
+                cwd=self.cwd,
+                start_new_session=True,  # own process group: a terminal's Ctrl-C does not reach it twice
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None, f"{self.name} was not started"
+        return self.popen.pid
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            stop_tree(self.popen.pid, grace=grace, popen=self.popen)
+        elif self.popen is not None:
+            # The leader exited; its descendants may still run (they were reparented, so look by group).
+            stop_orphans(self.popen.pid, grace=grace)
+
+
+def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | None = None) -> None:
+    """Stop processes left in process group ``pgid`` after its leader exited (with ``marker`` in
+    their environment, when given)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ours = marker is None or environ_of(int(entry.name)).get(marker[0]) == marker[1]
+        if len(fields) > 2 and fields[2] == str(pgid) and ours:
+            members.append(int(entry.name))
+    for member in members:
+        stop_tree(member, grace=grace)
+
+
+def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0) -> bool:
+    """Stop a process recorded by another run, only if it is still ours.
+
+    ``marker`` is an environment ``(name, value)`` the process was started with (for the Airflow
+    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. Returns whether
+    something was stopped.
+    """
+    if not alive(pid):
+        stop_orphans(pid, grace=grace, marker=marker)
+        return False
+    if environ_of(pid).get(marker[0]) != marker[1]:
+        return False
+    stop_tree(pid, grace=grace)
+    return True
