@@ -54,13 +54,14 @@ demo:
 	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
 
 # Every benchmark at full size (~30 min on 2 cores): benchmarks/results.json, docs/benchmarks.md and its
-# charts. One of them: make bench BENCH_ARGS="--only sync_peers" (the others' last results are kept).
+# charts (docs/benchmarks/). IBM's SDK runs from the test-clients venv. One benchmark:
+# make bench BENCH_ARGS="--only sync_peers" (the others' last results are kept).
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
 	$(UV_INSTALL) -e '.[dev,bench]' 'apache-airflow==$(AIRFLOW_VERSION)'
 	touch $@
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(CLIENTS_DIR)/wdi/.installed
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:

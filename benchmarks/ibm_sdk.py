@@ -1,7 +1,9 @@
-"""IBM's watsonx.data integration SDK in an environment of its own (``benchmarks/.venv-ibm-sdk``).
+"""IBM's watsonx.data integration SDK in an environment of its own, never in the project's.
 
-Installed from PyPI by the benchmark the first time (uv when our venv has it, else pip); its
-dependencies (kfp, kubernetes, google-cloud-storage, ...) never enter the project's environment.
+``make bench`` reuses the SDK venv of ``make test-clients`` (``.venv-clients/wdi``, pinned in
+``tests/clients/requirements-wdi.txt``); run directly, the benchmark makes ``benchmarks/.venv-ibm-sdk``
+from the same pin (uv when our venv has it, else pip). Its dependencies (kfp, kubernetes,
+google-cloud-storage, ...) never enter the project's environment.
 """
 
 from __future__ import annotations
@@ -15,26 +17,32 @@ from typing import Any
 
 from benchmarks.measure import parse_result
 
-SDK = "ibm-watsonx-data-integration"
-SDK_VERSION = "2.1.0"
 HERE = Path(__file__).resolve().parent
+PIN = HERE.parent / "tests" / "clients" / "requirements-wdi.txt"
+SHARED = HERE.parent / ".venv-clients" / "wdi"
 VENV = HERE / ".venv-ibm-sdk"
 
 
+def sdk_version() -> str:
+    return PIN.read_text().strip().splitlines()[0]
+
+
 def sdk_python() -> Path:
-    """The SDK venv's interpreter, creating and filling the venv when needed."""
+    """The SDK venv's interpreter, creating and filling a venv when none is there."""
+    if (SHARED / ".installed").exists():
+        return SHARED / "bin" / "python"
     python = VENV / "bin" / "python"
-    stamp = VENV / f".installed-{SDK_VERSION}"
-    if python.exists() and stamp.exists():
+    stamp = VENV / ".installed"
+    if python.exists() and stamp.exists() and stamp.read_text() == PIN.read_text():
         return python
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     uv = shutil.which("uv", path=str(Path(sys.executable).parent))
     if uv:
-        command = [uv, "pip", "install", "--quiet", "--python", str(python), f"{SDK}=={SDK_VERSION}"]
+        command = [uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(PIN)]
     else:
-        command = [str(python), "-m", "pip", "install", "--quiet", f"{SDK}=={SDK_VERSION}"]
+        command = [str(python), "-m", "pip", "install", "--quiet", "-r", str(PIN)]
     subprocess.run(command, check=True)
-    stamp.touch()
+    stamp.write_text(PIN.read_text())
     return python
 
 

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from benchmarks.emulator_proc import PROJECT, EmulatorProcess, spec_entries, summarise_counts
-from benchmarks.ibm_sdk import run_sdk_job
+from benchmarks.ibm_sdk import run_sdk_job, sdk_version
 from benchmarks.measure import figures_of, run_job
 
 PAGE_SIZE = 100
@@ -86,6 +86,7 @@ def sync_peers(*, quick: bool) -> dict[str, Any]:
             "page_size": PAGE_SIZE,
             "repetitions": reps,
             "test_on_write": False,
+            "ibm_sdk": sdk_version(),
             "contenders": {
                 "sync": "run_sync with the real client; Airflow's mask_secret replaced by a counter",
                 "sync_airflow_masker": "the same with Airflow's mask_secret, as in a task",
