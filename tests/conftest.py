@@ -13,3 +13,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
 # dag.test() only runs DAGs that live in the configured DAGs folder.
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(__file__), "dags")
+
+# The emulator's fixtures (ibm_emulator, ibm_emulator_session) are opt-in: installing the package
+# does not load them into every pytest session. Our suite opts in here, as users do.
+pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin"]

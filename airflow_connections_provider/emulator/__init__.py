@@ -15,18 +15,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app
-    from .handle import EmulatorHandle, run_emulator
-    from .server import EmulatorServer
+    from .run.handle import EmulatorHandle, run_emulator
+    from .run.server import EmulatorServer, create_app
     from .settings import EmulatorSettings
 
 __all__ = ["EmulatorHandle", "EmulatorServer", "EmulatorSettings", "create_app", "run_emulator"]
 
 _EXPORTS = {
-    "create_app": ".app",
-    "EmulatorHandle": ".handle",
-    "run_emulator": ".handle",
-    "EmulatorServer": ".server",
+    "create_app": ".run.server",
+    "EmulatorHandle": ".run.handle",
+    "run_emulator": ".run.handle",
+    "EmulatorServer": ".run.server",
     "EmulatorSettings": ".settings",
 }
 

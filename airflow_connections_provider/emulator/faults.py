@@ -1,4 +1,4 @@
-"""Injected trouble: latency, rate limiting settings, seeded random faults and scripted faults.
+"""Injected trouble: latency, seeded random faults, scripted faults, and rate limiting.
 
 A fault happens either BEFORE the request reaches the handler (nothing is applied) or AFTER it
 (the write is applied, then the client sees an error: the ambiguous failure that duplicate-free
@@ -14,17 +14,24 @@ create logic must survive). Random faults are fixed to one side each:
 | slow  | reply held `slow_reply_s`, then normal  | before |
 
 Scripted faults take precedence over random ones and are consumed in the order they were added.
+
+Rate limiting is a sliding one-second window per caller, as a throttling API gateway applies it.
+Refused requests do not count against the window, so a client that honours `Retry-After` gets
+through once the window has moved on. The middleware (`middleware.py`) applies all of this.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import hashlib
 import itertools
+import math
 import random
 import threading
 from typing import Any, Literal
 
-from .paths import method_matches, path_matches
+from .inspection.requestlog import method_matches, path_matches
 from .settings import ALL_FAULT_KINDS, EmulatorSettings, FaultKind
 
 ScriptKind = Literal["status", "drop", "delay"]
@@ -205,3 +212,35 @@ def _check_config(config: FaultConfig) -> None:
     unknown = set(config.fault_kinds) - set(ALL_FAULT_KINDS)
     if unknown:
         raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+
+
+# --- rate limiting ---
+
+
+def caller_key(authorization: str) -> str:
+    """Rate-limit bucket for an Authorization header; hashed so no token is kept in clear."""
+    return hashlib.sha256(authorization.encode()).hexdigest()
+
+
+class RateLimiter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, collections.deque[float]] = {}
+
+    def check(self, key: str, limit: float, now: float) -> int | None:
+        """Admit the request (None), or return the whole seconds to wait before retrying."""
+        # Below one request per second the window widens so that `limit` still holds on average.
+        window = 1.0 if limit >= 1 else 1.0 / limit
+        allowed = max(1, int(limit * window))
+        with self._lock:
+            stamps = self._windows.setdefault(key, collections.deque())
+            while stamps and stamps[0] <= now - window:
+                stamps.popleft()
+            if len(stamps) >= allowed:
+                return max(1, math.ceil(stamps[0] + window - now))
+            stamps.append(now)
+            return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()

@@ -18,12 +18,10 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .context import EmulatorContext
 from .errors import TRACE_HEADER, error_response, new_trace
-from .faults import Fault
-from .paths import is_inspection_path, route_template
-from .ratelimit import caller_key
-from .requestlog import redact_query
+from .faults import Fault, caller_key
+from .inspection.requestlog import is_inspection_path, redact_query, route_template
+from .state.store import EmulatorContext
 
 _FAULT_MESSAGES = {
     429: "Too many requests; retry later",

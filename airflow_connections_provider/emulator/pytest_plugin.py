@@ -1,4 +1,6 @@
-"""Pytest fixtures for the emulator, registered through the `pytest11` entry point.
+"""Pytest fixtures for the emulator. Opt-in: load them with `pytest_plugins =
+["airflow_connections_provider.emulator.pytest_plugin"]` in a root conftest.py, or `pytest -p
+airflow_connections_provider.emulator.pytest_plugin` (see docs/emulator.md).
 
 - `ibm_emulator`: a fresh emulator per test (function scope), configured by the
   `ibm_emulator_settings` fixture, which a conftest may override.
@@ -6,8 +8,8 @@
   `ibm_emulator_session_settings`), reset before every test that uses it: cheaper, and
   enough when a test does not need its own settings.
 
-The emulator is imported inside the fixtures so that merely having this plugin installed costs
-other test sessions nothing.
+The emulator is imported inside the fixtures, so a session that loads this plugin but uses none of
+its fixtures never imports FastAPI or uvicorn.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .handle import EmulatorHandle
+    from .run.handle import EmulatorHandle
     from .settings import EmulatorSettings
 
 
@@ -34,7 +36,7 @@ def ibm_emulator_settings() -> EmulatorSettings:
 @pytest.fixture
 def ibm_emulator(ibm_emulator_settings: EmulatorSettings) -> Iterator[EmulatorHandle]:
     """A fresh emulator on a free 127.0.0.1 port, stopped after the test."""
-    from .handle import run_emulator
+    from .run.handle import run_emulator
 
     with run_emulator(ibm_emulator_settings.replace(host="127.0.0.1", port=0)) as handle:
         yield handle
@@ -61,7 +63,7 @@ class _SessionEmulators:
         self._running: dict[EmulatorSettings, EmulatorHandle] = {}
 
     def get(self, settings: EmulatorSettings) -> EmulatorHandle:
-        from .handle import run_emulator
+        from .run.handle import run_emulator
 
         handle = self._running.get(settings)
         if handle is None:

@@ -33,6 +33,8 @@ def test_iam_api_key_exchange_returns_a_bearer_token_that_opens_the_api(emu: Emu
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600
     assert before + 3600 <= body["expiration"] <= int(time.time()) + 3600
+    # IAM access tokens are JWTs too, their `exp` the reply's `expiration`.
+    assert _jwt_claims(body["access_token"])["exp"] == body["expiration"]
     assert Api(emu.url, body["access_token"]).get("/v2/connections/version").status_code == 200
 
 

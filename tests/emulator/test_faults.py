@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 import requests
 
 from airflow_connections_provider.emulator import EmulatorHandle
+from airflow_connections_provider.emulator.faults import RateLimiter
 
 from .helpers import Api, assert_error, http_body
 
@@ -23,17 +23,31 @@ def test_latency_is_added_to_api_calls_but_not_inspection(emu: EmulatorHandle, a
 
 
 def test_rate_limit_answers_429_with_retry_after(make_emulator: Callable[..., EmulatorHandle]) -> None:
-    emu = make_emulator(rate_limit=3)
+    # One request per 20-second window: no run is slow enough for the window to move on mid-test
+    # (how the window slides is checked with explicit times in the next test).
+    emu = make_emulator(rate_limit=0.05)
     api = Api(emu.url, emu.issue_token())
-    statuses = [api.get("/v2/connections/version") for _ in range(5)]
-    assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
-    limited = statuses[3]
+    assert api.get("/v2/connections/version").status_code == 200
+    limited = api.get("/v2/connections/version")
     assert_error(limited, 429, "too_many_requests")
-    assert int(limited.headers["Retry-After"]) >= 1
+    assert 1 <= int(limited.headers["Retry-After"]) <= 20
     # The limit is per token: another token is not affected.
     assert Api(emu.url, emu.issue_token()).get("/v2/connections/version").status_code == 200
-    time.sleep(1.05)
-    assert api.get("/v2/connections/version").status_code == 200
+    assert [e["status"] for e in emu.request_log()] == [200, 429, 200]
+
+
+def test_rate_limit_window_slides_and_refusals_do_not_count() -> None:
+    limiter = RateLimiter()
+    assert [limiter.check("a", 3, now) for now in (100.0, 100.1, 100.2)] == [None, None, None]
+    assert limiter.check("a", 3, 100.3) == 1  # full: retry once the oldest (100.0) leaves the window
+    assert limiter.check("b", 3, 100.3) is None  # per caller
+    assert limiter.check("a", 3, 100.9) == 1  # still full; this refusal is not counted...
+    assert limiter.check("a", 3, 101.0) is None  # ...so the call at 101.0 gets through
+    assert limiter.check("a", 3, 101.05) == 1
+    # Below one per second the window widens: 0.5/s admits one call per 2 s.
+    assert limiter.check("slow", 0.5, 0.0) is None
+    assert limiter.check("slow", 0.5, 0.2) == 2
+    assert limiter.check("slow", 0.5, 2.0) is None
 
 
 def _statuses(emu: EmulatorHandle, count: int) -> list[object]:
@@ -135,8 +149,13 @@ def test_delay_fault_holds_the_reply(emu: EmulatorHandle, api: Api, demo: str) -
         api.post(
             "/v2/connections", params={"project_id": demo, "test": "false"}, json=http_body("http://x"), timeout=0.2
         )
+    # The client gave up; wait until the server has finished the request (it logs it when the held
+    # reply goes out) rather than racing it: then the write is certain to be there, and no reply is
+    # left in flight to land in the next test's log.
+    assert emu.wait_for_requests(1, "POST", "/v2/connections") == 1
     # The write happened even though the client timed out: the ambiguous case.
     assert len(emu.stored_connections()) == 1
+    assert emu.request_log()[-1]["fault"] == "delay"
 
 
 def test_faults_api_over_http(emu: EmulatorHandle, api: Api) -> None:

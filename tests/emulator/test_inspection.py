@@ -98,3 +98,10 @@ def test_access_log_is_opt_in_and_redacted(
     assert any(line.startswith("GET /v2/connections?") and " 200 " in line for line in lines), lines
     text = "\n".join(lines)
     assert SECRET not in text and (api.authorization or "").split()[1] not in text
+
+
+def test_wait_for_requests_returns_once_logged_and_times_out_otherwise(emu: EmulatorHandle, api: Api) -> None:
+    api.get("/v2/projects")
+    assert emu.wait_for_requests(1, "GET", "/v2/projects") == 1
+    with pytest.raises(TimeoutError, match="0 of 1 expected requests"):
+        emu.wait_for_requests(1, "DELETE", timeout=0.01)

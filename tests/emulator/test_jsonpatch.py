@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_connections_provider.emulator.jsonpatch import PatchError, apply_patch, parse_pointer
+from airflow_connections_provider.emulator.state.checks import PatchError, apply_patch, parse_pointer
 
 DOC: dict[str, Any] = {"name": "n", "properties": {"a": 1, "list": [1, 2]}}
 

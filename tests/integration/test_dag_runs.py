@@ -19,6 +19,10 @@ import pytest
 from tests.integration.conftest import FAST_RETRY
 from tests.support.datasources import HttpDataSource, TcpDataSource, start_after_polls
 
+# Real DAG runs and Airflow CLI processes on a fresh metadata database take a minute or two on a
+# loaded machine (setup included), more than the suite's 120 s per test (pyproject.toml).
+pytestmark = pytest.mark.timeout(600)
+
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 PASSWORD = "Old-Passw0rd-1"
 NEW_PASSWORD = "New-Passw0rd-2"

@@ -1,7 +1,9 @@
-"""The two OpenAPI 3 documents the service publishes, hand-written for what the emulator serves.
+"""The two OpenAPI 3 documents the service publishes, served at the service's own paths.
 
-Real clients read the list endpoints' query parameters from them at run time, each given as
-`{"$ref": "#/components/parameters/<Name>"}`; that is the part that must be exact.
+Hand-written for what the emulator serves. Real clients read the list endpoints' query parameters
+from them at run time, each given as `{"$ref": "#/components/parameters/<Name>"}`; that is the
+part that must be exact. They need no token: they describe the API rather than expose data
+(documented choice).
 """
 
 from __future__ import annotations
@@ -9,6 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+router = APIRouter()
 
 
 def _param(
@@ -168,3 +174,13 @@ def projects_document() -> dict[str, Any]:
 
 def projects_document_yaml() -> str:
     return yaml.safe_dump(projects_document(), sort_keys=False)
+
+
+@router.get("/v2/connections/api/docs")
+async def connections_api_docs() -> dict[str, Any]:
+    return connections_document()
+
+
+@router.get("/v2/projects/docs/schemas/v2-projects-api-openapi.yml")
+async def projects_api_docs() -> Response:
+    return Response(projects_document_yaml(), media_type="application/yaml")

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from ..errors import invalid_parameter
 from .catalogue import find_type
-from .errors import invalid_parameter
-from .state import StoredConnection
+from .store import StoredConnection
 
 # Flags that hide a connection unless `entity.flags` names them.
 SPECIAL_FLAGS = frozenset({"parameterized", "personal_credentials"})

@@ -1,7 +1,12 @@
-"""What the emulator received: a bounded log of requests and counts per method and route.
+"""What the emulator received: a bounded log of requests and counts per method and route, and how
+requests are named and matched (shared with scripted faults).
 
 Only method, path, route template, a redacted query, status, time and the injected fault are
 kept: never bodies, never headers (so never an Authorization value or a secret property).
+
+A path pattern matches a request when it equals the concrete path (`/v2/connections/abc`), the
+route template (`/v2/connections/{connection_id}`), or matches the path as a shell-style glob
+(`/v2/connections/*`).
 """
 
 from __future__ import annotations
@@ -10,10 +15,44 @@ import collections
 import dataclasses
 import json
 import threading
+from fnmatch import fnmatchcase
 from typing import Any
 
-from .catalogue import ALL_MASKED_NAMES
-from .paths import method_matches, path_matches
+from starlette.routing import Match, Router
+from starlette.types import Scope
+
+from ..state.catalogue import ALL_MASKED_NAMES
+
+EMULATOR_PREFIX = "/_emulator"
+
+
+def is_inspection_path(path: str) -> bool:
+    return path == EMULATOR_PREFIX or path.startswith(EMULATOR_PREFIX + "/")
+
+
+def route_template(router: Router, scope: Scope) -> str:
+    """The template of the route that will serve `scope`, or the raw path when none does."""
+    for route in router.routes:
+        match, _child = route.matches(scope)
+        if match == Match.FULL:
+            template = getattr(route, "path", None)
+            if isinstance(template, str):
+                return template
+    path = scope.get("path", "")
+    return path if isinstance(path, str) else ""
+
+
+def path_matches(pattern: str | None, path: str, template: str) -> bool:
+    if pattern is None:
+        return True
+    return pattern in (path, template) or fnmatchcase(path, pattern)
+
+
+def method_matches(pattern: str | None, method: str) -> bool:
+    return pattern is None or pattern == "*" or pattern.upper() == method.upper()
+
+
+# --- the request log ---
 
 REDACTED = "***"
 # Query parameters whose value is a credential wherever they appear.
@@ -67,7 +106,8 @@ def redact_query(items: list[tuple[str, str]]) -> dict[str, str]:
 
 class RequestLog:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._lock = threading.Lock()
+        # A condition, so a test can wait for a request to be logged instead of sleeping.
+        self._lock = threading.Condition()
         self._entries: collections.deque[LogEntry] = collections.deque(maxlen=max_entries)
         self._counts: collections.Counter[str] = collections.Counter()
         self._seq = 0
@@ -89,6 +129,7 @@ class RequestLog:
             entry = LogEntry(self._seq, timestamp, method, path, template, query, status, duration_ms, fault)
             self._entries.append(entry)
             self._counts[f"{method} {template}"] += 1
+            self._lock.notify_all()
 
     def entries(self) -> list[LogEntry]:
         with self._lock:
@@ -100,8 +141,20 @@ class RequestLog:
             return dict(self._counts)
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
+        with self._lock:
+            return self._count(method, path)
+
+    def wait_for(self, count: int, method: str | None = None, path: str | None = None, *, timeout: float) -> int:
+        """Block until at least `count` matching requests are logged; raise TimeoutError after `timeout` s."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._count(method, path) >= count, timeout):
+                found = self._count(method, path)
+                raise TimeoutError(f"{found} of {count} expected requests were logged within {timeout} s")
+            return self._count(method, path)
+
+    def _count(self, method: str | None, path: str | None) -> int:
         return sum(
-            1 for e in self.entries() if method_matches(method, e.method) and path_matches(path, e.path, e.template)
+            1 for e in self._entries if method_matches(method, e.method) and path_matches(path, e.path, e.template)
         )
 
     def reset(self) -> None:

@@ -1,9 +1,12 @@
-"""The emulator's stored data: workspaces (projects, catalogs, spaces), connections and the
-credentials that emulated data sources accept.
+"""The emulator's stored data, and the bundle of everything one emulator instance holds.
 
-One re-entrant lock guards everything: handlers run on uvicorn's event loop while tests call the
-same store from their own thread through the inspection handle. Every read returns a copy, so
-no caller can change stored data except through the store's methods.
+`Store`: workspaces (projects, catalogs, spaces), connections and the credentials that emulated
+data sources accept. One re-entrant lock guards everything: handlers run on uvicorn's event loop
+while tests call the same store from their own thread through the inspection handle. Every read
+returns a copy, so no caller can change stored data except through the store's methods.
+
+`EmulatorContext`: the store plus tokens, faults, rate limiter and request log of one instance,
+shared by the routes, the middleware and the Python handle.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ import threading
 import time
 import uuid
 from typing import Any, Literal
+
+from ..faults import FaultInjector, RateLimiter
+from ..inspection.requestlog import RequestLog
+from ..settings import EmulatorSettings
+from .tokens import TokenRegistry
 
 ScopeKind = Literal["project", "catalog", "space"]
 SCOPE_PARAMS: dict[ScopeKind, str] = {"project": "project_id", "catalog": "catalog_id", "space": "space_id"}
@@ -223,3 +231,35 @@ class Store:
             self._connections.clear()
             self._accounts.clear()
             self._workspaces = {g: w for g, w in self._workspaces.items() if w.seeded}
+
+
+@dataclasses.dataclass(slots=True)
+class EmulatorContext:
+    """Everything one emulator instance holds, bundled so routes, middleware and handle share it."""
+
+    settings: EmulatorSettings
+    store: Store
+    tokens: TokenRegistry
+    faults: FaultInjector
+    limiter: RateLimiter
+    log: RequestLog
+
+    @classmethod
+    def create(cls, settings: EmulatorSettings) -> EmulatorContext:
+        store = Store()
+        for name, guid in settings.seed_projects():
+            store.add_workspace("project", name, guid=guid, seeded=True)
+        tokens = TokenRegistry(
+            ttl=settings.token_ttl,
+            api_keys=settings.api_keys,
+            users=settings.users,
+            static_tokens=settings.static_tokens,
+        )
+        return cls(settings, store, tokens, FaultInjector(settings), RateLimiter(), RequestLog())
+
+    def reset(self) -> None:
+        """Clear connections, accounts, log, counters and faults; keep seeded projects and tokens."""
+        self.store.reset()
+        self.log.reset()
+        self.faults.reset()
+        self.limiter.reset()

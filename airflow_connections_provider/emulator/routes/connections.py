@@ -1,30 +1,54 @@
-"""`/v2/connections`: version, list, create, get, update (JSON Patch) and delete."""
+"""`/v2/connections`: version, list, create, get, update (JSON Patch), delete, and per connection
+its actions, discovery (`/assets`) and copy.
+
+An update (PATCH) reads the stored connection, applies the patch to a copy (`state/checks.py`),
+re-checks the result, runs the live test (`state/datasources.py`), then writes with a
+compare-and-set on the connection's revision (`state/store.py`), retrying when a concurrent
+update won.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from .checks import check_entity, check_name, check_optional_string, check_properties
-from .connection_ops import live_test, load_connection, read_json, type_of
-from .context import Caller, get_context
-from .errors import ApiError, invalid_parameter
-from .jsonpatch import PatchError, apply_patch, parse_pointer, validate_patch
-from .listing import href, paginate, parse_filter
-from .params import parse_bool, parse_int, resolve_scope
-from .serialize import connection_to_api, iso_time
-from .state import ConflictError
+from ..errors import ApiError, invalid_parameter, missing_parameter, not_found
+from ..state.checks import (
+    PatchError,
+    apply_patch,
+    check_entity,
+    check_name,
+    check_optional_string,
+    check_patch_paths,
+    check_properties,
+    validate_patch,
+)
+from ..state.datasources import browse
+from ..state.listing import href, paginate, parse_filter
+from ..state.store import ConflictError
+from .common import (
+    Caller,
+    connection_to_api,
+    get_context,
+    iso_time,
+    live_test,
+    load_connection,
+    parse_bool,
+    parse_int,
+    read_json,
+    resolve_scope,
+    type_of,
+)
 
 router = APIRouter()
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 200
 JSON_PATCH_MEDIA_TYPE = "application/json-patch+json"
-# Entity members a patch may touch, with the pointer depth allowed under each.
-_PATCHABLE = {"name": 1, "description": 1, "origin_country": 1, "properties": 2}
 _UPDATE_ATTEMPTS = 5
 
 
@@ -89,21 +113,6 @@ async def get_connection(connection_id: str, request: Request, principal: Caller
     return connection_to_api(load_connection(ctx, scope, connection_id), ctx.settings.secret_mode)
 
 
-def _check_patch_paths(ops: list[dict[str, Any]]) -> None:
-    for op in ops:
-        for key in ("path", "from"):
-            pointer = op.get(key)
-            if pointer is None:
-                continue
-            tokens = parse_pointer(pointer)
-            depth = _PATCHABLE.get(tokens[0]) if tokens else None
-            if depth is None or len(tokens) > depth:
-                raise invalid_parameter(
-                    "path",
-                    f"Path '{pointer}' cannot be patched; use /name, /description or /properties/<property>",
-                )
-
-
 @router.patch("/v2/connections/{connection_id}")
 async def update_connection(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
@@ -116,7 +125,7 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
         )
     try:
         ops = validate_patch(await read_json(request))
-        _check_patch_paths(ops)
+        check_patch_paths(ops)
     except PatchError as exc:
         raise invalid_parameter(exc.path or "body", str(exc)) from exc
     for _attempt in range(_UPDATE_ATTEMPTS):
@@ -171,3 +180,107 @@ async def delete_connection(connection_id: str, request: Request, principal: Cal
     if not ctx.store.delete_connection(connection_id):
         raise ApiError(404, "not_found", f"Connection '{connection_id}' was not found")
     return Response(status_code=204)
+
+
+# --- per connection: actions, discovery, copy ---
+
+
+_ACTIONS: dict[str, dict[str, Any]] = {
+    "test": {
+        "description": "Test the connection to the data source",
+        "properties": {"input": [], "output": []},
+    },
+    "get_record_count": {
+        "description": "Count the records of a table or collection",
+        "properties": {
+            "input": [{"name": "path", "type": "string", "label": "Path", "required": True}],
+            "output": [{"name": "record_count", "type": "integer", "label": "Record count"}],
+        },
+    },
+}
+DEFAULT_ASSET_LIMIT = 100
+MAX_ASSET_LIMIT = 200
+
+
+@router.get("/v2/connections/{connection_id}/actions")
+async def list_actions(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    dtype = type_of(load_connection(ctx, scope, connection_id))
+    return {"actions": [{"name": name, **_ACTIONS[name]} for name in dtype.actions]}
+
+
+@router.put("/v2/connections/{connection_id}/actions/{action_name}")
+async def run_action(connection_id: str, action_name: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    dtype = type_of(conn)
+    if action_name not in dtype.actions:
+        raise not_found(
+            f"Action '{action_name}' is not supported by datasource type '{dtype.name}'", target="action_name"
+        )
+    body = await read_json(request, default={})
+    if not isinstance(body, dict):
+        raise invalid_parameter("body", "The action's request body must be a JSON object")
+    await live_test(ctx, dtype, conn.properties)
+    if action_name == "test":
+        return {"action": "test", "status": "succeeded", "message": "The connection test succeeded"}
+    path = body.get("path")
+    if not isinstance(path, str) or not path:
+        raise missing_parameter("path", "The get_record_count action needs a 'path' input")
+    # Deterministic per path, so tests can compare two calls.
+    count = int(hashlib.sha256(path.encode()).hexdigest()[:6], 16) % 10_000
+    return {"action": action_name, "status": "succeeded", "path": path, "record_count": count}
+
+
+@router.get("/v2/connections/{connection_id}/assets")
+async def discover(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    query = request.query_params
+    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    dtype = type_of(conn)
+    path = query.get("path") or "/"
+    if not path.startswith("/"):
+        raise invalid_parameter("path", "path must start with '/'")
+    offset = parse_int(query, "offset", 0, minimum=0)
+    limit = parse_int(query, "limit", DEFAULT_ASSET_LIMIT, minimum=1, maximum=MAX_ASSET_LIMIT)
+    # Discovery reads the live data source, so it needs it reachable, as the service does.
+    await live_test(ctx, dtype, conn.properties)
+    found = browse(dtype.discovery, conn.asset_id, path, conn.properties)
+    if found is None:
+        raise not_found(f"Path '{path}' was not found in the data source", target="path")
+    asset_types, assets = found
+    items = list(query.multi_items())
+    body: dict[str, Any] = {
+        "path": path,
+        "asset_types": asset_types,
+        "assets": assets[offset : offset + limit],
+        "total_count": len(assets),
+        "first": {"href": href(request.url.path, items, offset=None)},
+    }
+    if offset + limit < len(assets):
+        body["next"] = {"href": href(request.url.path, items, offset=str(offset + limit))}
+    return body
+
+
+@router.post("/v2/connections/{connection_id}/copy", status_code=201)
+async def copy_connection(connection_id: str, request: Request, principal: Caller) -> JSONResponse:
+    ctx = get_context(request)
+    query = request.query_params
+    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    target = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status, prefix="target_")
+    copied = ctx.store.create_connection(
+        scope_kind=target.kind,
+        scope_id=target.guid,
+        name=conn.name,
+        datasource_type=conn.datasource_type,
+        description=conn.description,
+        properties=conn.properties,
+        flags=conn.flags,
+        origin_country=conn.origin_country,
+        creator_id=principal.subject,
+    )
+    return JSONResponse(connection_to_api(copied, ctx.settings.secret_mode), status_code=201)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .settings import (
+from ..settings import (
     ALL_FAULT_KINDS,
     DEFAULT_API_KEY,
     DEFAULT_PROJECT,
@@ -118,7 +118,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
 
 
 def _log_access_to_stderr() -> None:
-    from .middleware import ACCESS_LOGGER
+    from ..middleware import ACCESS_LOGGER
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

@@ -1,6 +1,7 @@
-"""`/v2/projects`: list (partial, case-insensitive name filter; bookmark paging), total, get.
+"""The read-only lookups: `/v2/projects` (list with a partial, case-insensitive name filter and
+bookmark paging; total; get) and `/v2/datasource_types` (the catalogue, with offset paging).
 
-The `bookmark` is opaque: base64url of the last project's creation sequence.
+The projects `bookmark` is opaque: base64url of the last project's creation sequence.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from .context import Caller, get_context
-from .errors import invalid_parameter, not_found
-from .params import parse_int
-from .serialize import iso_time
-from .state import Workspace
+from ..errors import invalid_parameter, not_found
+from ..state.catalogue import CATALOGUE, find_type
+from ..state.listing import href
+from ..state.store import Workspace
+from .common import Caller, get_context, iso_time, parse_bool, parse_int
 
 router = APIRouter()
 
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
+PROJECTS_DEFAULT_LIMIT = 10
+PROJECTS_MAX_LIMIT = 100
 BSS_ACCOUNT_ID = "emulator-account"
 
 
@@ -73,7 +74,7 @@ def _decode_bookmark(bookmark: str) -> int:
 async def list_projects(request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
     query = request.query_params
-    limit = parse_int(query, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    limit = parse_int(query, "limit", PROJECTS_DEFAULT_LIMIT, minimum=1, maximum=PROJECTS_MAX_LIMIT)
     projects = _named(ctx.store.workspaces("project"), query.get("name"))
     if query.get("bookmark"):
         after = _decode_bookmark(query["bookmark"])
@@ -97,3 +98,37 @@ async def get_project(project_id: str, request: Request, principal: Caller) -> d
     if project is None:
         raise not_found(f"Project '{project_id}' was not found", target="project_id")
     return project_to_api(project)
+
+
+# --- /v2/datasource_types ---
+
+
+TYPES_DEFAULT_LIMIT = 100
+TYPES_MAX_LIMIT = 200
+
+
+@router.get("/v2/datasource_types")
+async def list_datasource_types(request: Request, principal: Caller) -> dict[str, Any]:
+    query = request.query_params
+    offset = parse_int(query, "offset", 0, minimum=0)
+    limit = parse_int(query, "limit", TYPES_DEFAULT_LIMIT, minimum=1, maximum=TYPES_MAX_LIMIT)
+    with_properties = parse_bool(query, "connection_properties", False)
+    page = CATALOGUE[offset : offset + limit]
+    items = list(query.multi_items())
+    body: dict[str, Any] = {
+        "total_count": len(CATALOGUE),
+        "resources": [t.to_api(connection_properties=with_properties) for t in page],
+        "first": {"href": href(request.url.path, items, offset=None)},
+    }
+    if offset + limit < len(CATALOGUE):
+        body["next"] = {"href": href(request.url.path, items, offset=str(offset + limit), limit=str(limit))}
+    return body
+
+
+@router.get("/v2/datasource_types/{datasource_type}")
+async def get_datasource_type(datasource_type: str, request: Request, principal: Caller) -> dict[str, Any]:
+    found = find_type(datasource_type)
+    if found is None:
+        raise not_found(f"Datasource type '{datasource_type}' was not found", target="datasource_type")
+    with_properties = parse_bool(request.query_params, "connection_properties", False)
+    return found.to_api(connection_properties=with_properties)

@@ -1,8 +1,7 @@
 """The datasource types the emulator knows, with the real ids IBM's service uses.
 
-The ids come from the reference table (docs: /work/shared/reference/connections-api.md); no id
-here is invented. Property descriptors carry the keys the real service publishes; secret
-properties are `masked`.
+The ids are the ones IBM's service uses (its `/v2/datasource_types`); no id here is invented.
+Property descriptors carry the keys the real service publishes; secret properties are `masked`.
 """
 
 from __future__ import annotations

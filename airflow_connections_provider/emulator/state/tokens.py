@@ -1,9 +1,10 @@
 """Issuing and checking credentials: IAM API keys, Cloud Pak for Data users, Zen API keys,
 static bearer tokens.
 
-Issued tokens are real-looking HS256 JWTs (signed with a per-instance random key) whose `exp`
-claim a client can read; the registry, not the signature, decides whether a token is valid, so
-expiry is honoured to the second and every issued token can be revoked at once.
+Issued tokens (IAM, Cloud Pak for Data, inspection) are HS256 JWTs made with PyJWT, signed with a
+per-instance random key, whose `iat`/`exp` claims a client can read. The registry, not the
+signature, decides whether a token is valid, so expiry is honoured to the second and every issued
+token can be revoked at once.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import binascii
 import dataclasses
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Iterable
 from typing import Any, Literal
+
+import jwt
 
 PrincipalKind = Literal["iam", "cp4d", "zen", "static", "emulator"]
 
@@ -43,10 +45,6 @@ class IssuedToken:
 
 class AuthError(Exception):
     """Why a request's credentials were refused (the message names no secret)."""
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def iam_subject(api_key: str) -> str:
@@ -160,10 +158,7 @@ class TokenRegistry:
         return Principal(username, "zen")
 
     def _jwt(self, claims: dict[str, Any]) -> str:
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "emulator"}).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signature = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-        return f"{header}.{payload}.{_b64url(signature)}"
+        return jwt.encode(claims, self._signing_key, algorithm="HS256", headers={"kid": "emulator"})
 
     def _prune(self, now: float) -> None:
         expired = [t for t, issued in self._tokens.items() if issued.expires_at <= now]

@@ -1,6 +1,12 @@
-"""Running the app with uvicorn in a background thread, on a socket bound before the thread
-starts (so port 0 works and the real port is known at once), with a clean stop: the thread is
-joined and the listening socket closed.
+"""Serving the emulator: the FastAPI application (`create_app`) and `EmulatorServer`, which runs it
+with uvicorn in a background thread.
+
+The app: the routes, the error container on every error, the emulator middleware. FastAPI's own
+/docs, /redoc and /openapi.json are disabled so they cannot be mistaken for IBM's published
+documents, which the emulator serves at IBM's paths.
+
+The server binds its socket before the thread starts (so port 0 works and the real port is known
+at once) and stops cleanly: the thread is joined and the listening socket closed.
 """
 
 from __future__ import annotations
@@ -11,14 +17,61 @@ import time
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .app import create_app
-from .context import EmulatorContext
-from .middleware import install_log_filter
-from .settings import EmulatorSettings
+from ..errors import ApiError, error_response, trace_of
+from ..inspection import api as inspection_api
+from ..middleware import EmulatorMiddleware, install_log_filter
+from ..routes import auth, connections, openapi, projects_and_types
+from ..settings import EmulatorSettings
+from ..state.store import EmulatorContext
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(trace_of(request), exc.status, exc.code, exc.message, target=exc.target, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = "The requested resource was not found" if exc.status_code == 404 else str(exc.detail)
+    return error_response(trace_of(request), exc.status_code, None, message, headers=dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    target = str(first.get("loc", ["", "request"])[-1])
+    return error_response(
+        trace_of(request), 400, "invalid_parameter", str(first.get("msg", "Invalid request")), target=target
+    )
+
+
+def create_app(settings: EmulatorSettings | None = None, context: EmulatorContext | None = None) -> FastAPI:
+    """A ready-to-serve app; pass `context` to share state with an inspection handle."""
+    settings = settings or EmulatorSettings()
+    ctx = context or EmulatorContext.create(settings)
+    app = FastAPI(
+        title="airflow-connections-emulator",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.emulator = ctx
+    # Docs first: their paths sit under /v2/connections and /v2/projects.
+    for module in (openapi, auth, connections, projects_and_types, inspection_api):
+        app.include_router(module.router)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(EmulatorMiddleware, context=ctx, router=app.router)
+    return app
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

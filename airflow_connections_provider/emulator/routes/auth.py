@@ -14,9 +14,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from .auth import iam_subject
-from .context import get_context
-from .errors import trace_of
+from ..errors import trace_of
+from ..state.tokens import iam_subject
+from .common import get_context
 
 router = APIRouter()
 

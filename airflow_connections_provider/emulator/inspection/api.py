@@ -1,4 +1,9 @@
-"""`/_emulator/...`: the test-facing control API. No auth, never counted, never faulted."""
+"""`/_emulator/...`: the test-facing control API (no auth, never counted, never faulted), and the
+reports it shares with the Python handle (`run/handle.py`), computed once for both.
+
+`state_snapshot` is the only output that contains secrets in clear (stored connection
+properties); nothing here ever contains a token or a registered data-source password.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,46 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from .connection_ops import read_json
-from .context import get_context
-from .errors import ApiError, invalid_parameter
-from .inspection import faults_summary, log_entries, requests_summary, state_snapshot, workspace_to_api
-from .paths import EMULATOR_PREFIX
-from .state import ScopeKind
+from ..errors import ApiError, invalid_parameter
+from ..faults import FaultInjector
+from ..routes.common import connection_to_api, get_context, iso_time, read_json
+from ..state.store import EmulatorContext, ScopeKind, Workspace
+from .requestlog import EMULATOR_PREFIX
+
+
+def workspace_to_api(ws: Workspace) -> dict[str, Any]:
+    return {"guid": ws.guid, "name": ws.name, "type": ws.type, "created_at": iso_time(ws.created_at)}
+
+
+def state_snapshot(
+    ctx: EmulatorContext, scope_kind: ScopeKind | None = None, scope_id: str | None = None
+) -> dict[str, Any]:
+    store = ctx.store
+    return {
+        "projects": [workspace_to_api(w) for w in store.workspaces("project")],
+        "catalogs": [workspace_to_api(w) for w in store.workspaces("catalog")],
+        "spaces": [workspace_to_api(w) for w in store.workspaces("space")],
+        "connections": [
+            connection_to_api(c, ctx.settings.secret_mode, reveal=True) for c in store.connections(scope_kind, scope_id)
+        ],
+        "datasource_accounts": [{"host": h, "port": p, "username": u} for h, p, u in store.accounts()],
+    }
+
+
+def requests_summary(ctx: EmulatorContext) -> dict[str, Any]:
+    counts = ctx.log.counts()
+    return {"total": sum(counts.values()), "counts": counts}
+
+
+def log_entries(ctx: EmulatorContext) -> list[dict[str, Any]]:
+    return [e.to_api() for e in ctx.log.entries()]
+
+
+def faults_summary(faults: FaultInjector) -> dict[str, Any]:
+    return {"config": faults.config().to_api(), "scripted": [s.to_api() for s in faults.scripted()]}
+
+
+# --- the routes ---
 
 router = APIRouter(prefix=EMULATOR_PREFIX)
 

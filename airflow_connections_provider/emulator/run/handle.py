@@ -11,12 +11,12 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .checks import check_entity
-from .faults import ScriptKind, When
-from .inspection import faults_summary, log_entries, state_snapshot
+from ..faults import ScriptKind, When
+from ..inspection.api import faults_summary, log_entries, state_snapshot
+from ..settings import EmulatorSettings
+from ..state.checks import check_entity
+from ..state.store import ScopeKind
 from .server import EmulatorServer
-from .settings import EmulatorSettings
-from .state import ScopeKind
 
 
 class EmulatorHandle:
@@ -160,6 +160,17 @@ class EmulatorHandle:
     def requests_count(self, method: str | None = None, path: str | None = None) -> int:
         """API requests received; `path` is a concrete path, a route template or a glob."""
         return self._ctx.log.count(method, path)
+
+    def wait_for_requests(
+        self, count: int, method: str | None = None, path: str | None = None, *, timeout: float = 10.0
+    ) -> int:
+        """Block until at least `count` matching API requests are logged, i.e. their replies were sent
+        (or dropped); returns the number logged. Raises TimeoutError after `timeout` seconds.
+
+        For tests whose client gives up before the reply (a timeout, a delay fault): waiting here
+        means the request is finished, instead of racing it with a sleep.
+        """
+        return self._ctx.log.wait_for(count, method, path, timeout=timeout)
 
     def request_counts(self) -> dict[str, int]:
         return self._ctx.log.counts()

@@ -1,10 +1,15 @@
-"""Live validation: really try the data source a connection describes.
+"""The data sources behind connections: the live probe that validates a connection, and the small
+deterministic tree that discovery (`/v2/connections/{id}/assets`) browses.
 
-`http`-probed types get an HTTP GET to their `url` (any HTTP reply counts as reachable);
-host/port types get a TCP connect, and when a test registered the credentials the data source
-at that host:port accepts, the connection's username and password must match them. Everything
-is async so a slow data source never stalls the event loop. Failure messages say why and never
+Probe: `http`-probed types get an HTTP GET to their `url` (any HTTP reply counts as reachable);
+host/port types get a TCP connect, and when a test registered the credentials the data source at
+that host:port accepts, the connection's username and password must match them. Everything is
+async so a slow data source never stalls the event loop. Failure messages say why and never
 contain a secret (URL user-info is left out too).
+
+Discovery: the real service lists what the live data source holds; the emulator serves a fixed
+tree per family of datasource types (schemas and tables, databases and collections, folders and
+files). Paths are case-sensitive; an unknown path is a 404.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import asyncio
 import contextlib
 import hmac
 import socket
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .catalogue import DatasourceType
-from .state import Store
+from .catalogue import DatasourceType, DiscoveryFamily
+from .store import Store
 
 
 class ProbeError(Exception):
@@ -102,3 +108,57 @@ async def probe(dtype: DatasourceType, properties: dict[str, Any], store: Store,
     expected_user, expected_password = account
     if username != expected_user or not hmac.compare_digest(password, expected_password):
         raise ProbeError(f"authentication failed for user {username}")
+
+
+# --- discovery ---
+
+# family -> (container type, leaf type, {container name: [leaf names]})
+_TREES: dict[DiscoveryFamily, tuple[str, str, dict[str, list[str]]]] = {
+    "relational": ("schema", "table", {"PUBLIC": ["CUSTOMERS", "ORDERS"], "SALES": ["INVOICES"]}),
+    "document": ("database", "collection", {"app": ["users", "events"], "audit": ["log"]}),
+    "files": ("folder", "file", {"data": ["customers.csv", "orders.csv"], "archive": ["2024.csv"]}),
+}
+_ASSET_NAMESPACE = uuid.UUID("6f1c5d5e-6a1f-4c1e-9a8e-0c6d2b7f1a11")
+
+
+def _item(connection_id: str, path: str, name: str, kind: str, has_children: bool) -> dict[str, Any]:
+    return {
+        # Stable per connection and path, like the service's ids for discovered assets.
+        "id": str(uuid.uuid5(_ASSET_NAMESPACE, f"{connection_id}:{path}")),
+        "name": name,
+        "path": path,
+        "type": kind,
+        "has_children": has_children,
+    }
+
+
+def _asset_type(kind: str, *, container: bool) -> dict[str, Any]:
+    return {"type": kind, "dataset": not container, "dataset_container": container}
+
+
+def browse(
+    family: DiscoveryFamily, connection_id: str, path: str, properties: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """(asset_types, assets) under `path`, or None when the path does not exist."""
+    parts = [p for p in path.split("/") if p]
+    if family == "http":
+        url_path = urlsplit(str(properties.get("url", ""))).path
+        file_name = url_path.rstrip("/").rsplit("/", 1)[-1] or "index"
+        if not parts:
+            return [_asset_type("file", container=False)], [
+                _item(connection_id, f"/{file_name}", file_name, "file", False)
+            ]
+        return ([], []) if parts == [file_name] else None
+    container_type, leaf_type, tree = _TREES[family]
+    if not parts:
+        items = [_item(connection_id, f"/{name}", name, container_type, True) for name in tree]
+        return [_asset_type(container_type, container=True)], items
+    if parts[0] not in tree:
+        return None
+    if len(parts) == 1:
+        leaves = tree[parts[0]]
+        items = [_item(connection_id, f"/{parts[0]}/{leaf}", leaf, leaf_type, False) for leaf in leaves]
+        return [_asset_type(leaf_type, container=False)], items
+    if len(parts) == 2 and parts[1] in tree[parts[0]]:
+        return [], []
+    return None

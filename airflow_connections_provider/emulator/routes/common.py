@@ -1,0 +1,191 @@
+"""What every route uses: the emulator's context and the caller, query parameters and the scope,
+JSON bodies, finding a connection, the live test, and the JSON a stored connection is shown as.
+
+Query parameters are read the way the service does: booleans take `true`/`false` in any case
+(IBM's SDK sends `True`); unknown parameters are simply never read; a malformed known one is a
+400 naming it.
+
+Replies never return a secret in clear: in `omit` mode masked properties are dropped, in
+`placeholder` mode each is replaced by `SECRET_PLACEHOLDER`. Only the inspection API asks for
+`reveal=True`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+
+from ..errors import ApiError, invalid_parameter, missing_parameter, not_found
+from ..settings import SecretMode
+from ..state.catalogue import DatasourceType, find_type
+from ..state.datasources import ProbeError, probe
+from ..state.store import SCOPE_PARAMS, EmulatorContext, ScopeKind, Store, StoredConnection, Workspace
+from ..state.tokens import AuthError, Principal
+
+
+def get_context(request: Request) -> EmulatorContext:
+    ctx = request.app.state.emulator
+    assert isinstance(ctx, EmulatorContext)
+    return ctx
+
+
+def require_principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller, or 401 with the error container."""
+    try:
+        return get_context(request).tokens.authenticate(request.headers.get("authorization"))
+    except AuthError as exc:
+        raise ApiError(401, "invalid_token", str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+# The authenticated caller of an API route (a FastAPI dependency).
+Caller = Annotated[Principal, Depends(require_principal)]
+
+
+# --- query parameters and the scope ---
+
+
+def parse_bool(query: QueryParams, name: str, default: bool) -> bool:
+    value = query.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise invalid_parameter(name, f"Parameter '{name}' must be true or false")
+    return lowered == "true"
+
+
+def parse_int(query: QueryParams, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    """An integer parameter; values above `maximum` are capped (documented), below `minimum` refused."""
+    value = query.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise invalid_parameter(name, f"Parameter '{name}' must be an integer") from exc
+    if number < minimum:
+        raise invalid_parameter(name, f"Parameter '{name}' must be at least {minimum}")
+    return min(number, maximum) if maximum is not None else number
+
+
+def scope_parameters(query: Mapping[str, str], prefix: str = "") -> list[tuple[ScopeKind, str]]:
+    return [(kind, query[prefix + param]) for kind, param in SCOPE_PARAMS.items() if query.get(prefix + param)]
+
+
+def resolve_scope(query: Mapping[str, str], store: Store, unknown_status: int, prefix: str = "") -> Workspace:
+    """Exactly one of project_id, catalog_id, space_id (each optionally prefixed, e.g. target_)."""
+    names = [prefix + p for p in SCOPE_PARAMS.values()]
+    given = scope_parameters(query, prefix)
+    if not given:
+        raise missing_parameter(names[0], f"One of {', '.join(names)} must be specified")
+    if len(given) > 1:
+        raise invalid_parameter(names[0], f"Only one of {', '.join(names)} may be specified")
+    kind, guid = given[0]
+    workspace = store.workspace(kind, guid)
+    if workspace is None:
+        param = prefix + SCOPE_PARAMS[kind]
+        code = "forbidden" if unknown_status == 403 else "not_found"
+        raise ApiError(unknown_status, code, f"The {kind} '{guid}' does not exist or is not accessible", target=param)
+    return workspace
+
+
+# --- bodies, connections, the live test ---
+
+
+async def read_json(request: Request, *, default: Any = None) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        if default is not None:
+            return default
+        raise ApiError(400, "invalid_request_body", "The request body is empty; a JSON document is required")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request_body", "The request body is not valid JSON") from exc
+
+
+def load_connection(ctx: EmulatorContext, scope: Workspace, connection_id: str) -> StoredConnection:
+    """The connection, or 404 when it does not exist in that scope."""
+    conn = ctx.store.connection(connection_id)
+    if conn is None or conn.scope_kind != scope.kind or conn.scope_id != scope.guid:
+        raise not_found(f"Connection '{connection_id}' was not found", target="connection_id")
+    return conn
+
+
+def type_of(conn: StoredConnection) -> DatasourceType:
+    dtype = find_type(conn.datasource_type)
+    if dtype is None:  # only possible if the catalogue lost a type a stored connection uses
+        raise ApiError(500, "internal_server_error", "The connection's datasource type is unknown")
+    return dtype
+
+
+async def live_test(ctx: EmulatorContext, dtype: DatasourceType, properties: dict[str, Any]) -> None:
+    """Try the data source; failure is the configured test-failure status (400 or 460)."""
+    try:
+        await probe(dtype, properties, ctx.store, ctx.settings.probe_timeout_s)
+    except ProbeError as exc:
+        raise ApiError(
+            ctx.settings.test_failure_status,
+            "connection_test_failed",
+            f"The test of the connection failed: {exc}",
+        ) from exc
+
+
+# --- a stored connection as the API shows it ---
+
+
+SECRET_PLACEHOLDER = "********"  # noqa: S105 - the mask itself, not a credential
+
+
+def iso_time(timestamp: float) -> str:
+    """'2025-01-31T12:00:00.123Z', the service's timestamp format."""
+    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def masked_properties(conn: StoredConnection, secret_mode: SecretMode) -> dict[str, Any]:
+    dtype = find_type(conn.datasource_type)
+    masked = dtype.masked_names if dtype else frozenset()
+    shown: dict[str, Any] = {}
+    for name, value in conn.properties.items():
+        if name not in masked:
+            shown[name] = value
+        elif secret_mode == "placeholder":  # noqa: S105 - a mode name
+            shown[name] = SECRET_PLACEHOLDER
+    return shown
+
+
+def connection_href(conn: StoredConnection) -> str:
+    return f"/v2/connections/{conn.asset_id}?{SCOPE_PARAMS[conn.scope_kind]}={conn.scope_id}"
+
+
+def connection_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bool = False) -> dict[str, Any]:
+    properties = dict(conn.properties) if reveal else masked_properties(conn, secret_mode)
+    return {
+        "metadata": {
+            "asset_id": conn.asset_id,
+            "asset_type": "connection",
+            SCOPE_PARAMS[conn.scope_kind]: conn.scope_id,
+            "create_time": iso_time(conn.create_time),
+            "creator_id": conn.creator_id,
+            "href": connection_href(conn),
+            "usage": {
+                "last_updated_at": iso_time(conn.updated_at),
+                "last_updater_id": conn.updater_id,
+            },
+        },
+        "entity": {
+            "name": conn.name,
+            "datasource_type": conn.datasource_type,
+            "description": conn.description,
+            "properties": properties,
+            "flags": list(conn.flags),
+            "origin_country": conn.origin_country,
+        },
+    }

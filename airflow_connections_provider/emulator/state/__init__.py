@@ -1,0 +1,10 @@
+"""The emulator's stored state and the service's rules about it (no HTTP here).
+
+- `store`: workspaces, connections, data-source accounts (`Store`), and `EmulatorContext`, the
+  bundle of everything one emulator instance holds.
+- `tokens`: the credentials the emulator accepts and the tokens it issues (PyJWT).
+- `catalogue`: the datasource types, with IBM's real ids and property descriptors.
+- `checks`: what is checked before a connection is saved, and RFC 6902 JSON Patch.
+- `listing`: list filters, sorting and `start`-token paging.
+- `datasources`: the live probe of a connection's data source, and the tree discovery browses.
+"""
