@@ -50,6 +50,7 @@ def _one(emu: EmulatorProcess, count: int, interval: float, polls_before_up: int
         "connection_ids": ids,
         "interval": interval,
         "deadline_s": 600,
+        "idle_s": 0.5 if interval < 1 else 2.0,
     }
     env = airflow_conn_env(CONN_ID, url=emu.url, api_key=emu.api_key, project=PROJECT)
     spike = None

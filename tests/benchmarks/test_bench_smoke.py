@@ -15,7 +15,8 @@ import pytest
 
 from benchmarks.__main__ import BENCHMARKS, run
 
-pytestmark = pytest.mark.integration
+# The module's fixture runs every benchmark once (a dozen fresh interpreters): minutes on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
