@@ -68,7 +68,8 @@ def get_provider_info() -> dict[str, Any]:
                     "auth_type": {
                         "label": "Auth type",
                         "description": (
-                            "iam_api_key (IBM Cloud), cp4d_password or cp4d_api_key (Cloud Pak for Data "
+                            "iam_api_key (IBM Cloud), aws_api_key (watsonx.data integration on AWS: "
+                            "api.<env>.aws.data.ibm.com), cp4d_password or cp4d_api_key (Cloud Pak for Data "
                             "/icp4d-api/v1/authorize), zen_api_key (Cloud Pak for Data, no exchange), "
                             "bearer_token (a static token in the password field)."
                         ),
@@ -77,6 +78,7 @@ def get_provider_info() -> dict[str, Any]:
                             "default": "iam_api_key",
                             "enum": [
                                 "iam_api_key",
+                                "aws_api_key",
                                 "cp4d_password",
                                 "cp4d_api_key",
                                 "zen_api_key",
@@ -86,7 +88,8 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "iam_url": _str_field(
                         "IAM URL",
-                        "IBM Cloud IAM endpoint used to exchange the API key for a token.",
+                        "IBM Cloud IAM endpoint used to exchange the API key for a token (with or without "
+                        "/identity/token). For aws_api_key: the full token URL, derived from the host when unset.",
                         default="https://iam.cloud.ibm.com",
                     ),
                     "project": _str_field(

@@ -20,12 +20,29 @@ XCOM_CONNECTION_URL = "ibm_connection_url"
 _IBM_CLOUD_SUFFIXES = (".dataplatform.cloud.ibm.com", ".dai.cloud.ibm.com")
 
 
+#: Workspace pages of IBM's web UI, by scope. Public walkthroughs show these addresses on IBM Cloud
+#: (``/projects/<id>/assets``, ``/data/catalogs/<id>``, ``/ml-runtime/spaces/<id>``); Cloud Pak for Data
+#: serves the same web application on the cluster host.
+_WORKSPACE_PAGES = {
+    "project_id": "/projects/{id}/assets",
+    "catalog_id": "/data/catalogs/{id}",
+    "space_id": "/ml-runtime/spaces/{id}",
+}
+
+
 def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connection_id: str | None) -> str:
-    """The web UI address of a connection asset (of the project's assets when ``connection_id`` is None).
+    """The web UI address of a connection asset, or of its workspace when that is all that can be linked.
 
     IBM Cloud serves its UI on the API host without the ``api.`` label
     (``api.eu-de.dataplatform.cloud.ibm.com`` → ``eu-de.dataplatform.cloud.ibm.com``) with
     ``context=cpdaas``; Cloud Pak for Data serves it on the cluster host with ``context=icp4data``.
+
+    What is confirmed, and so linked: a connection in a **project** opens at
+    ``/connections/<id>?project_id=<project>`` (the address IBM's UI shows for a connection asset, as
+    public walkthroughs of watsonx record it). IBM's public documentation gives no address for a
+    connection inside a **catalog** or a **space**, so for those the link opens the catalog
+    (``/data/catalogs/<id>``) or the space (``/ml-runtime/spaces/<id>``), where the connection is listed.
+    A sync (``connection_id`` None) links to the workspace page too.
     """
     parts = urlsplit(api_base_url)
     host = parts.netloc
@@ -33,9 +50,9 @@ def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connect
     if ibm_cloud and host.startswith("api."):
         host = host[len("api.") :]
     context = "cpdaas" if ibm_cloud else "icp4data"
-    if connection_id is None:
-        kind = scope_kind.removesuffix("_id") + "s"  # projects, catalogs, spaces
-        return f"{parts.scheme}://{host}/{kind}/{quote(scope_id, safe='')}/assets?{urlencode({'context': context})}"
+    if connection_id is None or scope_kind != "project_id":
+        page = _WORKSPACE_PAGES.get(scope_kind, _WORKSPACE_PAGES["project_id"]).format(id=quote(scope_id, safe=""))
+        return f"{parts.scheme}://{host}{page}?{urlencode({'context': context})}"
     query = urlencode({scope_kind: scope_id, "context": context})
     return f"{parts.scheme}://{host}/connections/{quote(connection_id, safe='')}?{query}"
 

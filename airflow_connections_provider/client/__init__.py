@@ -12,10 +12,18 @@ Usable without Airflow::
         for conn in client.iter_connections(Scope.project(project.id), datasource_type="postgresql"):
             print(conn.name)
 
-Module map: ``config`` (settings), ``auth`` (authenticators, token cache), ``retry`` (policy),
-``wire`` (request/reply data), ``endpoints`` (request builders), ``errors`` (exception tree),
-``models``, ``validation`` (input checks), ``transport``/``async_transport`` (I/O shells),
-``client``/``async_client`` (operations).
+Module map, from the bottom up (each imports only modules above it in this list):
+
+- ``errors`` — the exception tree, and which statuses mean what (transient, refused test, name taken).
+- ``values`` — the one normalisation of property values (``"5432"`` is ``5432``, ``"true"`` is ``True``).
+- ``config`` — frozen settings: base URL, credentials, timeouts, retry policy, TLS.
+- ``models`` — typed views of replies (connections, datasource types and their conditions, projects).
+- ``validation`` — input checks made before any write.
+- ``protocol`` — the API as data: every request, and how each reply maps to a result or an error.
+- ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
+- ``retry`` — the one retry policy (what is retried, how long to wait, what is logged).
+- ``transport`` / ``async_transport`` — the I/O shells (requests, httpx): sockets, locks, sleeps.
+- ``client`` / ``async_client`` — the operations users call.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from airflow_connections_provider.client.errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ConnectionNameExistsError,
     ConnectionsClientError,
     InvalidInputError,
     NotFoundError,
@@ -39,6 +48,7 @@ from airflow_connections_provider.client.errors import (
     RetriesExhaustedError,
     ServerError,
     TransportError,
+    UnexpectedRedirectError,
     UnknownDatasourceTypeError,
     ValidationRefusedError,
 )
@@ -51,6 +61,7 @@ from airflow_connections_provider.client.models import (
     Scope,
     ServiceVersion,
 )
+from airflow_connections_provider.client.values import normalise_property_value, same_property_values
 
 __all__ = [
     "AmbiguousNameError",
@@ -64,6 +75,7 @@ __all__ = [
     "ConflictError",
     "Connection",
     "ConnectionChanges",
+    "ConnectionNameExistsError",
     "ConnectionsClient",
     "ConnectionsClientError",
     "Credentials",
@@ -81,6 +93,9 @@ __all__ = [
     "ServerError",
     "ServiceVersion",
     "TransportError",
+    "UnexpectedRedirectError",
     "UnknownDatasourceTypeError",
     "ValidationRefusedError",
+    "normalise_property_value",
+    "same_property_values",
 ]

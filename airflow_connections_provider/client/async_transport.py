@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -18,9 +19,9 @@ import tenacity
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.errors import ConfigurationError, TransportError
+from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
-from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
 
 T = TypeVar("T")
 
@@ -62,7 +63,16 @@ def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tup
 
 def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     """httpx wants an SSL context for a CA bundle (a path string is deprecated there)."""
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+    if not isinstance(verify, str):
+        return verify
+    try:
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigurationError(
+            f"ca_bundle {verify!r} could not be loaded as PEM CA certificates ({type(exc).__name__})"
+        ) from exc
 
 
 class AsyncTransport:
@@ -82,7 +92,7 @@ class AsyncTransport:
         self._clock = clock
         connect, read = config.timeouts
         self._client = client or httpx.AsyncClient(
-            verify=ssl_context(config.verify),
+            verify=ssl_context(config.tls_verify()),
             timeout=httpx.Timeout(read, connect=connect),
             headers={"User-Agent": config.user_agent},
             follow_redirects=False,

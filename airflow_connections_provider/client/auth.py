@@ -5,33 +5,43 @@ token) or describes the token exchange as a :class:`RequestSpec` plus a reply pa
 async HTTP shells run the exchange and keep the result in a :class:`TokenCache`.
 
 Refresh policy: a token is renewed once 80% of its lifetime has passed (IBM's own SDK core uses the
-same fraction), and always at least ``_MIN_LEAD`` seconds before it expires. After a 401 the shells
-invalidate the token they used and fetch a new one once.
+same fraction) and at least ``_MIN_LEAD`` seconds before it expires — but never before a fifth of its
+life (``_MIN_USE_FRACTION``), so a token that lives 5 s or less is still reused for a while instead of
+being fetched again for every call. After a 401 the shells invalidate the token they used and fetch a new
+one once. An exchange over plain ``http://`` to a host other than this machine logs a warning: the
+API key or password would travel in clear.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
+import ipaddress
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from airflow_connections_provider.client.config import AuthType, Credentials
+import jwt
+
+from airflow_connections_provider.client.config import DEFAULT_IAM_URL, AuthType, Credentials, aws_token_url
 from airflow_connections_provider.client.errors import (
     AuthenticationError,
     ConfigurationError,
+    is_transient_status,
     parse_error_body,
 )
-from airflow_connections_provider.client.retry import RETRYABLE_STATUSES
-from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
+from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
+IAM_TOKEN_PATH = "/identity/token"  # noqa: S105 - a path, not a secret
 CP4D_AUTHORIZE_PATH = "/icp4d-api/v1/authorize"
 _REFRESH_FRACTION = 0.8
 _MIN_LEAD = 5.0
+_MIN_USE_FRACTION = 0.2
+
+log = logging.getLogger("airflow_connections_provider.client")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class Token:
     def with_lifetime(cls, value: str, lifetime: float, now: float) -> Token:
         """A token valid for ``lifetime`` seconds from ``now`` (local clock, so server skew is harmless)."""
         lifetime = max(lifetime, 0.0)
-        refresh_in = min(lifetime * _REFRESH_FRACTION, max(lifetime - _MIN_LEAD, 0.0))
+        refresh_in = max(min(lifetime * _REFRESH_FRACTION, lifetime - _MIN_LEAD), lifetime * _MIN_USE_FRACTION)
         return cls(value=value, expires_at=now + lifetime, refresh_at=now + refresh_in)
 
 
@@ -72,9 +82,9 @@ class Authenticator:
         A transient failure (429, 5xx) raises the retryable error, for the one retry loop around the
         API call; a refusal raises :class:`AuthenticationError`, which is never retried.
         """
-        if reply.status in RETRYABLE_STATUSES:
+        if is_transient_status(reply.status):
             raise_for_reply(spec, reply, now=now)
-        if reply.status >= 400:
+        if not 200 <= reply.status < 300:
             raise token_exchange_failed(reply.status, reply.body, path=spec.where)
         return self.parse_token(reply.body, now)
 
@@ -86,6 +96,14 @@ class Authenticator:
         return self.static_header() is None
 
 
+def iam_token_url(iam_url: str) -> str:
+    """``<iam_url>/identity/token``; users paste the IAM address with and without that suffix."""
+    base = iam_url.strip().rstrip("/")
+    if base.endswith(IAM_TOKEN_PATH):
+        base = base[: -len(IAM_TOKEN_PATH)]
+    return base + IAM_TOKEN_PATH
+
+
 class IamAuthenticator(Authenticator):
     """IBM Cloud: exchange an API key at ``<iam_url>/identity/token`` (form-encoded)."""
 
@@ -93,7 +111,7 @@ class IamAuthenticator(Authenticator):
 
     def __init__(self, api_key: str, iam_url: str) -> None:
         self._api_key = api_key
-        self._url = iam_url.rstrip("/") + "/identity/token"
+        self._url = iam_token_url(iam_url)
 
     def token_request(self) -> RequestSpec:
         return RequestSpec(
@@ -102,11 +120,41 @@ class IamAuthenticator(Authenticator):
             form={"grant_type": IAM_GRANT_TYPE, "apikey": self._api_key},
             headers={"Accept": "application/json"},
             absolute=True,
-            log_path="/identity/token",
+            log_path=IAM_TOKEN_PATH,
         )
 
     def parse_token(self, body: Any, now: float) -> Token:
         value = _require_str(body, "access_token", "IAM")
+        if isinstance(body.get("expires_in"), (int, float)):
+            lifetime = float(body["expires_in"])
+        elif isinstance(body.get("expiration"), (int, float)):
+            lifetime = float(body["expiration"]) - now
+        else:
+            lifetime = jwt_lifetime(value, now)
+        return Token.with_lifetime(value, lifetime, now)
+
+
+class AwsApiKeyAuthenticator(Authenticator):
+    """watsonx.data integration on AWS: the IAM form body posted to the MCSP exchange; reply ``token``."""
+
+    auth_type = AuthType.AWS_API_KEY
+
+    def __init__(self, api_key: str, token_url: str) -> None:
+        self._api_key = api_key
+        self._url = token_url
+
+    def token_request(self) -> RequestSpec:
+        return RequestSpec(
+            "POST",
+            self._url,
+            form={"grant_type": IAM_GRANT_TYPE, "apikey": self._api_key},
+            headers={"Accept": "application/json"},
+            absolute=True,
+            log_path=urlsplit(self._url).path or self._url,
+        )
+
+    def parse_token(self, body: Any, now: float) -> Token:
+        value = _require_str(body, "token", "AWS")
         if isinstance(body.get("expires_in"), (int, float)):
             lifetime = float(body["expires_in"])
         elif isinstance(body.get("expiration"), (int, float)):
@@ -161,27 +209,53 @@ class BearerTokenAuthenticator(Authenticator):
 
 def authenticator_for(credentials: Credentials, base_url: str) -> Authenticator:
     c = credentials
+    auth: Authenticator
     match c.auth_type:
         case AuthType.IAM_API_KEY:
-            return IamAuthenticator(_given(c.api_key), c.iam_url)
+            auth = IamAuthenticator(_given(c.api_key), c.iam_url)
+        case AuthType.AWS_API_KEY:
+            # IBM Cloud's IAM default means "not set": the AWS exchange lives beside the API.
+            url = aws_token_url(base_url) if c.iam_url == DEFAULT_IAM_URL else c.iam_url.strip()
+            auth = AwsApiKeyAuthenticator(_given(c.api_key), url)
         case AuthType.CP4D_PASSWORD:
-            return Cp4dAuthenticator(base_url, _given(c.username), password=_given(c.password), api_key=None)
+            auth = Cp4dAuthenticator(base_url, _given(c.username), password=_given(c.password), api_key=None)
         case AuthType.CP4D_API_KEY:
-            return Cp4dAuthenticator(base_url, _given(c.username), password=None, api_key=_given(c.api_key))
+            auth = Cp4dAuthenticator(base_url, _given(c.username), password=None, api_key=_given(c.api_key))
         case AuthType.ZEN_API_KEY:
-            return ZenApiKeyAuthenticator(_given(c.username), _given(c.api_key))
+            auth = ZenApiKeyAuthenticator(_given(c.username), _given(c.api_key))
         case AuthType.BEARER_TOKEN:
-            return BearerTokenAuthenticator(_given(c.token))
-    raise ConfigurationError(f"unsupported auth type {c.auth_type!r}")  # pragma: no cover
+            auth = BearerTokenAuthenticator(_given(c.token))
+        case _:  # pragma: no cover - AuthType.parse admits nothing else
+            raise ConfigurationError(f"unsupported auth type {c.auth_type!r}")
+    if auth.static_header() is None:
+        warn_if_cleartext(auth.token_request().url(base_url))
+    return auth
+
+
+def warn_if_cleartext(url: str) -> None:
+    """Log that a credential exchange travels unencrypted (this machine's own addresses excepted)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return
+    host = parts.hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        log.warning(
+            "The token exchange at http://%s%s is not encrypted: the API key or password travels in clear. "
+            "Use an https:// URL",
+            parts.netloc,
+            parts.path,
+        )
 
 
 def jwt_claims(token: str) -> Mapping[str, Any]:
-    """The (unverified) claims of a JWT; only read to learn when it expires."""
+    """The (unverified) claims of a JWT; only read to learn when it expires, never to trust it."""
     try:
-        payload = token.split(".")[1]
-        padded = payload + "=" * (-len(payload) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-    except (IndexError, ValueError, binascii.Error):
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -223,13 +297,13 @@ class TokenCache:
 
 def token_exchange_failed(status: int, body: Any, *, path: str) -> AuthenticationError:
     """The error for a refused token exchange; IAM answers a bad key with 400, not 401."""
-    code, message, trace, _ = parse_error_body(body)
+    parsed = parse_error_body(body)
     return AuthenticationError(
         status,
-        f"token exchange refused: {message or 'no reason given'}. Check the API key, username or password "
+        f"token exchange refused: {parsed.message or 'no reason given'}. Check the API key, username or password "
         "in the Airflow connection",
-        code=code,
-        trace=trace,
+        code=parsed.code,
+        trace=parsed.trace,
         method="POST",
         path=path,
     )

@@ -3,25 +3,26 @@
 Reads page lazily (``iter_*``; ``list_*`` is ``list(iter_*())``). Writes check their input against
 the datasource type first and send nothing when it is wrong. Writes never duplicate: after an
 ambiguous failure (timeout, dropped connection, 5xx) a create looks the connection up by exact name
-before trying again, an update re-reads the connection before replaying removals, and a delete that
-then finds nothing counts as done.
+before trying again and, when the service then answers 409 (name taken), adopts the connection its
+earlier attempt saved; an update re-reads the connection before replaying removals; a delete that
+then finds nothing counts as done. Name lookups name every known flag, because a plain listing
+leaves flagged connections out.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
 
-from airflow_connections_provider.client import endpoints
+from airflow_connections_provider.client import protocol
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.endpoints import ConnectionFilter
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
+    ConnectionNameExistsError,
     ConnectionsClientError,
     InvalidInputError,
     NotFoundError,
@@ -36,28 +37,33 @@ from airflow_connections_provider.client.models import (
     Scope,
     ServiceVersion,
 )
+from airflow_connections_provider.client.protocol import (
+    KNOWN_FLAGS,
+    ConnectionFilter,
+    Reply,
+    RequestSpec,
+    looks_like_id,
+)
 from airflow_connections_provider.client.retry import is_ambiguous
 from airflow_connections_provider.client.transport import SyncTransport
 from airflow_connections_provider.client.validation import check_changes, check_new_connection, close_matches
-from airflow_connections_provider.client.wire import Reply, RequestSpec
+from airflow_connections_provider.client.values import same_property_values
 
 log = logging.getLogger("airflow_connections_provider.client")
 
-#: Listing with both flags returns every connection: the flags widen the result to parameterized and
-#: personal-credential connections, which a plain listing leaves out. Name lookups must see them all,
-#: or a create could duplicate a connection that exists but was hidden.
-ALL_FLAGS = ("parameterized", "personal_credentials")
+#: Name lookups and the sync's listing send every known flag, so no connection of a name is missed.
+ALL_FLAGS = KNOWN_FLAGS
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+__all__ = ["ALL_FLAGS", "ConnectionsClient", "looks_like_id", "same_visible_properties"]
 
 
-def looks_like_id(value: str) -> bool:
-    return bool(_GUID.match(value))
-
-
-def same_visible_properties(conn: Connection, wanted: Mapping[str, Any], secret: frozenset[str]) -> bool:
-    """Do the non-secret properties of ``conn`` equal ``wanted``'s? (Values compared as text.)"""
-    return all(str(conn.properties.get(k)) == str(v) for k, v in wanted.items() if k not in secret)
+def same_visible_properties(
+    conn: Connection, wanted: Mapping[str, Any], secret: frozenset[str], kinds: Mapping[str, str] | None = None
+) -> bool:
+    """Do the non-secret properties of ``conn`` equal ``wanted``'s, compared normalised (``"5432"`` is
+    ``5432``, ``"true"`` is ``True``; see :func:`~airflow_connections_provider.client.values.same_property_values`)?
+    """
+    return same_property_values(conn.properties, wanted, kinds=kinds, ignore=secret)
 
 
 class ConnectionsClient:
@@ -97,17 +103,17 @@ class ConnectionsClient:
 
     def version(self) -> ServiceVersion:
         """The connections service's version: a cheap call that proves reachability and auth."""
-        return ServiceVersion.from_api(self._json(endpoints.service_version()))
+        return ServiceVersion.from_api(self._json(protocol.service_version()))
 
     # -- datasource types -------------------------------------------------------------------------
 
-    def iter_datasource_types(self, *, page_size: int = endpoints.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
+    def iter_datasource_types(self, *, page_size: int = protocol.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
         offset = 0
         while True:
-            body = self._json(endpoints.list_datasource_types(limit=page_size, offset=offset))
+            body = self._json(protocol.list_datasource_types(limit=page_size, offset=offset))
             for item in body.get("resources") or []:
                 yield self._remember(DatasourceType.from_api(item))
-            nxt = endpoints.next_page_param(body, "offset")
+            nxt = protocol.next_page_param(body, "offset")
             if nxt is None or int(nxt) <= offset:
                 return
             offset = int(nxt)
@@ -127,7 +133,7 @@ class ConnectionsClient:
         if cached is not None:
             return cached
         try:
-            dtype = DatasourceType.from_api(self._json(endpoints.get_datasource_type(key)))
+            dtype = DatasourceType.from_api(self._json(protocol.get_datasource_type(key)))
         except NotFoundError:
             names = [t.name for t in self.iter_datasource_types()]
             raise UnknownDatasourceTypeError(key, close_matches(key, names)) from None
@@ -142,12 +148,13 @@ class ConnectionsClient:
     # -- projects ---------------------------------------------------------------------------------
 
     def iter_projects(
-        self, *, name: str | None = None, page_size: int = endpoints.DEFAULT_PAGE_SIZE
+        self, *, name: str | None = None, page_size: int = protocol.DEFAULT_PAGE_SIZE
     ) -> Iterator[Project]:
         """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
         bookmark: str | None = None
         while True:
-            body = self._json(endpoints.list_projects(name=name, limit=page_size, bookmark=bookmark))
+            reply = self.transport.request(protocol.list_projects(name=name, limit=page_size, bookmark=bookmark))
+            body = reply.json_object(empty_ok=True)
             resources = body.get("resources") or []
             for item in resources:
                 yield Project.from_api(item)
@@ -157,7 +164,7 @@ class ConnectionsClient:
             bookmark = str(nxt)
 
     def get_project(self, project_id: str) -> Project:
-        return Project.from_api(self._json(endpoints.get_project(project_id)))
+        return Project.from_api(self._json(protocol.get_project(project_id)))
 
     def resolve_project(self, id_or_name: str) -> Project:
         """A project by id, or by *exact* name; the error lists near matches when none fits."""
@@ -191,7 +198,7 @@ class ConnectionsClient:
         flags: Sequence[str] = (),
         creator: str | None = None,
         sort: str | None = None,
-        page_size: int = endpoints.DEFAULT_PAGE_SIZE,
+        page_size: int = protocol.DEFAULT_PAGE_SIZE,
     ) -> Iterator[Connection]:
         """Connections in ``scope`` matching every given filter, one page at a time.
 
@@ -215,10 +222,10 @@ class ConnectionsClient:
         start: str | None = None
         seen: set[str] = set()
         while True:
-            body = send(endpoints.list_connections(scope, flt, limit=page_size, start=start)).json_object()
+            body = send(protocol.list_connections(scope, flt, limit=page_size, start=start)).json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield Connection.from_api(item)
-            start = endpoints.next_page_param(body, "start")
+            start = protocol.next_page_param(body, "start")
             if start is None:
                 return
             if start in seen:  # a service bug must not become an endless loop
@@ -229,18 +236,19 @@ class ConnectionsClient:
         return list(self.iter_connections(scope, **filters))
 
     def get_connection(self, scope: Scope, connection_id: str) -> Connection:
-        return Connection.from_api(self._json(endpoints.get_connection(scope, connection_id)))
+        return Connection.from_api(self._json(protocol.get_connection(scope, connection_id)))
 
     def _read_once(self, scope: Scope, connection_id: str) -> Connection:
         """A read inside a write's retry loop, which already retries: no second retry layer."""
         return Connection.from_api(
-            self.transport.send_once(endpoints.get_connection(scope, connection_id)).json_object()
+            self.transport.send_once(protocol.get_connection(scope, connection_id)).json_object()
         )
 
     def find_connection(self, scope: Scope, name: str) -> Connection | None:
         """The one connection named exactly ``name``; None when there is none.
 
-        Raises :class:`AmbiguousNameError` when several share the name (the service allows it).
+        Raises :class:`AmbiguousNameError` when several share the name (older data and other tools can
+        leave duplicates behind, although the service refuses new ones with 409).
         """
         matches = [c for c in self.iter_connections(scope, name=name, flags=ALL_FLAGS) if c.name == name]
         if len(matches) > 1:
@@ -260,13 +268,18 @@ class ConnectionsClient:
         test: bool = True,
     ) -> Connection:
         """Create a connection. With ``test`` the service first tries the data source and refuses to save
-        when that fails (:class:`ValidationRefusedError`).
+        when that fails (:class:`ValidationRefusedError`). A name already taken in the scope raises
+        :class:`ConnectionNameExistsError` (409) — unless this call's own earlier attempt saved it.
         """
+        if not isinstance(datasource_type, str):
+            raise InvalidInputError(
+                "datasource type", [f"datasource_type must be a string, got {type(datasource_type).__name__}"]
+            )
         dtype = self.get_datasource_type(datasource_type)
-        props, problems = check_new_connection(dtype, name=name, properties=properties)
+        props, problems = check_new_connection(dtype, name=name, properties=properties, description=description)
         if problems:
             raise InvalidInputError(f"connection {name!r}", problems)
-        spec = endpoints.create_connection(
+        spec = protocol.create_connection(
             scope,
             name=name,
             datasource_type_id=dtype.id,
@@ -286,6 +299,13 @@ class ConnectionsClient:
                     return existing
             try:
                 return Connection.from_api(self.transport.send_once(spec).json_object())
+            except ConnectionNameExistsError:
+                # After an ambiguous failure, 409 says the earlier attempt was saved after all.
+                existing = self._created_by_us(scope, name, dtype, props) if ambiguous else None
+                if existing is None:
+                    raise
+                log.warning("Create of connection %r was saved despite the failure; using %s", name, existing.id)
+                return existing
             except ConnectionsClientError as exc:
                 ambiguous = ambiguous or is_ambiguous(exc)
                 raise
@@ -298,8 +318,8 @@ class ConnectionsClient:
         flt = ConnectionFilter(name=name, datasource_type=dtype.id, flags=ALL_FLAGS)
         found = [
             c
-            for c in self._walk(scope, flt, endpoints.DEFAULT_PAGE_SIZE, self.transport.send_once)
-            if c.name == name and same_visible_properties(c, props, dtype.secret_properties)
+            for c in self._walk(scope, flt, protocol.DEFAULT_PAGE_SIZE, self.transport.send_once)
+            if c.name == name and same_visible_properties(c, props, dtype.secret_properties, dtype.property_kinds)
         ]
         return max(found, key=lambda c: c.create_time or "") if found else None
 
@@ -316,13 +336,23 @@ class ConnectionsClient:
 
         With ``test`` the service validates the result before saving, so credentials that do not
         work are refused (:class:`ValidationRefusedError`) and the stored ones stay. ``current`` saves
-        a read when the caller already holds the connection.
+        a read when the caller already holds the connection. The service's reply is the bare entity;
+        the returned connection keeps the id, scope and metadata of the one patched. Changing nothing
+        sends no patch: with ``test`` the stored connection is re-tested (the ``test`` action), without
+        it nothing is sent at all; either way the current connection is returned.
         """
+        connection_id = protocol.checked_id(connection_id)
+        if not isinstance(changes, ConnectionChanges):
+            raise InvalidInputError("update", [f"changes must be ConnectionChanges, got {type(changes).__name__}"])
         current = current or self.get_connection(scope, connection_id)
         dtype = self.get_datasource_type(current.datasource_type)
         checked, problems = check_changes(dtype, changes)
         if problems:
             raise InvalidInputError(f"update of connection {current.name!r}", problems)
+        if checked.is_empty:
+            if test:
+                self.validate_connection(scope, connection_id)
+            return current
         secret = dtype.secret_properties
         ambiguous = False
 
@@ -332,29 +362,34 @@ class ConnectionsClient:
             # properties the service shows as absent (secrets are never shown, so they stay).
             seen = self._read_once(scope, connection_id) if ambiguous else current
             removals = [k for k in checked.remove_properties if k in secret or k in seen.properties]
-            patch = endpoints.build_patch(
+            patch = protocol.build_patch(
                 ConnectionChanges(checked.name, checked.description, checked.set_properties, removals)
             )
-            spec = endpoints.update_connection(scope, connection_id, patch, test=test)
+            spec = protocol.update_connection(scope, connection_id, patch, test=test)
             try:
-                return Connection.from_api(self.transport.send_once(spec).json_object())
+                entity = self.transport.send_once(spec).json_object()
             except ConnectionsClientError as exc:
                 ambiguous = ambiguous or is_ambiguous(exc)
                 raise
+            # The reply is the bare entity (no metadata): keep what was patched, take what changed.
+            return Connection.from_update_reply(entity, connection_id=connection_id, scope=scope, before=current)
 
-        where = endpoints.update_connection(scope, connection_id, []).where
+        where = protocol.update_connection(scope, connection_id, []).where
         return self.transport.retried(attempt, method="PATCH", where=where, idempotent=True)
 
-    def validate_connection(self, scope: Scope, connection_id: str) -> Connection:
-        """Have the service re-test the stored connection without changing it.
+    def validate_connection(self, scope: Scope, connection_id: str) -> None:
+        """Have the service re-test the stored connection (the ``test`` action) without changing it.
 
-        Raises :class:`ValidationRefusedError` when the data source does not accept it (yet).
+        Raises :class:`ValidationRefusedError` when the data source does not accept it (yet) — a 400 the
+        service gives as a failed test, or a 200 whose output reports a failure — and
+        :class:`BadRequestError` when the service rejects the request itself.
         """
-        return Connection.from_api(self._json(endpoints.validate_connection(scope, connection_id)))
+        spec = protocol.connection_test_action(scope, connection_id)
+        protocol.raise_for_failed_test(spec, self.transport.request(spec))
 
     def delete_connection(self, scope: Scope, connection_id: str, *, missing_ok: bool = False) -> bool:
         """Delete; True when this call deleted it, False when it was already gone (``missing_ok``)."""
-        spec = endpoints.delete_connection(scope, connection_id)
+        spec = protocol.delete_connection(scope, connection_id)
         ambiguous = False
 
         def attempt() -> bool:

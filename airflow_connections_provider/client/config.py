@@ -7,6 +7,8 @@ for ``RetryPolicy``, carried in a trigger's serialised kwargs.
 from __future__ import annotations
 
 import enum
+import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,10 @@ REGION_BASE_URLS: Mapping[str, str] = {
 }
 DEFAULT_BASE_URL = REGION_BASE_URLS["us-south"]
 DEFAULT_IAM_URL = "https://iam.cloud.ibm.com"
+#: Where the AWS deployment exchanges API keys, on the host beside its API (``api.<env>.…`` → ``<env>.…``).
+AWS_TOKEN_PATH = "/api/rest/mcsp/apikeys/token"  # noqa: S105 - a path, not a secret
+#: The environment variables requests reads a CA bundle from (and lets override ``Session.verify``).
+CA_BUNDLE_ENV = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 class AuthType(str, enum.Enum):
@@ -35,6 +41,8 @@ class AuthType(str, enum.Enum):
     CP4D_API_KEY = "cp4d_api_key"
     ZEN_API_KEY = "zen_api_key"
     BEARER_TOKEN = "bearer_token"  # noqa: S105
+    #: watsonx.data integration on AWS (``api.<env>.aws.data.ibm.com``): its own API-key exchange.
+    AWS_API_KEY = "aws_api_key"
 
     @classmethod
     def parse(cls, value: str | AuthType) -> AuthType:
@@ -63,6 +71,21 @@ def resolve_base_url(host: str | None) -> str:
     return value.rstrip("/")
 
 
+def aws_token_url(api_base_url: str) -> str:
+    """The AWS deployment's API-key exchange, derived from its API base URL.
+
+    ``https://api.<env>.aws.data.ibm.com`` → ``https://<env>.aws.data.ibm.com/api/rest/mcsp/apikeys/token``.
+    """
+    parts = urlsplit(api_base_url)
+    if not (parts.hostname or "").endswith(".aws.data.ibm.com"):
+        raise ConfigurationError(
+            f"cannot derive the AWS token URL from {api_base_url!r} (expected https://api.<env>.aws.data.ibm.com): "
+            "set iam_url to the full token URL"
+        )
+    host = parts.netloc[len("api.") :] if parts.netloc.startswith("api.") else parts.netloc
+    return f"{parts.scheme}://{host}{AWS_TOKEN_PATH}"
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried.
@@ -78,12 +101,12 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         problems = []
-        if not isinstance(self.retry_limit, int) or self.retry_limit < 0:
+        if not isinstance(self.retry_limit, int) or isinstance(self.retry_limit, bool) or self.retry_limit < 0:
             problems.append(f"retry_limit must be an integer >= 0, got {self.retry_limit!r}")
         if not _is_number(self.retry_delay) or self.retry_delay < 0:
-            problems.append(f"retry_delay must be a number of seconds >= 0, got {self.retry_delay!r}")
+            problems.append(f"retry_delay must be a finite number of seconds >= 0, got {self.retry_delay!r}")
         if not _is_number(self.max_retry_wait) or self.max_retry_wait < 0:
-            problems.append(f"max_retry_wait must be a number of seconds >= 0, got {self.max_retry_wait!r}")
+            problems.append(f"max_retry_wait must be a finite number of seconds >= 0, got {self.max_retry_wait!r}")
         if problems:
             raise ConfigurationError("; ".join(problems))
 
@@ -106,7 +129,12 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What to authenticate with. Secret fields are kept out of ``repr``."""
+    """What to authenticate with. Secret fields are kept out of ``repr``.
+
+    ``iam_url`` is where an API key is exchanged: IBM Cloud's IAM (with or without the trailing
+    ``/identity/token``), or for :attr:`AuthType.AWS_API_KEY` the full token URL; left at IBM Cloud's
+    default, the AWS exchange URL is derived from the API base URL.
+    """
 
     auth_type: AuthType
     api_key: str | None = field(default=None, repr=False)
@@ -122,12 +150,18 @@ class Credentials:
             AuthType.CP4D_API_KEY: ("username", "api_key"),
             AuthType.ZEN_API_KEY: ("username", "api_key"),
             AuthType.BEARER_TOKEN: ("token",),
+            AuthType.AWS_API_KEY: ("api_key",),
         }[self.auth_type]
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ConfigurationError(
                 f"auth type {self.auth_type.value!r} needs {' and '.join(missing)}: set "
                 + ", ".join(_WHERE[name] for name in missing)
+            )
+        parts = urlsplit(self.iam_url) if isinstance(self.iam_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"iam_url {self.iam_url!r} is not a URL; give it with its scheme, e.g. {DEFAULT_IAM_URL}"
             )
 
 
@@ -161,15 +195,42 @@ class ClientConfig:
         for name in ("timeout", "connect_timeout"):
             value = getattr(self, name)
             if not _is_number(value) or value <= 0:
-                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+                raise ConfigurationError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+        if isinstance(self.verify, str):
+            # Checked here so every caller (operator, sensor, trigger) gets a configuration error naming
+            # the path, not a TLS failure on the first request.
+            if not self.verify.strip() or not os.path.exists(self.verify):
+                raise ConfigurationError(
+                    f"ca_bundle {self.verify!r} does not exist; give the path of a PEM file (or directory) "
+                    "of CA certificates readable on the worker and the triggerer"
+                )
+        elif not isinstance(self.verify, bool):
+            raise ConfigurationError(f"verify must be true, false or a CA bundle path, got {self.verify!r}")
         # Normalise once so every caller can join paths without thinking about slashes.
         object.__setattr__(self, "base_url", resolve_base_url(self.base_url))
+        if self.credentials.auth_type is AuthType.AWS_API_KEY and self.credentials.iam_url == DEFAULT_IAM_URL:
+            aws_token_url(self.base_url)  # refuses, naming the fix, a host it cannot derive the URL from
 
     @property
     def timeouts(self) -> tuple[float, float]:
         """``(connect, read)`` timeouts; connect never waits longer than read."""
         return (min(self.connect_timeout, self.timeout), self.timeout)
 
+    def tls_verify(self, environ: Mapping[str, str] | None = None) -> bool | str:
+        """What both HTTP shells verify with, decided once so they can never disagree.
+
+        The connection's own choice wins: a CA bundle path, or False. With the default (True) a CA
+        bundle named by ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` is used, as requests users expect,
+        and the async shell does the same.
+        """
+        if self.verify is not True:
+            return self.verify
+        env = os.environ if environ is None else environ
+        for name in CA_BUNDLE_ENV:
+            if env.get(name):
+                return env[name]
+        return True
+
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -9,16 +9,27 @@
     ├── AmbiguousNameError                 several objects share a name that must be unique
     ├── TransportError                     no HTTP reply: connection refused/dropped, timeout
     ├── RetriesExhaustedError              transient failures outlasted the retry policy
-    └── ApiError                           the service replied 4xx/5xx (status, code, message, trace)
-        ├── BadRequestError                400 and other 4xx without a class of their own
-        │   └── ValidationRefusedError     a ``test=true`` write or re-test was refused
+    └── ApiError                           the service replied 3xx/4xx/5xx (status, code, message, trace)
+        ├── UnexpectedRedirectError        3xx: never a success (a malformed path, a proxy in the way)
+        ├── BadRequestError                400 and other 4xx without a class of their own: the request
+        │   │                              itself is wrong, sending it again cannot help
+        │   └── ValidationRefusedError     the data source failed the service's live test (worth retrying
+        │                                  once the data source is up)
         ├── AuthenticationError            401, or a token exchange that failed
         ├── PermissionDeniedError          403
         ├── NotFoundError                  404
         │   └── ProjectNotFoundError       a project name matched nothing; ``.near_matches``
         ├── ConflictError                  409
+        │   └── ConnectionNameExistsError  409 to a create or rename: the name is taken in the scope
         ├── RateLimitedError               429 (``.retry_after`` seconds when the service said)
         └── ServerError                    5xx
+
+**Refused test or rejected request** (:func:`refusal_kind`). IBM's OpenAPI document answers 400 both
+for "the connection test failed" (a ``test=true`` create/update) and for "the perform action request is
+invalid" (the ``test`` action). The first is worth waiting for, the second never succeeds. The rule: a
+400 whose first error names a ``target`` (a body ``field``, a query/path ``parameter`` or a ``header``,
+IBM's API Handbook's three target types) or carries one of :data:`REQUEST_REJECTED_CODES` rejects the
+request; any other 400 of a live test is a refused test. Every other 4xx keeps its own meaning.
 
 Messages carry IBM's ``trace`` id (IBM support asks for it) and never a request body, a header,
 a token or a property value.
@@ -27,7 +38,33 @@ a token or a property value.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, NamedTuple
+
+#: Statuses that may go away by themselves; every other error status is final for that request.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: IBM error codes that say the request itself is wrong, whatever the data source does.
+REQUEST_REJECTED_CODES = frozenset(
+    {
+        "invalid_request",
+        "invalid_parameter",
+        "invalid_property",
+        "missing_property",
+        "unknown_property",
+        "invalid_json",
+        "invalid_patch",
+        "bad_json_patch",
+        "missing_required_property",
+        "unsupported_media_type",
+        "invalid_request_body",
+        "missing_required_parameter",
+    }
+)
+#: Statuses a live test's refusal comes as: 400 per IBM's OpenAPI document; 460 was seen in one
+#: unverified source and has no other meaning, so it reads the same.
+TEST_REFUSAL_STATUSES = frozenset({400, 460})
+#: Where an error points; IBM's API Handbook defines these three target types.
+TARGET_TYPES = ("field", "parameter", "header")
 
 
 class ConnectionsClientError(Exception):
@@ -100,6 +137,7 @@ class ApiError(ConnectionsClientError):
         code: str | None = None,
         trace: str | None = None,
         target: str | None = None,
+        target_type: str | None = None,
         method: str | None = None,
         path: str | None = None,
     ) -> None:
@@ -108,6 +146,7 @@ class ApiError(ConnectionsClientError):
         self.message = message
         self.trace = trace
         self.target = target
+        self.target_type = target_type
         self.method = method
         self.path = path
         super().__init__(message)
@@ -115,9 +154,15 @@ class ApiError(ConnectionsClientError):
     def __str__(self) -> str:
         where = f"{self.method} {self.path} " if self.method and self.path else ""
         code = f" {self.code}" if self.code else ""
-        target = f" (field {self.target!r})" if self.target else ""
+        target = f" ({self.target_type or 'field'} {self.target!r})" if self.target else ""
         trace = f" [trace {self.trace}]" if self.trace else ""
         return f"{where}failed with HTTP {self.status}{code}: {self.message}{target}{trace}"
+
+
+class UnexpectedRedirectError(ApiError):
+    """A 3xx reply. This client never follows redirects: the API answers its own paths directly, and a
+    redirect means a malformed path or something between us and the service (reported, not followed).
+    """
 
 
 class BadRequestError(ApiError):
@@ -125,7 +170,9 @@ class BadRequestError(ApiError):
 
 
 class ValidationRefusedError(BadRequestError):
-    """The service tried the data source (``test=true``) and refused: nothing was saved."""
+    """The service tried the data source (``test=true`` or the ``test`` action) and it failed: nothing
+    was saved. Unlike its parent, worth trying again once the data source (or its credentials) is fixed.
+    """
 
 
 class AuthenticationError(ApiError):
@@ -159,6 +206,10 @@ class ConflictError(ApiError):
     pass
 
 
+class ConnectionNameExistsError(ConflictError):
+    """409 to a create or a rename: a connection with that name already exists in the scope."""
+
+
 class RateLimitedError(ApiError):
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,7 +221,11 @@ class ServerError(ApiError):
 
 
 class RetriesExhaustedError(ConnectionsClientError):
-    """Transient failures went on past the retry policy; ``last_error`` is the final one."""
+    """Transient failures went on past the retry policy; ``last_error`` is the final one.
+
+    ``method``/``path`` name the operation that was retried; when the request that actually failed was
+    another one (the token exchange it needed), the message names that one too.
+    """
 
     def __init__(self, method: str, path: str, attempts: int, last_error: ConnectionsClientError) -> None:
         self.method = method
@@ -179,7 +234,12 @@ class RetriesExhaustedError(ConnectionsClientError):
         self.last_error = last_error
         self.status: int | None = getattr(last_error, "status", None)
         self.trace: str | None = getattr(last_error, "trace", None)
-        super().__init__(f"{method} {path} failed {attempts} times (last error: {last_error})")
+        failed_method, failed_path = getattr(last_error, "method", None), getattr(last_error, "path", None)
+        what = f"{method} {path}"
+        if failed_path and (failed_method, failed_path) != (method, path):
+            what = f"{failed_method} {failed_path} (needed by {method} {path})"
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        super().__init__(f"{what} failed after {tries} (last error: {last_error})")
 
 
 _STATUS_CLASSES: Mapping[int, type[ApiError]] = {
@@ -191,19 +251,33 @@ _STATUS_CLASSES: Mapping[int, type[ApiError]] = {
     429: RateLimitedError,
 }
 
-# 4xx statuses that say something other than "the data source did not validate" even on a
-# test=true write: who you are, what you may touch, what exists, how fast you may go.
-_NOT_VALIDATION_STATUSES = frozenset({401, 403, 404, 429})
+
+def refusal_kind(code: str | None, target_type: str | None) -> Literal["rejected_request", "refused_test"]:
+    """What a 400 to a live test means (see the module docstring for the rule and its sources)."""
+    if target_type in TARGET_TYPES or (code or "").strip().lower() in REQUEST_REJECTED_CODES:
+        return "rejected_request"
+    return "refused_test"
 
 
-def error_class_for(status: int, *, validating_write: bool = False) -> type[ApiError]:
+def error_class_for(
+    status: int,
+    *,
+    validating_write: bool = False,
+    names_connection: bool = False,
+    code: str | None = None,
+    target_type: str | None = None,
+) -> type[ApiError]:
     """The exception class for an HTTP error status.
 
-    ``validating_write``: the request was a create/update/re-test with ``test=true``, where the
-    service reports a failed live test as some 4xx (400 or the non-standard 460 are both seen).
+    ``validating_write``: a create/update with ``test=true`` or the ``test`` action, where a 400 may be a
+    refused test. ``names_connection``: a create or rename, where 409 means the name is taken.
     """
-    if validating_write and 400 <= status < 500 and status not in _NOT_VALIDATION_STATUSES:
+    if 300 <= status < 400:
+        return UnexpectedRedirectError
+    if status in TEST_REFUSAL_STATUSES and validating_write and refusal_kind(code, target_type) == "refused_test":
         return ValidationRefusedError
+    if status == 409 and names_connection:
+        return ConnectionNameExistsError
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
     if status >= 500:
@@ -211,26 +285,41 @@ def error_class_for(status: int, *, validating_write: bool = False) -> type[ApiE
     return BadRequestError
 
 
-def parse_error_body(body: Any) -> tuple[str | None, str | None, str | None, str | None]:
-    """``(code, message, trace, target)`` from an IBM error container, or Nones when absent.
+def is_transient_status(status: int) -> bool:
+    return status in TRANSIENT_STATUSES
+
+
+class ErrorBody(NamedTuple):
+    """What an error reply says, each part None when absent."""
+
+    code: str | None = None
+    message: str | None = None
+    trace: str | None = None
+    target: str | None = None
+    target_type: str | None = None
+
+
+def parse_error_body(body: Any) -> ErrorBody:
+    """The parts of an IBM error container, or Nones when absent.
 
     Also understands IAM's ``errorCode``/``errorMessage`` and Cloud Pak for Data's
     ``_messageCode_``/``message`` shapes, which the token endpoints use.
     """
     if not isinstance(body, Mapping):
-        return None, None, None, None
-    trace = body.get("trace")
+        return ErrorBody()
+    trace = _str(body.get("trace"))
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
         first = errors[0]
         target = first.get("target")
-        target_name = target.get("name") if isinstance(target, Mapping) else None
-        return _str(first.get("code")), _str(first.get("message")), _str(trace), _str(target_name)
+        name = _str(target.get("name")) if isinstance(target, Mapping) else None
+        kind = _str(target.get("type")) if isinstance(target, Mapping) else None
+        return ErrorBody(_str(first.get("code")), _str(first.get("message")), trace, name or None, kind)
     if "errorCode" in body or "errorMessage" in body:
-        return _str(body.get("errorCode")), _str(body.get("errorMessage")), _str(trace), None
+        return ErrorBody(_str(body.get("errorCode")), _str(body.get("errorMessage")), trace)
     if "_messageCode_" in body or "message" in body:
-        return _str(body.get("_messageCode_")), _str(body.get("message")), _str(trace), None
-    return None, None, _str(trace), None
+        return ErrorBody(_str(body.get("_messageCode_")), _str(body.get("message")), trace)
+    return ErrorBody(trace=trace)
 
 
 def api_error_from_reply(
@@ -243,20 +332,36 @@ def api_error_from_reply(
     trace_header: str | None = None,
     retry_after: float | None = None,
     validating_write: bool = False,
+    names_connection: bool = False,
+    location: str | None = None,
 ) -> ApiError:
     """Map an error reply to the right exception. Only the service's own error text is kept."""
-    code, message, trace, target = parse_error_body(body)
-    cls = error_class_for(status, validating_write=validating_write)
+    parsed = parse_error_body(body)
+    cls = error_class_for(
+        status,
+        validating_write=validating_write,
+        names_connection=names_connection,
+        code=parsed.code,
+        target_type=parsed.target_type,
+    )
     kwargs: dict[str, Any] = {
-        "code": code,
-        "trace": trace or trace_header,
-        "target": target,
+        "code": parsed.code,
+        "trace": parsed.trace or trace_header,
+        "target": parsed.target,
+        "target_type": parsed.target_type,
         "method": method,
         "path": path,
     }
     if cls is RateLimitedError:
         kwargs["retry_after"] = retry_after
-    return cls(status, message or reason or "no error message in the reply", **kwargs)
+    message = parsed.message or reason or "no error message in the reply"
+    if cls is UnexpectedRedirectError:
+        # The target's path only: a query string could carry anything.
+        to = f" to {location.split('?', 1)[0]}" if location else ""
+        message = (
+            f"the service answered with a redirect{to}, which this client never follows (check the id and the URL)"
+        )
+    return cls(status, message, **kwargs)
 
 
 def _str(value: Any) -> str | None:

@@ -1,16 +1,21 @@
 """Typed, frozen views of what the API returns, and of what callers ask it to change.
 
-``from_api`` readers ignore keys they do not know, so a richer reply from a newer service never
-breaks a reader. The word "connection" here always means the platform's connection asset; Airflow's
-own connection is called ``ibm_conn_id`` in every operator, sensor, hook and trigger of this package.
+``from_api`` readers ignore keys they do not know (real replies carry ``interaction_properties``,
+``rov``, ``owner_id`` and more), so a richer reply never breaks a reader. The word "connection" here
+always means the platform's connection asset; Airflow's own connection is called ``ibm_conn_id`` in
+every operator, sensor, hook and trigger of this package.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
+
+from airflow_connections_provider.client.errors import InvalidInputError
+from airflow_connections_provider.client.values import normalise_property_value
 
 ScopeKind = Literal["project_id", "catalog_id", "space_id"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("project_id", "catalog_id", "space_id")
@@ -80,27 +85,139 @@ class PropertyDefinition:
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """One test on another property: ``equals``, ``not_equals``, ``in``, ``set`` (or ``matches``)."""
+
+    property_name: str
+    condition: str
+    values: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Condition:
+        raw = data.get("values") or ()
+        return cls(
+            property_name=str(data.get("property_name") or ""),
+            condition=str(data.get("condition") or "").lower(),
+            values=tuple(str(v) for v in raw) if isinstance(raw, (list, tuple)) else (str(raw),),
+        )
+
+    def holds(self, given: Mapping[str, Any], definition: PropertyDefinition | None) -> bool:
+        """Does the condition hold for the ``given`` properties? Unknown conditions never hold."""
+        present = self.property_name in given and given[self.property_name] not in (None, "")
+        if self.condition == "set":
+            return present
+        value = given[self.property_name] if present else (definition.default_value if definition else None)
+        kind = definition.type if definition else None
+        if self.condition == "matches":
+            return value is not None and any(_fullmatch(pattern, str(value)) for pattern in self.values)
+        same = value is not None and any(
+            normalise_property_value(value, kind) == normalise_property_value(v, kind) for v in self.values
+        )
+        if self.condition in ("equals", "in"):
+            return same
+        if self.condition == "not_equals":
+            return not same
+        return False
+
+
+def _fullmatch(pattern: str, text: str) -> bool:
+    try:
+        return re.fullmatch(pattern, text) is not None
+    except re.error:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionalRequirement:
+    """``properties.conditions.connection`` of a datasource type: when ``property_name`` applies."""
+
+    property_name: str
+    conditions: tuple[Condition, ...]
+    all_conditions_required: bool = False
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ConditionalRequirement:
+        raw = data.get("conditions") or ()
+        return cls(
+            property_name=str(data.get("property_name") or ""),
+            conditions=tuple(Condition.from_api(c) for c in raw if isinstance(c, Mapping)),
+            all_conditions_required=bool(data.get("all_conditions_required", False)),
+        )
+
+    def applies(self, given: Mapping[str, Any], definitions: Mapping[str, PropertyDefinition]) -> bool:
+        results = [c.holds(given, definitions.get(c.property_name)) for c in self.conditions]
+        if not results:
+            return True
+        return all(results) if self.all_conditions_required else any(results)
+
+    @property
+    def pairs_with_another(self) -> bool:
+        """A ``set`` condition on another property ties this one to it (``secret_key`` to ``access_key``)."""
+        return any(c.condition == "set" and c.property_name != self.property_name for c in self.conditions)
+
+
+@dataclass(frozen=True, slots=True)
 class DatasourceType:
+    """A kind of data source and the connection properties it takes.
+
+    ``kind`` is the service's ``entity.type`` (``database``, ``file`` or ``generic``). ``conditions``
+    say when a property applies; :meth:`required_for` turns them into the required set (the rule is in
+    its docstring).
+    """
+
     id: str
     name: str
     label: str = ""
     description: str = ""
     status: str | None = None
+    kind: str | None = None
     properties: tuple[PropertyDefinition, ...] = ()
+    conditions: tuple[ConditionalRequirement, ...] = ()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> DatasourceType:
         metadata = data.get("metadata") or {}
         entity = data.get("entity") or {}
-        props = (entity.get("properties") or {}).get("connection") or []
+        all_props = entity.get("properties") or {}
+        props = all_props.get("connection") or []
+        conditions = (all_props.get("conditions") or {}).get("connection") or []
         return cls(
             id=str(metadata.get("asset_id") or entity.get("id") or ""),
             name=str(entity.get("name") or ""),
             label=str(entity.get("label") or ""),
             description=str(entity.get("description") or ""),
             status=entity.get("status"),
-            properties=tuple(PropertyDefinition.from_api(p) for p in props),
+            kind=entity.get("type") if isinstance(entity.get("type"), str) else None,
+            properties=tuple(PropertyDefinition.from_api(p) for p in props if isinstance(p, Mapping)),
+            conditions=tuple(ConditionalRequirement.from_api(c) for c in conditions if isinstance(c, Mapping)),
         )
+
+    def required_for(self, given: Mapping[str, Any]) -> tuple[str, ...]:
+        """The properties a connection with ``given`` properties must carry.
+
+        A property without conditions is required when its definition says so. One with conditions
+        applies only when they hold (all of them with ``all_conditions_required``, else any); it is then
+        required when its definition says so, or when a ``set`` condition ties it to another property
+        that is given (IBM's Cloud Object Storage: ``api_key`` unless ``defer_credentials`` is yes,
+        ``secret_key`` once ``access_key`` is given).
+        """
+        definitions = {p.name: p for p in self.properties}
+        conditional = {c.property_name: c for c in self.conditions}
+        required = []
+        for prop in self.properties:
+            rule = conditional.get(prop.name)
+            if rule is None:
+                needed = prop.required
+            else:
+                needed = rule.applies(given, definitions) and (prop.required or rule.pairs_with_another)
+            if needed:
+                required.append(prop.name)
+        return tuple(required)
+
+    @property
+    def property_kinds(self) -> Mapping[str, str]:
+        """Property name → type, for :func:`~airflow_connections_provider.client.values.same_property_values`."""
+        return MappingProxyType({p.name: p.type for p in self.properties})
 
     def get_property(self, name: str) -> PropertyDefinition | None:
         for prop in self.properties:
@@ -110,7 +227,9 @@ class DatasourceType:
 
     @property
     def required_properties(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.properties if p.required)
+        """Required whatever else is given (conditional ones only when :meth:`required_for` says)."""
+        conditional = {c.property_name for c in self.conditions}
+        return tuple(p.name for p in self.properties if p.required and p.name not in conditional)
 
     @property
     def secret_properties(self) -> frozenset[str]:
@@ -121,9 +240,9 @@ class DatasourceType:
 class Connection:
     """A connection asset as read back from the service.
 
-    Secret properties are never returned in clear by reads: they are either absent from
-    ``properties`` or hold a placeholder, depending on the deployment. ``repr`` lists property
-    names only, so a logged connection can never show a value.
+    Replies may carry secret properties in clear (IBM's recorded replies do, for shared credentials),
+    or omit them, or hold a placeholder, depending on the deployment: treat ``properties`` as secret.
+    ``repr`` and ``str`` list property names only, so a logged connection never shows a value.
     """
 
     id: str
@@ -145,17 +264,49 @@ class Connection:
             (Scope(kind, str(metadata[kind])) for kind in SCOPE_KINDS if metadata.get(kind)),
             Scope("project_id", ""),
         )
+        return cls.from_entity(
+            entity,
+            connection_id=str(metadata.get("asset_id") or ""),
+            scope=scope,
+            create_time=metadata.get("create_time"),
+            creator_id=metadata.get("creator_id"),
+            href=metadata.get("href"),
+        )
+
+    @classmethod
+    def from_update_reply(
+        cls, body: Mapping[str, Any], *, connection_id: str, scope: Scope, before: Connection | None = None
+    ) -> Connection:
+        """The connection after ``PATCH`` of ``connection_id`` in ``scope`` answered ``body``.
+
+        IBM's service sends the bare entity (no ``metadata``, so no id); a full ``{metadata, entity}``
+        reads the same. Id and scope are the ones patched; creation metadata comes from ``before``.
+        """
+        inner = body.get("entity")
+        entity: Mapping[str, Any] = inner if isinstance(inner, Mapping) else body
+        return cls.from_entity(
+            entity,
+            connection_id=connection_id,
+            scope=scope,
+            create_time=before.create_time if before else None,
+            creator_id=before.creator_id if before else None,
+            href=before.href if before else None,
+        )
+
+    @classmethod
+    def from_entity(cls, entity: Mapping[str, Any], *, connection_id: str, scope: Scope, **metadata: Any) -> Connection:
+        """A connection from a bare entity (the PATCH reply has no ``metadata``): the caller knows the id."""
+        flags = entity.get("flags")
+        properties = entity.get("properties")
         return cls(
-            id=str(metadata.get("asset_id") or ""),
+            id=connection_id,
             name=str(entity.get("name") or ""),
             datasource_type=str(entity.get("datasource_type") or ""),
             scope=scope,
             description=str(entity.get("description") or ""),
-            properties=_frozen(entity.get("properties")),
-            flags=tuple(entity.get("flags") or ()),
-            create_time=metadata.get("create_time"),
-            creator_id=metadata.get("creator_id"),
-            href=metadata.get("href"),
+            properties=_frozen(properties if isinstance(properties, Mapping) else None),
+            flags=tuple(str(f) for f in flags) if isinstance(flags, (list, tuple)) else (),
+            **metadata,
         )
 
     @property
@@ -167,6 +318,8 @@ class Connection:
             f"Connection(id={self.id!r}, name={self.name!r}, datasource_type={self.datasource_type!r}, "
             f"scope={self.scope}, properties={list(self.property_names)})"
         )
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +373,19 @@ class ConnectionChanges:
     remove_properties: Sequence[str] = ()
 
     def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.set_properties, Mapping):
+            kind = type(self.set_properties).__name__
+            problems.append(f"set_properties must be a mapping of property name to value, got {kind}")
+        removals = self.remove_properties
+        if isinstance(removals, (str, bytes)) or not isinstance(removals, (list, tuple, set, frozenset)):
+            problems.append(f"remove_properties must be a list of property names, got {type(removals).__name__}")
+        elif not all(isinstance(k, str) for k in removals):
+            problems.append("remove_properties must be a list of property names (strings)")
+        if problems:
+            raise InvalidInputError("connection changes", problems)
         object.__setattr__(self, "set_properties", _frozen(self.set_properties))
-        object.__setattr__(self, "remove_properties", tuple(self.remove_properties))
+        object.__setattr__(self, "remove_properties", tuple(removals))
 
     @property
     def is_empty(self) -> bool:

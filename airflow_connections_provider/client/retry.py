@@ -12,7 +12,6 @@ The sync shell drives these through ``tenacity.Retrying``, the async one through
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 from collections.abc import Callable
@@ -27,9 +26,8 @@ from airflow_connections_provider.client.errors import (
     RateLimitedError,
     RetriesExhaustedError,
     TransportError,
+    is_transient_status,
 )
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 log = logging.getLogger("airflow_connections_provider.client")
 
@@ -38,7 +36,7 @@ def is_transient(exc: BaseException) -> bool:
     """A failure that may go away by itself."""
     if isinstance(exc, TransportError):
         return exc.transient
-    return isinstance(exc, ApiError) and exc.status in RETRYABLE_STATUSES
+    return isinstance(exc, ApiError) and is_transient_status(exc.status)
 
 
 def is_temporary(exc: BaseException) -> bool:
@@ -57,22 +55,6 @@ def should_retry(exc: BaseException, *, idempotent: bool) -> bool:
     return is_transient(exc) and (idempotent or not is_ambiguous(exc))
 
 
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - now, 0.0)
-
-
 def backoff_wait(policy: RetryPolicy, attempt: int, exc: BaseException | None, rng: random.Random) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
     if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
@@ -81,15 +63,23 @@ def backoff_wait(policy: RetryPolicy, attempt: int, exc: BaseException | None, r
     return float(base / 2 + rng.uniform(0, base / 2))
 
 
-def describe_failure(exc: BaseException | None) -> str:
-    """A log-safe summary: status, IBM code and trace, or the transport reason. Never a body."""
+def describe_failure(exc: BaseException | None, where: str | None = None) -> str:
+    """A log-safe summary: status, IBM code and trace, or the transport reason. Never a body.
+
+    When the request that failed is not ``where`` (the token exchange an API call needed), it is named.
+    """
     if isinstance(exc, ApiError):
         code = f" {exc.code}" if exc.code else ""
         trace = f" [trace {exc.trace}]" if exc.trace else ""
-        return f"HTTP {exc.status}{code}{trace}"
-    if isinstance(exc, TransportError):
-        return exc.reason
-    return type(exc).__name__
+        text = f"HTTP {exc.status}{code}{trace}"
+    elif isinstance(exc, TransportError):
+        text = exc.reason
+    else:
+        return type(exc).__name__
+    path = getattr(exc, "path", None)
+    if where is not None and path and path != where:
+        text += f" from {getattr(exc, 'method', '')} {path}"
+    return text
 
 
 def retrying_kwargs(
@@ -117,7 +107,7 @@ def retrying_kwargs(
             state.upcoming_sleep,
             state.attempt_number + 1,
             policy.max_attempts,
-            describe_failure(exc),
+            describe_failure(exc, where),
         )
 
     kwargs: dict[str, Any] = {

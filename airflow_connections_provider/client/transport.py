@@ -1,7 +1,10 @@
 """The blocking HTTP shell (requests): sends :class:`RequestSpec` objects with auth, timeouts and retries.
 
-All decisions live in pure modules (``auth``, ``retry``, ``wire``); this file only does I/O:
+All decisions live in pure modules (``auth``, ``retry``, ``protocol``); this file only does I/O:
 open sockets, hold the token lock, sleep between attempts. Its async twin is ``async_transport``.
+
+TLS: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify``, so the
+verification setting (:meth:`ClientConfig.tls_verify`) is passed with every request instead.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
 from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
-from airflow_connections_provider.client.wire import Reply, RequestSpec, raise_for_reply
 
 T = TypeVar("T")
 
@@ -74,7 +77,8 @@ class SyncTransport:
         self._sleep = sleep
         self._clock = clock
         self._session = session or self._new_session()
-        self._session.verify = config.verify
+        self._verify = config.tls_verify()
+        self._session.verify = self._verify
         self._session.headers["User-Agent"] = config.user_agent
 
     @staticmethod
@@ -146,6 +150,7 @@ class SyncTransport:
                 data=body,
                 headers=headers,
                 timeout=self.config.timeouts,
+                verify=self._verify,
                 allow_redirects=False,
             )
             content = response.content

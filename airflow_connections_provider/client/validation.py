@@ -2,20 +2,26 @@
 
 Every problem is collected, so one error lists them all. Values are normalised on the way, because
 Airflow renders templated values as strings: ``"5432"`` for an integer property becomes ``5432``,
-``"true"`` for a boolean becomes ``True``. Messages name properties and expected types, never values
-(a value may be a secret).
+``"true"`` for a boolean becomes ``True`` (the reading is :mod:`~airflow_connections_provider.client.values`'s,
+the one every comparison uses). Anything that is not a JSON value of the expected type — a datetime,
+bytes, a set, a NaN, a list where a mapping belongs — is refused here with the field named, never left
+to fail inside ``json.dumps`` or on the server. Messages name properties and expected types, never
+values (a value may be a secret).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from airflow_connections_provider.client.models import ConnectionChanges, DatasourceType, PropertyDefinition
+from airflow_connections_provider.client.values import parse_bool, parse_int
 
-_TRUE = frozenset({"true", "yes", "1", "on"})
-_FALSE = frozenset({"false", "no", "0", "off"})
+#: No public source states the service's limit on connection names; this is ours, and generous.
+MAX_NAME_LENGTH = 255
+PORT_RANGE = (1, 65535)
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
@@ -27,38 +33,48 @@ def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]
     return [lowered[h] for h in hits] + contains[: max(0, n - len(hits))]
 
 
+def _kind_of(value: Any) -> str:
+    return type(value).__name__
+
+
+def _is_port(prop: PropertyDefinition) -> bool:
+    return prop.name.lower() == "port" or prop.name.lower().endswith("_port")
+
+
 def _normalise_value(prop: PropertyDefinition, value: Any) -> tuple[Any, str | None]:
     """``(normalised value, problem or None)``."""
     kind = prop.type.lower()
+    name = prop.name
     if value is None:
-        return None, f"property {prop.name!r} is null; remove it instead, or give a {kind} value"
+        return None, f"property {name!r} is null; remove it instead, or give a {kind} value"
+    if isinstance(value, float) and not math.isfinite(value):
+        return value, f"property {name!r} must be a finite {kind}, got {value!r}"
     if kind == "integer":
-        if isinstance(value, bool):
-            return value, f"property {prop.name!r} must be an integer, got a boolean"
-        if isinstance(value, int):
-            return value, None
-        if isinstance(value, float) and value.is_integer():
-            return int(value), None
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            return int(value.strip()), None
-        return value, f"property {prop.name!r} must be an integer, got {type(value).__name__}"
+        number = parse_int(value)
+        if number is None:
+            got = "a boolean" if isinstance(value, bool) else f"{_kind_of(value)} that is not a whole number"
+            return value, f"property {name!r} must be an integer, got {got}"
+        low, high = PORT_RANGE
+        if _is_port(prop) and not low <= number <= high:
+            return number, f"property {name!r} is a port: it must be between {low} and {high}"
+        return number, None
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value, None
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE, None
-        return value, f"property {prop.name!r} must be a boolean (true/false), got {type(value).__name__}"
+        flag = parse_bool(value) if isinstance(value, (bool, str)) else None
+        if flag is None:
+            return value, f"property {name!r} must be a boolean (true/false), got {_kind_of(value)}"
+        return flag, None
     if kind == "enum":
-        allowed = prop.values
-        if allowed and str(value) not in allowed:
-            return value, f"property {prop.name!r} must be one of {', '.join(allowed)}"
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return value, f"property {name!r} must be one of its listed values (a string), got {_kind_of(value)}"
+        if prop.values and str(value) not in prop.values:
+            return value, f"property {name!r} must be one of {', '.join(prop.values)}"
         return str(value), None
-    # string and any type this client does not know: accept scalars, refuse structures
-    if isinstance(value, (bool, dict, list, tuple, set)):
-        return value, f"property {prop.name!r} must be a string, got {type(value).__name__}"
-    if isinstance(value, (int, float)):
+    # string and any type this client does not know: text, or a number it can write as text
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value), None
-    return value, None
+    return value, f"property {name!r} must be a string, got {_kind_of(value)}"
 
 
 def _unknown(dtype: DatasourceType, name: str) -> str:
@@ -67,42 +83,64 @@ def _unknown(dtype: DatasourceType, name: str) -> str:
     return f"unknown property {name!r} for datasource type {dtype.name!r}{suggestion}"
 
 
-def check_properties(
-    dtype: DatasourceType, properties: Mapping[str, Any], *, require_all: bool
-) -> tuple[dict[str, Any], list[str]]:
+def check_properties(dtype: DatasourceType, properties: Any, *, require_all: bool) -> tuple[dict[str, Any], list[str]]:
     """Normalise ``properties`` and list every problem.
 
-    ``require_all``: a create must carry every required property; an update only the ones it sets.
+    ``require_all``: a create must carry every required property (conditional requirements evaluated
+    on what is given); an update only the ones it sets.
     """
+    if not isinstance(properties, Mapping):
+        return {}, [f"properties must be a mapping of property name to value, got {_kind_of(properties)}"]
     problems: list[str] = []
     normalised: dict[str, Any] = {}
     for name, value in properties.items():
-        prop = dtype.get_property(str(name))
+        if not isinstance(name, str):
+            problems.append(f"property names must be strings, got {_kind_of(name)}")
+            continue
+        prop = dtype.get_property(name)
         if prop is None:
-            problems.append(_unknown(dtype, str(name)))
+            problems.append(_unknown(dtype, name))
             continue
         normalised[prop.name], problem = _normalise_value(prop, value)
         if problem:
             problems.append(problem)
     if require_all:
-        for name in dtype.required_properties:
-            if name not in properties or properties[name] in ("", None):
+        given = {k: v for k, v in properties.items() if v not in ("", None)}
+        for name in dtype.required_for(given):
+            if name not in given:
                 problems.append(f"required property {name!r} is missing")
     return normalised, problems
 
 
+def check_name(name: Any, *, what: str = "the connection name") -> list[str]:
+    if not isinstance(name, str):
+        return [f"{what} must be a string, got {_kind_of(name)}"]
+    if not name.strip():
+        return [f"{what} is empty"]
+    if len(name) > MAX_NAME_LENGTH:
+        return [f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"]
+    return []
+
+
+def check_description(description: Any) -> list[str]:
+    if description is None or isinstance(description, str):
+        return []
+    return [f"the description must be a string, got {_kind_of(description)}"]
+
+
 def check_new_connection(
-    dtype: DatasourceType, *, name: str, properties: Mapping[str, Any]
+    dtype: DatasourceType, *, name: Any, properties: Any, description: Any = None
 ) -> tuple[dict[str, Any], list[str]]:
-    problems = [] if name and name.strip() else ["the connection name is empty"]
+    problems = check_name(name) + check_description(description)
     normalised, property_problems = check_properties(dtype, properties, require_all=True)
     return normalised, problems + property_problems
 
 
 def check_changes(dtype: DatasourceType, changes: ConnectionChanges) -> tuple[ConnectionChanges, list[str]]:
     problems: list[str] = []
-    if changes.name is not None and not changes.name.strip():
-        problems.append("the new connection name is empty")
+    if changes.name is not None:
+        problems += check_name(changes.name, what="the new connection name")
+    problems += check_description(changes.description)
     normalised, property_problems = check_properties(dtype, changes.set_properties, require_all=False)
     problems += property_problems
     both = sorted(set(changes.set_properties) & set(changes.remove_properties))
@@ -111,7 +149,7 @@ def check_changes(dtype: DatasourceType, changes: ConnectionChanges) -> tuple[Co
         prop = dtype.get_property(key)
         if prop is None:
             problems.append(_unknown(dtype, key))
-        elif prop.required:
+        elif key in dtype.required_properties:
             problems.append(f"property {key!r} is required by {dtype.name!r} and cannot be removed")
     fixed = ConnectionChanges(
         name=changes.name,

@@ -177,7 +177,7 @@ def settings_from_connection(
     return HookSettings(client_config=config, default_project=str(project).strip() if project else None)
 
 
-_KEY_AUTH = frozenset({AuthType.IAM_API_KEY, AuthType.CP4D_API_KEY, AuthType.ZEN_API_KEY})
+_KEY_AUTH = frozenset({AuthType.IAM_API_KEY, AuthType.AWS_API_KEY, AuthType.CP4D_API_KEY, AuthType.ZEN_API_KEY})
 
 
 def _pick(explicit: Any, from_conn: Any, default: Any) -> Any:

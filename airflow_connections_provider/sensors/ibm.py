@@ -101,7 +101,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
 
         scope, connection_id = self._resolve(context)
         try:
-            conn = self.hook.client.validate_connection(scope, connection_id)
+            self.hook.client.validate_connection(scope, connection_id)
         except ValidationRefusedError as exc:
             self.log.info("Connection %s is not valid yet: %s", connection_id, exc)
             return False
@@ -111,8 +111,8 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
                 return False
             with airflow_errors(f"Validating connection {connection_id}"):
                 raise
-        self.log.info("Connection %r (%s) validated", conn.name, conn.id)
-        return PokeReturnValue(is_done=True, xcom_value=conn.id)
+        self.log.info("Connection %s validated", connection_id)
+        return PokeReturnValue(is_done=True, xcom_value=connection_id)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
         from airflow_connections_provider.client import Scope

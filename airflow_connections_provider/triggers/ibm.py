@@ -163,7 +163,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         from airflow_connections_provider.client.retry import is_temporary
 
         try:
-            conn = await client.validate_connection(scope, self.connection_id)
+            await client.validate_connection(scope, self.connection_id)
         except ValidationRefusedError as exc:
             self.log.info("Connection %s not valid yet (poll %d): %s", self.connection_id, polls, exc)
             return None
@@ -174,7 +174,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
             return self._event("error", str(exc), permanent=True)
         except Exception as exc:  # noqa: BLE001 - the triggerer must get one event, never a crash
             return self._event("error", f"unexpected {type(exc).__name__}: {exc}")
-        return self._event("success", f"connection {conn.name!r} ({conn.id}) validated after {polls} poll(s)")
+        return self._event("success", f"connection {self.connection_id} validated after {polls} poll(s)")
 
     async def _client_config(self) -> Any:
         from airflow.sdk import BaseHook

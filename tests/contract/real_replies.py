@@ -28,8 +28,9 @@ repr, a log line or an exception.
 
 The 400 rule (how a client tells a refused test from a rejected request), used by the client in
 ``client/errors.py`` (``refusal_kind``) and to be followed by the emulator: a 400 whose first error has a
-``target`` of type ``parameter`` or ``header``, or of type ``field``, or whose ``code`` is one of
-:data:`REQUEST_REJECTED_CODES`, rejects the request itself (sending it again cannot help); any other 400
+``target`` of type ``parameter`` or ``header``, or of type ``field``, or whose ``code`` is one of the
+client's ``REQUEST_REJECTED_CODES`` (``client/errors.py``; [U]: the codes are ours), rejects the
+request itself (sending it again cannot help); any other 400
 of a ``test=true`` write or of the ``test`` action is a refused test of the data source (worth trying
 again once the data source is up). :func:`refused_by_data_source` and :func:`bad_property_value` are one of each.
 
@@ -69,10 +70,6 @@ CLEAR_PASSWORD = "Clear-Pa55word-4f9a"
 INTERNAL_BASE = "https://internal-nginx-svc:12443"
 #: Every flag IBM's sources name; by default a list shows only connections with none of them ([O]).
 KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
-#: Error codes that say the request itself is wrong ([U]: the codes are ours; see the module docstring).
-REQUEST_REJECTED_CODES = frozenset(
-    {"invalid_request", "invalid_parameter", "invalid_property", "missing_property", "unknown_property"}
-)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ def credentials_for(emu: EmulatorHandle, auth: AuthType) -> Credentials:
         AuthType.CP4D_API_KEY: Credentials(AuthType.CP4D_API_KEY, username=user, api_key=emu.api_key),
         AuthType.ZEN_API_KEY: Credentials(AuthType.ZEN_API_KEY, username=user, api_key=emu.api_key),
         AuthType.BEARER_TOKEN: Credentials(AuthType.BEARER_TOKEN, token="static-token-abc"),
+        # The AWS deployment's exchange, at the emulator (its URL cannot be derived from a loopback host).
+        AuthType.AWS_API_KEY: Credentials(
+            AuthType.AWS_API_KEY, api_key=emu.api_key, iam_url=f"{emu.url}/api/rest/mcsp/apikeys/token"
+        ),
     }[auth]
 
 

@@ -22,7 +22,13 @@ AUTH_KINDS = [pytest.param(kind, id=kind.value) for kind in AuthType]
 
 
 @pytest.mark.parametrize("auth", AUTH_KINDS)
-def test_every_auth_kind_reaches_the_api(make_client, auth):
+def test_every_auth_kind_reaches_the_api(make_client, emu, auth):
+    if auth is AuthType.AWS_API_KEY:
+        import requests
+
+        probe = requests.post(f"{emu.url}/api/rest/mcsp/apikeys/token", data={"apikey": "x"}, timeout=10)
+        if probe.status_code in (404, 405):
+            pytest.skip("this emulator does not serve the AWS deployment's token exchange yet")
     assert make_client(auth).version().version
 
 

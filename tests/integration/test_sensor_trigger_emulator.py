@@ -35,7 +35,7 @@ def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, lat
     )
     assert sensor.execute({"ti": FakeTI()}) == connection_id
     watcher.join()
-    assert emu.requests_count("PATCH", "/v2/connections/*") >= 4  # three refusals, then success
+    assert emu.requests_count("PUT", "/v2/connections/*/actions/test") >= 4  # three refusals, then success
 
 
 def test_sensor_fails_at_once_for_a_missing_connection(airflow_conn, emu):
@@ -77,7 +77,7 @@ async def test_trigger_times_out_when_the_data_source_never_comes(airflow_conn, 
     connection_id = saved_unvalidated(emu, late_source)
     events = [e async for e in trigger_for(emu, connection_id, deadline=time.time() + 0.6).run()]
     assert [ValidationEvent.from_payload(e.payload).status for e in events] == ["timeout"]
-    assert 2 <= emu.requests_count("PATCH", "/v2/connections/*") <= 8  # slept between polls
+    assert 2 <= emu.requests_count("PUT", "/v2/connections/*/actions/test") <= 8  # slept between polls
 
 
 async def test_trigger_reports_a_deleted_connection_as_a_permanent_error(airflow_conn, emu, late_source):

@@ -101,14 +101,14 @@ class HttpDataSource:
 
 
 def start_after_polls(emu: Any, source: TcpDataSource, polls: int, *, within: float = 60.0) -> threading.Thread:
-    """Bring ``source`` up once the emulator has seen ``polls`` re-tests (PATCHes) of connections.
+    """Bring ``source`` up once the emulator has seen ``polls`` re-tests (``test`` actions) of connections.
 
     This is how a test makes a data source "come up after a few polls" of a sensor or trigger.
     """
 
     def watch() -> None:
         deadline = time.monotonic() + within
-        while emu.requests_count("PATCH", "/v2/connections/*") < polls and time.monotonic() < deadline:
+        while emu.requests_count("PUT", "/v2/connections/*/actions/test") < polls and time.monotonic() < deadline:
             time.sleep(0.02)
         source.start()
 

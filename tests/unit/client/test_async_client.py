@@ -13,14 +13,16 @@ import pytest
 from airflow_connections_provider.client import (
     AsyncConnectionsClient,
     AuthType,
+    BadRequestError,
     NotFoundError,
     RetriesExhaustedError,
     Scope,
     ValidationRefusedError,
 )
 from airflow_connections_provider.client.async_transport import AsyncTransport
+from tests.contract import real_replies
 from tests.support import payloads
-from tests.unit.client.conftest import API, IAM, make_config
+from tests.unit.client.conftest import IAM, make_config
 
 SCOPE = Scope.project(payloads.PROJECT_ID)
 
@@ -36,42 +38,47 @@ def make(handler, auth=AuthType.IAM_API_KEY, **overrides):
     return AsyncConnectionsClient(config, transport=transport), waits
 
 
-async def test_validate_sends_an_empty_patch_with_test_true_and_a_bearer_token():
+def reply(real: real_replies.RealReply) -> httpx.Response:
+    return httpx.Response(real.status, json=real.json(), headers=dict(real.headers))
+
+
+async def test_validate_runs_the_test_action_with_a_bearer_token():
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.url.path == "/identity/token":
             return httpx.Response(200, json=payloads.iam_token("async-tok"))
-        return httpx.Response(200, json=payloads.connection("db", asset_id="c1"))
+        return reply(real_replies.action_test_passed())
 
     client, _ = make(handler)
     async with client:
-        conn = await client.validate_connection(SCOPE, "c1")
+        assert await client.validate_connection(SCOPE, "c1") is None
 
-    assert conn.id == "c1"
-    token_req, patch_req = seen
+    token_req, test_req = seen
     assert str(token_req.url) == f"{IAM}/identity/token"
-    assert patch_req.method == "PATCH" and str(patch_req.url).startswith(f"{API}/v2/connections/c1?")
-    assert patch_req.url.params["test"] == "true"
-    assert json.loads(patch_req.content) == []
-    assert patch_req.headers["Authorization"] == "Bearer async-tok"
-    assert patch_req.headers["Content-Type"].startswith("application/json-patch+json")
+    assert test_req.method == "PUT" and test_req.url.path == "/v2/connections/c1/actions/test"
+    assert dict(test_req.url.params) == {"project_id": payloads.PROJECT_ID}
+    assert json.loads(test_req.content) == {}
+    assert test_req.headers["Authorization"] == "Bearer async-tok"
+    assert test_req.headers["Content-Type"] == "application/json"
 
 
-async def test_refusal_and_not_found_map_like_the_sync_client():
-    replies = iter(
-        [
-            httpx.Response(400, json=payloads.error("connection_test_failed", "refused", trace="a-1")),
-            httpx.Response(404, json=payloads.error("not_found", "gone")),
-        ]
-    )
-    client, waits = make(lambda request: next(replies), auth=AuthType.BEARER_TOKEN)
+@pytest.mark.parametrize(
+    ("real", "error"),
+    [
+        pytest.param(real_replies.refused_by_data_source(), ValidationRefusedError, id="400-refused-test"),
+        pytest.param(real_replies.action_test_output_failed(), ValidationRefusedError, id="200-output-failed"),
+        pytest.param(real_replies.bad_parameter(), BadRequestError, id="400-rejected-parameter"),
+        pytest.param(real_replies.not_found(), NotFoundError, id="404"),
+    ],
+)
+async def test_test_action_outcomes_map_like_the_sync_client(real, error):
+    client, waits = make(lambda request: reply(real), auth=AuthType.BEARER_TOKEN)
     async with client:
-        with pytest.raises(ValidationRefusedError, match="a-1"):
+        with pytest.raises(error) as caught:
             await client.validate_connection(SCOPE, "c1")
-        with pytest.raises(NotFoundError):
-            await client.validate_connection(SCOPE, "c1")
+    assert type(caught.value) is error  # a rejected request is not "refused by the data source"
     assert waits == []
 
 

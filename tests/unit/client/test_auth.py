@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 from urllib.parse import parse_qs
 
@@ -215,3 +216,120 @@ def test_token_refresh_leaves_a_lead_before_expiry_even_for_short_tokens():
     assert token.refresh_at == 5  # min(80% = 8, 10 - 5 s lead)
     assert token.expires_at == 10
     assert "tok-value-xyz" not in repr(token)
+
+
+@pytest.mark.parametrize("lifetime", [5, 3, 1])
+def test_a_token_of_five_seconds_or_less_is_still_reused_for_a_while(lifetime):
+    token = Token.with_lifetime("t", lifetime=lifetime, now=0)
+    assert 0 < token.refresh_at < lifetime  # never fetched again for every call, never used to its end
+
+
+def test_short_lived_tokens_do_not_make_every_call_fetch_one(mocked, make_client, clock):
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("short-1", expires_in=5))
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("short-2", expires_in=5))
+    mocked.get(VERSION, json=VERSION_BODY)
+    client = make_client(AuthType.IAM_API_KEY)
+    for _ in range(3):
+        client.version()  # a burst within the same instant
+    clock.now += 4.9
+    client.version()
+    assert auth_headers(mocked) == ["Bearer short-1"] * 3 + ["Bearer short-2"]
+
+
+@pytest.mark.parametrize(
+    "iam_url",
+    [
+        pytest.param(IAM, id="bare"),
+        pytest.param(f"{IAM}/", id="trailing-slash"),
+        pytest.param(f"{IAM}/identity/token", id="with-path"),
+        pytest.param(f"{IAM}/identity/token/", id="with-path-and-slash"),
+    ],
+)
+def test_the_iam_url_gets_identity_token_exactly_once(mocked, make_client, iam_url):
+    from airflow_connections_provider.client import Credentials
+
+    mocked.post(f"{IAM}/identity/token", json=payloads.iam_token("tok"))
+    mocked.get(VERSION, json=VERSION_BODY)
+    make_client(
+        AuthType.IAM_API_KEY, credentials=Credentials(AuthType.IAM_API_KEY, api_key="k", iam_url=iam_url)
+    ).version()
+    assert mocked.calls[0].request.url == f"{IAM}/identity/token"
+
+
+def test_aws_exchange_is_derived_from_the_api_host_and_reads_token(mocked, clock):
+    from airflow_connections_provider.client import ClientConfig, ConnectionsClient, Credentials
+    from tests.contract import real_replies
+
+    api = "https://api.dev.aws.data.ibm.com"
+    reply = real_replies.aws_token(now=clock.now, lifetime=600)
+    mocked.post("https://dev.aws.data.ibm.com/api/rest/mcsp/apikeys/token", json=reply.json())
+    mocked.get(f"{api}/v2/connections/version", json=VERSION_BODY)
+    config = ClientConfig(Credentials(AuthType.AWS_API_KEY, api_key="aws-key"), base_url=api)
+    with ConnectionsClient(config, clock=clock) as client:
+        client.version()
+        clock.now += 400  # within 80% of the 600 s given by ``expiration``
+        client.version()
+    exchange = mocked.calls[0].request
+    assert parse_qs(exchange.body if isinstance(exchange.body, str) else exchange.body.decode()) == {
+        "grant_type": ["urn:ibm:params:oauth:grant-type:apikey"],
+        "apikey": ["aws-key"],
+    }
+    token = reply.body["token"]
+    assert auth_headers(mocked, f"{api}/v2/connections/version") == [f"Bearer {token}", f"Bearer {token}"]
+
+
+def test_aws_exchange_url_may_be_given_explicitly(mocked):
+    from airflow_connections_provider.client import ClientConfig, ConnectionsClient, Credentials
+
+    mocked.post("https://mcsp.example/token", json={"token": "t-aws", "expiration": 4_000_000_000})
+    mocked.get(f"{API}/v2/connections/version", json=VERSION_BODY)
+    creds = Credentials(AuthType.AWS_API_KEY, api_key="aws-key", iam_url="https://mcsp.example/token")
+    with ConnectionsClient(ClientConfig(creds, base_url=API)) as client:
+        client.version()
+    assert auth_headers(mocked) == ["Bearer t-aws"]
+
+
+def test_aws_exchange_without_a_derivable_host_names_the_fix():
+    from airflow_connections_provider.client import ClientConfig, ConfigurationError, Credentials
+
+    with pytest.raises(ConfigurationError, match="set iam_url to the full token URL"):
+        ClientConfig(Credentials(AuthType.AWS_API_KEY, api_key="k"), base_url="https://cpd.example.com")
+
+
+@pytest.mark.parametrize(
+    ("iam_url", "warned"),
+    [
+        pytest.param("http://iam.example.com", True, id="http-remote"),
+        pytest.param("https://iam.example.com", False, id="https"),
+        pytest.param("http://127.0.0.1:8080", False, id="http-loopback"),
+        pytest.param("http://localhost:8080", False, id="http-localhost"),
+    ],
+)
+def test_a_cleartext_token_exchange_is_warned_about(make_client, caplog, iam_url, warned):
+    from airflow_connections_provider.client import Credentials
+
+    caplog.set_level(logging.WARNING, logger="airflow_connections_provider.client")
+    make_client(
+        AuthType.IAM_API_KEY, credentials=Credentials(AuthType.IAM_API_KEY, api_key="sekret-key", iam_url=iam_url)
+    )
+    assert ("travels in clear" in caplog.text) is warned
+    assert "sekret-key" not in caplog.text
+
+
+def test_jwt_claims_come_from_pyjwt_without_trusting_the_signature():
+    from airflow_connections_provider.client.auth import jwt_claims
+    from tests.contract import real_replies
+
+    token = real_replies.cp4d_authorized(now=1_000, lifetime=50).body["token"]
+    assert jwt_claims(token)["exp"] == 1_050  # expired long ago: still read, never verified
+    assert jwt_claims("a.b") == {}
+
+
+def test_a_failed_token_exchange_is_named_in_the_retry_error(mocked, make_client):
+    from airflow_connections_provider.client import RetriesExhaustedError, RetryPolicy
+
+    mocked.post(f"{IAM}/identity/token", status=503, json=payloads.error("unavailable", "iam down"))
+    with pytest.raises(RetriesExhaustedError) as caught:
+        make_client(AuthType.IAM_API_KEY, retry=RetryPolicy(retry_limit=0)).version()
+    message = str(caught.value)
+    assert "POST /identity/token (needed by GET /v2/connections/version) failed after 1 attempt " in message

@@ -141,7 +141,7 @@ def test_update_skips_removing_a_property_that_is_not_there(mocked, client, type
 
 
 def test_property_names_are_escaped_as_json_pointers(mocked, client):
-    from airflow_connections_provider.client.endpoints import build_patch
+    from airflow_connections_provider.client.protocol import build_patch
 
     ops = build_patch(ConnectionChanges(set_properties={"a/b~c": 1}, remove_properties=["x/y"]))
     assert [op["path"] for op in ops] == ["/properties/a~1b~0c", "/properties/x~1y"]
@@ -174,21 +174,6 @@ def test_a_refused_live_test_is_a_validation_error_and_is_not_retried(mocked, cl
     assert "password authentication failed" in str(caught.value) and "tr-v" in str(caught.value)
     assert "wrong-pass" not in str(caught.value)
     assert sleeps.waits == []
-
-
-@pytest.mark.parametrize("status", [400, 422, 460])
-def test_validate_reports_any_4xx_as_refused(mocked, client, status):
-    mocked.patch(f"{CONNS}/c1", status=status, json=payloads.error("connection_test_failed", "unreachable"))
-    with pytest.raises(ValidationRefusedError):
-        client.validate_connection(SCOPE, "c1")
-    call = mocked.calls[0]
-    assert json.loads(call.request.body) == [] and query(call)["test"] == ["true"]
-
-
-def test_validate_does_not_hide_not_found(mocked, client):
-    mocked.patch(f"{CONNS}/c1", status=404, json=payloads.error("not_found", "no such connection"))
-    with pytest.raises(NotFoundError):
-        client.validate_connection(SCOPE, "c1")
 
 
 def test_delete_missing_ok(mocked, client):

@@ -21,7 +21,8 @@ from airflow_connections_provider.client import (
     ServerError,
     TransportError,
 )
-from airflow_connections_provider.client.retry import backoff_wait, parse_retry_after
+from airflow_connections_provider.client.protocol import parse_retry_after
+from airflow_connections_provider.client.retry import backoff_wait
 from tests.support import payloads
 from tests.unit.client.conftest import API
 
@@ -74,7 +75,7 @@ def test_gives_up_after_retry_limit_with_the_last_error(mocked, client, sleeps):
     assert caught.value.attempts == 4
     assert isinstance(caught.value.last_error, ServerError)
     assert caught.value.trace == "tr-last"
-    assert "failed 4 times" in str(caught.value) and "tr-last" in str(caught.value)
+    assert "failed after 4 attempts" in str(caught.value) and "tr-last" in str(caught.value)
 
 
 def test_retry_limit_zero_means_a_single_attempt(mocked, make_client, sleeps):

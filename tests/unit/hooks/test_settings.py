@@ -66,7 +66,16 @@ def test_password_field_means_what_the_auth_type_says(auth_type, fields, expecte
         assert getattr(creds, key) == value
 
 
-def test_every_extra_is_read_and_prefixed_keys_work_too():
+def test_aws_api_key_is_the_password_and_its_exchange_lives_beside_the_api():
+    cfg = settings(host="api.dev.aws.data.ibm.com", password="aws-1", extra={"auth_type": "aws_api_key"}).client_config
+    assert (cfg.credentials.auth_type.value, cfg.credentials.api_key) == ("aws_api_key", "aws-1")
+    with pytest.raises(ConfigurationError, match="set iam_url to the full token URL"):
+        settings(host="cpd.example.com", password="aws-1", extra={"auth_type": "aws_api_key"})
+
+
+def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
+    bundle = tmp_path / "cpd.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     s = settings(
         host="eu-de",
         password="k",
@@ -74,7 +83,7 @@ def test_every_extra_is_read_and_prefixed_keys_work_too():
             "iam_url": "https://iam.test.cloud.ibm.com",
             "extra__ibmdataplatform__project": "sales",
             "verify_tls": True,
-            "ca_bundle": "/etc/ssl/cpd.pem",
+            "ca_bundle": str(bundle),
             "timeout": "30",
             "retry_limit": 2,
             "retry_delay": 0.5,
@@ -85,7 +94,7 @@ def test_every_extra_is_read_and_prefixed_keys_work_too():
     assert cfg.base_url == "https://api.eu-de.dataplatform.cloud.ibm.com"
     assert cfg.credentials.iam_url == "https://iam.test.cloud.ibm.com"
     assert s.default_project == "sales"
-    assert cfg.verify == "/etc/ssl/cpd.pem"
+    assert cfg.verify == str(bundle)
     assert cfg.timeout == 30.0
     assert cfg.retry.to_dict() == {"retry_limit": 2, "retry_delay": 0.5, "max_retry_wait": 10.0}
 

@@ -29,11 +29,11 @@ def sensor(**kwargs) -> IBMConnectionValidationSensor:
 
 
 def refuse(api) -> None:
-    api.patch(f"{CONN}/c1", status=400, json=payloads.error("connection_test_failed", "connection refused"))
+    api.put(f"{CONN}/c1/actions/test", status=400, json=payloads.error("connection_test_failed", "connection refused"))
 
 
 def accept(api) -> None:
-    api.patch(f"{CONN}/c1", json=payloads.connection("orders", asset_id="c1"))
+    api.put(f"{CONN}/c1/actions/test", json={})  # the test action's output
 
 
 def test_poke_refused_means_not_yet_then_done_with_the_id(api, context):
@@ -57,7 +57,7 @@ def test_poke_refused_means_not_yet_then_done_with_the_id(api, context):
     ],
 )
 def test_poke_errors(api, context, status, final):
-    api.patch(f"{CONN}/c1", status=status, json=payloads.error("x", "nope"))
+    api.put(f"{CONN}/c1/actions/test", status=status, json=payloads.error("x", "nope"))
     if final:
         with pytest.raises(AirflowFailException):
             sensor().poke(context)
@@ -80,7 +80,7 @@ def test_deferrable_pokes_once_then_defers_with_plain_kwargs(api, context):
     assert before + 600 <= kwargs["deadline"] <= time.time() + 600
     assert "static-token-value" not in json.dumps(kwargs)
     assert deferred.value.timeout.total_seconds() > 600  # Airflow's own timeout is only a backstop
-    assert [c.request.method for c in api.calls if c.request.url.startswith(CONN)] == ["PATCH"]  # poked once
+    assert [c.request.method for c in api.calls if c.request.url.startswith(CONN)] == ["PUT"]  # poked once
 
 
 def test_reschedule_mode_gives_the_slot_back_between_pokes(api, context):

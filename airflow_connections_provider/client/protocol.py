@@ -1,0 +1,405 @@
+"""The connections API as data: every request the client sends, and how each reply maps to a result or
+an error. Shared by the sync and async HTTP shells, which only move bytes, so the blocking client and
+the trigger can never disagree on a path, a parameter, a body or the meaning of a status.
+
+A :class:`RequestSpec` is a request not yet sent; a :class:`Reply` is an answer already read;
+:func:`raise_for_reply` turns anything but a 2xx into the right exception (a 3xx included: this client
+never follows redirects). Path segments are checked before a request exists: an id such as ``"."`` or
+``""`` would otherwise address another resource (``DELETE /v2/connections/`` answers 307).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from airflow_connections_provider.client.errors import InvalidInputError, ValidationRefusedError, api_error_from_reply
+from airflow_connections_provider.client.models import ConnectionChanges, Scope
+
+CONNECTIONS = "/v2/connections"
+DATASOURCE_TYPES = "/v2/datasource_types"
+PROJECTS = "/v2/projects"
+JSON_PATCH = "application/json-patch+json;charset=utf-8"
+DEFAULT_PAGE_SIZE = 100
+
+#: Every connection flag IBM's sources name. A list shows only connections with *no* flag unless the
+#: ``entity.flags`` filter names a flag (``x`` or ``+x`` adds those that carry it, ``-x`` removes them,
+#: additions first). Lookups that must see every connection of a name send all of them.
+KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The service's ids are UUIDs; any plain token is accepted (emulators and tests use short ones), but
+# nothing that could change which resource a path names: no "", ".", "/", "?", "%", spaces.
+_ID_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+def looks_like_id(value: str) -> bool:
+    """Is ``value`` shaped like the service's ids (UUIDs)?"""
+    return bool(_UUID.match(value))
+
+
+def checked_id(value: Any, what: str = "connection id") -> str:
+    """``value`` when it is a usable id; :class:`InvalidInputError` naming the fix otherwise.
+
+    The check runs before a request exists: ``"."`` once became ``DELETE /v2/connections/`` (a 307
+    reported as "deleted").
+    """
+    if not isinstance(value, str):
+        raise InvalidInputError(what, [f"the {what} must be a string, got {type(value).__name__}"])
+    if not _ID_TOKEN.match(value.strip()):
+        shown = repr(value) if len(value) <= 60 else f"{value[:57]!r}..."
+        raise InvalidInputError(
+            what, [f"{shown} is not a {what}: ids are UUIDs such as 99845973-050b-482b-b900-a13a75865258"]
+        )
+    return value.strip()
+
+
+def _segment(value: Any, what: str) -> str:
+    """A free-form path segment (a datasource type name or id): never empty, ``.`` or ``..``."""
+    text = value.strip() if isinstance(value, str) else ""
+    if text in ("", ".", ".."):
+        raise InvalidInputError(what, [f"{value!r} is not a valid {what}"])
+    return quote(text, safe="")
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# -- requests and replies as data --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """One HTTP request.
+
+    ``path`` is relative to the API base URL unless ``absolute`` (token endpoints live elsewhere).
+    ``idempotent`` says whether repeating the request after an ambiguous failure is harmless;
+    ``validating`` marks live tests (``test=true`` writes, the ``test`` action), where a 400 may mean the
+    data source failed the test; ``names_connection`` marks creates and renames, where 409 means the name
+    is taken. ``log_path`` is what logs and errors show: a path without query string, never a body.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict, repr=False)  # a filter may carry values
+    json_body: Any = field(default=None, repr=False)
+    form: Mapping[str, str] | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    absolute: bool = False
+    idempotent: bool = True
+    validating: bool = False
+    names_connection: bool = False
+    log_path: str | None = None
+
+    @property
+    def where(self) -> str:
+        return self.log_path or self.path
+
+    def url(self, base_url: str) -> str:
+        return self.path if self.absolute else base_url + self.path
+
+    def encoded_body(self) -> tuple[bytes | None, dict[str, str]]:
+        """The body bytes and the headers that describe them (JSON, JSON Patch or a form)."""
+        headers = {"Accept": "application/json", **self.headers}
+        if self.form is not None:
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            return urlencode(dict(self.form)).encode(), headers
+        if self.json_body is not None:
+            headers.setdefault("Content-Type", "application/json")
+            return json.dumps(self.json_body).encode(), headers
+        return None, headers
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any = field(repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # lower-case names
+    reason: str = ""
+
+    @classmethod
+    def from_raw(cls, status: int, content: bytes, headers: Mapping[str, str], reason: str = "") -> Reply:
+        body: Any = None
+        if content:
+            try:
+                body = json.loads(content)
+            except ValueError:
+                body = None  # not JSON (a proxy's HTML page, say): the status alone must do
+        return cls(status, body, {k.lower(): v for k, v in headers.items()}, reason)
+
+    def json_object(self, *, empty_ok: bool = False) -> Mapping[str, Any]:
+        """The body as a JSON object. ``empty_ok``: a 204 No Content is an empty object (a list that
+        matched nothing: ``GET /v2/projects`` answers so)."""
+        if empty_ok and self.status == 204:
+            return {}
+        if not isinstance(self.body, Mapping):
+            raise ValueError(f"expected a JSON object in the HTTP {self.status} reply")
+        return self.body
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if seconds == seconds and seconds != float("inf") else None  # NaN/inf: ignore
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+def raise_for_reply(spec: RequestSpec, reply: Reply, *, now: float) -> Reply:
+    """Return ``reply`` when it is a success (2xx), raise the mapped :class:`ApiError` otherwise."""
+    if 200 <= reply.status < 300:
+        return reply
+    raise api_error_from_reply(
+        reply.status,
+        reply.body,
+        method=spec.method,
+        path=spec.where,
+        reason=reply.reason,
+        trace_header=reply.headers.get("x-global-transaction-id") or reply.headers.get("x-request-id"),
+        retry_after=parse_retry_after(reply.headers.get("retry-after"), now=now),
+        validating_write=spec.validating,
+        names_connection=spec.names_connection,
+        location=reply.headers.get("location"),
+    )
+
+
+# -- connections --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFilter:
+    """List filters, sent as the service's ``entity.*``/``metadata.*`` query parameters.
+
+    ``name`` is an exact match (sent wrapped in double quotes); ``properties`` matches connections
+    whose properties contain all the given pairs; ``flags`` adds the connections carrying those flags
+    to a listing that otherwise shows only unflagged ones (:data:`KNOWN_FLAGS` shows every connection).
+    """
+
+    name: str | None = None
+    datasource_type: str | None = None
+    properties: Mapping[str, Any] | None = field(default=None, repr=False)
+    context: str | None = None
+    flags: Sequence[str] = ()
+    creator: str | None = None
+    sort: str | None = None
+
+    def as_query(self) -> dict[str, str]:
+        query: dict[str, str] = {}
+        if self.name is not None:
+            query["entity.name"] = f'"{self.name}"'
+        if self.datasource_type:
+            query["entity.datasource_type"] = self.datasource_type
+        if self.properties:
+            query["entity.properties"] = json.dumps(dict(self.properties), sort_keys=True)
+        if self.context:
+            query["entity.context"] = self.context
+        if self.flags:
+            query["entity.flags"] = ",".join(self.flags)
+        if self.creator:
+            query["metadata.creator"] = self.creator
+        if self.sort:
+            query["sort"] = self.sort
+        return query
+
+
+def service_version() -> RequestSpec:
+    return RequestSpec("GET", f"{CONNECTIONS}/version")
+
+
+def list_connections(
+    scope: Scope, flt: ConnectionFilter, *, limit: int = DEFAULT_PAGE_SIZE, start: str | None = None
+) -> RequestSpec:
+    params = {**scope.as_query(), **flt.as_query(), "limit": str(limit), "decrypt_secrets": "false"}
+    if start:
+        params["start"] = start
+    return RequestSpec("GET", CONNECTIONS, params=params)
+
+
+def get_connection(scope: Scope, connection_id: str) -> RequestSpec:
+    return RequestSpec(
+        "GET",
+        f"{CONNECTIONS}/{checked_id(connection_id)}",
+        params={**scope.as_query(), "decrypt_secrets": "false"},
+    )
+
+
+def create_connection(
+    scope: Scope,
+    *,
+    name: str,
+    datasource_type_id: str,
+    properties: Mapping[str, Any],
+    description: str | None = None,
+    test: bool = True,
+) -> RequestSpec:
+    body: dict[str, Any] = {"name": name, "datasource_type": datasource_type_id, "properties": dict(properties)}
+    if description is not None:
+        body["description"] = description
+    return RequestSpec(
+        "POST",
+        CONNECTIONS,
+        params={**scope.as_query(), "test": _bool(test)},
+        json_body=body,
+        idempotent=False,
+        validating=test,
+        names_connection=True,
+    )
+
+
+def update_connection(
+    scope: Scope, connection_id: str, patch: Sequence[Mapping[str, Any]], *, test: bool = True
+) -> RequestSpec:
+    """RFC 6902 ``patch``; the reply is the bare entity (no ``metadata``, so no id)."""
+    return RequestSpec(
+        "PATCH",
+        f"{CONNECTIONS}/{checked_id(connection_id)}",
+        params={**scope.as_query(), "test": _bool(test)},
+        json_body=list(patch),
+        headers={"Content-Type": JSON_PATCH},
+        validating=test,
+        names_connection=any(op.get("path") == "/name" for op in patch),
+    )
+
+
+def connection_test_action(scope: Scope, connection_id: str) -> RequestSpec:
+    """The ``test`` action: the service connects to the data source with the stored settings."""
+    return RequestSpec(
+        "PUT",
+        f"{CONNECTIONS}/{checked_id(connection_id)}/actions/test",
+        params=scope.as_query(),
+        json_body={},
+        validating=True,
+    )
+
+
+def delete_connection(scope: Scope, connection_id: str) -> RequestSpec:
+    return RequestSpec("DELETE", f"{CONNECTIONS}/{checked_id(connection_id)}", params=scope.as_query())
+
+
+_FAILED_WORDS = frozenset({"failed", "failure", "error", "fail"})
+
+
+def failed_test_output(body: Any) -> str | None:
+    """Why a 200 reply of the ``test`` action reports a failed test; None when it reports none.
+
+    The action's output is free-form in IBM's OpenAPI document, so this reads the shapes a failure can
+    take: a non-empty ``errors`` list, a ``status``/``result`` of failed/failure/error, or a false
+    ``success``/``succeeded``. Only the service's own message is returned.
+    """
+    if not isinstance(body, Mapping):
+        return None
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        first = errors[0]
+        message = first.get("message") if isinstance(first, Mapping) else None
+        return str(message or "the test action reported an error")
+    for key in ("status", "result"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip().lower() in _FAILED_WORDS:
+            return str(body.get("message") or f"the test action reported {key} {value!r}")
+    for key in ("success", "succeeded"):
+        if body.get(key) is False:
+            return str(body.get("message") or f"the test action reported {key}=false")
+    return None
+
+
+def raise_for_failed_test(spec: RequestSpec, reply: Reply) -> None:
+    """Raise :class:`ValidationRefusedError` when a 200 ``test`` action reply reports a failed test."""
+    failure = failed_test_output(reply.body)
+    if failure is not None:
+        code = None
+        errors = reply.body.get("errors") if isinstance(reply.body, Mapping) else None
+        if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+            code = errors[0].get("code")
+        raise ValidationRefusedError(
+            reply.status,
+            failure,
+            code=str(code) if code else None,
+            trace=reply.headers.get("x-global-transaction-id"),
+            method=spec.method,
+            path=spec.where,
+        )
+
+
+def json_pointer_token(key: str) -> str:
+    """RFC 6901 escaping of one path segment (``~`` → ``~0``, ``/`` → ``~1``)."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def build_patch(changes: ConnectionChanges) -> list[dict[str, Any]]:
+    """RFC 6902 operations for ``changes``.
+
+    ``add`` is used for every value that is set: RFC 6902 ``add`` replaces an existing member, so
+    the patch is right whether or not the service shows the property (secrets may be hidden).
+    """
+    ops: list[dict[str, Any]] = []
+    if changes.name is not None:
+        ops.append({"op": "add", "path": "/name", "value": changes.name})
+    if changes.description is not None:
+        ops.append({"op": "add", "path": "/description", "value": changes.description})
+    for key, value in changes.set_properties.items():
+        ops.append({"op": "add", "path": f"/properties/{json_pointer_token(key)}", "value": value})
+    for key in changes.remove_properties:
+        ops.append({"op": "remove", "path": f"/properties/{json_pointer_token(key)}"})
+    return ops
+
+
+# -- datasource types and projects ---------------------------------------------------------------------
+
+
+def list_datasource_types(*, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> RequestSpec:
+    return RequestSpec(
+        "GET",
+        DATASOURCE_TYPES,
+        params={"connection_properties": "true", "limit": str(limit), "offset": str(offset)},
+    )
+
+
+def get_datasource_type(name_or_id: str) -> RequestSpec:
+    segment = _segment(name_or_id, "datasource type")
+    return RequestSpec("GET", f"{DATASOURCE_TYPES}/{segment}", params={"connection_properties": "true"})
+
+
+def list_projects(
+    *, name: str | None = None, limit: int = DEFAULT_PAGE_SIZE, bookmark: str | None = None
+) -> RequestSpec:
+    params = {"limit": str(limit)}
+    if name:
+        params["name"] = name
+    if bookmark:
+        params["bookmark"] = bookmark
+    return RequestSpec("GET", PROJECTS, params=params)
+
+
+def get_project(project_id: str) -> RequestSpec:
+    return RequestSpec("GET", f"{PROJECTS}/{checked_id(project_id, 'project id')}")
+
+
+def next_page_param(body: Mapping[str, Any], param: str) -> str | None:
+    """The value of ``param`` inside the reply's ``next.href``; None on the last page.
+
+    The service names the next page by a token inside that link, an absolute URL that may name the
+    service's internal host: only its query is read, the client keeps its own base URL.
+    """
+    nxt = body.get("next")
+    href = nxt.get("href") if isinstance(nxt, Mapping) else None
+    if not href:
+        return None
+    values = parse_qs(urlsplit(str(href)).query).get(param)
+    return values[0] if values else None

@@ -1,0 +1,119 @@
+"""The one normalisation of connection property values, so every comparison agrees.
+
+The service stores property values as strings (IBM's recorded replies say ``"port": "5432"``), Airflow
+templates render strings (``ssl: "true"``), and users write native values (``5432``, ``True``). Deciding
+"is this the value I asked for?" — the client's duplicate check after an ambiguous create, the
+operators' adopt-on-retry check, the sync planner — must therefore compare *normalised* values, and all
+of them must normalise the same way: :func:`normalise_property_value` and :func:`same_property_values`
+are that one way.
+
+With the property's type (from its datasource type) the reading is exact: booleans accept
+true/false/yes/no/1/0/on/off in any case, integers accept integral numbers and digit strings. Without
+it, strings that read unambiguously as a boolean (true/false/yes/no) or an integer become one; anything
+else compares as its text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off"})
+_UNTYPED_TRUE = frozenset({"true", "yes"})  # without a type, "1"/"on" stay what they look like
+_UNTYPED_FALSE = frozenset({"false", "no"})
+
+
+def parse_bool(value: Any) -> bool | None:
+    """``value`` as a boolean, or None when it does not read as one."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def parse_int(value: Any) -> int | None:
+    """``value`` as an integer, or None (booleans, fractions, NaN and malformed strings are not integers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdigit():
+            return int(text)
+    return None
+
+
+def normalise_property_value(value: Any, kind: str | None = None) -> Any:
+    """A comparable form of ``value``: equal for values the service treats as equal.
+
+    ``kind`` is the property's type from its datasource type (``integer``, ``boolean``, ``string``,
+    ``enum``…) when known. The result is tagged by kind, so ``True`` never equals ``1``.
+    """
+    kind = (kind or "").lower()
+    if value is None:
+        return ("null", None)
+    if kind == "boolean":
+        flag = parse_bool(value)
+        return ("bool", flag) if flag is not None else ("text", str(value))
+    if kind == "integer":
+        number = parse_int(value)
+        return ("int", number) if number is not None else ("text", str(value))
+    if kind in ("string", "enum", "password"):
+        if isinstance(value, bool):
+            return ("text", "true" if value else "false")
+        number = parse_int(value) if isinstance(value, (int, float)) else None
+        return ("text", str(number) if number is not None else str(value))
+    # type unknown: read what is unambiguous
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _UNTYPED_TRUE or word in _UNTYPED_FALSE:
+            return ("bool", word in _UNTYPED_TRUE)
+    number = parse_int(value)
+    if number is not None:
+        return ("int", number)
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(normalise_property_value(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), normalise_property_value(v)) for k, v in value.items())))
+    return ("text", str(value))
+
+
+def same_property_values(
+    actual: Mapping[str, Any],
+    wanted: Mapping[str, Any],
+    *,
+    kinds: Mapping[str, str] | None = None,
+    ignore: Iterable[str] = (),
+) -> bool:
+    """Does ``actual`` hold every ``wanted`` property with an equal (normalised) value?
+
+    ``kinds`` maps property names to their types (``DatasourceType.property_kinds``); names in
+    ``ignore`` (typically the secret ones, which a reply may hide) are skipped. Properties of ``actual``
+    that ``wanted`` does not name are not compared.
+    """
+    kinds = kinds or {}
+    skipped = set(ignore)
+    for name, value in wanted.items():
+        if name in skipped:
+            continue
+        if name not in actual:
+            return False
+        kind = kinds.get(name)
+        if normalise_property_value(actual[name], kind) != normalise_property_value(value, kind):
+            return False
+    return True
