@@ -165,7 +165,7 @@ class _LateSource:
 def _is_retest(key: str) -> bool:
     """A re-test of a stored connection: the test action, or the older empty-patch form."""
     method, _, template = key.partition(" ")
-    return (method == "PUT" and template.endswith("/actions/test")) or (
+    return (method == "PUT" and template.endswith(("/actions/test", "/actions/{action_name}"))) or (
         method == "PATCH" and template == "/v2/connections/{connection_id}"
     )
 

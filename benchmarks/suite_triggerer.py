@@ -57,7 +57,7 @@ def _one(emu: EmulatorProcess, count: int, interval: float, polls_before_up: int
     if spike_s:
         # During the second round of polls every reply takes 1 s more.
         def raise_latency() -> None:
-            time.sleep(interval * 1.5 + 5)  # after start-up (the child's imports) and the first round
+            time.sleep(interval + 3)  # after start-up (the child's imports) and the first round
             emu.call("set_faults", latency_ms=1000)
             time.sleep(spike_s)
             emu.call("set_faults", latency_ms=0)
@@ -86,9 +86,9 @@ def _one(emu: EmulatorProcess, count: int, interval: float, polls_before_up: int
 
 def triggerer(*, quick: bool) -> dict[str, Any]:
     counts = [20] if quick else [1000, 2000]
-    interval = 0.5 if quick else 10.0
+    interval = 0.5 if quick else 20.0
     polls_before_up = 2
-    spikes = [0.0, 1.0 if quick else 12.0]
+    spikes = [0.0, 1.0 if quick else interval]
     runs = []
     with EmulatorProcess(latency_ms=0.0) as emu:
         for count in counts:
