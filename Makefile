@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients demo clean bench
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,20 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# docs/reliability.md is generated: the reliability tests record what they injected and observed.
+reliability-report: $(STAMP)
+	mkdir -p build
+	RELIABILITY_REPORT=build/reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report build/reliability.json docs/reliability.md
+
 # IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
 # in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
 # pin changes.
 CLIENTS_DIR := .venv-clients
 CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
 
-$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
+# Order-only on our venv (it brings uv): a change to our dependencies does not rebuild the SDKs' venvs.
+$(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt | $(STAMP)
 	rm -rf $(CLIENTS_DIR)/$*
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(CLIENTS_DIR)/$*
 	$(BIN)/uv pip install --python $(CLIENTS_DIR)/$*/bin/python --compile-bytecode --quiet -r $<
@@ -47,6 +54,15 @@ $(CLIENTS_DIR)/%/.installed: tests/clients/requirements-%.txt $(STAMP)
 
 test-clients: $(STAMP) $(CLIENT_VENVS)
 	$(BIN)/python tests/clients/run.py
+
+# The provider in a real deployment (tests/deploy): api-server, scheduler, dag-processor and triggerer as
+# separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
+# connection form and the extra link (installed with apt when missing: no browser download works here).
+# Screenshots and the metadata dump land in build/deploy/.
+test-deploy: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	$(UV_INSTALL) -e '.[dev,deploy]'
+	ACP_DEPLOY_TESTS=1 $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
 demo:

@@ -17,3 +17,6 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(__file__
 # The emulator's fixtures (ibm_emulator, ibm_emulator_session) are opt-in: installing the package
 # does not load them into every pytest session. Our suite opts in here, as users do.
 pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin"]
+
+# The deployment tests start a whole Airflow (four processes) and a browser: `make test-deploy` runs them.
+collect_ignore = [] if os.environ.get("ACP_DEPLOY_TESTS") else ["deploy"]

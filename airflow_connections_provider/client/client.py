@@ -110,7 +110,8 @@ class ConnectionsClient:
     def iter_datasource_types(self, *, page_size: int = protocol.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
         offset = 0
         while True:
-            body = self._json(protocol.list_datasource_types(limit=page_size, offset=offset))
+            reply = self.transport.request(protocol.list_datasource_types(limit=page_size, offset=offset))
+            body = reply.json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield self._remember(DatasourceType.from_api(item))
             nxt = protocol.next_page_param(body, "offset")
@@ -250,6 +251,8 @@ class ConnectionsClient:
         Raises :class:`AmbiguousNameError` when several share the name (older data and other tools can
         leave duplicates behind, although the service refuses new ones with 409).
         """
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError("connection name", [f"a name must be a non-empty string, got {name!r}"])
         matches = [c for c in self.iter_connections(scope, name=name, flags=ALL_FLAGS) if c.name == name]
         if len(matches) > 1:
             raise AmbiguousNameError("connection", name, [c.id for c in matches])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import math
 import os
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,6 +205,7 @@ class ClientConfig:
                     f"ca_bundle {self.verify!r} does not exist; give the path of a PEM file (or directory) "
                     "of CA certificates readable on the worker and the triggerer"
                 )
+            _check_pem(self.verify)
         elif not isinstance(self.verify, bool):
             raise ConfigurationError(f"verify must be true, false or a CA bundle path, got {self.verify!r}")
         # Normalise once so every caller can join paths without thinking about slashes.
@@ -230,6 +232,18 @@ class ClientConfig:
             if env.get(name):
                 return env[name]
         return True
+
+
+def _check_pem(path: str) -> None:
+    """Parse a CA bundle file once (it is small), so a broken one is a configuration error here."""
+    if os.path.isdir(path):
+        return
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"ca_bundle {path!r} could not be loaded as PEM CA certificates ({type(exc).__name__})"
+        ) from exc
 
 
 def _is_number(value: Any) -> bool:

@@ -67,6 +67,15 @@ def _segment(value: Any, what: str) -> str:
     return quote(text, safe="")
 
 
+def _scope_query(scope: Any) -> dict[str, str]:
+    """The scope's query parameter; a scope without an id would address no workspace at all."""
+    if not isinstance(scope, Scope):
+        raise InvalidInputError("scope", [f"expected a Scope (Scope.project(id), ...), got {type(scope).__name__}"])
+    if not isinstance(scope.id, str) or not scope.id.strip():
+        raise InvalidInputError("scope", [f"the {scope.kind} is empty; give the id of the project, catalog or space"])
+    return scope.as_query()
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -225,7 +234,7 @@ def service_version() -> RequestSpec:
 def list_connections(
     scope: Scope, flt: ConnectionFilter, *, limit: int = DEFAULT_PAGE_SIZE, start: str | None = None
 ) -> RequestSpec:
-    params = {**scope.as_query(), **flt.as_query(), "limit": str(limit), "decrypt_secrets": "false"}
+    params = {**_scope_query(scope), **flt.as_query(), "limit": str(limit), "decrypt_secrets": "false"}
     if start:
         params["start"] = start
     return RequestSpec("GET", CONNECTIONS, params=params)
@@ -235,7 +244,7 @@ def get_connection(scope: Scope, connection_id: str) -> RequestSpec:
     return RequestSpec(
         "GET",
         f"{CONNECTIONS}/{checked_id(connection_id)}",
-        params={**scope.as_query(), "decrypt_secrets": "false"},
+        params={**_scope_query(scope), "decrypt_secrets": "false"},
     )
 
 
@@ -254,7 +263,7 @@ def create_connection(
     return RequestSpec(
         "POST",
         CONNECTIONS,
-        params={**scope.as_query(), "test": _bool(test)},
+        params={**_scope_query(scope), "test": _bool(test)},
         json_body=body,
         idempotent=False,
         validating=test,
@@ -269,7 +278,7 @@ def update_connection(
     return RequestSpec(
         "PATCH",
         f"{CONNECTIONS}/{checked_id(connection_id)}",
-        params={**scope.as_query(), "test": _bool(test)},
+        params={**_scope_query(scope), "test": _bool(test)},
         json_body=list(patch),
         headers={"Content-Type": JSON_PATCH},
         validating=test,
@@ -282,14 +291,14 @@ def connection_test_action(scope: Scope, connection_id: str) -> RequestSpec:
     return RequestSpec(
         "PUT",
         f"{CONNECTIONS}/{checked_id(connection_id)}/actions/test",
-        params=scope.as_query(),
+        params=_scope_query(scope),
         json_body={},
         validating=True,
     )
 
 
 def delete_connection(scope: Scope, connection_id: str) -> RequestSpec:
-    return RequestSpec("DELETE", f"{CONNECTIONS}/{checked_id(connection_id)}", params=scope.as_query())
+    return RequestSpec("DELETE", f"{CONNECTIONS}/{checked_id(connection_id)}", params=_scope_query(scope))
 
 
 _FAILED_WORDS = frozenset({"failed", "failure", "error", "fail"})

@@ -1,20 +1,26 @@
 """IBM's error container, and the one exception the route code raises to produce it.
 
 Every 4xx/5xx reply of an API path has the shape
-`{"trace": "<id>", "errors": [{"code", "message", "more_info", "target"?}]}` and the same trace in the
-`x-global-transaction-id` header, which the middleware sets on every reply.
+`{"trace": "<id>", "errors": [{"code", "message", "more_info", "target"?: {"type", "name"}}]}` and the
+same trace in the `x-global-transaction-id` header, which the middleware sets on every reply.
+
+`target.type` follows IBM's API Handbook (and the generated `ErrorTargetModel`): `field` for a member of
+the request body, `parameter` for a query or path parameter, `header` for a header. A 400 that rejects
+the request itself always names its target or uses a request code (`invalid_request`, ...); a refused
+live test names none, which is how a client tells the two apart.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 TRACE_HEADER = "x-global-transaction-id"
 MORE_INFO = "https://cloud.ibm.com/apidocs/data-ai-common-core"
+TargetType = Literal["field", "parameter", "header"]
 
 # The code each status gets when a handler does not choose one.
 DEFAULT_CODES: dict[int, str] = {
@@ -43,6 +49,7 @@ class ApiError(Exception):
         message: str,
         *,
         target: str | None = None,
+        target_type: TargetType = "parameter",
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -50,6 +57,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.target = target
+        self.target_type: TargetType = target_type
         self.headers = headers or {}
 
 
@@ -63,10 +71,12 @@ def trace_of(request: Request) -> str:
     return trace if isinstance(trace, str) else new_trace()
 
 
-def error_body(trace: str, code: str, message: str, target: str | None = None) -> dict[str, Any]:
+def error_body(
+    trace: str, code: str, message: str, target: str | None = None, target_type: TargetType = "parameter"
+) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message, "more_info": MORE_INFO}
     if target is not None:
-        error["target"] = {"type": "field", "name": target}
+        error["target"] = {"type": target_type, "name": target}
     return {"trace": trace, "errors": [error]}
 
 
@@ -77,18 +87,35 @@ def error_response(
     message: str,
     *,
     target: str | None = None,
+    target_type: TargetType = "parameter",
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = error_body(trace, code or DEFAULT_CODES.get(status, "error"), message, target)
+    body = error_body(trace, code or DEFAULT_CODES.get(status, "error"), message, target, target_type)
     return JSONResponse(body, status_code=status, headers={TRACE_HEADER: trace, **(headers or {})})
 
 
 def missing_parameter(name: str, message: str | None = None) -> ApiError:
+    """A query or path parameter is missing."""
     return ApiError(400, "missing_required_parameter", message or f"Missing required parameter '{name}'", target=name)
 
 
 def invalid_parameter(name: str, message: str) -> ApiError:
+    """A query or path parameter has a value the service does not take."""
     return ApiError(400, "invalid_parameter", message, target=name)
+
+
+def invalid_field(name: str, message: str, code: str = "invalid_property") -> ApiError:
+    """A member of the request body (a connection field or property) is wrong."""
+    return ApiError(400, code, message, target=name, target_type="field")
+
+
+def missing_field(name: str, message: str | None = None) -> ApiError:
+    return invalid_field(name, message or f"Missing required field '{name}'", code="missing_property")
+
+
+def invalid_request(message: str) -> ApiError:
+    """The body as a whole is unreadable (not JSON, not an object, empty)."""
+    return ApiError(400, "invalid_request", message)
 
 
 def not_found(message: str, target: str | None = None) -> ApiError:

@@ -11,15 +11,20 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any, Literal
 
-SecretMode = Literal["omit", "placeholder"]
+# How replies show secret properties: "clear" as stored (what IBM's recorded replies do for
+# shared-credential connections), "omit" dropped, "placeholder" as ********.
+SecretMode = Literal["clear", "omit", "placeholder"]
+SECRET_MODES: tuple[SecretMode, ...] = ("clear", "omit", "placeholder")
 FaultKind = Literal["500", "502", "503", "429", "drop", "slow"]
 
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop", "slow")
 DEFAULT_API_KEY = "emulator-api-key"
 DEFAULT_USER = ("admin", "password")
 DEFAULT_PROJECT = "default"
-# Statuses a failed live test may take: 400 is the common reading, 460 the one a public source reports.
-TEST_FAILURE_STATUSES = (400, 460)
+# How the `test` action reports a failed test: 400 with the error container (the default, as IBM's
+# OpenAPI document lists), or 200 whose output says it failed (its schema is free-form).
+TEST_ACTION_FAILURE_STATUSES = (400, 200)
+SELF_SIGNED = "self-signed"
 # What a scope (project, catalog or space) the emulator does not know gives.
 UNKNOWN_SCOPE_STATUSES = (403, 404)
 
@@ -45,13 +50,20 @@ class EmulatorSettings:
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
     # How long a "slow" fault holds the reply.
     slow_reply_s: float = 3.0
-    secret_mode: SecretMode = "omit"  # noqa: S105 - a mode name
-    test_failure_status: int = 400
+    secret_mode: SecretMode = "clear"  # noqa: S105 - a mode name
+    test_action_failure_status: int = 400
+    # False: a create (or rename, or copy) to a name the scope already has is 409, as the service does.
+    allow_duplicate_names: bool = False
     unknown_scope_status: int = 403
     probe_timeout_s: float = 3.0
     reject_unknown_properties: bool = True
     access_log: bool = False
     log_level: str = "warning"
+    # HTTPS: a certificate chain and key to serve, or tls="self-signed" for a loopback certificate made
+    # at start-up (its path is EmulatorHandle.ca_bundle). None everywhere: plain HTTP.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls: str | None = None
 
     def __post_init__(self) -> None:
         # Accept lists (what callers naturally write) and store tuples.
@@ -61,10 +73,16 @@ class EmulatorSettings:
         self._validate()
 
     def _validate(self) -> None:
-        if self.secret_mode not in ("omit", "placeholder"):
-            raise ValueError(f"secret_mode must be 'omit' or 'placeholder', not {self.secret_mode!r}")
-        if self.test_failure_status not in TEST_FAILURE_STATUSES:
-            raise ValueError(f"test_failure_status must be one of {TEST_FAILURE_STATUSES}")
+        if self.secret_mode not in SECRET_MODES:
+            raise ValueError(f"secret_mode must be one of {', '.join(SECRET_MODES)}, not {self.secret_mode!r}")
+        if self.test_action_failure_status not in TEST_ACTION_FAILURE_STATUSES:
+            raise ValueError(f"test_action_failure_status must be one of {TEST_ACTION_FAILURE_STATUSES}")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both (or neither)")
+        if self.tls not in (None, SELF_SIGNED):
+            raise ValueError(f"tls must be {SELF_SIGNED!r} or None, not {self.tls!r}")
+        if self.tls is not None and self.tls_cert is not None:
+            raise ValueError("choose tls='self-signed' or tls_cert/tls_key, not both")
         if self.unknown_scope_status not in UNKNOWN_SCOPE_STATUSES:
             raise ValueError(f"unknown_scope_status must be one of {UNKNOWN_SCOPE_STATUSES}")
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -13,6 +13,7 @@ also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -71,13 +72,13 @@ def _number(extras: Mapping[str, Any], key: str, conn_id: str, *, integer: bool 
     if key not in extras:
         return None
     value = extras[key]
+    kind = "an integer" if integer else "a finite number"
     try:
         number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
-        kind = "an integer" if integer else "a number"
-        raise ConfigurationError(
-            f"extra {key!r} of Airflow connection {conn_id!r} must be {kind}, got {value!r}"
-        ) from None
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or isinstance(value, bool) or not math.isfinite(number):
+        raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be {kind}, got {value!r}")
     return number
 
 
@@ -100,13 +101,38 @@ def _base_url(conn: AirflowConnectionLike) -> str | None:
     if "://" not in host:
         host = f"{conn.schema if conn.schema in ('http', 'https') else 'https'}://{host}"
     parts = urlsplit(host.rstrip("/"))
+    where = f"Airflow connection {conn.conn_id!r}"
+    if parts.query or parts.fragment or "?" in host or "#" in host:
+        raise ConfigurationError(
+            f"the host of {where} has a query string or fragment; give the API base URL only "
+            "(https://<host>[:<port>][/<path>]) or a region"
+        )
     try:
-        has_port = parts.port is not None
+        port = parts.port
     except ValueError:
-        raise ConfigurationError(f"the host of Airflow connection {conn.conn_id!r} has an invalid port") from None
-    if conn.port and not has_port:
+        raise ConfigurationError(f"the host of {where} has an invalid port; use 1 to 65535") from None
+    if port == 0:
+        raise ConfigurationError(f"the host of {where} has an invalid port; use 1 to 65535")
+    if conn.port is not None and conn.port != 0 and not _valid_port(conn.port):
+        raise ConfigurationError(f"the port field of {where} must be between 1 and 65535")
+    if conn.port and port is None:
         return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{conn.port}"))
     return parts.geturl()
+
+
+def _valid_port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _iam_url(extras: Mapping[str, Any], conn_id: str) -> str:
+    value = str(extras.get("iam_url") or DEFAULT_IAM_URL).strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"extra 'iam_url' of Airflow connection {conn_id!r} must be a URL such as {DEFAULT_IAM_URL} "
+            "(scheme and host, no query string)"
+        )
+    return value
 
 
 def settings_from_connection(
@@ -134,6 +160,7 @@ def settings_from_connection(
             return fallback
 
     auth_type = attempt(lambda: AuthType.parse(extras.get("auth_type", AuthType.IAM_API_KEY)), None)
+    iam_url = attempt(lambda: _iam_url(extras, conn_id), DEFAULT_IAM_URL)
     secret = conn.password or None
     credentials = None
     if auth_type is not None:
@@ -144,7 +171,7 @@ def settings_from_connection(
                 username=conn.login or extras.get("username"),
                 password=secret if auth_type is AuthType.CP4D_PASSWORD else None,
                 token=(secret or extras.get("token")) if auth_type is AuthType.BEARER_TOKEN else None,
-                iam_url=str(extras.get("iam_url") or DEFAULT_IAM_URL),
+                iam_url=iam_url,
             ),
             None,
         )

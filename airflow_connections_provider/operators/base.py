@@ -15,6 +15,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
+from airflow_connections_provider.operators.arguments import ArgumentChecks
+from airflow_connections_provider.operators.failures import is_permanent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,38 +27,20 @@ if TYPE_CHECKING:
 
 @contextmanager
 def airflow_errors(action: str) -> Iterator[None]:
-    """Turn client errors into Airflow's: the ones a retry cannot fix fail the task at once.
+    """Turn client errors into Airflow's: permanent ones (:func:`is_permanent`) raise
+    ``AirflowFailException``, the others ``AirflowException`` so the task's ``retries`` apply."""
+    from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
 
-    Bad input, bad configuration, ambiguous names, missing objects and refused credentials or
-    permissions raise ``AirflowFailException`` (no retry is spent); refused validations and transient
-    failures raise ``AirflowException`` so the task's ``retries`` apply.
-    """
-    from airflow_connections_provider.client import (
-        AmbiguousNameError,
-        AuthenticationError,
-        ConfigurationError,
-        ConnectionsClientError,
-        InvalidInputError,
-        NotFoundError,
-        PermissionDeniedError,
-        ValidationRefusedError,
-    )
-
-    permanent = (
-        AmbiguousNameError,
-        AuthenticationError,
-        ConfigurationError,
-        InvalidInputError,
-        NotFoundError,
-        PermissionDeniedError,
-    )
     try:
         yield
     except ValidationRefusedError as exc:
-        raise AirflowException(f"{action}: the service refused to validate the connection: {exc}") from exc
-    except permanent as exc:
-        raise AirflowFailException(f"{action}: {exc}") from exc
+        raise AirflowFailException(
+            f"{action}: the data source refused the validation, nothing was saved ({exc}). A retry would send "
+            "the same values: fix them and clear the task (or set test=False to save without validating)"
+        ) from exc
     except ConnectionsClientError as exc:
+        if is_permanent(exc):
+            raise AirflowFailException(f"{action}: {exc}") from exc
         raise AirflowException(f"{action}: {exc}") from exc
 
 
@@ -110,6 +94,21 @@ class IBMBaseOperator(BaseOperator):
             max_retry_wait=self.request_max_retry_wait,
             timeout=self.request_timeout,
         )
+
+    def check_arguments(self) -> None:
+        """Check every argument after rendering; one ``AirflowFailException`` lists all problems."""
+        checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
+        checks.text("ibm_conn_id", self.ibm_conn_id)
+        checks.text("project", self.project, optional=True)
+        checks.integer("request_retry_limit", self.request_retry_limit, low=0, high=100, optional=True)
+        checks.seconds("request_retry_delay", self.request_retry_delay)
+        checks.seconds("request_max_retry_wait", self.request_max_retry_wait)
+        checks.seconds("request_timeout", self.request_timeout, positive=True)
+        self.validate_arguments(checks)
+        checks.raise_if_any()
+
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        """Add the checks of a subclass's own arguments."""
 
     def resolve_scope(self) -> Scope:
         with airflow_errors(f"Resolving project {self.project or '(connection default)'!r}"):

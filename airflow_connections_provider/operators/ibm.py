@@ -9,15 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_connections_provider.masking import mask_values
+from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
+from airflow_connections_provider.operators.targets import check_rename, find_renamed, find_target, same_visible
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
+
+__all__ = [
+    "IBMCreateConnectionOperator",
+    "IBMDeleteConnectionOperator",
+    "IBMSyncConnectionsOperator",
+    "IBMUpdateConnectionOperator",
+]
 
 IfExists = Literal["fail", "skip", "update"]
 _IF_EXISTS = ("fail", "skip", "update")
@@ -39,7 +49,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     :param test: have the service validate the connection before saving it.
     :param if_exists: ``"fail"`` (default), ``"skip"`` (return the existing id) or ``"update"`` (apply
         ``description`` and ``properties`` to the existing connection). With ``"fail"``, a retry of the
-        task adopts a connection that an earlier try created (same name, type and visible properties).
+        task adopts a connection that an earlier try created (same name, type and visible properties)
+        and sends it this task's secret properties again, so a secret that differs is never kept.
     """
 
     template_fields: Sequence[str] = (
@@ -65,7 +76,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         super().__init__(**kwargs)
         self.name = name
         self.datasource_type = datasource_type
-        self.properties = properties or {}
+        self.properties = properties if properties is not None else {}
         self.description = description
         self.test = test
         self.if_exists = if_exists
@@ -73,9 +84,16 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     def mask_rendered_secrets(self) -> None:
         mask_values(self.properties)
 
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        checks.text("name", self.name)
+        checks.text("datasource_type", self.datasource_type)
+        checks.properties("properties", self.properties)
+        checks.text("description", self.description, optional=True)
+        checks.flag("test", self.test)
+        checks.choice("if_exists", self.if_exists, _IF_EXISTS)
+
     def execute(self, context: Context) -> str:
-        if self.if_exists not in _IF_EXISTS:
-            raise AirflowFailException(f"if_exists must be one of {', '.join(_IF_EXISTS)}, got {self.if_exists!r}")
+        self.check_arguments()
         scope = self.resolve_scope()
         client = self.hook.client
         action = f"Creating connection {self.name!r}"
@@ -113,16 +131,9 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             self.log.info("Connection %r already exists (id %s) in %s; skipped", self.name, existing.id, scope)
             return existing.id
         if self.if_exists == "fail":
-            from airflow_connections_provider.client.client import same_visible_properties
-
             earlier_try = context["ti"].try_number > 1
-            if earlier_try and same_visible_properties(existing, self.properties, dtype.secret_properties):
-                self.log.info(
-                    "Connection %r (id %s) matches this task's request; adopting what an earlier try created",
-                    self.name,
-                    existing.id,
-                )
-                return existing.id
+            if earlier_try and same_visible(existing, self.properties, dtype):
+                return self._adopt(client, scope, dtype, existing)
             raise AirflowFailException(
                 f"connection {self.name!r} already exists in {scope} (id {existing.id}); "
                 "set if_exists='skip' to keep it or if_exists='update' to apply these properties"
@@ -139,6 +150,24 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         )
         return updated.id
 
+    def _adopt(self, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection) -> str:
+        """Take over what an earlier try created, sending the secrets again: they cannot be compared."""
+        from airflow_connections_provider.client import ConnectionChanges
+
+        secrets = {k: v for k, v in self.properties.items() if k in dtype.secret_properties}
+        description = self.description if self.description not in (None, existing.description) else None
+        changes = ConnectionChanges(description=description, set_properties=secrets)
+        if not changes.is_empty:
+            with airflow_errors(f"Adopting connection {self.name!r}"):
+                client.update_connection(scope, existing.id, changes, test=self.test, current=existing)
+        self.log.info(
+            "Connection %r (id %s) matches this task's request; adopted what an earlier try created%s",
+            self.name,
+            existing.id,
+            f" and re-sent {', '.join(changes.changed_fields)}" if not changes.is_empty else "",
+        )
+        return existing.id
+
 
 class IBMUpdateConnectionOperator(IBMBaseOperator):
     """Change some fields of a connection; only the keys given change. Returns the connection id.
@@ -151,7 +180,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
     :param connection_name: exact name of the connection to change.
     :param set_properties: properties to set (templated; secret values are masked in logs).
     :param remove_properties: property names to remove.
-    :param new_name: rename the connection.
+    :param new_name: rename the connection; refused when another connection already has that name. A
+        retry of a rename by ``connection_name`` finds the connection an earlier try already renamed.
     :param description: new description.
     :param test: have the service validate the result before saving it.
     """
@@ -182,8 +212,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         super().__init__(**kwargs)
         self.connection_id = connection_id
         self.connection_name = connection_name
-        self.set_properties = set_properties or {}
-        self.remove_properties = list(remove_properties or ())
+        self.set_properties = set_properties if set_properties is not None else {}
+        self.remove_properties = remove_properties if remove_properties is not None else []
         self.new_name = new_name
         self.description = description
         self.test = test
@@ -191,22 +221,34 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
     def mask_rendered_secrets(self) -> None:
         mask_values(self.set_properties)
 
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
+        checks.properties("set_properties", self.set_properties)
+        checks.names("remove_properties", self.remove_properties)
+        checks.text("new_name", self.new_name, optional=True)
+        checks.text("description", self.description, optional=True)
+        checks.flag("test", self.test)
+
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionChanges
 
+        self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
         scope = self.resolve_scope()
         client = self.hook.client
         with airflow_errors(f"Updating connection {ref!r}"):
-            current = find_target(client, scope, kind, ref)
+            current = self._target(context, client, scope, kind, ref)
             self.publish_link(context, scope, current.id)
             dtype = client.get_datasource_type(current.datasource_type)
             mask_values(self.set_properties, dtype.secret_properties)
+            new_name = self.new_name if self.new_name not in (None, current.name) else None
+            if new_name is not None:
+                check_rename(client, scope, current, new_name)
             changes = ConnectionChanges(
-                name=self.new_name,
+                name=new_name,
                 description=self.description,
                 set_properties=self.set_properties,
-                remove_properties=self.remove_properties,
+                remove_properties=list(self.remove_properties),
             )
             updated = client.update_connection(scope, current.id, changes, test=self.test, current=current)
         changed = list(changes.changed_fields)
@@ -215,6 +257,22 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
         return updated.id
+
+    def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
+        if kind == "connection_name" and self.new_name and context["ti"].try_number > 1:
+            renamed = find_renamed(
+                client, scope, old_name=ref, new_name=self.new_name, set_properties=self.set_properties
+            )
+            if renamed is not None:
+                self.log.info(
+                    "No connection is named %r any more and %r (id %s) matches: an earlier try renamed it; "
+                    "applying the remaining changes to it",
+                    ref,
+                    self.new_name,
+                    renamed.id,
+                )
+                return renamed
+        return find_target(client, scope, kind, ref)
 
 
 class IBMDeleteConnectionOperator(IBMBaseOperator):
@@ -240,7 +298,12 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         self.connection_name = connection_name
         self.missing_ok = missing_ok
 
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
+        checks.flag("missing_ok", self.missing_ok)
+
     def execute(self, context: Context) -> str | None:
+        self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
         scope = self.resolve_scope()
         client = self.hook.client
@@ -264,107 +327,3 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
             raise AirflowFailException(f"connection {ref!r} does not exist in {scope} (set missing_ok=True to accept)")
         self.log.info("Connection %r does not exist in %s; nothing to delete", ref, scope)
         return None
-
-
-def find_target(client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
-    """The connection named by id or exact name; a clear error when there is none."""
-    if kind == "connection_id":
-        return client.get_connection(scope, ref)
-    found = client.find_connection(scope, ref)
-    if found is None:
-        raise AirflowFailException(f"no connection is named exactly {ref!r} in {scope}")
-    return found
-
-
-class IBMSyncConnectionsOperator(IBMBaseOperator):
-    """Reconcile a project's connections with a declared spec, like a small Terraform inside Airflow.
-
-    The spec is validated as a whole first (one error lists every problem, nothing is written); then
-    one paged listing gives the plan (create / update with the changed field names / delete /
-    unchanged) and the plan is applied with at most ``max_concurrency`` requests in flight. Failed
-    entries are reported together after the others are applied; re-running converges.
-
-    Secrets: the service never returns them, so their drift cannot be read back. A secret is sent
-    when the connection is created, when its value differs from the one this sync last applied
-    (compared by keyed fingerprints kept in an Airflow Variable, never the values), or when
-    ``rewrite_secrets=True``. See docs/sync.md.
-
-    :param spec: the desired connections: a list of entries, ``{"connections": [...]}``, a mapping of
-        name to entry, or the path of a YAML/JSON file (rendered as a Jinja template first).
-    :param managed_prefix: the selector of connections this sync owns; required by ``prune``.
-    :param prune: delete connections whose name starts with ``managed_prefix`` but are not in the spec.
-    :param dry_run: only compute, log and return the plan.
-    :param test: have the service validate creates and updates before saving.
-    :param max_concurrency: writes in flight at once.
-    :param rewrite_secrets: send every declared secret, even unchanged ones.
-    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints; None (default)
-        derives the name from the project and ``managed_prefix``.
-    :param secret_fingerprints: remember fingerprints of applied secrets between runs (default True);
-        False keeps no state, so secrets only go out on create, on ``rewrite_secrets`` and with other
-        changes to the same connection.
-    """
-
-    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "spec", "managed_prefix")
-    template_ext: Sequence[str] = (".yaml", ".yml", ".json")
-    template_fields_renderers = {"spec": "yaml"}
-
-    def __init__(
-        self,
-        *,
-        spec: str | Sequence[Mapping[str, Any]] | Mapping[str, Any],
-        managed_prefix: str | None = None,
-        prune: bool = False,
-        dry_run: bool = False,
-        test: bool = True,
-        max_concurrency: int = 8,
-        rewrite_secrets: bool = False,
-        fingerprint_variable: str | None = None,
-        secret_fingerprints: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.spec = spec
-        self.managed_prefix = managed_prefix
-        self.prune = prune
-        self.plan_only = dry_run  # BaseOperator already has a dry_run() method
-        self.test = test
-        self.max_concurrency = max_concurrency
-        self.rewrite_secrets = rewrite_secrets
-        self.fingerprint_variable = fingerprint_variable
-        self.secret_fingerprints = secret_fingerprints
-
-    def mask_rendered_secrets(self) -> None:
-        from airflow_connections_provider.sync.spec import mask_spec_secrets
-
-        mask_spec_secrets(self.spec)
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_connections_provider.sync.runner import SyncRequest, run_sync, store_for
-
-        if self.prune and not self.managed_prefix:
-            raise AirflowFailException(
-                "prune=True needs managed_prefix: the sync only ever deletes connections whose name starts with it"
-            )
-        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
-            raise AirflowFailException(f"max_concurrency must be an integer >= 1, got {self.max_concurrency!r}")
-        scope = self.resolve_scope()
-        self.publish_link(context, scope, None)
-        request = SyncRequest(
-            spec=self.spec,
-            managed_prefix=self.managed_prefix,
-            prune=self.prune,
-            dry_run=self.plan_only,
-            test=self.test,
-            max_concurrency=self.max_concurrency,
-            rewrite_secrets=self.rewrite_secrets,
-            fingerprint_variable=self.fingerprint_variable,
-            secret_fingerprints=self.secret_fingerprints,
-        )
-        with airflow_errors("Syncing connections"):
-            summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
-        if summary.get("failed"):
-            # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
-            self.push_xcom(context, "sync_summary", summary)
-            failures = "; ".join(f"{name}: {reason}" for name, reason in summary["failed"].items())
-            raise AirflowException(f"{len(summary['failed'])} connection(s) failed to sync ({failures})")
-        return summary

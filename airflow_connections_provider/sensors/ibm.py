@@ -11,6 +11,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
@@ -25,9 +26,12 @@ _DEFERRAL_MARGIN = timedelta(minutes=5)
 class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
     """Wait until a connection validates: the service re-tests it (without changing it) on each poke.
 
-    A refused validation means "not yet"; transient failures (timeouts, 5xx, 429) are retried by the
-    client and then also mean "not yet"; a connection that does not exist, refused credentials or
-    permissions fail the task at once. Returns the connection id.
+    A test the data source refuses means "not yet" (that is what the sensor waits out); transient
+    failures (timeouts, 5xx, 429) are retried by the client and then also mean "not yet". Everything
+    a wait cannot fix fails the task at once, without retries, in every mode (poke, reschedule,
+    deferred): a request the service rejects outright (a 400 that is not a refused test), a
+    connection that does not exist, refused credentials or permissions, bad configuration, a TLS
+    certificate that does not verify. Returns the connection id.
 
     Works in ``poke`` and ``reschedule`` modes and deferred (``deferrable=True``, default from
     ``[operators] default_deferrable``): it tests once before deferring, then
@@ -56,8 +60,12 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         self.deferrable = deferrable
         self._target: tuple[Scope, str] | None = None
 
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
+
     def _resolve(self, context: Context) -> tuple[Scope, str]:
         if self._target is None:
+            self.check_arguments()
             kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
             scope = self.resolve_scope()
             connection_id = ref
@@ -90,6 +98,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
                 deadline=time.time() + self.timeout,
                 retry=settings.retry.to_dict(),
                 request_timeout=self.request_timeout,
+                poll_first=False,  # the poke above just tested it
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) + _DEFERRAL_MARGIN,

@@ -9,6 +9,15 @@ Variable can already read the secrets backend the spec renders from.
 
 A connection recreated out of band gets a new id, hence no fingerprint, hence its secrets are sent.
 A secret changed out of band in IBM's UI is not detected: run once with ``rewrite_secrets=True``.
+
+Concurrent runs of the same spec (overlapping DAG runs, a manual trigger during a scheduled run)
+never overwrite each other's state wholesale: at save time the state is read again and merged per
+connection and property (:func:`merge`). A fingerprint this run wrote is kept only when nobody else
+changed that entry since this run loaded it; when another run did, neither can know whose write
+reached the service last, so the entry is dropped and the next run sends that secret again. The
+state can therefore never claim a secret the service may not hold — except when two runs save in the
+same instant (an Airflow Variable has no compare-and-set): serialise syncs of one spec with
+``max_active_runs=1`` or a one-slot pool when that matters, or run once with ``rewrite_secrets=True``.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -64,6 +73,57 @@ class FingerprintState:
         return cls(key=key, connections={str(k): dict(v) for k, v in conns.items() if isinstance(v, Mapping)})
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """What a run loaded: the entries it planned against, and the key they were made with."""
+
+    key: bytes = field(repr=False)
+    connections: Mapping[str, Mapping[str, str]]
+
+    @classmethod
+    def of(cls, state: FingerprintState) -> Baseline:
+        return cls(state.key, {cid: dict(entry) for cid, entry in state.connections.items()})
+
+
+def merge(
+    fresh: FingerprintState,
+    baseline: Baseline,
+    *,
+    applied: Mapping[str, Mapping[str, Any]],
+    created: Iterable[str] = (),
+    deleted: Iterable[str] = (),
+) -> list[tuple[str, str]]:
+    """Fold this run's writes into ``fresh`` (the state as stored now); returns the dropped entries.
+
+    ``applied`` maps a connection id to the secret values this run sent to it; ``created`` and
+    ``deleted`` are the ids this run created and deleted.
+    """
+    if not fresh.connections and fresh.key != baseline.key:
+        fresh.key = baseline.key  # nothing stored yet: our key is as good as a new one
+    same_key = fresh.key == baseline.key
+    dropped: list[tuple[str, str]] = []
+    for cid in deleted:
+        fresh.forget(cid)
+    created_ids = set(created)
+    for cid, secrets_sent in applied.items():
+        if cid in created_ids:
+            fresh.connections[cid] = {prop: fresh.fingerprint(value) for prop, value in secrets_sent.items()}
+            continue
+        entry = fresh.connections.setdefault(cid, {})
+        before = baseline.connections.get(cid, {})
+        for prop, value in secrets_sent.items():
+            ours = fresh.fingerprint(value)
+            now = entry.get(prop)
+            if now == ours or (same_key and now == before.get(prop)):
+                entry[prop] = ours
+            else:  # another run changed this entry meanwhile: whose secret the service holds is unknown
+                entry.pop(prop, None)
+                dropped.append((cid, prop))
+        if not entry:
+            del fresh.connections[cid]
+    return dropped
+
+
 class FingerprintStore(Protocol):
     def load(self) -> FingerprintState: ...
 
@@ -77,10 +137,11 @@ class MemoryStore:
         self.state = FingerprintState()
 
     def load(self) -> FingerprintState:
-        return self.state
+        # A copy, as a Variable would give: two runs sharing this store must not share one object.
+        return FingerprintState.from_json(self.state.to_json())
 
     def save(self, state: FingerprintState) -> None:
-        self.state = state
+        self.state = FingerprintState.from_json(state.to_json())
 
 
 class VariableStore:

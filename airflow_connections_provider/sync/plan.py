@@ -7,7 +7,8 @@ Pure: no I/O. Rules, in the order a reader would ask them:
   refused before any write, every conflict listed.
 * Only what an entry declares is managed: its ``description`` when given, and the properties it lists.
   Properties the service added or someone else set are left alone, so a plan never churns on defaults.
-* Visible properties are compared as text (``5432`` equals ``"5432"``). Secret properties cannot be
+* Visible properties are compared through the client's one normalisation of property values
+  (``5432`` equals ``"5432"``, ``"true"`` equals ``True`` for a boolean property). Secret properties cannot be
   read back: they are sent when the connection is created, when ``rewrite_secrets`` is set, and when
   their fingerprint differs from the one recorded at the last apply (see ``fingerprints``). Without
   fingerprint state they are sent only alongside another change of the same connection.
@@ -22,7 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from airflow_connections_provider.client import Connection, ConnectionChanges, InvalidInputError
+from airflow_connections_provider.client import (
+    Connection,
+    ConnectionChanges,
+    InvalidInputError,
+    normalise_property_value,
+)
 from airflow_connections_provider.sync.fingerprints import FingerprintState
 from airflow_connections_provider.sync.spec import DesiredConnection
 
@@ -65,11 +71,35 @@ class Plan:
     def counts(self) -> dict[str, int]:
         return {kind: len(self.of(kind)) for kind in ("create", "update", "delete", "unchanged")}
 
+    def table(self) -> str:
+        """The writes as a table, deletions first (what a reviewer must see before anything else).
 
-def _same(actual: Any, wanted: Any) -> bool:
-    if isinstance(wanted, bool) or isinstance(actual, bool):
-        return str(actual).lower() == str(wanted).lower()
-    return str(actual) == str(wanted)
+        Names, ids and field names only: never a value.
+        """
+        rows = [("ACTION", "NAME", "ID", "CHANGES")]
+        for kind in WRITE_ORDER:
+            for action in sorted(self.of(kind), key=lambda a: a.name):
+                changes = ", ".join(action.changed_fields)
+                if kind == "create" and action.desired is not None:
+                    changes = f"new {action.desired.datasource_type.name}"
+                rows.append((kind, action.name, action.connection_id or "-", changes or "-"))
+        if len(rows) == 1:
+            return "(no changes)"
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        return "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+            for row in rows
+        )
+
+
+#: The order in which a plan is shown: the destructive part first.
+WRITE_ORDER: tuple[ActionKind, ...] = ("delete", "create", "update")
+
+
+def _same(actual: Any, wanted: Any, kind: str | None = None) -> bool:
+    """The client's one normalisation of property values: also used by adopt-on-retry and the client's
+    duplicate check, so ``"true"``/``True`` and ``"5432"``/``5432`` compare alike everywhere."""
+    return bool(normalise_property_value(actual, kind) == normalise_property_value(wanted, kind))
 
 
 def diff(
@@ -81,13 +111,14 @@ def diff(
 ) -> ConnectionChanges:
     """The changes that bring ``current`` to ``desired`` (only declared fields)."""
     secret = desired.datasource_type.secret_properties
+    kinds = desired.datasource_type.property_kinds
     description = None
     if desired.description is not None and desired.description != (current.description or ""):
         description = desired.description
     visible = {
         k: v
         for k, v in desired.properties.items()
-        if k not in secret and (k not in current.properties or not _same(current.properties[k], v))
+        if k not in secret and (k not in current.properties or not _same(current.properties[k], v, kinds.get(k)))
     }
     secrets = {k: v for k, v in desired.properties.items() if k in secret}
     if not rewrite_secrets:

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from airflow_connections_provider.client import (
     ConnectionsClient,
     DatasourceType,
@@ -31,6 +29,7 @@ from airflow_connections_provider.client import (
 )
 from airflow_connections_provider.client.validation import check_new_connection, close_matches
 from airflow_connections_provider.masking import mask_values
+from airflow_connections_provider.sync.spec_text import load_text, mask_secrets_in_text
 
 ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
 #: Where the fields of an Airflow connection land by default, when the datasource type has that property.
@@ -64,10 +63,7 @@ def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
         text = spec
         if "\n" not in spec and spec.strip().endswith((".yaml", ".yml", ".json")) and Path(spec.strip()).is_file():
             text = Path(spec.strip()).read_text()  # a path Airflow did not render (no template search path)
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidInputError("sync spec", [f"the spec is not valid YAML or JSON: {exc}"]) from None
+        data = load_text(text)
     if isinstance(data, Mapping) and "connections" in data:
         data = data["connections"]
     if isinstance(data, Mapping):
@@ -86,14 +82,21 @@ def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
 
 
 def mask_spec_secrets(spec: Any) -> None:
-    """Mask secret-looking property values of a rendered spec; a spec that does not parse is left to execute()."""
-    try:
-        entries = parse_spec(spec)
-    except InvalidInputError:
+    """Mask secret-looking values of a rendered spec, whether it parses or not (never raises)."""
+    if isinstance(spec, str):
+        mask_secrets_in_text(spec)
         return
-    for entry in entries:
-        if isinstance(entry, Mapping) and isinstance(entry.get("properties"), Mapping):
-            mask_values(entry["properties"])
+    _mask_data(spec)
+
+
+def _mask_data(data: Any) -> None:
+    if isinstance(data, Mapping):
+        mask_values(data)
+        for value in data.values():
+            _mask_data(value)
+    elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        for item in data:
+            _mask_data(item)
 
 
 ConnectionLookup = Callable[[str], Any]
@@ -122,11 +125,14 @@ def resolve_spec(
             problems.append(f"{where}: must be a mapping with name, datasource_type and properties")
             continue
         name = raw.get("name")
-        where = f"entry {position} ({name!r})" if name else where
+        where = f"entry {position} ({name!r})" if isinstance(name, str) and name else where
         for key in raw:
             if key not in ENTRY_KEYS:
                 hint = close_matches(str(key), ENTRY_KEYS)
                 problems.append(f"{where}: unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        if name is not None and not isinstance(name, str):
+            problems.append(f"{where}: 'name' must be text, got {type(name).__name__}")
+            continue
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{where}: 'name' is missing")
             continue
@@ -152,6 +158,9 @@ def _resolve_entry(
     lookup: ConnectionLookup,
 ) -> DesiredConnection | None:
     type_ref = raw.get("datasource_type")
+    if type_ref is not None and not isinstance(type_ref, str):
+        problems.append(f"{where}: 'datasource_type' must be text (a name or an id), got {type(type_ref).__name__}")
+        return None
     if not isinstance(type_ref, str) or not type_ref.strip():
         problems.append(f"{where}: 'datasource_type' is missing")
         return None
@@ -162,7 +171,7 @@ def _resolve_entry(
         return None
     properties = raw.get("properties") or {}
     if not isinstance(properties, Mapping):
-        problems.append(f"{where}: 'properties' must be a mapping")
+        problems.append(f"{where}: 'properties' must be a mapping of name to value, got {type(properties).__name__}")
         return None
     filled = _from_airflow_connection(raw, dtype, where, problems, lookup)
     merged = {**filled, **properties}  # explicit properties win over the Airflow connection's
@@ -170,7 +179,8 @@ def _resolve_entry(
     problems.extend(f"{where}: {p}" for p in entry_problems)
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
-        problems.append(f"{where}: 'description' must be text")
+        problems.append(f"{where}: 'description' must be text, got {type(description).__name__}")
+        return None
     if entry_problems:
         return None
     mask_values(normalised, dtype.secret_properties)
@@ -185,9 +195,16 @@ def _from_airflow_connection(
     lookup: ConnectionLookup,
 ) -> dict[str, Any]:
     conn_id = raw.get("from_airflow_connection")
+    custom = raw.get("property_map") or {}
+    if not isinstance(custom, Mapping):
+        problems.append(f"{where}: 'property_map' must be a mapping of Airflow field to property name")
+        return {}
     if not conn_id:
         return {}
-    mapping = {**DEFAULT_PROPERTY_MAP, **(raw.get("property_map") or {})}
+    if not isinstance(conn_id, str):
+        problems.append(f"{where}: 'from_airflow_connection' must be an Airflow connection id (text)")
+        return {}
+    mapping = {**DEFAULT_PROPERTY_MAP, **custom}
     try:
         conn = lookup(str(conn_id))
     except Exception as exc:  # noqa: BLE001 - Airflow raises several types for a missing connection
@@ -204,7 +221,7 @@ def _from_airflow_connection(
         if value in (None, ""):
             continue
         if dtype.get_property(prop) is None:
-            if airflow_field in (raw.get("property_map") or {}):
+            if airflow_field in custom:
                 problems.append(f"{where}: property_map sends {airflow_field!r} to unknown property {prop!r}")
             continue  # a default mapping onto a property this type lacks is simply unused
         filled[prop] = value

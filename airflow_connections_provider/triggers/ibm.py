@@ -74,7 +74,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
     :param scope_id: id of that project, catalog or space.
     :param connection_id: the connection asset to re-test.
     :param poll_interval: seconds between two tests, slept after every outcome.
-    :param deadline: epoch seconds after which a ``timeout`` event is sent (None = no deadline).
+    :param deadline: epoch seconds; the ``timeout`` event comes only once it has passed, after a last
+        test at the deadline itself (the wait before it is shortened to land on it). None = no deadline.
+    :param poll_first: test at once (default); False waits one interval first, for a caller that has
+        just tested (the sensor pokes once before deferring).
     :param retry: the client's retry policy as a plain dict (``RetryPolicy.to_dict()``).
     :param request_timeout: read timeout of each request in seconds.
     """
@@ -90,6 +93,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         deadline: float | None = None,
         retry: dict[str, Any] | None = None,
         request_timeout: float | None = None,
+        poll_first: bool = True,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.ibm_conn_id = ibm_conn_id
@@ -100,6 +104,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         self.deadline = deadline
         self.retry = dict(retry or {})
         self.request_timeout = request_timeout
+        self.poll_first = poll_first
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -113,6 +118,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "retry": self.retry,
                 "request_timeout": self.request_timeout,
+                "poll_first": self.poll_first,
             },
         )
 
@@ -141,18 +147,39 @@ class IBMConnectionValidationTrigger(BaseTrigger):
             return
         async with lease as client:
             polls = 0
+            if not self.poll_first and not await self._wait():
+                yield self._timeout_event(polls)
+                return
             while True:
                 polls += 1
                 event = await self._poll(client, scope, polls)
                 if event is not None:
                     yield event
                     return
-                if self.deadline is not None and time.time() + self.poll_interval > self.deadline:
-                    yield self._event(
-                        "timeout", f"connection {self.connection_id} did not validate before the deadline"
-                    )
+                if not await self._wait():
+                    yield self._timeout_event(polls)
                     return
-                await asyncio.sleep(self.poll_interval)
+
+    async def _wait(self) -> bool:
+        """Sleep until the next test; False when the deadline has passed (time to give up)."""
+        now = self._now()
+        if self.deadline is not None and now >= self.deadline:
+            return False
+        pause = self.poll_interval if self.deadline is None else min(self.poll_interval, self.deadline - now)
+        await self._sleep(pause)
+        return True
+
+    def _timeout_event(self, polls: int) -> TriggerEvent:
+        return self._event(
+            "timeout", f"connection {self.connection_id} did not validate before the deadline ({polls} test(s))"
+        )
+
+    # Time, injectable: tests drive a fake clock instead of waiting.
+    def _now(self) -> float:
+        return time.time()
+
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
     async def _poll(self, client: Any, scope: Any, polls: int) -> TriggerEvent | None:
         """One re-test: an event when the run is over, None to poll again."""

@@ -26,7 +26,7 @@ class LocalDataSource:
         self._sock.listen(16)
         self.host = "127.0.0.1"
         self.port: int = self._sock.getsockname()[1]
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._accepted = 0
         self._thread = threading.Thread(target=self._serve, name="local-datasource", daemon=True)
         self._thread.start()
@@ -44,7 +44,14 @@ class LocalDataSource:
                 return
             with self._lock:
                 self._accepted += 1
+                self._lock.notify_all()
             conn.close()
+
+    def connected_since(self, count: int, timeout: float = 5.0) -> bool:
+        """Whether a connection arrived after the count was `count`. The client's connect completes in
+        the kernel before this thread's accept() returns, so wait a little for the count to catch up."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._accepted > count, timeout=timeout)
 
     def close(self) -> None:
         # shutdown() wakes the blocked accept() on Linux; close() alone may not.
@@ -62,12 +69,17 @@ class LocalDataSource:
         self.close()
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+class RefusingPort:
+    """A loopback port that refuses connections: bound but never listening, and held until close(),
+    so no other process on the machine can take it meanwhile (a released port could be reused)."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class Inspector:

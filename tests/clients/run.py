@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,7 +43,6 @@ class Client:
     title: str
     driver: str
     tls: bool
-    extra_args: tuple[str, ...] = field(default=())
 
 
 CLIENTS = (
@@ -77,9 +76,15 @@ def emulator_command(*, tls_cert: Path | None, tls_key: Path | None) -> list[str
     return cmd
 
 
+@dataclass(frozen=True)
+class StartedEmulator:
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def running_emulator(cmd: list[str]) -> Iterator[str]:
-    """Start the emulator CLI, yield its URL; always stop it by PID (SIGTERM, then SIGKILL)."""
+def running_emulator(cmd: list[str]) -> Iterator[StartedEmulator]:
+    """Start the emulator CLI, yield its URL and PID; always stop it by PID (SIGTERM, then SIGKILL)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         first_line: list[str] = []
@@ -93,11 +98,10 @@ def running_emulator(cmd: list[str]) -> Iterator[str]:
             proc.kill()
             _, err = proc.communicate(timeout=STOP_TIMEOUT_S)
             raise RuntimeError(f"the emulator did not start: first line {line!r}; stderr: {err.strip()[-2000:]}")
-        # Keep draining stderr so the emulator never blocks on a full pipe; show it only on failure.
-        stderr_lines: list[str] = []
-        drain = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr or []), daemon=True)
-        drain.start()
-        yield match.group(1)
+        # Keep draining both pipes so the emulator never blocks writing to a full one.
+        for pipe in (proc.stdout, proc.stderr):
+            threading.Thread(target=lambda pipe=pipe: pipe.read() if pipe else None, daemon=True).start()
+        yield StartedEmulator(match.group(1), proc.pid)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -145,6 +149,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcome:
+    """Run one driver with its venv's Python, echo its lines, read its closing count."""
     python = venvs / client.name / "bin" / "python"
     if not python.exists():
         print(f"FAIL {client.title}: no venv at {python.parent.parent} (run `make test-clients`)", flush=True)
@@ -153,7 +158,6 @@ def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcom
     cmd += ["--user", USER, "--password", PASSWORD, "--api-key", API_KEY]
     if ca is not None:
         cmd += ["--ca", str(ca)]
-    cmd += list(client.extra_args)
     outcome: Outcome | None = None
     expected = (0, 0)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=HERE)
@@ -186,25 +190,16 @@ def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcom
     return outcome
 
 
-def emulator_serves_tls() -> bool:
-    """Whether this emulator has its TLS options (issue 8 adds them; until then say so, loudly)."""
-    help_text = subprocess.run([str(EMULATOR), "--help"], capture_output=True, text=True, check=True).stdout
-    return "--tls-cert" in help_text
-
-
 def run_client(client: Client, venvs: Path) -> Outcome:
     print(f"== {client.title} ({(HERE / f'requirements-{client.name}.txt').read_text().strip()})", flush=True)
-    if client.tls and not emulator_serves_tls():
-        print(f"xfail {client.title}: not run [expected: this SDK only talks HTTPS; the emulator has no TLS mode yet]")
-        return Outcome(expected=1)
     with tempfile.TemporaryDirectory(prefix="sdk-compat-") as tmp:
         cert = key = None
         if client.tls:
             cert, key = make_certificate(Path(tmp))
         try:
-            with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as url:
-                print(f"  emulator at {url}", flush=True)
-                return run_driver(client, venvs, url, cert)
+            with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as emulator:
+                print(f"  emulator at {emulator.url} (pid {emulator.pid})", flush=True)
+                return run_driver(client, venvs, emulator.url, cert)
         except RuntimeError as exc:
             print(f"FAIL {client.title}: {exc}", flush=True)
             return Outcome(failed=1)

@@ -40,7 +40,9 @@ Conditional requirements ([R], the recorded ``bluemixcloudobjectstorage`` type):
 when one of its conditions is ``set`` on another property, which ties it to that property (``secret_key``
 goes with a given ``access_key``). So ``api_key`` and ``resource_instance_id`` are required unless
 ``defer_credentials`` is yes; ``secret_key`` is required when ``access_key`` is given (and credentials
-are not deferred); ``access_key`` itself is never required.
+are not deferred); ``access_key`` itself is never required. Values compare as the client's
+``values.normalise_property_value`` reads them (a boolean ``True`` equals ``"yes"``). The client's
+implementation is ``DatasourceType.required_for`` in ``client/models.py``.
 """
 
 from __future__ import annotations

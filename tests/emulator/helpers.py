@@ -68,10 +68,14 @@ class Api:
         )
 
     def walk(self, first_href: str) -> list[dict[str, Any]]:
-        """Follow next.href from a first relative href; returns every resource seen."""
+        """Start at `first_href` (a path, or an absolute link) and follow next.href, which the emulator
+        makes absolute on its own address as the service does; returns every resource seen."""
         seen: list[dict[str, Any]] = []
         href: str | None = first_href
         while href:
+            if not href.startswith("/"):
+                assert href.startswith(self.base_url + "/"), href
+                href = href[len(self.base_url) :]
             reply = self.get(href)
             assert reply.status_code == 200, reply.text
             body = reply.json()
@@ -90,8 +94,11 @@ def http_body(url: str, name: str = "web", **overrides: Any) -> dict[str, Any]:
     return {"name": name, "datasource_type": HTTP_ID, "properties": {"url": url}, **overrides}
 
 
-def assert_error(reply: requests.Response, status: int, code: str, target: str | None = None) -> dict[str, Any]:
-    """The IBM error container, with its trace echoed in x-global-transaction-id."""
+def assert_error(
+    reply: requests.Response, status: int, code: str, target: str | None = None, target_type: str = "field"
+) -> dict[str, Any]:
+    """The IBM error container, with its trace echoed in x-global-transaction-id; `target_type` is
+    `field` (a body member), `parameter` (query or path) or `header`."""
     assert reply.status_code == status, reply.text
     body = reply.json()
     assert set(body) == {"trace", "errors"}
@@ -100,5 +107,5 @@ def assert_error(reply: requests.Response, status: int, code: str, target: str |
     assert error["code"] == code, error
     assert error["message"] and error["more_info"]
     if target is not None:
-        assert error["target"] == {"type": "field", "name": target}
+        assert error["target"] == {"type": target_type, "name": target}
     return error

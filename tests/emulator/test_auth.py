@@ -57,6 +57,28 @@ def test_iam_refuses_bad_requests_with_iams_error_body(
     assert isinstance(body["context"], dict) and body["context"]["requestId"]
 
 
+def test_the_aws_deployments_exchange_answers_token_and_expiration(emu: EmulatorHandle) -> None:
+    """`POST /api/rest/mcsp/apikeys/token` (watsonx.data integration on AWS): IAM's form body, or JSON."""
+    anonymous = Api(emu.url)
+    form = anonymous.post("/api/rest/mcsp/apikeys/token", data={"grant_type": APIKEY_GRANT, "apikey": emu.api_key})
+    as_json = anonymous.post("/api/rest/mcsp/apikeys/token", json={"apikey": emu.api_key})
+    for reply in (form, as_json):
+        assert reply.status_code == 200
+        body = reply.json()
+        assert set(body) == {"token", "expiration"}
+        assert _jwt_claims(body["token"])["exp"] == body["expiration"]
+        assert Api(emu.url, body["token"]).get("/v2/connections/version").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [pytest.param({"apikey": "wrong"}, 401, id="unknown-key"), pytest.param({}, 400, id="none")]
+)
+def test_the_aws_exchange_refuses_bad_keys(emu: EmulatorHandle, body: dict[str, str], status: int) -> None:
+    reply = Api(emu.url).post("/api/rest/mcsp/apikeys/token", data=body)
+    assert reply.status_code == status and reply.json()["errors"][0]["code"]
+    assert "wrong" not in reply.text
+
+
 def test_iam_refresh_token_grant_issues_a_new_token(emu: EmulatorHandle) -> None:
     anonymous = Api(emu.url)
     first = anonymous.post("/identity/token", data={"grant_type": APIKEY_GRANT, "apikey": emu.api_key}).json()

@@ -83,7 +83,11 @@ def test_module_help() -> None:
         "--fault-rate",
         "--fault-seed",
         "--secret-mode",
-        "--test-failure-status",
+        "--test-action-failure-status",
+        "--allow-duplicate-names",
+        "--tls-cert",
+        "--tls-key",
+        "--tls",
     ):
         assert flag in result.stdout
 

@@ -1,4 +1,4 @@
-"""Connections: version, create, get, delete, copy, scopes, and the service-side checks."""
+"""Connections: version, create, get, delete, copy, scopes, names, and the service-side checks."""
 
 from __future__ import annotations
 
@@ -29,11 +29,28 @@ def test_create_returns_201_and_the_connection_in_the_service_shape(api: Api, de
     assert metadata["project_id"] == demo
     assert "catalog_id" not in metadata and "space_id" not in metadata
     assert metadata["asset_id"] and metadata["create_time"].endswith("Z") and metadata["creator_id"]
-    assert metadata["href"] == f"/v2/connections/{metadata['asset_id']}?project_id={demo}"
+    # IBM's recorded replies: no metadata.href (IBM's watsonx.ai SDK breaks on one), usage by access.
+    assert "href" not in metadata and metadata["asset_category"] == "USER" and metadata["tags"] == []
+    usage = metadata["usage"]
+    assert set(usage) == {"last_access_time", "last_accessor_id", "access_count"}
+    assert usage["access_count"] == 0 and usage["last_accessor_id"] == metadata["creator_id"]
     assert entity["name"] == "pg" and entity["description"] == "the db"
     assert entity["datasource_type"] == POSTGRES_ID
     assert entity["properties"]["host"] == "127.0.0.1" and entity["properties"]["port"] == 5999
-    assert entity["flags"] == [] and entity["origin_country"] == "us"
+    # No flags: no `flags` key, as in IBM's recorded replies; the other keys real replies carry are there.
+    assert "flags" not in entity and entity["origin_country"] == "us"
+    assert entity["owner_id"] == metadata["creator_id"] and entity["rov"] == {"mode": 0}
+    assert {"source", "target"} <= set(entity["interaction_properties"])
+
+
+def test_flags_appear_on_connections_that_have_them(api: Api, demo: str) -> None:
+    reply = api.create(demo, pg_body(flags=["restricted"]))
+    assert reply.json()["entity"]["flags"] == ["restricted"]
+
+
+def test_unknown_flags_are_refused(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    assert_error(api.create(demo, pg_body(flags=["secret-club"])), 400, "invalid_property", target="flags")
+    assert emu.stored_connections() == []
 
 
 @pytest.mark.parametrize("type_ref", ["http", "HTTP", HTTP_ID])
@@ -47,7 +64,13 @@ def test_get_returns_what_create_returned(api: Api, demo: str) -> None:
     cid = created["metadata"]["asset_id"]
     reply = api.get(f"/v2/connections/{cid}", params={"project_id": demo, "decrypt_secrets": "false"})
     assert reply.status_code == 200
-    assert reply.json() == created
+    got = reply.json()
+    assert got["entity"] == created["entity"]
+    # A read is an access: counted, with its time and reader.
+    usage = got["metadata"].pop("usage")
+    assert usage["access_count"] == 1 and usage["last_access_time"] >= created["metadata"]["usage"]["last_access_time"]
+    created["metadata"].pop("usage")
+    assert got["metadata"] == created["metadata"]
 
 
 def test_get_of_an_unknown_connection_is_404(api: Api, demo: str) -> None:
@@ -69,10 +92,40 @@ def test_delete_is_204_then_404(api: Api, demo: str, emu: EmulatorHandle) -> Non
     assert emu.stored_connections("demo") == []
 
 
-def test_duplicate_names_are_allowed(api: Api, demo: str, emu: EmulatorHandle) -> None:
-    ids = {api.create(demo, pg_body("same")).json()["metadata"]["asset_id"] for _ in range(2)}
+def test_a_duplicate_name_is_409_and_saves_nothing(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    assert api.create(demo, pg_body("same")).status_code == 201
+    error = assert_error(api.create(demo, pg_body("same")), 409, "conflict")
+    assert "target" not in error and "same" in error["message"]
+    assert [c["entity"]["name"] for c in emu.stored_connections("demo")] == ["same"]
+    # Names are per scope, and compared exactly.
+    assert api.create(emu.project_id("other"), pg_body("same")).status_code == 201
+    assert api.create(demo, pg_body("Same")).status_code == 201
+
+
+def test_duplicate_names_can_be_allowed(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator(allow_duplicate_names=True)
+    api = Api(emu.url, emu.issue_token())
+    project = emu.project_id("default")
+    ids = {api.create(project, pg_body("same")).json()["metadata"]["asset_id"] for _ in range(2)}
     assert len(ids) == 2
-    assert [c["entity"]["name"] for c in emu.stored_connections("demo")] == ["same", "same"]
+    assert [c["entity"]["name"] for c in emu.stored_connections(project)] == ["same", "same"]
+
+
+def test_seeding_through_the_handle_may_repeat_a_name(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    first = emu.create_connection("dup", "http", {"url": "http://a"}, project="demo")
+    second = emu.create_connection("dup", "http", {"url": "http://b"}, project="demo")
+    assert first != second
+    listed = api.get("/v2/connections", params={"project_id": demo, "entity.name": '"dup"'}).json()
+    assert listed["total_count"] == 2
+
+
+def test_copy_into_a_scope_that_has_the_name_is_409(api: Api, demo: str, emu: EmulatorHandle) -> None:
+    other = emu.project_id("other")
+    cid = api.create(demo, pg_body("taken")).json()["metadata"]["asset_id"]
+    assert api.create(other, pg_body("taken")).status_code == 201
+    reply = api.post(f"/v2/connections/{cid}/copy", params={"project_id": demo, "target_project_id": other})
+    assert_error(reply, 409, "conflict")
+    assert len(emu.stored_connections("other")) == 1
 
 
 @pytest.mark.parametrize(
@@ -96,7 +149,7 @@ def test_scope_errors(api: Api, emu: EmulatorHandle, params: dict[str, str], sta
 def test_unknown_scope_status_can_be_404(make_emulator: Callable[..., EmulatorHandle]) -> None:
     emu = make_emulator(unknown_scope_status=404)
     reply = Api(emu.url, emu.issue_token()).get("/v2/connections", params={"project_id": "nope"})
-    assert_error(reply, 404, "not_found", target="project_id")
+    assert_error(reply, 404, "not_found", target="project_id", target_type="parameter")
 
 
 def test_catalogs_and_spaces_scope_connections(api: Api, emu: EmulatorHandle) -> None:
@@ -116,40 +169,40 @@ def test_catalogs_and_spaces_scope_connections(api: Api, emu: EmulatorHandle) ->
     [
         pytest.param(
             {"datasource_type": "http", "properties": {"url": "http://x"}},
-            "missing_required_parameter",
+            "missing_property",
             "name",
             id="no-name",
         ),
-        pytest.param({"name": "x", "properties": {}}, "missing_required_parameter", "datasource_type", id="no-type"),
+        pytest.param({"name": "x", "properties": {}}, "missing_property", "datasource_type", id="no-type"),
         pytest.param(
             {"name": "x", "datasource_type": "nosuchdb", "properties": {}},
-            "invalid_parameter",
+            "invalid_property",
             "datasource_type",
             id="unknown-type",
         ),
-        pytest.param(pg_body(properties={"host": ""}), "missing_required_parameter", "host", id="blank-required"),
+        pytest.param(pg_body(properties={"host": ""}), "missing_property", "host", id="blank-required"),
         pytest.param(
             {
                 "name": "x",
                 "datasource_type": "postgresql",
                 "properties": {"host": "h", "port": 1, "database": "d", "username": "u"},
             },
-            "missing_required_parameter",
+            "missing_property",
             "password",
             id="missing-password",
         ),
-        pytest.param(pg_body(properties={"port": "abc"}), "invalid_parameter", "port", id="port-not-integer"),
-        pytest.param(pg_body(properties={"ssl": "maybe"}), "invalid_parameter", "ssl", id="bad-boolean"),
-        pytest.param(pg_body(properties={"colour": "red"}), "invalid_parameter", "colour", id="unknown-property"),
-        pytest.param(pg_body(properties={"host": {"nested": 1}}), "invalid_parameter", "host", id="object-value"),
-        pytest.param(http_body("ftp://example.com/x"), "invalid_parameter", "url", id="not-http-url"),
+        pytest.param(pg_body(properties={"port": "abc"}), "invalid_property", "port", id="port-not-integer"),
+        pytest.param(pg_body(properties={"ssl": "maybe"}), "invalid_property", "ssl", id="bad-boolean"),
+        pytest.param(pg_body(properties={"colour": "red"}), "unknown_property", "colour", id="unknown-property"),
+        pytest.param(pg_body(properties={"host": {"nested": 1}}), "invalid_property", "host", id="object-value"),
+        pytest.param(http_body("ftp://example.com/x"), "invalid_property", "url", id="not-http-url"),
         pytest.param(
             {
                 "name": "x",
                 "datasource_type": "cloudobjectstorage",
                 "properties": {"url": "http://x", "auth_method": "magic"},
             },
-            "invalid_parameter",
+            "invalid_property",
             "auth_method",
             id="bad-enum",
         ),
@@ -157,17 +210,33 @@ def test_catalogs_and_spaces_scope_connections(api: Api, emu: EmulatorHandle) ->
             {
                 "name": "x",
                 "datasource_type": "cloudobjectstorage",
-                "properties": {"url": "http://x", "auth_method": "apikey"},
+                "properties": {"url": "http://x", "auth_method": "instanceid_apikey", "resource_instance_id": "r"},
             },
-            "missing_required_parameter",
+            "missing_property",
             "api_key",
             id="auth-method-needs-key",
         ),
         pytest.param(
+            {
+                "name": "x",
+                "datasource_type": "bluemixcloudobjectstorage",
+                "properties": {"url": "http://x", "api_key": "k", "resource_instance_id": "r", "access_key": "a"},
+            },
+            "missing_property",
+            "secret_key",
+            id="bluemix-access-key-needs-secret",
+        ),
+        pytest.param(
             {"name": "x", "datasource_type": "ftp", "properties": {"host": "h", "username": "u"}},
-            "missing_required_parameter",
-            "password",
-            id="ftp-password",
+            "missing_property",
+            "connection_mode",
+            id="ftp-mode",
+        ),
+        pytest.param(
+            {"name": "x", "datasource_type": "oracle", "properties": {"host": "h", "username": "u", "password": "p"}},
+            "missing_property",
+            "service_name",
+            id="oracle-service-name",
         ),
     ],
 )
@@ -180,23 +249,54 @@ def test_service_side_checks_refuse_and_save_nothing(
 
 
 def test_valid_variants_pass_the_checks(api: Api, demo: str) -> None:
+    cos = {"url": "https://s3.example"}
     bodies = [
-        pg_body(properties={"port": "5432", "ssl": "True"}),
-        {"name": "f", "datasource_type": "ftp", "properties": {"host": "h", "username": "u", "password": "p"}},
+        pg_body("p1", properties={"port": "5432", "ssl": "True"}),
+        pg_body("p2", properties={"ssl": "yes"}),  # IBM's conditions compare booleans as yes/no too
+        {"name": "f", "datasource_type": "ftp", "properties": {"host": "h", "connection_mode": "anonymous"}},
         {
             "name": "o",
             "datasource_type": "oracle",
             "properties": {"host": "h", "port": 1521, "service_name": "s", "username": "u", "password": "p"},
         },
         {
+            "name": "o-sid",
+            "datasource_type": "oracle",
+            "properties": {"host": "h", "connection_mode": "sid", "sid": "ORCL", "username": "u", "password": "p"},
+        },
+        {
             "name": "c",
             "datasource_type": "cloudobjectstorage",
-            "properties": {
-                "url": "https://s3.example",
-                "auth_method": "accesskey_secretkey",
-                "access_key": "a",
-                "secret_key": "s",
-            },
+            "properties": {**cos, "auth_method": "accesskey_secretkey", "access_key": "a", "secret_key": "s"},
+        },
+        {
+            "name": "c-key",
+            "datasource_type": "cloudobjectstorage",
+            "properties": {**cos, "auth_method": "instanceid_apikey", "api_key": "k", "resource_instance_id": "r"},
+        },
+        {"name": "c-cred", "datasource_type": "cloudobjectstorage", "properties": {**cos, "credentials": "{}"}},
+        # Deferred credentials: none of the conditional ones are needed.
+        {
+            "name": "b-defer",
+            "datasource_type": "bluemixcloudobjectstorage",
+            "properties": {**cos, "defer_credentials": "yes"},
+        },
+        {
+            "name": "b",
+            "datasource_type": "bluemixcloudobjectstorage",
+            "properties": {**cos, "api_key": "k", "resource_instance_id": "r"},
+        },
+        {"name": "m", "datasource_type": "mysql", "properties": {"host": "h", "username": "u", "password": "p"}},
+        {
+            "name": "pg-defer",
+            "datasource_type": "postgresql",
+            "properties": {"host": "h", "database": "d", "defer_credentials": True},
+        },
+        {"name": "bq", "datasource_type": "bigquery", "properties": {"credentials": '{"type": "service_account"}'}},
+        {
+            "name": "sf",
+            "datasource_type": "snowflake",
+            "properties": {"account_name": "a", "database": "d", "warehouse": "w", "username": "u", "password": "p"},
         },
     ]
     for body in bodies:
@@ -215,7 +315,8 @@ def test_malformed_json_body_is_400(api: Api, demo: str) -> None:
     reply = api.post(
         "/v2/connections", params={"project_id": demo}, data="{not json", headers={"Content-Type": "application/json"}
     )
-    assert_error(reply, 400, "invalid_request_body")
+    error = assert_error(reply, 400, "invalid_request")
+    assert "target" not in error  # the code alone says the request is wrong
 
 
 @pytest.mark.parametrize("value", ["true", "True", "TRUE", "false", "False"])
@@ -229,7 +330,7 @@ def test_booleans_accept_any_case(api: Api, demo: str, value: str) -> None:
 
 def test_a_bad_boolean_is_400(api: Api, demo: str) -> None:
     reply = api.post("/v2/connections", params={"project_id": demo, "test": "yes"}, json=pg_body())
-    assert_error(reply, 400, "invalid_parameter", target="test")
+    assert_error(reply, 400, "invalid_parameter", target="test", target_type="parameter")
 
 
 def test_unknown_query_parameters_are_ignored(api: Api, demo: str) -> None:
@@ -255,7 +356,7 @@ def test_copy_creates_a_new_connection_in_the_target_project(api: Api, demo: str
 def test_copy_needs_a_target(api: Api, demo: str) -> None:
     cid = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
     reply = api.post(f"/v2/connections/{cid}/copy", params={"project_id": demo})
-    assert_error(reply, 400, "missing_required_parameter", target="target_project_id")
+    assert_error(reply, 400, "missing_required_parameter", target="target_project_id", target_type="parameter")
 
 
 def test_actions_are_listed_per_datasource_type(api: Api, demo: str) -> None:
@@ -267,24 +368,26 @@ def test_actions_are_listed_per_datasource_type(api: Api, demo: str) -> None:
     assert [a["name"] for a in web_actions] == ["test"]
     for action in pg_actions:
         assert action["description"] and set(action["properties"]) == {"input", "output"}
+    record_count = pg_actions[1]["properties"]
+    assert [p["name"] for p in record_count["input"]] == ["schema_name", "table_name"]
+    assert [p["name"] for p in record_count["output"]] == ["record_count"]
 
 
 def test_unknown_action_is_404(api: Api, demo: str, http_source: str) -> None:
     cid = api.create(demo, http_body(http_source)).json()["metadata"]["asset_id"]
     reply = api.put(f"/v2/connections/{cid}/actions/get_record_count", params={"project_id": demo}, json={})
-    assert_error(reply, 404, "not_found", target="action_name")
+    assert_error(reply, 404, "not_found", target="action_name", target_type="parameter")
 
 
 def test_get_record_count_action(api: Api, demo: str, tcp_source: int) -> None:
     cid = api.create(demo, pg_body(port=tcp_source)).json()["metadata"]["asset_id"]
     path = f"/v2/connections/{cid}/actions/get_record_count"
-    first = api.put(path, params={"project_id": demo}, json={"path": "/PUBLIC/ORDERS"})
-    assert first.status_code == 200
-    assert (
-        first.json()["record_count"]
-        == api.put(path, params={"project_id": demo}, json={"path": "/PUBLIC/ORDERS"}).json()["record_count"]
-    )
-    assert_error(api.put(path, params={"project_id": demo}, json={}), 400, "missing_required_parameter", target="path")
+    table = {"schema_name": "PUBLIC", "table_name": "ORDERS"}
+    first = api.put(path, params={"project_id": demo}, json=table)
+    # IBM's recorded reply is the bare output: {"record_count": ...}
+    assert first.status_code == 200 and set(first.json()) == {"record_count"}
+    assert first.json() == api.put(path, params={"project_id": demo}, json=table).json()
+    assert_error(api.put(path, params={"project_id": demo}, json={}), 400, "missing_property", target="table_name")
 
 
 def test_discovery_browses_a_tree(api: Api, demo: str, tcp_source: int) -> None:
@@ -300,8 +403,12 @@ def test_discovery_browses_a_tree(api: Api, demo: str, tcp_source: int) -> None:
     assert child["assets"] and all(a["path"].startswith(schema["path"] + "/") for a in child["assets"])
     paged = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/", "limit": 1}).json()
     assert len(paged["assets"]) == 1 and "offset=1" in paged["next"]["href"]
+    assert paged["next"]["href"].startswith(api.base_url + "/v2/connections/")
     missing = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": "/NOPE"})
-    assert_error(missing, 404, "not_found", target="path")
+    assert_error(missing, 404, "not_found", target="path", target_type="parameter")
+    # A path written without its leading "/" names the same place.
+    relative = api.get(f"/v2/connections/{cid}/assets", params={"project_id": demo, "path": schema["path"][1:]})
+    assert relative.json()["assets"] == child["assets"]
 
 
 def test_discovery_needs_a_reachable_data_source(api: Api, demo: str, closed_port: int) -> None:

@@ -27,7 +27,8 @@ def test_paging_walks_every_connection_once(api: Api, emu: EmulatorHandle, demo:
     ids = _seed(emu, 250)
     first = api.get("/v2/connections", params={"project_id": demo, "limit": 100}).json()
     assert first["total_count"] == 250 and len(first["resources"]) == 100
-    assert first["first"]["href"].startswith("/v2/connections?")
+    # Absolute links on the address the client called, as the service sends them.
+    assert first["first"]["href"].startswith(f"{api.base_url}/v2/connections?")
     seen = api.walk(first["first"]["href"])
     assert [c["metadata"]["asset_id"] for c in seen] == ids
 
@@ -36,7 +37,7 @@ def test_next_href_carries_filters_and_an_opaque_start_token(api: Api, emu: Emul
     _seed(emu, 5, prefix="My Conn ")
     reply = api.get("/v2/connections", params={"project_id": demo, "limit": 2, "entity.name": "my conn"}).json()
     href = reply["next"]["href"]
-    assert href.startswith("/v2/connections?") and " " not in href
+    assert href.startswith(f"{api.base_url}/v2/connections?") and " " not in href
     query = parse_qs(urlsplit(href).query)
     assert query["entity.name"] == ["my conn"] and query["limit"] == ["2"] and query["project_id"] == [demo]
     start = query["start"][0]
@@ -57,9 +58,10 @@ def test_items_created_during_a_walk_cause_no_duplicates_or_gaps(api: Api, emu: 
     seen: list[str] = []
     created_during: list[str] = []
     while href:
-        body = api.get(href).json()
+        body = api.get(href.removeprefix(api.base_url)).json()
         seen.extend(c["metadata"]["asset_id"] for c in body["resources"])
-        created_during.append(api.create(demo, http_body("http://x", name="late")).json()["metadata"]["asset_id"])
+        late = http_body("http://x", name=f"late-{len(created_during)}")
+        created_during.append(api.create(demo, late).json()["metadata"]["asset_id"])
         href = body.get("next", {}).get("href")
     assert len(seen) == len(set(seen))
     assert original <= set(seen)
@@ -99,9 +101,8 @@ def test_default_order_is_creation_order(api: Api, emu: EmulatorHandle, demo: st
     ],
 )
 def test_malformed_list_parameters_are_400(api: Api, demo: str, params: dict[str, str], target: str) -> None:
-    assert_error(
-        api.get("/v2/connections", params={"project_id": demo, **params}), 400, "invalid_parameter", target=target
-    )
+    reply = api.get("/v2/connections", params={"project_id": demo, **params})
+    assert_error(reply, 400, "invalid_parameter", target=target, target_type="parameter")
 
 
 def test_a_start_token_of_another_sort_is_refused(api: Api, emu: EmulatorHandle, demo: str) -> None:
@@ -109,7 +110,7 @@ def test_a_start_token_of_another_sort_is_refused(api: Api, emu: EmulatorHandle,
     href = api.get("/v2/connections", params={"project_id": demo, "limit": 1}).json()["next"]["href"]
     start = parse_qs(urlsplit(href).query)["start"][0]
     reply = api.get("/v2/connections", params={"project_id": demo, "start": start, "sort": "entity.name"})
-    assert_error(reply, 400, "invalid_parameter", target="start")
+    assert_error(reply, 400, "invalid_parameter", target="start", target_type="parameter")
 
 
 def test_limit_is_capped_at_200(api: Api, emu: EmulatorHandle, demo: str) -> None:
@@ -167,18 +168,60 @@ def test_properties_filter_matches_contained_pairs_but_never_secrets(api: Api, d
     assert names({"password": SECRET}) == []
 
 
-def test_flags_widen_the_result(api: Api, demo: str) -> None:
-    api.create(demo, http_body("http://x", name="plain"))
-    api.create(demo, http_body("http://x", name="param", flags=["parameterized"]))
-    api.create(demo, http_body("http://x", name="personal", flags=["personal_credentials"]))
+@pytest.fixture
+def flagged(api: Api, demo: str) -> None:
+    for name, flags in (
+        ("plain", []),
+        ("param", ["parameterized"]),
+        ("personal", ["personal_credentials"]),
+        ("restricted", ["restricted"]),
+        ("internal", ["internal_use_only"]),
+        ("both", ["parameterized", "restricted"]),
+    ):
+        assert api.create(demo, http_body("http://x", name=name, flags=flags)).status_code == 201
 
-    def names(flags: str | None) -> list[str]:
-        params = {"project_id": demo} if flags is None else {"project_id": demo, "entity.flags": flags}
-        return _names(api.get("/v2/connections", params=params).json())
 
-    assert names(None) == ["plain"]
-    assert names("parameterized") == ["plain", "param"]
-    assert names("parameterized,personal_credentials") == ["plain", "param", "personal"]
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        pytest.param(None, ["plain"], id="default-only-unflagged"),
+        pytest.param("parameterized", ["plain", "param", "both"], id="named-adds"),
+        pytest.param("+restricted", ["plain", "restricted", "both"], id="plus-adds"),
+        pytest.param(
+            "parameterized,personal_credentials,restricted,internal_use_only",
+            ["plain", "param", "personal", "restricted", "internal", "both"],
+            id="every-known-flag",
+        ),
+        # Additions apply before removals: "both" carries restricted, so "-restricted" drops it.
+        pytest.param("parameterized,-restricted", ["plain", "param"], id="minus-removes-after-adding"),
+        pytest.param("-restricted,parameterized", ["plain", "param"], id="order-does-not-matter"),
+        pytest.param("-parameterized", ["plain"], id="removing-what-was-not-added"),
+    ],
+)
+def test_flags_follow_ibms_rule(api: Api, demo: str, flagged: None, flags: str | None, expected: list[str]) -> None:
+    params = {"project_id": demo} if flags is None else {"project_id": demo, "entity.flags": flags}
+    body = api.get("/v2/connections", params=params).json()
+    assert _names(body) == expected and body["total_count"] == len(expected)
+
+
+def test_an_unencoded_plus_still_adds(api: Api, demo: str, flagged: None) -> None:
+    # "+restricted" sent raw reaches the service as " restricted".
+    reply = api.get(f"/v2/connections?project_id={demo}&entity.flags=+restricted")
+    assert _names(reply.json()) == ["plain", "restricted", "both"]
+
+
+def test_an_unknown_flag_is_400(api: Api, demo: str) -> None:
+    reply = api.get("/v2/connections", params={"project_id": demo, "entity.flags": "secret-club"})
+    assert_error(reply, 400, "invalid_parameter", target="entity.flags", target_type="parameter")
+
+
+def test_an_exact_name_lookup_with_every_flag_finds_flagged_connections(api: Api, demo: str, flagged: None) -> None:
+    every = "parameterized,personal_credentials,restricted,internal_use_only"
+    for name in ("restricted", "internal", "both"):
+        params = {"project_id": demo, "entity.name": f'"{name}"'}
+        assert _names(api.get("/v2/connections", params=params).json()) == []
+        found = api.get("/v2/connections", params={**params, "entity.flags": every}).json()
+        assert _names(found) == [name] and found["total_count"] == 1
 
 
 def test_creator_filter(api: Api, emu: EmulatorHandle, demo: str) -> None:
@@ -204,3 +247,33 @@ def test_list_is_scoped_to_one_project(api: Api, emu: EmulatorHandle) -> None:
     emu.create_connection("in-other", "http", {"url": "http://x"}, project="other")
     body = api.get("/v2/connections", params={"project_id": emu.project_id("other")}).json()
     assert _names(body) == ["in-other"] and body["total_count"] == 1
+
+
+def test_the_asset_search_ibms_watsonx_ai_sdk_lists_with_pages_every_connection(
+    api: Api, emu: EmulatorHandle, demo: str
+) -> None:
+    ids = _seed(emu, 5)
+    ids.append(emu.create_connection("hidden", "http", {"url": "http://x"}, project="demo", flags=["restricted"]))
+    body: dict | None = {"query": "*:*", "include": "entity", "limit": 2}
+    seen: list[str] = []
+    while body is not None:
+        reply = api.post(
+            "/v2/asset_types/connection/search", params={"project_id": demo, "version": "2024-01-01"}, json=body
+        )
+        assert reply.status_code == 200, reply.text
+        page = reply.json()
+        assert page["total_rows"] == 6 and len(page["results"]) <= 2
+        # What the SDK reads from each result: the connection reply's shape.
+        for result in page["results"]:
+            assert {"asset_id", "asset_type", "create_time", "usage"} <= set(result["metadata"])
+            assert {"name", "datasource_type"} <= set(result["entity"])
+        seen.extend(r["metadata"]["asset_id"] for r in page["results"])
+        body = page.get("next")
+    assert seen == ids
+
+
+def test_the_asset_search_answers_only_the_match_all_query(api: Api, demo: str) -> None:
+    reply = api.post("/v2/asset_types/connection/search", params={"project_id": demo}, json={"query": "name:x"})
+    assert_error(reply, 400, "invalid_property", target="query")
+    other = api.post("/v2/asset_types/data_asset/search", params={"project_id": demo}, json={"query": "*:*"})
+    assert_error(other, 400, "invalid_parameter", target="asset_type", target_type="parameter")

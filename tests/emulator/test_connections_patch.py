@@ -33,8 +33,11 @@ def test_replace_add_and_remove_apply_together(api: Api, emu: EmulatorHandle, de
     ]
     reply = api.patch(conn_id, ops, demo)
     assert reply.status_code == 200
-    entity = reply.json()["entity"]
+    # The reply is the bare entity, as IBM's OpenAPI document and recorded reply say: no metadata, no id.
+    entity = reply.json()
+    assert "metadata" not in entity and "entity" not in entity
     assert entity["name"] == "renamed" and entity["properties"]["ssl"] == "true" and entity["description"] == ""
+    assert {"datasource_type", "origin_country", "owner_id", "rov", "interaction_properties"} <= set(entity)
     stored = _stored(emu, conn_id)
     assert stored["properties"]["password"] == "rotated"
     assert stored["name"] == "renamed"
@@ -47,17 +50,23 @@ def test_add_replaces_an_existing_member(api: Api, emu: EmulatorHandle, demo: st
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json-patch+json", "application/json-patch+json; charset=utf-8", "Application/JSON-Patch+JSON"],
+    [
+        "application/json-patch+json",
+        "application/json-patch+json; charset=utf-8",
+        "Application/JSON-Patch+JSON",
+        "application/json",  # IBM's spec accepts it for a patch too
+        "application/json;charset=utf-8",
+    ],
 )
 def test_the_media_type_is_matched_not_the_whole_header(api: Api, demo: str, conn_id: str, content_type: str) -> None:
     reply = api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "x"}], demo, content_type=content_type)
     assert reply.status_code == 200
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/merge-patch+json"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/merge-patch+json", "application/jsonx"])
 def test_wrong_content_type_is_415(api: Api, emu: EmulatorHandle, demo: str, conn_id: str, content_type: str) -> None:
     reply = api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "x"}], demo, content_type=content_type)
-    assert_error(reply, 415, "unsupported_media_type")
+    assert_error(reply, 415, "unsupported_media_type", target="Content-Type", target_type="header")
     assert _stored(emu, conn_id)["name"] == "pg"
 
 
@@ -92,7 +101,10 @@ def test_bad_patches_are_400_and_change_nothing(
     before = emu.stored_connection(conn_id)
     reply = api.patch(conn_id, ops, demo)
     assert reply.status_code == 400, reply.text
-    assert reply.json()["errors"][0]["code"] in ("invalid_parameter", "missing_required_parameter")
+    error = reply.json()["errors"][0]
+    # Each names what is wrong in the body: a client reads it as a rejected request, not a refused test.
+    assert error["target"]["type"] == "field", error
+    assert error["code"] in ("invalid_request", "invalid_property", "missing_property", "unknown_property"), error
     assert emu.stored_connection(conn_id) == before
 
 
@@ -129,7 +141,7 @@ def test_pointer_escapes_reach_the_property_name(make_emulator: Callable[..., Em
 
 def test_escaped_unknown_property_is_named_unescaped(api: Api, demo: str, conn_id: str) -> None:
     error = assert_error(
-        api.patch(conn_id, [{"op": "add", "path": "/properties/a~1b", "value": "x"}], demo), 400, "invalid_parameter"
+        api.patch(conn_id, [{"op": "add", "path": "/properties/a~1b", "value": "x"}], demo), 400, "unknown_property"
     )
     assert "a/b" in error["message"]
 
@@ -150,20 +162,40 @@ def test_patch_with_test_true_validates_the_result(
     assert accepted.status_code == 200 and _stored(emu, cid)["properties"]["port"] == closed_port
 
 
-def test_empty_patch_with_test_revalidates_without_changing(api: Api, emu: EmulatorHandle, demo: str) -> None:
+def _content(stored: dict[str, Any]) -> dict[str, Any]:
+    return {"entity": stored["entity"], "asset_id": stored["metadata"]["asset_id"]}
+
+
+def test_an_empty_patch_is_an_update_that_changes_nothing(api: Api, emu: EmulatorHandle, demo: str) -> None:
+    """Not a re-test (that is the `test` action): an update like any other, whose result is unchanged."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         cid = api.create(demo, pg_body(port=listener.getsockname()[1]), test=True).json()["metadata"]["asset_id"]
-        before = emu.stored_connection(cid)
+        before = _content(emu.stored_connection(cid))
         ok = api.patch(cid, [], demo, test=True)
-        assert ok.status_code == 200 and ok.json()["metadata"]["asset_id"] == cid
-        assert emu.stored_connection(cid) == before
-    # The data source went away: the same empty patch now fails, and still nothing changes.
+        assert ok.status_code == 200 and ok.json()["name"] == "pg" and "metadata" not in ok.json()
+        assert _content(emu.stored_connection(cid)) == before
+    # test=true means what it means for every update: the result is tested before it is saved.
     assert_error(api.patch(cid, [], demo, test=True), 400, "connection_test_failed")
-    assert emu.stored_connection(cid) == before
+    assert api.patch(cid, [], demo, test=False).status_code == 200
+    assert _content(emu.stored_connection(cid)) == before
 
 
-def test_patch_replies_never_show_the_secret(api: Api, demo: str, conn_id: str) -> None:
-    reply = api.patch(conn_id, [{"op": "replace", "path": "/properties/password", "value": SECRET + "2"}], demo)
-    assert SECRET not in reply.text
+def test_a_rename_to_a_taken_name_is_409(api: Api, emu: EmulatorHandle, demo: str, conn_id: str) -> None:
+    api.create(demo, pg_body("taken"))
+    reply = api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "taken"}], demo)
+    assert_error(reply, 409, "conflict")
+    assert _stored(emu, conn_id)["name"] == "pg"
+    # Keeping one's own name is no conflict.
+    assert api.patch(conn_id, [{"op": "replace", "path": "/name", "value": "pg"}], demo).status_code == 200
+
+
+def test_patch_replies_follow_the_secret_mode(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    for mode, shown in (("clear", SECRET + "2"), ("placeholder", "********"), ("omit", None)):
+        emu = make_emulator(secret_mode=mode)
+        api = Api(emu.url, emu.issue_token())
+        project = emu.project_id("default")
+        cid = api.create(project, pg_body()).json()["metadata"]["asset_id"]
+        reply = api.patch(cid, [{"op": "replace", "path": "/properties/password", "value": SECRET + "2"}], project)
+        assert reply.json()["properties"].get("password") == shown, mode

@@ -90,10 +90,12 @@ def test_random_429_carries_retry_after(make_emulator: Callable[..., EmulatorHan
 
 def test_scripted_fault_after_saving_creates_but_reports_failure(emu: EmulatorHandle, api: Api, demo: str) -> None:
     emu.script_fault("POST", "/v2/connections", status=503, count=2, when="after")
-    for _ in range(2):
-        assert_error(api.create(demo, http_body("http://x")), 503, "service_unavailable")
-    assert api.create(demo, http_body("http://x")).status_code == 201
+    for i in range(2):
+        assert_error(api.create(demo, http_body("http://x", name=f"web-{i}")), 503, "service_unavailable")
+    assert api.create(demo, http_body("http://x", name="web-2")).status_code == 201
     assert len(emu.stored_connections("demo")) == 3
+    # A blind retry of a create that was in fact applied meets the name it already took.
+    assert_error(api.create(demo, http_body("http://x", name="web-0")), 409, "conflict")
 
 
 def test_scripted_fault_before_saving_saves_nothing(emu: EmulatorHandle, api: Api, demo: str) -> None:
@@ -124,12 +126,12 @@ def test_dropped_connection_is_a_client_side_error_for_requests_and_httpx(
 ) -> None:
     emu.script_fault("POST", "/v2/connections", kind="drop", when="after", count=2)
     with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        api.create(demo, http_body("http://x"))
+        api.create(demo, http_body("http://x", name="by-requests"))
     with httpx.Client(trust_env=False) as client, pytest.raises(httpx.TransportError):
         client.post(
             f"{emu.url}/v2/connections",
             params={"project_id": demo, "test": "false"},
-            json=http_body("http://x"),
+            json=http_body("http://x", name="by-httpx"),
             headers={"Authorization": api.authorization or ""},
         )
     assert len(emu.stored_connections()) == 2

@@ -14,9 +14,9 @@ from .helpers import SECRET, Api, http_body, pg_body
 
 
 def test_request_counts_by_method_and_route_template(emu: EmulatorHandle, api: Api, demo: str) -> None:
-    ids = [api.create(demo, http_body("http://x")).json()["metadata"]["asset_id"] for _ in range(2)]
-    for cid in ids:
-        api.patch(cid, [{"op": "replace", "path": "/name", "value": "n"}], demo)
+    ids = [api.create(demo, http_body("http://x", name=f"w{i}")).json()["metadata"]["asset_id"] for i in range(2)]
+    for i, cid in enumerate(ids):
+        api.patch(cid, [{"op": "replace", "path": "/name", "value": f"n{i}"}], demo)
     api.get(f"/v2/connections/{ids[0]}", params={"project_id": demo})
     counts = Api(emu.url).get("/_emulator/requests").json()
     assert counts == {

@@ -41,6 +41,12 @@ def test_name_filter_is_partial_and_case_insensitive(api: Api, emu: EmulatorHand
     assert api.get("/v2/projects/total", params={"name": "demo"}).json() == {"total": 2}
 
 
+def test_no_match_is_204_without_a_body(api: Api) -> None:
+    reply = api.get("/v2/projects", params={"name": "no such project"})
+    assert reply.status_code == 204 and reply.content == b""
+    assert api.get("/v2/projects/total", params={"name": "no such project"}).json() == {"total": 0}
+
+
 def test_bookmark_paging(api: Api, emu: EmulatorHandle) -> None:
     for i in range(7):
         emu.add_project(f"p{i}")
@@ -65,7 +71,8 @@ def test_default_page_is_ten_projects(api: Api, emu: EmulatorHandle) -> None:
 
 
 def test_bad_bookmark_is_400(api: Api) -> None:
-    assert_error(api.get("/v2/projects", params={"bookmark": "!!"}), 400, "invalid_parameter", target="bookmark")
+    reply = api.get("/v2/projects", params={"bookmark": "!!"})
+    assert_error(reply, 400, "invalid_parameter", target="bookmark", target_type="parameter")
 
 
 def test_unknown_project_is_404(api: Api) -> None:

@@ -1,5 +1,6 @@
-"""Secret (masked) properties never come back in clear, in either secret mode, nor show up in
-the request log; only the stored-state inspection shows them."""
+"""Secret (masked) properties in replies follow the secret mode: in clear by default (as IBM's
+recorded replies carry them for shared-credential connections), dropped (`omit`) or masked
+(`placeholder`); never in the request log; always in clear in the stored-state inspection."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ COS_SECRET = "cos-Secret-Key-42"
 PLACEHOLDER = "********"
 
 
-@pytest.fixture(params=["omit", "placeholder"])
+@pytest.fixture(params=["clear", "omit", "placeholder"])
 def moded(request: pytest.FixtureRequest, make_emulator: Callable[..., EmulatorHandle]) -> EmulatorHandle:
     return make_emulator(secret_mode=request.param)
 
 
-def _every_read(api: Api, project: str) -> list[str]:
-    """Create, read, list, patch and copy a connection with secrets; returns every reply body."""
+def _every_read(api: Api, project: str, target: str) -> list[str]:
+    """Create, read, list, patch and copy (to `target`) a connection with secrets; returns every reply body."""
     created = api.create(project, pg_body())
     cid = created.json()["metadata"]["asset_id"]
     cos = api.create(
@@ -46,17 +47,30 @@ def _every_read(api: Api, project: str) -> list[str]:
         api.get("/v2/connections", params={"project_id": project}),
         api.get("/v2/connections", params={"project_id": project, "decrypt_secrets": "True"}),
         api.patch(cid, [{"op": "replace", "path": "/properties/username", "value": "bob"}], project),
-        api.post(f"/v2/connections/{cid}/copy", params={"project_id": project, "target_project_id": project}),
+        api.post(f"/v2/connections/{cid}/copy", params={"project_id": project, "target_project_id": target}),
     ]
     for reply in replies:
         assert reply.status_code in (200, 201), reply.text
     return [r.text for r in replies]
 
 
-def test_reads_never_return_secrets_in_clear(moded: EmulatorHandle) -> None:
-    api = Api(moded.url, moded.issue_token())
-    for text in _every_read(api, moded.project_id("default")):
+@pytest.mark.parametrize("mode", ["omit", "placeholder"])
+def test_masking_modes_never_return_secrets_in_clear(make_emulator: Callable[..., EmulatorHandle], mode: str) -> None:
+    emu = make_emulator(secret_mode=mode)
+    api = Api(emu.url, emu.issue_token())
+    for text in _every_read(api, emu.project_id("default"), emu.add_project("target")):
         assert SECRET not in text and COS_SECRET not in text
+
+
+def test_clear_is_the_default_and_returns_secrets_in_every_read(make_emulator: Callable[..., EmulatorHandle]) -> None:
+    emu = make_emulator()
+    assert emu.settings.secret_mode == "clear"
+    api = Api(emu.url, emu.issue_token())
+    replies = _every_read(api, emu.project_id("default"), emu.add_project("target"))
+    # create, get (twice), list (twice), PATCH and copy of the PostgreSQL connection; create of the COS one.
+    assert sum(SECRET in text for text in replies) == 7
+    assert COS_SECRET in replies[1]
+    # access_key is no secret in IBM's catalogue: shown in every mode.
 
 
 def test_omit_mode_drops_masked_properties(make_emulator: Callable[..., EmulatorHandle]) -> None:
@@ -73,9 +87,18 @@ def test_placeholder_mode_replaces_masked_properties(make_emulator: Callable[...
     assert props["password"] == PLACEHOLDER and props["username"] == "alice"
 
 
+@pytest.mark.parametrize("mode", ["clear", "omit", "placeholder"])
+def test_the_cos_access_key_is_shown_in_every_mode(make_emulator: Callable[..., EmulatorHandle], mode: str) -> None:
+    emu = make_emulator(secret_mode=mode)
+    api = Api(emu.url, emu.issue_token())
+    props = {"url": "https://s3.example", "auth_method": "accesskey_secretkey", "access_key": "AK", "secret_key": "s"}
+    body = {"name": "cos", "datasource_type": "cloudobjectstorage", "properties": props}
+    assert api.create(emu.project_id("default"), body).json()["entity"]["properties"]["access_key"] == "AK"
+
+
 def test_stored_state_shows_secrets_in_clear(moded: EmulatorHandle) -> None:
     api = Api(moded.url, moded.issue_token())
-    _every_read(api, moded.project_id("default"))
+    _every_read(api, moded.project_id("default"), moded.add_project("target"))
     state = Api(moded.url).get("/_emulator/state").json()
     passwords = [c["entity"]["properties"].get("password") for c in state["connections"]]
     assert SECRET in passwords
@@ -83,7 +106,7 @@ def test_stored_state_shows_secrets_in_clear(moded: EmulatorHandle) -> None:
 
 
 def test_the_request_log_never_holds_secrets_or_authorization(emu: EmulatorHandle, api: Api, demo: str) -> None:
-    _every_read(api, demo)
+    _every_read(api, demo, emu.project_id("other"))
     api.get(
         "/v2/connections",
         params={"project_id": demo, "entity.properties": json.dumps({"password": SECRET, "host": "h"})},

@@ -59,7 +59,10 @@ def test_a_busy_port_fails_to_start() -> None:
     "overrides",
     [
         pytest.param({"secret_mode": "reveal"}, id="secret-mode"),
-        pytest.param({"test_failure_status": 418}, id="failure-status"),
+        pytest.param({"test_action_failure_status": 418}, id="action-failure-status"),
+        pytest.param({"tls_cert": "/tmp/cert.pem"}, id="cert-without-key"),
+        pytest.param({"tls": "yes-please"}, id="tls-mode"),
+        pytest.param({"tls": "self-signed", "tls_cert": "c.pem", "tls_key": "k.pem"}, id="tls-twice"),
         pytest.param({"fault_rate": 2.0}, id="fault-rate"),
         pytest.param({"fault_kinds": ["boom"]}, id="fault-kind"),
         pytest.param({"token_ttl": 0}, id="ttl"),

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import pytest
 import requests
 
 from airflow_connections_provider.emulator import EmulatorHandle
@@ -51,7 +50,7 @@ def test_ftp_uses_the_default_port_when_none_is_given(api: Api, demo: str) -> No
     body = {
         "name": "f",
         "datasource_type": "ftp",
-        "properties": {"host": "127.0.0.1", "username": "u", "password": "p"},
+        "properties": {"host": "127.0.0.1", "connection_mode": "basic", "username": "u", "password": "p"},
     }
     error = assert_error(api.create(demo, body, test=True), 400, "connection_test_failed")
     assert "127.0.0.1:21" in error["message"]
@@ -65,7 +64,7 @@ def test_registered_credentials_must_match(api: Api, emu: EmulatorHandle, demo: 
     assert error["message"].endswith("authentication failed for user alice")
     assert "wrong-pw" not in wrong.text
     assert emu.stored_connection(cid)["entity"]["properties"]["password"] == SECRET
-    bad_user = api.create(demo, pg_body(port=tcp_source, properties={"username": "mallory"}), test=True)
+    bad_user = api.create(demo, pg_body("pg2", port=tcp_source, properties={"username": "mallory"}), test=True)
     assert_error(bad_user, 400, "connection_test_failed")
     assert len(emu.stored_connections()) == 1
 
@@ -95,26 +94,39 @@ def test_credential_rotation_succeeds_once_the_source_accepts_it(
 
 
 def test_test_action_validates_the_stored_connection(api: Api, demo: str, tcp_source: int, closed_port: int) -> None:
-    good = api.create(demo, pg_body(port=tcp_source)).json()["metadata"]["asset_id"]
-    bad = api.create(demo, pg_body(port=closed_port)).json()["metadata"]["asset_id"]
+    good = api.create(demo, pg_body("good", port=tcp_source)).json()["metadata"]["asset_id"]
+    bad = api.create(demo, pg_body("bad", port=closed_port)).json()["metadata"]["asset_id"]
     ok = api.put(f"/v2/connections/{good}/actions/test", params={"project_id": demo}, json={})
-    assert ok.status_code == 200 and ok.json()["status"] == "succeeded"
-    assert_error(
-        api.put(f"/v2/connections/{bad}/actions/test", params={"project_id": demo}, json={}),
-        400,
-        "connection_test_failed",
-    )
+    # The action's output: nothing more to say when the test passes.
+    assert ok.status_code == 200 and ok.json() == {}
+    # An empty body is taken as `{}`.
+    assert api.put(f"/v2/connections/{good}/actions/test", params={"project_id": demo}).status_code == 200
+    refused = api.put(f"/v2/connections/{bad}/actions/test", params={"project_id": demo}, json={})
+    error = assert_error(refused, 400, "connection_test_failed")
+    assert "target" not in error and f"127.0.0.1:{closed_port}" in error["message"]
 
 
-@pytest.mark.parametrize("status", [400, 460])
-def test_failure_status_is_configurable(
-    make_emulator: Callable[..., EmulatorHandle], closed_port: int, status: int
+def test_a_refused_test_is_400_without_a_target(api: Api, demo: str, closed_port: int) -> None:
+    """What tells a client a refused test from a rejected request: no target, no request code."""
+    error = assert_error(api.create(demo, pg_body(port=closed_port), test=True), 400, "connection_test_failed")
+    assert "target" not in error
+
+
+def test_the_test_action_can_report_failure_in_a_200_output(
+    make_emulator: Callable[..., EmulatorHandle], closed_port: int, tcp_source: int
 ) -> None:
-    emu = make_emulator(test_failure_status=status)
+    emu = make_emulator(test_action_failure_status=200)
     api = Api(emu.url, emu.issue_token())
-    assert_error(
-        api.create(emu.project_id("default"), pg_body(port=closed_port), test=True), status, "connection_test_failed"
-    )
+    project = emu.project_id("default")
+    bad = api.create(project, pg_body("bad", port=closed_port)).json()["metadata"]["asset_id"]
+    good = api.create(project, pg_body("good", port=tcp_source)).json()["metadata"]["asset_id"]
+    reply = api.put(f"/v2/connections/{bad}/actions/test", params={"project_id": project}, json={})
+    assert reply.status_code == 200
+    output = reply.json()
+    assert output["status"] == "failed" and output["errors"][0]["code"] == "connection_test_failed"
+    assert api.put(f"/v2/connections/{good}/actions/test", params={"project_id": project}, json={}).json() == {}
+    # Only the action reports that way: a refused test=true write stays a 400.
+    assert api.create(project, pg_body("third", port=closed_port), test=True).status_code == 400
 
 
 def test_a_slow_probe_does_not_stall_other_requests(

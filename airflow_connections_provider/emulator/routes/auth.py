@@ -1,7 +1,10 @@
-"""Token endpoints: IBM Cloud IAM (`/identity/token`) and Cloud Pak for Data (`/icp4d-api/v1/authorize`).
+"""Token endpoints: IBM Cloud IAM (`/identity/token`), the AWS deployment's API-key exchange
+(`/api/rest/mcsp/apikeys/token`) and Cloud Pak for Data (`/icp4d-api/v1/authorize`).
 
 Their errors use each product's own body, not the /v2 error container: IAM answers
-`{"errorCode", "errorMessage", "context"}`, Cloud Pak for Data `{"_messageCode_", "message"}`.
+`{"errorCode", "errorMessage", "context"}`, Cloud Pak for Data `{"_messageCode_", "message"}`. The AWS
+exchange takes IAM's form body (or JSON `{"apikey"}`) and answers `{"token", "expiration"}`; its
+error body is not documented publicly, so the emulator answers 401 with the error container.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import trace_of
+from ..errors import error_response, trace_of
 from ..state.tokens import iam_subject
 from .common import get_context
 
@@ -102,3 +105,27 @@ async def cp4d_authorize(request: Request) -> JSONResponse:
         return _cp4d_error(401, "Invalid username or password")
     issued = ctx.tokens.issue(username, "cp4d")
     return JSONResponse({"_messageCode_": "200", "message": "Success", "token": issued.token})
+
+
+@router.post("/api/rest/mcsp/apikeys/token")
+async def aws_token(request: Request) -> JSONResponse:
+    ctx = get_context(request)
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    api_key: Any = None
+    if media_type == "application/json":
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        api_key = body.get("apikey") if isinstance(body, dict) else None
+    else:
+        api_key = parse_qs(raw).get("apikey", [""])[0]
+    if not isinstance(api_key, str) or not api_key:
+        return error_response(
+            trace_of(request), 400, "missing_property", "apikey is required", target="apikey", target_type="field"
+        )
+    if not ctx.tokens.api_key_known(api_key):
+        return error_response(trace_of(request), 401, "invalid_apikey", "The API key is not valid")
+    issued = ctx.tokens.issue(iam_subject(api_key), "iam")
+    return JSONResponse({"token": issued.token, "expiration": int(issued.expires_at)})

@@ -5,13 +5,19 @@ Query parameters are read the way the service does: booleans take `true`/`false`
 (IBM's SDK sends `True`); unknown parameters are simply never read; a malformed known one is a
 400 naming it.
 
-Replies never return a secret in clear: in `omit` mode masked properties are dropped, in
-`placeholder` mode each is replaced by `SECRET_PLACEHOLDER`. Only the inspection API asks for
-`reveal=True`.
+Secret properties in replies follow the secret mode: `clear` (the default) returns them as stored,
+as IBM's recorded replies do for shared-credential connections; `omit` drops them; `placeholder`
+shows each as `SECRET_PLACEHOLDER`. The inspection API always asks for `reveal=True`.
+
+A connection is shown as IBM's recorded replies show it: `metadata` with `asset_category` and
+`usage` {last_access_time, last_accessor_id, access_count} and no `href`; `entity` with
+`origin_country`, `owner_id`, `rov`, `interaction_properties` and (when it has any) `flags`.
+A PATCH answers with the `entity` alone.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 from collections.abc import Mapping
@@ -21,10 +27,11 @@ from fastapi import Depends
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from ..errors import ApiError, invalid_parameter, missing_parameter, not_found
+from ..errors import ApiError, invalid_parameter, invalid_request, missing_parameter, not_found
 from ..settings import SecretMode
-from ..state.catalogue import DatasourceType, find_type
-from ..state.datasources import ProbeError, probe
+from ..state.catalogue import find_type
+from ..state.datasources import ProbeError, interaction_properties, probe
+from ..state.descriptors import DatasourceType
 from ..state.store import SCOPE_PARAMS, EmulatorContext, ScopeKind, Store, StoredConnection, Workspace
 from ..state.tokens import AuthError, Principal
 
@@ -103,11 +110,11 @@ async def read_json(request: Request, *, default: Any = None) -> Any:
     if not raw.strip():
         if default is not None:
             return default
-        raise ApiError(400, "invalid_request_body", "The request body is empty; a JSON document is required")
+        raise invalid_request("The request body is empty; a JSON document is required")
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise ApiError(400, "invalid_request_body", "The request body is not valid JSON") from exc
+        raise invalid_request("The request body is not valid JSON") from exc
 
 
 def load_connection(ctx: EmulatorContext, scope: Workspace, connection_id: str) -> StoredConnection:
@@ -125,16 +132,20 @@ def type_of(conn: StoredConnection) -> DatasourceType:
     return dtype
 
 
+TEST_FAILED_CODE = "connection_test_failed"
+
+
 async def live_test(ctx: EmulatorContext, dtype: DatasourceType, properties: dict[str, Any]) -> None:
-    """Try the data source; failure is the configured test-failure status (400 or 460)."""
+    """Try the data source; a failure is 400 with no `target` (nothing in the request is wrong)."""
     try:
         await probe(dtype, properties, ctx.store, ctx.settings.probe_timeout_s)
     except ProbeError as exc:
-        raise ApiError(
-            ctx.settings.test_failure_status,
-            "connection_test_failed",
-            f"The test of the connection failed: {exc}",
-        ) from exc
+        raise ApiError(400, TEST_FAILED_CODE, f"The test of the connection failed: {exc}") from exc
+
+
+def base_url(request: Request) -> str:
+    """The scheme, host and port the client called: what absolute paging links start with."""
+    return str(request.base_url).rstrip("/")
 
 
 # --- a stored connection as the API shows it ---
@@ -150,42 +161,52 @@ def iso_time(timestamp: float) -> str:
 
 
 def masked_properties(conn: StoredConnection, secret_mode: SecretMode) -> dict[str, Any]:
+    if secret_mode == "clear":  # noqa: S105 - a mode name
+        return copy.deepcopy(conn.properties)
     dtype = find_type(conn.datasource_type)
     masked = dtype.masked_names if dtype else frozenset()
     shown: dict[str, Any] = {}
     for name, value in conn.properties.items():
         if name not in masked:
-            shown[name] = value
+            shown[name] = copy.deepcopy(value)
         elif secret_mode == "placeholder":  # noqa: S105 - a mode name
             shown[name] = SECRET_PLACEHOLDER
     return shown
 
 
-def connection_href(conn: StoredConnection) -> str:
-    return f"/v2/connections/{conn.asset_id}?{SCOPE_PARAMS[conn.scope_kind]}={conn.scope_id}"
+def entity_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bool = False) -> dict[str, Any]:
+    """The `entity` of a connection; alone, it is what a PATCH answers."""
+    dtype = find_type(conn.datasource_type)
+    entity: dict[str, Any] = {
+        "datasource_type": conn.datasource_type,
+        "description": conn.description,
+        "name": conn.name,
+        "origin_country": conn.origin_country,
+        "owner_id": conn.creator_id,
+        "rov": {"mode": 0},
+        "properties": copy.deepcopy(conn.properties) if reveal else masked_properties(conn, secret_mode),
+        "interaction_properties": interaction_properties(dtype),
+    }
+    if conn.flags:  # IBM's recorded replies carry `flags` only when there are some
+        entity["flags"] = list(conn.flags)
+    return entity
 
 
 def connection_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bool = False) -> dict[str, Any]:
-    properties = dict(conn.properties) if reveal else masked_properties(conn, secret_mode)
     return {
         "metadata": {
             "asset_id": conn.asset_id,
             "asset_type": "connection",
-            SCOPE_PARAMS[conn.scope_kind]: conn.scope_id,
+            "asset_category": "USER",
             "create_time": iso_time(conn.create_time),
             "creator_id": conn.creator_id,
-            "href": connection_href(conn),
+            SCOPE_PARAMS[conn.scope_kind]: conn.scope_id,
+            "tags": [],
             "usage": {
-                "last_updated_at": iso_time(conn.updated_at),
-                "last_updater_id": conn.updater_id,
+                "last_access_time": iso_time(conn.last_access_time),
+                "last_accessor_id": conn.last_accessor_id,
+                "access_count": conn.access_count,
             },
         },
-        "entity": {
-            "name": conn.name,
-            "datasource_type": conn.datasource_type,
-            "description": conn.description,
-            "properties": properties,
-            "flags": list(conn.flags),
-            "origin_country": conn.origin_country,
-        },
+        "entity": entity_to_api(conn, secret_mode, reveal=reveal),
     }

@@ -77,7 +77,12 @@ _CONNECTION_PARAMETERS = {
     "EntityDatasourceType": _param("entity.datasource_type", "string", "Datasource type id filter"),
     "EntityProperties": _param("entity.properties", "string", "JSON object of property values to match"),
     "EntityContext": _param("entity.context", "string", "source and/or target"),
-    "EntityFlags": _param("entity.flags", "string", "Also return connections with these flags"),
+    "EntityFlags": _param(
+        "entity.flags",
+        "string",
+        "Only connections with no flags are returned by default; a flag name (or +name) adds those"
+        " carrying it, -name removes them; additions are done before removals",
+    ),
     "MetadataCreator": _param("metadata.creator", "string", "Creator id filter"),
     "Sort": _param("sort", "string", "entity.name, metadata.create_time or entity.datasource_type; '-' reverses"),
     "DecryptSecrets": _param("decrypt_secrets", "boolean", "Ignored: secrets are never returned in clear"),
@@ -123,12 +128,14 @@ def connections_document() -> dict[str, Any]:
             },
             "/v2/connections/{connection_id}": {
                 "get": _op("Get a connection", [*one, *_refs("DecryptSecrets")], "The connection"),
-                "patch": _op("Update a connection (JSON Patch)", [*one, *_refs("Test")], "The updated connection"),
+                "patch": _op(
+                    "Update a connection (JSON Patch)", [*one, *_refs("Test")], "The updated connection entity"
+                ),
                 "delete": _op("Delete a connection", one, "Deleted", "204"),
             },
             "/v2/connections/{connection_id}/actions": {"get": _op("List actions", one, "The actions")},
             "/v2/connections/{connection_id}/actions/{action_name}": {
-                "put": _op("Run an action", [*one, *_refs("ActionName")], "The action's result")
+                "put": _op("Run an action", [*one, *_refs("ActionName")], "Any output produced by the action")
             },
             "/v2/connections/{connection_id}/assets": {
                 "get": _op("Discover assets", [*one, *_refs("Path", "Offset", "Limit")], "Discovered assets")

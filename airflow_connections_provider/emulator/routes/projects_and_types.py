@@ -1,7 +1,8 @@
 """The read-only lookups: `/v2/projects` (list with a partial, case-insensitive name filter and
 bookmark paging; total; get) and `/v2/datasource_types` (the catalogue, with offset paging).
 
-The projects `bookmark` is opaque: base64url of the last project's creation sequence.
+The projects `bookmark` is opaque: base64url of the last project's creation sequence. A projects
+list that matches nothing is 204 No Content (IBM's spec lists it), not an empty 200.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import binascii
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
 from ..errors import invalid_parameter, not_found
 from ..state.catalogue import CATALOGUE, find_type
 from ..state.listing import href
 from ..state.store import Workspace
-from .common import Caller, get_context, iso_time, parse_bool, parse_int
+from .common import Caller, base_url, get_context, iso_time, parse_bool, parse_int
 
 router = APIRouter()
 
@@ -71,7 +73,7 @@ def _decode_bookmark(bookmark: str) -> int:
 
 
 @router.get("/v2/projects")
-async def list_projects(request: Request, principal: Caller) -> dict[str, Any]:
+async def list_projects(request: Request, principal: Caller) -> Response:
     ctx = get_context(request)
     query = request.query_params
     limit = parse_int(query, "limit", PROJECTS_DEFAULT_LIMIT, minimum=1, maximum=PROJECTS_MAX_LIMIT)
@@ -80,10 +82,12 @@ async def list_projects(request: Request, principal: Caller) -> dict[str, Any]:
         after = _decode_bookmark(query["bookmark"])
         projects = [p for p in projects if p.seq > after]
     page = projects[:limit]
+    if not page:
+        return Response(status_code=204)
     body: dict[str, Any] = {"resources": [project_to_api(p) for p in page]}
     if len(projects) > limit:
         body["bookmark"] = _encode_bookmark(page[-1].seq)
-    return body
+    return JSONResponse(body)
 
 
 @router.get("/v2/projects/total")
@@ -115,13 +119,14 @@ async def list_datasource_types(request: Request, principal: Caller) -> dict[str
     with_properties = parse_bool(query, "connection_properties", False)
     page = CATALOGUE[offset : offset + limit]
     items = list(query.multi_items())
+    base = base_url(request)
     body: dict[str, Any] = {
         "total_count": len(CATALOGUE),
         "resources": [t.to_api(connection_properties=with_properties) for t in page],
-        "first": {"href": href(request.url.path, items, offset=None)},
+        "first": {"href": href(base, request.url.path, items, offset=None)},
     }
     if offset + limit < len(CATALOGUE):
-        body["next"] = {"href": href(request.url.path, items, offset=str(offset + limit), limit=str(limit))}
+        body["next"] = {"href": href(base, request.url.path, items, offset=str(offset + limit), limit=str(limit))}
     return body
 
 

@@ -20,7 +20,9 @@ from ..settings import (
     DEFAULT_API_KEY,
     DEFAULT_PROJECT,
     DEFAULT_USER,
-    TEST_FAILURE_STATUSES,
+    SECRET_MODES,
+    SELF_SIGNED,
+    TEST_ACTION_FAILURE_STATUSES,
     UNKNOWN_SCOPE_STATUSES,
     EmulatorSettings,
     as_tuple,
@@ -68,13 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated random fault kinds (default: %(default)s)",
     )
     p.add_argument("--slow-reply", type=float, default=3.0, metavar="SECONDS", help="delay of a 'slow' fault")
-    p.add_argument("--secret-mode", choices=("omit", "placeholder"), default="omit", help="how reads mask secrets")
+    p.add_argument("--secret-mode", choices=SECRET_MODES, default="clear", help="how replies show secret properties")
     p.add_argument(
-        "--test-failure-status",
+        "--test-action-failure-status",
         type=int,
-        choices=TEST_FAILURE_STATUSES,
+        choices=TEST_ACTION_FAILURE_STATUSES,
         default=400,
-        help="status of a failed live test",
+        help="how the test action reports a failed test: 400 error, or 200 with a failed output",
+    )
+    p.add_argument(
+        "--allow-duplicate-names", action="store_true", help="accept a connection name the scope already has (no 409)"
     )
     p.add_argument(
         "--unknown-scope-status",
@@ -89,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--access-log", action="store_true", help="log every API request to stderr (secrets redacted)")
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain (with --tls-key)")
+    p.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    p.add_argument(
+        "--tls", choices=(SELF_SIGNED,), help="serve HTTPS with a certificate made for localhost/127.0.0.1 at start"
+    )
     return p
 
 
@@ -108,12 +118,16 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         fault_kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
         slow_reply_s=args.slow_reply,
         secret_mode=args.secret_mode,
-        test_failure_status=args.test_failure_status,
+        test_action_failure_status=args.test_action_failure_status,
+        allow_duplicate_names=args.allow_duplicate_names,
         unknown_scope_status=args.unknown_scope_status,
         probe_timeout_s=args.probe_timeout,
         reject_unknown_properties=not args.allow_unknown_properties,
         access_log=args.access_log,
         log_level=args.log_level,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls=args.tls,
     )
 
 
@@ -155,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"emulator failed to start: {exc}", file=sys.stderr)
         return 1
     print(f"emulator listening on {server.url}", flush=True)
+    if server.ca_bundle is not None:
+        print(f"emulator certificate (trust it to verify): {server.ca_bundle}", flush=True)
     try:
         while not stop.wait(0.2):
             if not server.running:

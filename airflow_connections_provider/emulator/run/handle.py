@@ -38,6 +38,11 @@ class EmulatorHandle:
         return self._server.port
 
     @property
+    def ca_bundle(self) -> str | None:
+        """The PEM file a client trusts to verify the emulator over HTTPS (None for plain HTTP)."""
+        return self._server.ca_bundle
+
+    @property
     def settings(self) -> EmulatorSettings:
         return self._ctx.settings
 
@@ -127,7 +132,12 @@ class EmulatorHandle:
         flags: Iterable[str] = (),
         creator_id: str = "emulator-user",
     ) -> str:
-        """Seed a connection directly (same checks as the API, no live test); returns its id."""
+        """Seed a connection directly (same checks as the API, no live test); returns its id.
+
+        Seeding does not enforce unique names: it puts data in place as other tools or older data
+        could have left it, so a test can set up two connections of one name (the API refuses the
+        second with 409 unless `allow_duplicate_names` is on).
+        """
         scope = self._scope(project, catalog, space) or (
             "project",
             self.project_id(self.settings.seed_projects()[0][0]),
@@ -151,6 +161,11 @@ class EmulatorHandle:
             origin_country=entity.origin_country,
             creator_id=creator_id,
         ).asset_id
+
+    def connections_examined(self) -> int:
+        """Stored connections the list endpoint has looked at since the last reset: how a test proves
+        that a page costs O(page), not O(everything stored)."""
+        return self._ctx.store.connections_examined()
 
     def register_datasource_credentials(self, host: str, port: int, username: str, password: str) -> None:
         """Make live validation of host:port also require this username and password."""

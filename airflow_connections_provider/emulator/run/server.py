@@ -25,9 +25,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
 from ..middleware import EmulatorMiddleware, install_log_filter
-from ..routes import auth, connections, openapi, projects_and_types
-from ..settings import EmulatorSettings
+from ..routes import asset_search, auth, connection_actions, connections, openapi, projects_and_types
+from ..settings import SELF_SIGNED, EmulatorSettings
 from ..state.store import EmulatorContext
+from .tls import TlsFiles, make_self_signed
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
@@ -35,7 +36,15 @@ STOP_TIMEOUT_S = 10.0
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(trace_of(request), exc.status, exc.code, exc.message, target=exc.target, headers=exc.headers)
+    return error_response(
+        trace_of(request),
+        exc.status,
+        exc.code,
+        exc.message,
+        target=exc.target,
+        target_type=exc.target_type,
+        headers=exc.headers,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -65,7 +74,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    for module in (openapi, auth, connections, projects_and_types, inspection_api):
+    for module in (openapi, auth, connections, connection_actions, projects_and_types, asset_search, inspection_api):
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -88,8 +97,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_for(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def url_for(host: str, port: int, *, scheme: str = "http") -> str:
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class EmulatorServer:
@@ -103,22 +112,40 @@ class EmulatorServer:
         self._sock: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._tls: TlsFiles | None = None
         self.host = self.settings.host
         self.port = self.settings.port
 
     @property
     def url(self) -> str:
-        return url_for(self.host, self.port)
+        return url_for(self.host, self.port, scheme="https" if self.tls_enabled else "http")
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.settings.tls is not None or self.settings.tls_cert is not None
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The certificate a client trusts to verify this emulator (None when it serves plain HTTP)."""
+        if self._tls is not None:
+            return self._tls.cert
+        return self.settings.tls_cert
 
     def start(self) -> EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
         install_log_filter()
+        if self.settings.tls == SELF_SIGNED:
+            self._tls = make_self_signed(self.settings.host)
+        elif self.settings.tls_cert is not None and self.settings.tls_key is not None:
+            self._tls = TlsFiles(self.settings.tls_cert, self.settings.tls_key)
         sock = bind_socket(self.settings.host, self.settings.port)
         self._sock = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
+            ssl_certfile=self._tls.cert if self._tls else None,
+            ssl_keyfile=self._tls.key if self._tls else None,
             log_config=self._log_config,
             log_level=self.settings.log_level,
             # The emulator logs access itself, with secrets redacted (see middleware.ACCESS_LOGGER).
@@ -158,6 +185,8 @@ class EmulatorServer:
                 thread.join(STOP_TIMEOUT_S)
         if sock is not None:
             sock.close()
+        if self._tls is not None:
+            self._tls.remove()  # the self-signed key dies with the server
 
     @property
     def running(self) -> bool:

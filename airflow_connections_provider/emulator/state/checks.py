@@ -1,8 +1,10 @@
 """The checks the service makes before saving a connection (create, update, copy), and RFC 6902
 JSON Patch, which is how an update describes its change.
 
-Entity checks raise `ApiError` (400) naming the field; messages never repeat a property's value,
-since the property may be secret. JSON Patch is pure: `apply_patch` works on a deep copy and
+Entity checks raise `ApiError` (400) naming the body field (`target.type` field); messages never
+repeat a property's value, since the property may be secret. Which properties are required follows
+the type's descriptors and its `conditions` (`descriptors.DatasourceType.missing_required`).
+JSON Patch is pure: `apply_patch` works on a deep copy and
 either returns the whole patched document or raises `PatchError`, so a bad patch never
 half-applies. `check_patch_paths` limits a patch to what the service lets an update touch.
 """
@@ -15,8 +17,13 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import ApiError, invalid_parameter, missing_parameter
-from .catalogue import DatasourceType, PropertyDescriptor, find_type
+from ..errors import invalid_field, invalid_request, missing_field
+from .catalogue import find_type
+from .descriptors import DatasourceType, PropertyDescriptor
+
+# The flags IBM's sources name (`entity.flags`); a connection may carry any of them.
+KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
+_BOOLEAN_WORDS = ("true", "false", "yes", "no")
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _URL_PROPERTIES = frozenset({"url"})
@@ -38,20 +45,20 @@ class CheckedEntity:
 
 def resolve_datasource_type(value: Any) -> DatasourceType:
     if value is None or value == "":
-        raise missing_parameter("datasource_type")
+        raise missing_field("datasource_type")
     if not isinstance(value, str):
-        raise invalid_parameter("datasource_type", "datasource_type must be a string (a type id or name)")
+        raise invalid_field("datasource_type", "datasource_type must be a string (a type id or name)")
     dtype = find_type(value)
     if dtype is None:
-        raise invalid_parameter("datasource_type", f"Datasource type '{value}' was not found")
+        raise invalid_field("datasource_type", f"Datasource type '{value}' was not found")
     return dtype
 
 
 def check_name(value: Any) -> str:
     if value is None:
-        raise missing_parameter("name")
+        raise missing_field("name")
     if not isinstance(value, str) or not value.strip():
-        raise invalid_parameter("name", "name must be a non-empty string")
+        raise invalid_field("name", "name must be a non-empty string")
     return value
 
 
@@ -59,7 +66,7 @@ def check_optional_string(field: str, value: Any, default: str) -> str:
     if value is None:
         return default
     if not isinstance(value, str):
-        raise invalid_parameter(field, f"{field} must be a string")
+        raise invalid_field(field, f"{field} must be a string")
     return value
 
 
@@ -67,67 +74,63 @@ def check_flags(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
-        raise invalid_parameter("flags", "flags must be an array of strings")
-    return list(value)
+        raise invalid_field("flags", "flags must be an array of strings")
+    unknown = sorted(set(value) - set(KNOWN_FLAGS))
+    if unknown:
+        raise invalid_field("flags", f"Unknown flag(s) {', '.join(unknown)}; known flags: {', '.join(KNOWN_FLAGS)}")
+    return list(dict.fromkeys(value))
 
 
 def _check_value(prop: PropertyDescriptor, value: Any) -> None:
     name = prop.name
     if value is None or isinstance(value, (dict, list)):
-        raise invalid_parameter(name, f"Property '{name}' has a value of the wrong type (expected {prop.type})")
+        raise invalid_field(name, f"Property '{name}' has a value of the wrong type (expected {prop.type})")
     if prop.type == "integer":
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, str) and bool(_INTEGER.match(value.strip()))
         )
         if not ok:
-            raise invalid_parameter(name, f"Property '{name}' must be an integer")
+            raise invalid_field(name, f"Property '{name}' must be an integer")
     elif prop.type == "boolean":
-        ok = isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false"))
+        # IBM's own conditions compare booleans with "yes" as well as "true".
+        ok = isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS)
         if not ok:
-            raise invalid_parameter(name, f"Property '{name}' must be a boolean (true or false)")
+            raise invalid_field(name, f"Property '{name}' must be a boolean (true or false)")
     elif prop.type == "enum":
         allowed = [v for v, _label in prop.values]
         if value not in allowed:
-            raise invalid_parameter(name, f"Property '{name}' must be one of: {', '.join(allowed)}")
+            raise invalid_field(name, f"Property '{name}' must be one of: {', '.join(allowed)}")
     elif prop.name in _URL_PROPERTIES:
         parts = urlsplit(str(value))
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise invalid_parameter(name, f"Property '{name}' must be an http or https URL")
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+            raise invalid_field(name, f"Property '{name}' must be an http or https URL")
 
 
 def check_properties(dtype: DatasourceType, properties: Any, *, reject_unknown: bool) -> dict[str, Any]:
     if properties is None:
         properties = {}
     if not isinstance(properties, dict):
-        raise invalid_parameter("properties", "properties must be a JSON object")
+        raise invalid_field("properties", "properties must be a JSON object")
     for name, value in properties.items():
         prop = dtype.find_property(name)
         if prop is None:
             if reject_unknown:
-                raise invalid_parameter(
-                    name, f"Property '{name}' is not a connection property of datasource type '{dtype.name}'"
+                raise invalid_field(
+                    name,
+                    f"Property '{name}' is not a connection property of datasource type '{dtype.name}'",
+                    code="unknown_property",
                 )
             continue
         _check_value(prop, value)
-    required = [p.name for p in dtype.properties if p.required]
-    auth_method = properties.get("auth_method")
-    for method, names in dtype.required_by_auth_method:
-        if auth_method == method:
-            required.extend(names)
-    for name in required:
-        if _is_blank(properties.get(name)):
-            raise missing_parameter(name, f"Missing required property '{name}' for datasource type '{dtype.name}'")
+    for name in dtype.missing_required(properties):
+        raise missing_field(name, f"Missing required property '{name}' for datasource type '{dtype.name}'")
     return dict(properties)
 
 
 def check_entity(body: Any, *, reject_unknown: bool) -> CheckedEntity:
     """Validate a create body (extra top-level keys are ignored, as the service does)."""
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request_body", "The request body must be a JSON object")
+        raise invalid_request("The request body must be a JSON object")
     name = check_name(body.get("name"))
     dtype = resolve_datasource_type(body.get("datasource_type"))
     return CheckedEntity(
@@ -307,7 +310,8 @@ def check_patch_paths(ops: list[dict[str, Any]]) -> None:
             tokens = parse_pointer(pointer)
             depth = _PATCHABLE.get(tokens[0]) if tokens else None
             if depth is None or len(tokens) > depth:
-                raise invalid_parameter(
-                    "path",
+                raise invalid_field(
+                    pointer,
                     f"Path '{pointer}' cannot be patched; use /name, /description or /properties/<property>",
+                    code="invalid_request",
                 )

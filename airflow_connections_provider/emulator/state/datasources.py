@@ -2,6 +2,7 @@
 deterministic tree that discovery (`/v2/connections/{id}/assets`) browses.
 
 Probe: `http`-probed types get an HTTP GET to their `url` (any HTTP reply counts as reachable);
+cloud services the emulator cannot reach (probe `none`: bigquery, snowflake) always pass;
 host/port types get a TCP connect, and when a test registered the credentials the data source at
 that host:port accepts, the connection's username and password must match them. Everything is
 async so a slow data source never stalls the event loop. Failure messages say why and never
@@ -10,6 +11,9 @@ contain a secret (URL user-info is left out too).
 Discovery: the real service lists what the live data source holds; the emulator serves a fixed
 tree per family of datasource types (schemas and tables, databases and collections, folders and
 files). Paths are case-sensitive; an unknown path is a 404.
+
+Interaction properties: what a connection's reply lists under `entity.interaction_properties` (the
+properties a flow reading or writing through the connection sets), a small fixed set per family.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .catalogue import DatasourceType, DiscoveryFamily
+from .descriptors import DatasourceType, DiscoveryFamily, P
 from .store import Store
 
 
@@ -94,6 +98,8 @@ def _port(dtype: DatasourceType, properties: dict[str, Any]) -> int:
 
 async def probe(dtype: DatasourceType, properties: dict[str, Any], store: Store, timeout: float) -> None:
     """Raise ProbeError when the data source is unreachable or refuses the credentials."""
+    if dtype.probe == "none":
+        return
     if dtype.probe == "http":
         await _probe_http(str(properties.get("url", "")), timeout)
         return
@@ -162,3 +168,31 @@ def browse(
     if len(parts) == 2 and parts[1] in tree[parts[0]]:
         return [], []
     return None
+
+
+# --- interaction properties ---
+
+_TABLE = (
+    P("schema_name", "string", "Schema Name", description="The name of the schema that contains the table"),
+    P("table_name", "string", "Table Name", required=True, description="The name of the table"),
+)
+_FILE = (
+    P("file_name", "string", "File Name", required=True, description="The name of the file"),
+    P("file_format", "enum", "File Format", default="csv", values=("csv", "json", "parquet")),
+)
+_ROW_LIMIT = P("row_limit", "integer", "Row Limit", description="The maximum number of rows to return")
+_WRITE_MODE = P("write_mode", "enum", "Write Mode", default="insert", values=("insert", "merge", "update"))
+_FILE_WRITE_MODE = P("write_mode", "enum", "Write Mode", default="write", values=("delete", "write"))
+
+
+def interaction_properties(dtype: DatasourceType | None) -> dict[str, Any]:
+    """`entity.interaction_properties` of a connection of this type ({"source": [...], "target": [...]})."""
+    if dtype is None:
+        return {"source": [], "target": []}
+    files = dtype.discovery in ("files", "http")
+    source = [*(_FILE if files else _TABLE), _ROW_LIMIT]
+    target = [*(_FILE if files else _TABLE), _FILE_WRITE_MODE if files else _WRITE_MODE]
+    return {
+        "source": [p.to_api() for p in source] if dtype.allowed_as_source else [],
+        "target": [p.to_api() for p in target] if dtype.allowed_as_target else [],
+    }

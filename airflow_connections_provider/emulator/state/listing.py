@@ -1,8 +1,17 @@
-"""Filtering, sorting and `start`-token paging of the connection list (pure functions).
+"""Filtering, sorting and `start`-token paging of the connection list.
 
 The `start` token is opaque to clients: base64url of `{"sort": <sort spec>, "after": <sort key>}`,
 the key being the last item's (sort value, creation sequence). Paging is a cursor on that stable
 key, so items created during a walk never shift earlier pages: no duplicates, no gaps.
+
+Cost: a page in the default order (creation) is a bisect to the cursor in the scope's index and a
+walk of the page (`connection_index`); an exact `entity.name` starts from the name index. The total
+count comes from per-flag-set counters unless another filter is given, which costs a scan of the
+scope. The other sort orders sort the scope once per change of it (cached).
+
+`entity.flags` follows IBM's rule: only connections with no flags are listed, plus those carrying a
+flag named (`restricted` or `+restricted`), minus those carrying a flag named with `-`; additions
+apply before removals.
 """
 
 from __future__ import annotations
@@ -11,32 +20,24 @@ import base64
 import binascii
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import invalid_parameter
 from .catalogue import find_type
+from .checks import KNOWN_FLAGS
+from .connection_index import FlagRule, ScopeIndex
+from .descriptors import normal_value
 from .store import StoredConnection
 
-# Flags that hide a connection unless `entity.flags` names them.
-SPECIAL_FLAGS = frozenset({"parameterized", "personal_credentials"})
 CONTEXTS = ("source", "target")
 DEFAULT_SORT = "metadata.create_time"
 
-
-def _sort_value(field: str, conn: StoredConnection) -> Any:
-    if field == "entity.name":
-        return conn.name.casefold()
-    if field == "entity.datasource_type":
-        return conn.datasource_type
-    return None
-
-
 SORT_FIELDS: dict[str, Callable[[StoredConnection], list[Any]]] = {
     "metadata.create_time": lambda c: [c.seq],
-    "entity.name": lambda c: [_sort_value("entity.name", c), c.seq],
-    "entity.datasource_type": lambda c: [_sort_value("entity.datasource_type", c), c.seq],
+    "entity.name": lambda c: [c.name.casefold(), c.seq],
+    "entity.datasource_type": lambda c: [c.datasource_type, c.seq],
 }
 
 
@@ -47,7 +48,7 @@ class ConnectionFilter:
     datasource_type: str | None = None
     properties: dict[str, Any] | None = None
     contexts: tuple[str, ...] = ()
-    flags: frozenset[str] = frozenset()
+    flags: FlagRule = dataclasses.field(default_factory=FlagRule)
     creator: str | None = None
     sort: str = DEFAULT_SORT
 
@@ -59,9 +60,32 @@ class ConnectionFilter:
     def descending(self) -> bool:
         return self.sort.startswith("-")
 
+    @property
+    def only_flags(self) -> bool:
+        """No filter but the flag rule (and an exact name, which the name index answers)."""
+        return not (
+            (self.name is not None and not self.exact_name)
+            or self.datasource_type
+            or self.properties
+            or self.contexts
+            or self.creator
+        )
+
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def parse_flags(value: str) -> FlagRule:
+    added: set[str] = set()
+    removed: set[str] = set()
+    for item in _split(value):
+        # A "+" arrives as a space when the client did not URL-encode it.
+        sign, flag = (item[0], item[1:].strip()) if item[0] in "+-" else ("+", item)
+        if flag not in KNOWN_FLAGS:
+            raise invalid_parameter("entity.flags", f"Unknown flag '{flag}'; known flags: {', '.join(KNOWN_FLAGS)}")
+        (removed if sign == "-" else added).add(flag)
+    return FlagRule(frozenset(added), frozenset(removed))
 
 
 def parse_filter(query: Any) -> ConnectionFilter:
@@ -95,17 +119,10 @@ def parse_filter(query: Any) -> ConnectionFilter:
         datasource_type=dtype_filter,
         properties=properties,
         contexts=contexts,
-        flags=frozenset(_split(query.get("entity.flags") or "")),
+        flags=parse_flags(query.get("entity.flags") or ""),
         creator=query.get("metadata.creator") or None,
         sort=sort,
     )
-
-
-def _normal(value: Any) -> str:
-    """Compare property values as the service stores them: as text ("5432" == 5432)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip()
 
 
 def matches(conn: StoredConnection, f: ConnectionFilter) -> bool:
@@ -114,11 +131,11 @@ def matches(conn: StoredConnection, f: ConnectionFilter) -> bool:
             return False
         if not f.exact_name and f.name.casefold() not in conn.name.casefold():
             return False
+    if not f.flags.admits(conn.flags):
+        return False
     if f.datasource_type is not None and conn.datasource_type != f.datasource_type:
         return False
     if f.creator is not None and conn.creator_id != f.creator:
-        return False
-    if (set(conn.flags) & SPECIAL_FLAGS) - f.flags:
         return False
     dtype = find_type(conn.datasource_type)
     if f.contexts and dtype is not None:
@@ -131,7 +148,7 @@ def matches(conn: StoredConnection, f: ConnectionFilter) -> bool:
             # A secret never matches: a filter must not become a way to guess one.
             if key in masked or key not in conn.properties:
                 return False
-            if _normal(conn.properties[key]) != _normal(wanted):
+            if normal_value(conn.properties[key]) != normal_value(wanted):
                 return False
     return True
 
@@ -161,23 +178,55 @@ class Page:
     next_start: str | None
 
 
-def paginate(conns: Sequence[StoredConnection], f: ConnectionFilter, limit: int, start: str | None) -> Page:
+def _candidates(index: ScopeIndex, f: ConnectionFilter, after: list[Any] | None) -> Iterable[StoredConnection]:
+    """The scope's connections in the requested order, from just past the cursor on."""
     key_of = SORT_FIELDS[f.sort_field]
-    selected = sorted((c for c in conns if matches(c, f)), key=key_of, reverse=f.descending)
-    total = len(selected)
-    if start:
-        after = decode_start(start, f.sort)
-        try:
-            selected = [c for c in selected if (key_of(c) < after if f.descending else key_of(c) > after)]
-        except TypeError as exc:
-            raise invalid_parameter("start", "The start token is not valid") from exc
-    page = selected[:limit]
-    next_start = encode_start(f.sort, key_of(page[-1])) if len(selected) > limit else None
-    return Page(page, total, next_start)
+    if f.name is not None and f.exact_name:
+        named: Sequence[StoredConnection] = sorted(index.named(f.name), key=key_of, reverse=f.descending)
+        index.examined += len(named)
+    elif f.sort_field == DEFAULT_SORT:
+        if after is not None and (len(after) != 1 or not isinstance(after[0], int)):
+            raise invalid_parameter("start", "The start token is not valid")
+        return index.in_order(after[0] if after else None, descending=f.descending)
+    else:
+        named = index.sorted_by(f.sort_field, key_of)
+        if f.descending:
+            named = named[::-1]
+    if after is None:
+        return named
+    try:
+        return [c for c in named if (key_of(c) < after if f.descending else key_of(c) > after)]
+    except TypeError as exc:
+        raise invalid_parameter("start", "The start token is not valid") from exc
 
 
-def href(path: str, items: Sequence[tuple[str, str]], **overrides: str | None) -> str:
-    """A relative href repeating the request's query, with some parameters replaced or removed."""
+def paginate(index: ScopeIndex, f: ConnectionFilter, limit: int, start: str | None) -> Page:
+    """One page of a scope (called under the store's lock; returns copies)."""
+    after = decode_start(start, f.sort) if start else None
+    page: list[StoredConnection] = []
+    more = False
+    for conn in _candidates(index, f, after):
+        if not matches(conn, f):
+            continue
+        if len(page) == limit:
+            more = True
+            break
+        page.append(conn)
+    if f.only_flags and f.name is None:
+        total = index.count(f.flags)
+    else:
+        # An exact name bounds the count to that name's connections; other filters scan the scope.
+        pool = index.named(f.name) if f.name is not None and f.exact_name else index.all()
+        index.examined += len(pool)
+        total = sum(1 for c in pool if matches(c, f))
+    next_start = encode_start(f.sort, SORT_FIELDS[f.sort_field](page[-1])) if more else None
+    return Page([c.copy() for c in page], total, next_start)
+
+
+def href(base_url: str, path: str, items: Sequence[tuple[str, str]], **overrides: str | None) -> str:
+    """An absolute href (as the service sends) repeating the request's query, some parameters replaced
+    or removed; values are URL-encoded, the `start` token included."""
     kept = [(k, v) for k, v in items if k not in overrides]
     kept.extend((k, v) for k, v in overrides.items() if v is not None)
-    return f"{path}?{urlencode(kept)}" if kept else path
+    url = base_url.rstrip("/") + path
+    return f"{url}?{urlencode(kept)}" if kept else url

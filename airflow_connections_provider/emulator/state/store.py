@@ -17,14 +17,17 @@ import itertools
 import threading
 import time
 import uuid
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from ..faults import FaultInjector, RateLimiter
 from ..inspection.requestlog import RequestLog
 from ..settings import EmulatorSettings
+from .connection_index import ScopeIndex
 from .tokens import TokenRegistry
 
 ScopeKind = Literal["project", "catalog", "space"]
+T = TypeVar("T")
 SCOPE_PARAMS: dict[ScopeKind, str] = {"project": "project_id", "catalog": "catalog_id", "space": "space_id"}
 
 
@@ -63,6 +66,10 @@ class StoredConnection:
     seq: int
     # Bumped by every update, so a concurrent update of the same connection is never lost.
     revision: int = 0
+    # `metadata.usage`: reads of the connection by id count as accesses.
+    last_access_time: float = 0.0
+    last_accessor_id: str = ""
+    access_count: int = 0
 
     def copy(self) -> StoredConnection:
         return dataclasses.replace(self, properties=copy.deepcopy(self.properties), flags=list(self.flags))
@@ -72,12 +79,22 @@ class ConflictError(Exception):
     """The connection changed between read and write; the caller re-reads and retries."""
 
 
+class DuplicateNameError(Exception):
+    """Another connection of the scope already has this name (the service answers 409)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class Store:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._workspaces: dict[str, Workspace] = {}
         self._connections: dict[str, StoredConnection] = {}
+        # Per scope, the order and indexes the list endpoint pages with (see connection_index).
+        self._scopes: dict[tuple[ScopeKind, str], ScopeIndex] = {}
         # (host, port) -> (username, password) an emulated data source accepts.
         self._accounts: dict[tuple[str, int], tuple[str, str]] = {}
 
@@ -130,6 +147,12 @@ class Store:
         raise KeyError(f"no {kind} named or with id {name_or_guid!r}")
 
     # --- connections ---
+    def _index(self, kind: ScopeKind, scope_id: str) -> ScopeIndex:
+        index = self._scopes.get((kind, scope_id))
+        if index is None:
+            index = self._scopes[(kind, scope_id)] = ScopeIndex()
+        return index
+
     def create_connection(
         self,
         *,
@@ -142,8 +165,13 @@ class Store:
         flags: list[str],
         origin_country: str,
         creator_id: str,
+        unique_name: bool = False,
     ) -> StoredConnection:
+        """Store a new connection; with `unique_name`, a name taken in the scope raises DuplicateNameError."""
         with self._lock:
+            index = self._index(scope_kind, scope_id)
+            if unique_name and index.named(name):
+                raise DuplicateNameError(name)
             now = time.time()
             conn = StoredConnection(
                 asset_id=str(uuid.uuid4()),
@@ -160,8 +188,11 @@ class Store:
                 updated_at=now,
                 updater_id=creator_id,
                 seq=next(self._seq),
+                last_access_time=now,
+                last_accessor_id=creator_id,
             )
             self._connections[conn.asset_id] = conn
+            index.add(conn)
             return conn.copy()
 
     def connection(self, asset_id: str) -> StoredConnection | None:
@@ -169,15 +200,39 @@ class Store:
             conn = self._connections.get(asset_id)
             return conn.copy() if conn is not None else None
 
-    def connections(self, scope_kind: ScopeKind | None = None, scope_id: str | None = None) -> list[StoredConnection]:
-        """Connections in creation order, optionally only those of one scope."""
+    def record_access(self, asset_id: str, accessor_id: str) -> StoredConnection | None:
+        """A read of the connection: counted in its `metadata.usage`. Returns the updated copy."""
         with self._lock:
+            conn = self._connections.get(asset_id)
+            if conn is None:
+                return None
+            conn.last_access_time = time.time()
+            conn.last_accessor_id = accessor_id
+            conn.access_count += 1
+            return conn.copy()
+
+    def connections(self, scope_kind: ScopeKind | None = None, scope_id: str | None = None) -> list[StoredConnection]:
+        """Connections in creation order, optionally only those of one scope (copies of them all)."""
+        with self._lock:
+            if scope_kind is not None and scope_id is not None:
+                index = self._scopes.get((scope_kind, scope_id))
+                return [c.copy() for c in index.all()] if index is not None else []
             found = [
                 c.copy()
                 for c in self._connections.values()
                 if (scope_kind is None or c.scope_kind == scope_kind) and (scope_id is None or c.scope_id == scope_id)
             ]
         return sorted(found, key=lambda c: c.seq)
+
+    def query_scope(self, kind: ScopeKind, scope_id: str, query: Callable[[ScopeIndex], T]) -> T:
+        """Run `query` on the scope's index under the store's lock (it must copy what it returns)."""
+        with self._lock:
+            return query(self._index(kind, scope_id))
+
+    def connections_examined(self) -> int:
+        """How many stored connections list queries have looked at since the last reset."""
+        with self._lock:
+            return sum(index.examined for index in self._scopes.values())
 
     def update_connection(
         self,
@@ -189,26 +244,44 @@ class Store:
         properties: dict[str, Any],
         origin_country: str,
         updater_id: str,
+        unique_name: bool = False,
     ) -> StoredConnection:
-        """Compare-and-set: raises KeyError when gone, ConflictError when changed meanwhile."""
+        """Compare-and-set: raises KeyError when gone, ConflictError when changed meanwhile, and
+        DuplicateNameError (with `unique_name`) when renamed to a name another connection has."""
         with self._lock:
             conn = self._connections.get(asset_id)
             if conn is None:
                 raise KeyError(asset_id)
             if conn.revision != expected_revision:
                 raise ConflictError(asset_id)
-            conn.name = name
-            conn.description = description
-            conn.properties = copy.deepcopy(properties)
-            conn.origin_country = origin_country
-            conn.updated_at = time.time()
-            conn.updater_id = updater_id
-            conn.revision += 1
-            return conn.copy()
+            index = self._index(conn.scope_kind, conn.scope_id)
+            if unique_name and name != conn.name and index.named(name):
+                raise DuplicateNameError(name)
+            now = time.time()
+            updated = dataclasses.replace(
+                conn,
+                name=name,
+                description=description,
+                properties=copy.deepcopy(properties),
+                flags=list(conn.flags),
+                origin_country=origin_country,
+                updated_at=now,
+                updater_id=updater_id,
+                revision=conn.revision + 1,
+                last_access_time=now,
+                last_accessor_id=updater_id,
+            )
+            self._connections[asset_id] = updated
+            index.replace(conn, updated)
+            return updated.copy()
 
     def delete_connection(self, asset_id: str) -> bool:
         with self._lock:
-            return self._connections.pop(asset_id, None) is not None
+            conn = self._connections.pop(asset_id, None)
+            if conn is None:
+                return False
+            self._index(conn.scope_kind, conn.scope_id).remove(conn)
+            return True
 
     # --- emulated data-source accounts ---
     def register_account(self, host: str, port: int, username: str, password: str) -> None:
@@ -229,6 +302,7 @@ class Store:
         """Back to the start-up state: seeded workspaces only, no connections or accounts."""
         with self._lock:
             self._connections.clear()
+            self._scopes.clear()
             self._accounts.clear()
             self._workspaces = {g: w for g, w in self._workspaces.items() if w.seeded}
 

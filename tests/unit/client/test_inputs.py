@@ -149,3 +149,26 @@ def test_changes_given_as_something_else_are_refused(mocked, client, types):
 def test_bad_settings_are_configuration_errors(build, expected):
     with pytest.raises(ConfigurationError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         build()
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        pytest.param("project-1", "expected a Scope", id="string"),
+        pytest.param(Scope.project(""), "project_id is empty", id="empty-id"),
+        pytest.param(Scope.space("  "), "space_id is empty", id="blank-id"),
+    ],
+)
+def test_a_scope_without_an_id_is_refused_before_any_request(mocked, client, scope, expected):
+    with pytest.raises(InvalidInputError, match=expected):
+        client.list_connections(scope)
+    with pytest.raises(InvalidInputError, match=expected):
+        client.delete_connection(scope, real.CONNECTION_ID)
+    assert len(mocked.calls) == 0
+
+
+@pytest.mark.parametrize("name", [None, 42, ""])
+def test_find_needs_a_name(mocked, client, name):
+    with pytest.raises(InvalidInputError, match="non-empty string"):
+        client.find_connection(SCOPE, name)
+    assert len(mocked.calls) == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import certifi
 import pytest
 
 from airflow_connections_provider.client import AuthType, ClientConfig, Credentials
@@ -14,14 +17,14 @@ VERSION = f"{API}/v2/connections/version"
 @pytest.fixture
 def bundle(tmp_path):
     path = tmp_path / "ours.pem"
-    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    path.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     return str(path)
 
 
 @pytest.fixture(params=["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def env_bundle(request, monkeypatch, tmp_path):
     path = tmp_path / "environment.pem"
-    path.write_text("-----BEGIN CERTIFICATE-----\n")
+    path.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     monkeypatch.setenv(request.param, str(path))
@@ -67,3 +70,128 @@ def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path):
     path.write_text("not a certificate")
     with pytest.raises(ConfigurationError, match="could not be loaded as PEM"):
         ssl_context(str(path))
+
+
+def test_a_broken_ca_bundle_is_refused_with_the_settings(tmp_path):
+    from airflow_connections_provider.client import ConfigurationError
+
+    path = tmp_path / "broken.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    with pytest.raises(ConfigurationError, match="could not be loaded as PEM"):
+        ClientConfig(Credentials(AuthType.BEARER_TOKEN, token="t"), verify=str(path))
+
+
+# -- for real: an HTTPS server on loopback with a certificate made here -------------------------------------
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    """A tiny HTTPS server on 127.0.0.1 answering the version call; yields (base_url, its CA file)."""
+    import datetime
+    import http.server
+    import ipaddress
+    import json as _json
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = _json.dumps({"service_name": "connections", "version": "tls-1"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", str(cert_file)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def real_client(base_url: str, verify):
+    from airflow_connections_provider.client import ConnectionsClient, RetryPolicy
+
+    config = ClientConfig(
+        Credentials(AuthType.BEARER_TOKEN, token="t"),
+        base_url=base_url,
+        verify=verify,
+        retry=RetryPolicy(retry_limit=0),
+    )
+    return ConnectionsClient(config)
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # verify=False, on purpose
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_over_real_tls_the_connections_bundle_wins_over_an_environment_bundle(https_server, monkeypatch, variable):
+    base_url, ca_file = https_server
+    monkeypatch.setenv(variable, certifi.where())  # a bundle that does not trust our server
+    with real_client(base_url, ca_file) as client:
+        assert client.version().version == "tls-1"
+    with real_client(base_url, False) as client:
+        assert client.version().version == "tls-1"
+
+
+def test_over_real_tls_the_default_honours_the_environment_bundle(https_server, monkeypatch):
+    from airflow_connections_provider.client import TransportError
+
+    base_url, ca_file = https_server
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_file)
+    with real_client(base_url, True) as client:
+        assert client.version().version == "tls-1"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    with real_client(base_url, True) as client, pytest.raises(TransportError, match="TLS verification failed"):
+        client.version()
+
+
+async def test_over_real_tls_the_async_shell_agrees(https_server, monkeypatch):
+    from airflow_connections_provider.client import AsyncConnectionsClient, RetryPolicy
+
+    base_url, ca_file = https_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    config = ClientConfig(
+        Credentials(AuthType.BEARER_TOKEN, token="t"),
+        base_url=base_url,
+        verify=ca_file,
+        retry=RetryPolicy(retry_limit=0),
+    )
+    async with AsyncConnectionsClient(config) as client:
+        assert (await client.version()).version == "tls-1"

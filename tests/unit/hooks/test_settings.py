@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
+import certifi
 import pytest
 
 from airflow_connections_provider.client import AuthType, ConfigurationError
@@ -75,7 +77,7 @@ def test_aws_api_key_is_the_password_and_its_exchange_lives_beside_the_api():
 
 def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
     bundle = tmp_path / "cpd.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    bundle.write_text(Path(certifi.where()).read_text())  # a real PEM bundle
     s = settings(
         host="eu-de",
         password="k",
@@ -124,7 +126,7 @@ def test_host_and_port_make_a_cluster_url():
         pytest.param("{not json", "not valid JSON", id="bad-json"),
         pytest.param("[1]", "must be a JSON object", id="not-an-object"),
         pytest.param({"retry_limit": "lots"}, "'retry_limit' .* must be an integer", id="bad-int"),
-        pytest.param({"timeout": "soon"}, "'timeout' .* must be a number", id="bad-number"),
+        pytest.param({"timeout": "soon"}, "'timeout' .* must be a finite number", id="bad-number"),
         pytest.param({"verify_tls": "maybe"}, "must be true or false", id="bad-flag"),
         pytest.param({"auth_type": "kerberos"}, "unknown auth type", id="bad-auth-type"),
         pytest.param({"auth_type": "cp4d_password"}, "needs username and password", id="cp4d-without-login"),
@@ -139,3 +141,23 @@ def test_no_secret_in_configuration_errors():
     with pytest.raises(ConfigurationError) as caught:
         settings(password="super-secret-key", extra={"retry_limit": "x"})
     assert "super-secret-key" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param({"host": "https://api.example.com?region=x"}, "host .* query string", id="host-query"),
+        pytest.param({"host": "https://api.example.com/#frag"}, "host .* query string or fragment", id="host-fragment"),
+        pytest.param({"host": "https://api.example.com:99999"}, "host .* invalid port; use 1 to 65535", id="host-port"),
+        pytest.param({"host": "https://api.example.com:0"}, "host .* invalid port", id="host-port-zero"),
+        pytest.param({"host": "api.example.com", "port": 70000}, "port field .* between 1 and 65535", id="port-field"),
+        pytest.param({"extra": {"iam_url": "iam.cloud.ibm.com"}}, "'iam_url' .* must be a URL", id="iam-no-scheme"),
+        pytest.param({"extra": {"iam_url": "ftp://iam"}}, "'iam_url' .* must be a URL", id="iam-bad-scheme"),
+        pytest.param({"extra": {"timeout": "nan"}}, "'timeout' .* finite number", id="timeout-nan"),
+        pytest.param({"extra": {"retry_delay": "inf"}}, "'retry_delay' .* finite number", id="delay-inf"),
+        pytest.param({"extra": {"retry_limit": True}}, "'retry_limit' .* integer", id="limit-bool"),
+    ],
+)
+def test_configuration_mistakes_name_the_setting(fields, message):
+    with pytest.raises(ConfigurationError, match=message):
+        settings(password="api-key-1", **fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, connection_ui_url
 from airflow_connections_provider.operators.ibm import (
@@ -54,10 +54,27 @@ def test_create_fail_names_the_fix(api, context):
     assert writes(api) == []
 
 
-def test_create_retry_adopts_what_an_earlier_try_created(api):
-    api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="mine", properties=VISIBLE)]))
+def test_create_retry_adopts_what_an_earlier_try_created_and_sends_its_secret_again(api):
+    """The secret cannot be read back, so an adopted connection gets this task's secret: a connection
+    with the same visible properties but another password never passes for this task's result."""
+    existing = payloads.connection("orders", asset_id="mine", properties=VISIBLE)
+    api.get(CONNS, json=payloads.page([existing]))
+    api.patch(f"{CONNS}/mine", json=existing)
     assert create_op().execute({"ti": FakeTI(try_number=2)}) == "mine"
-    assert writes(api) == []
+    assert writes(api) == [("PATCH", f"{CONNS}/mine")]
+    body = json.loads(api.calls[-1].request.body)
+    assert body == [{"op": "add", "path": "/properties/password", "value": "pw-rotate-me"}]
+    assert "test=true" in api.calls[-1].request.url
+
+
+def test_create_retry_adoption_fails_when_the_service_refuses_the_secret(api):
+    from tests.support.payloads import error
+
+    existing = payloads.connection("orders", asset_id="mine", properties=VISIBLE)
+    api.get(CONNS, json=payloads.page([existing]))
+    api.patch(f"{CONNS}/mine", status=400, json=error("connection_test_failed", "password authentication failed"))
+    with pytest.raises(AirflowFailException, match="refused the validation"):
+        create_op().execute({"ti": FakeTI(try_number=2)})
 
 
 def test_create_retry_does_not_adopt_a_different_connection(api):
@@ -122,9 +139,12 @@ def test_update_refused_by_the_service_fails_with_its_reason(api, context):
         json=payloads.error("connection_test_failed", "password authentication failed", trace="tr-r"),
     )
     op = IBMUpdateConnectionOperator(task_id="rotate", connection_id="c1", set_properties={"password": "wrong-one"})
-    with pytest.raises(AirflowException, match=r"refused to validate.*password authentication failed.*tr-r") as caught:
+    with pytest.raises(
+        AirflowFailException, match=r"refused the validation.*password authentication failed.*tr-r"
+    ) as caught:
         op.execute(context)
-    assert not isinstance(caught.value, AirflowFailException)  # the data source may recover: task retries apply
+    # A wrong new password does not fix itself: no task retry is spent re-sending it (README: retries).
+    assert "clear the task" in str(caught.value)
     assert "wrong-one" not in str(caught.value)
 
 
@@ -228,3 +248,27 @@ def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
     assert op.properties["password"] == "rendered-secret-42"
     assert "rendered-secret-42" not in str(redact("log: rendered-secret-42"))
     assert "tok-abcdef-123" not in str(redact("log: tok-abcdef-123"))
+
+
+@pytest.mark.parametrize(
+    ("stored", "rendered"),
+    [
+        pytest.param("true", True, id="stored-text-wanted-bool"),
+        pytest.param(True, "true", id="stored-bool-rendered-text"),
+        pytest.param("True", "yes", id="two-spellings-of-true"),
+    ],
+)
+def test_adopt_on_retry_and_the_planner_agree_on_booleans(api, stored, rendered):
+    """One normalisation (the client's): what the planner calls unchanged, adopt-on-retry calls the same."""
+    from airflow_connections_provider.client import Connection, DatasourceType
+    from airflow_connections_provider.sync.plan import diff
+    from airflow_connections_provider.sync.spec import DesiredConnection
+
+    existing = payloads.connection("orders", asset_id="mine", properties={**VISIBLE, "ssl": stored})
+    api.get(CONNS, json=payloads.page([existing]))
+    api.patch(f"{CONNS}/mine", json=existing)
+    assert create_op(properties={**PROPS, "ssl": rendered}).execute({"ti": FakeTI(try_number=2)}) == "mine"
+
+    pg = DatasourceType.from_api(payloads.postgres_type())
+    desired = DesiredConnection("orders", pg, None, {**VISIBLE, "ssl": rendered})
+    assert diff(desired, Connection.from_api(existing), fingerprints=None, rewrite_secrets=False).is_empty

@@ -153,3 +153,49 @@ def test_default_deferrable_comes_from_airflow_config(configured):
     env = {**os.environ, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": configured}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == configured
+
+
+def rejected_request(self, scope, connection_id):
+    from airflow_connections_provider.client import BadRequestError
+
+    raise BadRequestError(400, "the request is malformed", code="invalid_request", method="PATCH", path="/x")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"mode": "poke"}, id="poke"),
+        pytest.param({"mode": "reschedule"}, id="reschedule"),
+        pytest.param({"deferrable": True}, id="deferrable-first-poke"),
+    ],
+)
+def test_a_request_the_service_rejects_fails_at_once_in_every_mode(api, context, monkeypatch, kwargs):
+    """A 400 that is not a refused test never succeeds: no waiting for the sensor's timeout (7 days by default)."""
+    from airflow_connections_provider.client import ConnectionsClient
+
+    monkeypatch.setattr(ConnectionsClient, "validate_connection", rejected_request)
+    with pytest.raises(AirflowFailException, match="the request is malformed"):
+        sensor(**kwargs).execute(context)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"connection_id": None}, "exactly one of connection_id or connection_name", id="no-target"),
+        pytest.param({"connection_name": "x"}, "exactly one of connection_id or connection_name", id="two-targets"),
+        pytest.param({"connection_id": 42}, "connection_id must be text", id="id-not-text"),
+        pytest.param({"request_timeout": float("nan")}, "request_timeout must be a finite number", id="nan-timeout"),
+        pytest.param({"project": ["p"]}, "project must be text", id="project-list"),
+    ],
+)
+def test_bad_sensor_arguments_fail_before_any_request(api, context, kwargs, message):
+    with pytest.raises(AirflowFailException, match=message):
+        sensor(**kwargs).poke(context)
+    assert [c for c in api.calls if c.request.url.startswith(CONN)] == []
+
+
+def test_the_deferred_trigger_does_not_test_again_right_after_the_poke(api, context):
+    refuse(api)
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(deferrable=True).execute(context)
+    assert deferred.value.trigger.serialize()[1]["poll_first"] is False

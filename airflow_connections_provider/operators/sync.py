@@ -1,0 +1,142 @@
+"""The declarative sync operator (public path: ``airflow_connections_provider.operators.ibm``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_connections_provider.operators.arguments import ArgumentChecks
+from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors
+from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class IBMSyncConnectionsOperator(IBMBaseOperator):
+    """Reconcile a project's connections with a declared spec, like a small Terraform inside Airflow.
+
+    The spec is validated as a whole first (one error lists every problem, nothing is written); then
+    one paged listing gives the plan (deletions first, then creates, updates with the changed field
+    names, unchanged), logged as a table, and the plan is applied with at most ``max_concurrency``
+    requests in flight. Failed entries are reported together after the others are applied; re-running
+    converges.
+
+    Secrets: the service never returns them, so their drift cannot be read back. A secret is sent
+    when the connection is created, when its value differs from the one this sync last applied
+    (compared by keyed fingerprints kept in an Airflow Variable, never the values), or when
+    ``rewrite_secrets=True``. In a YAML spec write them as ``{{ conn.x.password | tojson }}`` so
+    quotes and backslashes arrive intact. See docs/sync.md.
+
+    :param spec: the desired connections: a list of entries, ``{"connections": [...]}``, a mapping of
+        name to entry, or the path of a YAML/JSON file (rendered as a Jinja template first).
+    :param managed_prefix: the selector of connections this sync owns; required by ``prune``.
+    :param prune: delete connections whose name starts with ``managed_prefix`` but are not in the spec.
+    :param allow_empty_spec: with ``prune``, accept a spec that declares no connections (and so delete
+        every managed one). Off by default: an empty spec is far more often a template mistake.
+    :param max_deletes: refuse a plan that deletes more connections than this (default 10; None = no limit).
+    :param max_delete_fraction: refuse a plan that deletes more than this fraction of the managed
+        connections that exist (default 0.5; one deletion is always allowed; None = no limit).
+    :param dry_run: only compute, log and return the plan (with the reason a real run would refuse it, if any).
+    :param test: have the service validate creates and updates before saving.
+    :param max_concurrency: writes in flight at once, 1 to 32 (the client's HTTP connection pool).
+    :param rewrite_secrets: send every declared secret, even unchanged ones.
+    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints; None (default)
+        derives the name from the project and ``managed_prefix``.
+    :param secret_fingerprints: remember fingerprints of applied secrets between runs (default True);
+        False keeps no state, so secrets only go out on create, on ``rewrite_secrets`` and with other
+        changes to the same connection.
+    """
+
+    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "spec", "managed_prefix")
+    template_ext: Sequence[str] = (".yaml", ".yml", ".json")
+    template_fields_renderers = {"spec": "yaml"}
+
+    def __init__(
+        self,
+        *,
+        spec: str | Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        managed_prefix: str | None = None,
+        prune: bool = False,
+        allow_empty_spec: bool = False,
+        max_deletes: int | None = DEFAULT_MAX_DELETES,
+        max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION,
+        dry_run: bool = False,
+        test: bool = True,
+        max_concurrency: int = 8,
+        rewrite_secrets: bool = False,
+        fingerprint_variable: str | None = None,
+        secret_fingerprints: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.managed_prefix = managed_prefix
+        self.prune = prune
+        self.allow_empty_spec = allow_empty_spec
+        self.max_deletes = max_deletes
+        self.max_delete_fraction = max_delete_fraction
+        self.plan_only = dry_run  # BaseOperator already has a dry_run() method
+        self.test = test
+        self.max_concurrency = max_concurrency
+        self.rewrite_secrets = rewrite_secrets
+        self.fingerprint_variable = fingerprint_variable
+        self.secret_fingerprints = secret_fingerprints
+
+    def mask_rendered_secrets(self) -> None:
+        from airflow_connections_provider.sync.spec import mask_spec_secrets
+
+        mask_spec_secrets(self.spec)
+
+    def validate_arguments(self, checks: ArgumentChecks) -> None:
+        from airflow_connections_provider.sync.guard import check_limits
+        from airflow_connections_provider.sync.runner import MAX_CONCURRENCY
+
+        if self.spec is not None and not isinstance(self.spec, (str, Sequence, Mapping)):
+            checks.add(f"spec must be YAML/JSON text, a file path, a list or a mapping, got {type(self.spec).__name__}")
+        checks.text("managed_prefix", self.managed_prefix, optional=True)
+        for name in ("prune", "allow_empty_spec", "plan_only", "test", "rewrite_secrets", "secret_fingerprints"):
+            checks.flag("dry_run" if name == "plan_only" else name, getattr(self, name))
+        if self.prune is True and not self.managed_prefix:
+            checks.add(
+                "prune=True needs managed_prefix: the sync only ever deletes connections whose name starts with it"
+            )
+        checks.integer("max_concurrency", self.max_concurrency, low=1, high=MAX_CONCURRENCY)
+        checks.text("fingerprint_variable", self.fingerprint_variable, optional=True)
+        for problem in check_limits(self.max_deletes, self.max_delete_fraction):
+            checks.add(problem)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_connections_provider.sync.runner import SyncRequest, run_sync, store_for
+
+        self.check_arguments()
+        scope = self.resolve_scope()
+        self.publish_link(context, scope, None)
+        request = SyncRequest(
+            spec=self.spec,
+            managed_prefix=self.managed_prefix,
+            prune=self.prune,
+            dry_run=self.plan_only,
+            test=self.test,
+            max_concurrency=self.max_concurrency,
+            rewrite_secrets=self.rewrite_secrets,
+            fingerprint_variable=self.fingerprint_variable,
+            secret_fingerprints=self.secret_fingerprints,
+            allow_empty_spec=self.allow_empty_spec,
+            max_deletes=self.max_deletes,
+            max_delete_fraction=self.max_delete_fraction,
+        )
+        with airflow_errors("Syncing connections"):
+            summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
+        failed: dict[str, str] = summary.get("failed") or {}
+        if failed:
+            # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
+            self.push_xcom(context, "sync_summary", summary)
+            failures = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+            message = f"{len(failed)} connection(s) failed to sync ({failures})"
+            if set(failed) <= set(summary.get("failed_permanently", ())):
+                raise AirflowFailException(f"{message}; a retry would send the same values, so none is spent")
+            raise AirflowException(message)
+        return summary

@@ -1,0 +1,81 @@
+"""What keeps a sync with ``prune`` from wiping a project by mistake.
+
+A spec that renders empty (a Jinja loop over a Variable that is ``[]``) or shrinks by accident would
+otherwise delete every managed connection, and the task would succeed. Like ``kubectl apply --prune``
+asking for a selector and Terraform showing its plan first, destruction has to be deliberate:
+
+* an empty (or null) spec with ``prune`` is refused unless ``allow_empty_spec=True``;
+* one run deletes at most ``max_deletes`` connections (default 10; None = no limit);
+* one run deletes at most ``max_delete_fraction`` of the managed connections that exist (default 0.5;
+  None = no limit). One deletion is always within this fraction, so renaming the only managed
+  connection still works.
+
+Each refusal comes before any write and names the setting that lifts it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from airflow_connections_provider.client import InvalidInputError
+from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
+from airflow_connections_provider.sync.plan import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class PruneGuard:
+    allow_empty_spec: bool = False
+    max_deletes: int | None = DEFAULT_MAX_DELETES
+    max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION
+
+    def check_spec(self, entries: int, *, prune: bool) -> None:
+        """Refuse an empty spec with prune (before anything is listed or written)."""
+        if prune and entries == 0 and not self.allow_empty_spec:
+            raise InvalidInputError(
+                "sync spec",
+                [
+                    "the spec declares no connections and prune=True would delete every managed connection; "
+                    "if that is what you want, set allow_empty_spec=True"
+                ],
+            )
+
+    def check_plan(self, plan: Plan, *, managed: int) -> None:
+        """Refuse a plan that deletes more than the limits allow; ``managed`` = managed connections listed."""
+        deletes = plan.of("delete")
+        if not deletes:
+            return
+        problems = []
+        if self.max_deletes is not None and len(deletes) > self.max_deletes:
+            problems.append(f"the plan deletes {len(deletes)} connections, more than max_deletes={self.max_deletes}")
+        if self.max_delete_fraction is not None and managed:
+            allowed = max(1, math.floor(self.max_delete_fraction * managed))
+            if len(deletes) > allowed:
+                problems.append(
+                    f"the plan deletes {len(deletes)} of the {managed} managed connections, more than "
+                    f"max_delete_fraction={self.max_delete_fraction:g} allows ({allowed})"
+                )
+        if problems:
+            names = ", ".join(sorted(a.name for a in deletes)[:10]) + (" …" if len(deletes) > 10 else "")
+            problems.append(
+                f"would delete: {names}. Check the spec; if these deletions are intended, raise the limit "
+                "(or set it to None) for this run"
+            )
+            raise InvalidInputError("sync plan (nothing was written)", problems)
+
+
+def check_limits(max_deletes: object, max_delete_fraction: object) -> list[str]:
+    """Problems with the guard's own settings (for operator argument checks)."""
+    problems = []
+    if max_deletes is not None and (
+        not isinstance(max_deletes, int) or isinstance(max_deletes, bool) or max_deletes < 0
+    ):
+        problems.append(f"max_deletes must be an integer >= 0 or None, got {max_deletes!r}")
+    if max_delete_fraction is not None and (
+        not isinstance(max_delete_fraction, (int, float))
+        or isinstance(max_delete_fraction, bool)
+        or not math.isfinite(max_delete_fraction)
+        or not 0 <= max_delete_fraction <= 1
+    ):
+        problems.append(f"max_delete_fraction must be a number between 0 and 1 or None, got {max_delete_fraction!r}")
+    return problems
