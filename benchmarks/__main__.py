@@ -48,6 +48,7 @@ def run(
         previous = {b["name"]: b for b in json.loads(results_path.read_text()).get("benchmarks", [])}
     started = time.monotonic()
     info = machine()
+    document: dict[str, Any] = {}
     for name in names:
         print(f"benchmark {name} ...", flush=True)
         began = time.monotonic()
@@ -66,12 +67,19 @@ def run(
         result["machine"] = info
         previous[name] = result
         print(f"benchmark {name}: {result['seconds']} s", flush=True)
-    ordered = [previous[n] for n in BENCHMARKS if n in previous]
+        # Written after every benchmark, so an interrupted run keeps what it measured.
+        document = _write(previous, started, results_path, doc_path, charts_dir)
+    return document
+
+
+def _write(
+    results: dict[str, dict[str, Any]], started: float, results_path: Path, doc_path: Path, charts_dir: Path
+) -> dict[str, Any]:
     document = {
         "command": "make bench",
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "last_run_seconds": round(time.monotonic() - started, 1),
-        "benchmarks": ordered,
+        "benchmarks": [results[n] for n in BENCHMARKS if n in results],
     }
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(document, indent=1) + "\n")
