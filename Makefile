@@ -39,9 +39,9 @@ reliability-report: $(STAMP)
 	RELIABILITY_REPORT=build/reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
 	$(BIN)/python -m tests.reliability.report build/reliability.json docs/reliability.md
 
-# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, pinned
-# in tests/clients/requirements-<name>.txt, so its dependencies stay out of ours; cached until the
-# pin changes.
+# IBM's own SDKs against the emulator (tests/clients/README.md). Each SDK gets its own venv, every
+# package pinned in tests/clients/requirements-<name>.txt (compiled from requirements-<name>.in), so
+# its dependencies stay out of ours; cached until that file changes.
 CLIENTS_DIR := .venv-clients
 CLIENT_VENVS := $(CLIENTS_DIR)/wdi/.installed $(CLIENTS_DIR)/wxai/.installed
 

@@ -191,7 +191,7 @@ def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcom
 
 
 def run_client(client: Client, venvs: Path) -> Outcome:
-    print(f"== {client.title} ({(HERE / f'requirements-{client.name}.txt').read_text().strip()})", flush=True)
+    print(f"== {client.title} ({(HERE / f'requirements-{client.name}.in').read_text().strip()})", flush=True)
     with tempfile.TemporaryDirectory(prefix="sdk-compat-") as tmp:
         cert = key = None
         if client.tls:

@@ -79,7 +79,7 @@ def test_add_connection_form_shows_the_labelled_fields_and_saves_a_connection(de
     extra = page.locator("body").inner_text()
     for label, help_text in (
         ("Auth type", "Cloud Pak for Data"),
-        ("IAM URL", "exchange the API key for a token"),
+        ("IAM URL", "API key for a token"),
         ("Default project", "Project id or exact project name"),
         ("Verify TLS", "TLS certificate"),
         ("CA bundle path", "PEM bundle"),

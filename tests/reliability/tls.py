@@ -1,24 +1,18 @@
-"""HTTPS on loopback for the TLS tests: a throw-away CA and server certificate, and the emulator's app
-served by uvicorn with them. Everything is made per test in a temporary directory and stopped after."""
+"""Certificates for the TLS tests: a throw-away CA, a server certificate it signs for 127.0.0.1, and an
+unrelated CA (what a container image's ``REQUESTS_CA_BUNDLE`` might name). The emulator serves HTTPS
+with them (``EmulatorSettings(tls_cert=..., tls_key=...)``)."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from airflow_connections_provider.emulator import EmulatorHandle, EmulatorServer, EmulatorSettings
-from tests.support.datasources import free_port
 
 
 @dataclass(frozen=True)
@@ -85,41 +79,3 @@ def make_certificates(directory: Path) -> Certificates:
     paths.cert.write_bytes(cert.public_bytes(pem))
     paths.key.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return paths
-
-
-class HttpsEmulator:
-    """The emulator's app behind TLS on 127.0.0.1 (uvicorn's ssl options); ``handle`` inspects its state."""
-
-    def __init__(self, certs: Certificates, **settings: Any) -> None:
-        self.port = free_port()
-        self._plain = EmulatorServer(EmulatorSettings(**{"projects": ("sales",), **settings}))
-        self.handle = EmulatorHandle(self._plain)  # state, request log and faults; its url is not used
-        config = uvicorn.Config(
-            self._plain.app,
-            host="127.0.0.1",
-            port=self.port,
-            ssl_certfile=str(certs.cert),
-            ssl_keyfile=str(certs.key),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"https-emulator-{self.port}", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> HttpsEmulator:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the HTTPS emulator did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
