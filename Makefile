@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean bench
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo demo-stop clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,10 +64,13 @@ test-deploy: $(STAMP)
 	$(UV_INSTALL) -e '.[dev,deploy]'
 	ACP_DEPLOY_TESTS=1 $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
-# The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
-demo:
-	@echo "make demo arrives with the example DAGs (dags_examples/)."
-	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
+# The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
+# the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo $(if $(filter-out 0,$(KEEP)),--keep)
+
+demo-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 # Every benchmark at full size (~30 min on 2 cores): benchmarks/results.json, docs/benchmarks.md and its
 # charts (docs/benchmarks/). IBM's SDK runs from the test-clients venv. One benchmark:
@@ -81,4 +84,4 @@ bench: $(BENCH_STAMP) $(CLIENTS_DIR)/wdi/.installed
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo
