@@ -46,6 +46,17 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (``/proc/<pid>/stat`` field 22); None when gone.
+
+    PID and start time together name one process for good: a recycled PID has another start time.
+    """
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def environ_of(pid: int) -> dict[str, str]:
     """The environment ``pid`` was started with ({} when unreadable)."""
     try:
@@ -185,17 +196,20 @@ def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | No
         stop_tree(member, grace=grace)
 
 
-def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0) -> bool:
+def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0, started: int | None = None) -> bool:
     """Stop a process recorded by another run, only if it is still ours.
 
     ``marker`` is an environment ``(name, value)`` the process was started with (for the Airflow
-    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. Returns whether
-    something was stopped.
+    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. ``started`` is its
+    recorded ``start_ticks``: processes that retitle themselves (the api-server, redis-server) overwrite
+    the memory ``/proc/<pid>/environ`` reads, so the marker is gone and the start time proves it is ours.
+    Returns whether something was stopped.
     """
     if not alive(pid):
         stop_orphans(pid, grace=grace, marker=marker)
         return False
-    if environ_of(pid).get(marker[0]) != marker[1]:
+    ours = environ_of(pid).get(marker[0]) == marker[1] or (started is not None and start_ticks(pid) == started)
+    if not ours:
         return False
     stop_tree(pid, grace=grace)
     return True

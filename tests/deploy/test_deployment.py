@@ -11,8 +11,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from tests.deploy.celery_state import celery_results_dump, redis_dump
 from tests.deploy.conftest import (
     DAG_ID,
+    EXECUTOR,
     SECRETS,
     Deployment,
     output_dir,
@@ -47,7 +49,9 @@ def test_hook_metadata_lists_the_connection_type_its_fields_and_default_conn_id(
     meta = deployment.stack.api.request("GET", "/ui/connections/hook_meta")
     [ours] = [m for m in meta if m["connection_type"] == "ibmdataplatform"]
     assert ours["hook_name"].startswith("IBM Data Platform")
-    assert ours["default_conn_name"] == "ibm_data_platform_default"
+    # Airflow 3.3.2 reports default_conn_name as null for every provider (its UI service hard-codes it:
+    # api_fastapi/core_api/services/ui/connections.py); the hook's own attribute is checked in
+    # tests/unit/test_provider_info.py, and the README says where the default conn id comes from.
     fields = ours["extra_fields"]
     for name in ("auth_type", "iam_url", "project", "verify_tls", "ca_bundle", "timeout", "retry_limit"):
         assert name in fields, sorted(fields)
@@ -78,6 +82,9 @@ def test_no_secret_in_task_logs_trigger_logs_component_logs_or_the_metadata_data
     assert any("task_id=wait" in name for name in texts)  # the scan really covers task logs
     dump = "\n".join(sqlite3.connect(home / "airflow.db").iterdump())
     assert "ibm_deploy_check" in dump  # ...and the database
+    if EXECUTOR == "celery":  # ...and what Celery keeps: its result backend and the broker
+        assert deployment.stack.redis is not None
+        dump += "\n" + celery_results_dump(home) + "\n" + redis_dump(deployment.stack.redis.url(0))
     for secret in SECRETS:
         leaks = [name for name, text in texts.items() if secret in text]
         assert leaks == [], f"secret found in {leaks}"
