@@ -51,7 +51,11 @@ class ValidationEvent:
         )
 
 
-_CLIENT_MODULES = ("airflow_connections_provider.triggers.client_pool", "airflow_connections_provider.hooks.settings")
+_CLIENT_MODULES = (
+    "airflow_connections_provider.triggers.client_pool",
+    "airflow_connections_provider.hooks.settings",
+    "airflow_connections_provider.compat",
+)
 _client_imported = False
 
 

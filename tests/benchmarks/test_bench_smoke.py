@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# make bench runs on the highest supported Airflow (the project's .venv); its jobs use airflow.sdk.
+pytest.importorskip("airflow.sdk", reason="make bench runs on Airflow 3 (the highest supported)")
+
 from benchmarks.__main__ import BENCHMARKS, run
 
 # The module's fixture runs every benchmark once (a dozen fresh interpreters): minutes on a busy machine.

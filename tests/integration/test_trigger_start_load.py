@@ -42,10 +42,10 @@ CAP = 6  # a pool far smaller than the crowd, so the cap is actually reached
 @pytest.fixture
 def spies(monkeypatch: pytest.MonkeyPatch):
     """Count (without replacing) SSL contexts, Airflow connection lookups and built clients."""
-    from airflow.sdk import BaseHook
+    from airflow_connections_provider import compat
 
     seen: dict[str, list] = {"ssl_threads": [], "lookups": [], "clients": []}
-    real_ssl, real_lookup, real_build = ssl.create_default_context, BaseHook.aget_connection, client_pool._build
+    real_ssl, real_lookup, real_build = ssl.create_default_context, compat.aget_connection, client_pool._build
 
     def counting_ssl(*args, **kwargs):
         seen["ssl_threads"].append(threading.get_ident())
@@ -61,7 +61,7 @@ def spies(monkeypatch: pytest.MonkeyPatch):
         return client
 
     monkeypatch.setattr(ssl, "create_default_context", counting_ssl)
-    monkeypatch.setattr(BaseHook, "aget_connection", staticmethod(counting_lookup))
+    monkeypatch.setattr(compat, "aget_connection", counting_lookup)
     monkeypatch.setattr(client_pool, "_build", recording_build)
     monkeypatch.setattr(async_transport, "POOL_SIZE", CAP)
     return seen
@@ -183,7 +183,7 @@ def test_the_client_stack_is_imported_off_the_event_loop(emu, pg_source):
                     on_loop.append(name)
                 return None
 
-        import airflow.sdk, airflow.triggers.base  # a triggerer has these loaded already
+        import airflow.triggers.base  # a triggerer has Airflow loaded already
         from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger
         sys.meta_path.insert(0, Recorder())
         trigger = IBMConnectionValidationTrigger(
