@@ -13,7 +13,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo clean
+.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo demo-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,15 +59,28 @@ test-clients: $(STAMP) $(CLIENT_VENVS)
 # separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
 # connection form and the extra link (installed with apt when missing: no browser download works here).
 # Screenshots and the metadata dump land in build/deploy/.
+# EXECUTOR=celery: the same tests on the CeleryExecutor (docs/deployment.md): Debian's redis-server (apt,
+# when missing) as the broker and `airflow celery worker` as a fifth process. The Celery provider goes into
+# this venv only, never into the package's dependencies; celery 5.7 breaks provider 3.26, hence the cap.
+EXECUTOR ?= local
+CELERY_PACKAGES := 'apache-airflow-providers-celery==3.26.0' 'celery>=5.5,<5.7'
 test-deploy: $(STAMP)
+	@case '$(EXECUTOR)' in local|celery) ;; *) echo "EXECUTOR must be local or celery, not '$(EXECUTOR)'" >&2; exit 2;; esac
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	$(UV_INSTALL) -e '.[dev,deploy]'
-	ACP_DEPLOY_TESTS=1 $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
+ifeq ($(EXECUTOR),celery)
+	@command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
+	$(UV_INSTALL) $(CELERY_PACKAGES)
+endif
+	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
-# The example DAGs and their end-to-end demo are the next milestone; until then, say so plainly.
-demo:
-	@echo "make demo arrives with the example DAGs (dags_examples/)."
-	@echo "Meanwhile: make venv && .venv/bin/airflow-connections-emulator --project demo"
+# The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
+# the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.
+demo: $(STAMP)
+	$(BIN)/python -m tools.demo $(if $(filter-out 0,$(KEEP)),--keep)
+
+demo-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo

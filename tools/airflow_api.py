@@ -41,6 +41,10 @@ class RunProgress:
     tasks: dict[tuple[str, int], str] = field(default_factory=dict)
     #: (task_id, map_index) -> every state seen while following (e.g. proves "deferred" happened)
     seen: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    #: (task_id, map_index) -> the task instance as the API last returned it (durations, labels ...)
+    instances: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    #: task_id -> task whose rendered map index labels it too (a sensor mapped over a create's output)
+    label_from: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -55,6 +59,16 @@ class RunProgress:
 
     def count(self, *states: str) -> int:
         return sum(1 for s in self.tasks.values() if s in states)
+
+    def label(self, key: tuple[str, int]) -> str:
+        """``task_id`` or ``task_id[<rendered map index>]`` (the connection name in the examples)."""
+        task_id, index = key
+        if index < 0:
+            return task_id
+        shown = (self.instances.get(key) or {}).get("rendered_map_index")
+        if shown in (None, "", str(index)) and task_id in self.label_from:
+            shown = (self.instances.get((self.label_from[task_id], index)) or {}).get("rendered_map_index")
+        return f"{task_id}[{shown or index}]"
 
     def ever(self, state: str) -> list[tuple[str, int]]:
         """Task instances that were in ``state`` at some poll."""
@@ -184,11 +198,15 @@ class AirflowApi:
         progress.state = run["state"]
         progress.start_date = run.get("start_date")
         progress.end_date = run.get("end_date")
+        progress.tasks = {}  # rebuilt each time: a mapped task's placeholder disappears once expanded
         for ti in self.task_instances(progress.dag_id, progress.run_id):
             key = (ti["task_id"], ti["map_index"])
             state = ti["state"] or "none"
+            if state == "removed":
+                continue
             progress.tasks[key] = state
             progress.seen.setdefault(key, set()).add(state)
+            progress.instances[key] = ti
         return progress
 
     def follow(

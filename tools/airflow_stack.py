@@ -1,5 +1,8 @@
 """A real local Airflow 3 for demos and deployment tests: api-server, scheduler, dag-processor and
 triggerer as four separate processes, on SQLite with the LocalExecutor, on loopback ports picked here.
+With ``executor="celery"`` the tasks run on the CeleryExecutor instead: a Redis broker
+(``tools/celery_mode.py``) and ``airflow celery worker`` as a fifth component (needs
+``apache-airflow-providers-celery`` in the Airflow environment and Debian's ``redis-server``).
 
 Library::
 
@@ -35,12 +38,22 @@ from pathlib import Path
 from typing import Any
 
 from tools.airflow_api import AirflowApi, RunProgress
-from tools.procs import ManagedProcess, free_port, stop_recorded
+from tools.celery_mode import (
+    CELERY_WORKER,
+    RedisError,
+    RedisServer,
+    celery_provider_missing,
+    celery_settings,
+    worker_ready,
+)
+from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STATE_FILE = "stack.json"
 #: The health report's name of each component.
 _HEALTH_NAME = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+#: ``StackConfig.executor`` -> Airflow's executor name.
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
 
 
 class StackError(RuntimeError):
@@ -59,6 +72,13 @@ class StackConfig:
     :param parallelism: task slots of the LocalExecutor.
     :param startup_timeout: seconds for ``db migrate`` plus all components to report healthy.
     :param username: simple auth manager user (its password is generated at start).
+    :param scheduled_runs: let the scheduler create runs from DAG schedules. Off by default: unpausing a
+        scheduled DAG with ``catchup=False`` would at once start a run for its latest past interval,
+        beside the runs the caller triggers.
+    :param db_cache: a directory keeping a freshly migrated, empty metadata database per Airflow version;
+        later starts copy it instead of running ``airflow db migrate`` again (saves 5-15 s).
+    :param executor: ``"local"`` (LocalExecutor) or ``"celery"`` (CeleryExecutor: Redis as the broker,
+        a separate SQLite file as the result backend, ``airflow celery worker`` with ``parallelism`` slots).
     """
 
     home: Path
@@ -69,6 +89,13 @@ class StackConfig:
     parallelism: int = 4
     startup_timeout: float = 180.0
     username: str = "admin"
+    scheduled_runs: bool = False
+    db_cache: Path | None = None
+    executor: str = "local"
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor {self.executor!r} is not one of {', '.join(EXECUTORS)}")
 
 
 class AirflowStack:
@@ -81,6 +108,7 @@ class AirflowStack:
         self.api_port = 0
         self.password = ""
         self._api: AirflowApi | None = None
+        self.redis: RedisServer | None = None
 
     # --- addresses and files ---
     @property
@@ -115,7 +143,7 @@ class AirflowStack:
             "AIRFLOW_HOME": home,
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.config.dags_folder.resolve()),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": EXECUTORS[self.config.executor],
             "AIRFLOW__CORE__PARALLELISM": str(self.config.parallelism),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__CORE__FERNET_KEY": self._fernet_key,
@@ -132,10 +160,20 @@ class AirflowStack:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{self.config.username}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.config.scheduled_runs),
             # Scheduled DAGs stay paused until the caller unpauses what it triggers.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         }
+        if self.redis is not None:
+            settings |= celery_settings(self.redis, home=self.home, concurrency=self.config.parallelism)
         return {**base, **settings, **self.config.env}
+
+    def components(self) -> dict[str, list[str]]:
+        """Each component's ``airflow`` sub-command, in start order."""
+        commands = {name: [name] for name in COMPONENTS}
+        if self.config.executor == "celery":
+            commands[CELERY_WORKER] = ["celery", "worker"]
+        return commands
 
     def start(self) -> AirflowStack:
         """Wipe the home, migrate the database, start the four components, wait until all are healthy."""
@@ -149,12 +187,14 @@ class AirflowStack:
         self._fernet_key = _fernet_key()
         self.password = secrets.token_urlsafe(12)
         (self.home / "passwords.json").write_text(json.dumps({self.config.username: self.password}))
-        env = self.environment()
-        self._migrate(env)
         try:
-            for name in COMPONENTS:
+            if self.config.executor == "celery":
+                self._start_redis()
+            env = self.environment()
+            self._migrate(env)
+            for name, command in self.components().items():
                 process = ManagedProcess(
-                    name, [self.config.python, "-m", "airflow", name], self.component_log(name), env
+                    name, [self.config.python, "-m", "airflow", *command], self.component_log(name), env
                 )
                 self.processes[name] = process.start()
                 self._write_state()
@@ -164,7 +204,43 @@ class AirflowStack:
             raise
         return self
 
+    def _start_redis(self) -> None:
+        problem = celery_provider_missing(self.config.python)
+        if problem:
+            raise StackError(problem)
+        # Redis gets the stack's environment too: stop_stack() recognises its PID by AIRFLOW_HOME.
+        marker_env = {**os.environ, "AIRFLOW_HOME": str(self.home)}
+        self.redis = RedisServer(
+            workdir=self.home / "redis", log=self.component_log("redis"), env=marker_env, host=self.config.host
+        )
+        try:
+            self.redis.start()
+        except RedisError as exc:
+            raise StackError(str(exc)) from exc
+        self._write_state()
+
     def _migrate(self, env: Mapping[str, str]) -> None:
+        cached = self._cached_db()
+        if cached is not None and cached.exists():
+            shutil.copyfile(cached, self.home / "airflow.db")
+            return
+        self._run_migrate(env)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            shutil.copyfile(self.home / "airflow.db", partial)
+            partial.replace(cached)  # atomic: a concurrent start never copies half a file
+
+    def _cached_db(self) -> Path | None:
+        if self.config.db_cache is None:
+            return None
+        code = "import importlib.metadata as m; print(m.version('apache-airflow-core'))"
+        version = subprocess.run(  # noqa: S603 - fixed argv
+            [self.config.python, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.strip()
+        return self.config.db_cache / f"airflow-{version}.db"
+
+    def _run_migrate(self, env: Mapping[str, str]) -> None:
         log = self.component_log("db-migrate")
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as out:
@@ -187,6 +263,8 @@ class AirflowStack:
                 if not process.running():
                     raise StackError(f"airflow {name} exited at start; see {process.log}:\n{process.tail()}")
             missing = self.api.unhealthy(wanted)
+            if CELERY_WORKER in self.processes and not worker_ready(self.component_log(CELERY_WORKER)):
+                missing.append(CELERY_WORKER)
             if not missing:
                 return
             if time.monotonic() > deadline:
@@ -197,10 +275,15 @@ class AirflowStack:
             time.sleep(0.5)
 
     def _write_state(self) -> None:
+        pids = {name: p.pid for name, p in self.processes.items()}
+        if self.redis is not None and self.redis.process is not None:
+            pids = {"redis": self.redis.pid, **pids}  # first in, last out: stop_stack() goes in reverse
         state = {
             "url": self.url,
             "username": self.config.username,
-            "pids": {name: p.pid for name, p in self.processes.items()},
+            "executor": self.config.executor,
+            "pids": pids,
+            "started": {name: start_ticks(pid) for name, pid in pids.items()},
         }
         (self.home / STATE_FILE).write_text(json.dumps(state, indent=2))
 
@@ -209,8 +292,11 @@ class AirflowStack:
         if self._api is not None:
             self._api.close()
             self._api = None
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+        try:
+            stop_processes(list(self.processes.values()))
+        finally:
+            if self.redis is not None:
+                self.redis.stop()  # after the worker and the scheduler, its clients; even if they failed to stop
         (self.home / STATE_FILE).unlink(missing_ok=True)
 
     def __enter__(self) -> AirflowStack:
@@ -252,10 +338,11 @@ def stop_stack(home: Path) -> list[str]:
     state = recorded_stack(home)
     if state is None:
         return []
+    started = state.get("started", {})
     stopped = [
         name
         for name, pid in reversed(list(state.get("pids", {}).items()))
-        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)))
+        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)), started=started.get(name))
     ]
     (home / STATE_FILE).unlink(missing_ok=True)
     return stopped
@@ -283,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cmd.add_argument("--dags", type=Path, required=True, help="DAGs folder")
         cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
         cmd.add_argument("--env-file", action="append", default=[], metavar="JSON", help="JSON object of env vars")
+        cmd.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="LocalExecutor or Celery")
         if name == "run":
             cmd.add_argument("dag_ids", nargs="+", help="DAGs to unpause, trigger and follow")
             cmd.add_argument("--timeout", type=float, default=600.0)
@@ -294,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stopped = stop_stack(args.home)
         print(f"stopped: {', '.join(stopped)}" if stopped else f"nothing running for {args.home}")
         return 0
-    config = StackConfig(home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file))
+    config = StackConfig(
+        home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file), executor=args.executor
+    )
     stack = AirflowStack(config).start()
     user, password = stack.login
     print(f"airflow ready at {stack.url} (login {user} / {password}); logs in {stack.home}", flush=True)

@@ -46,6 +46,17 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (``/proc/<pid>/stat`` field 22); None when gone.
+
+    PID and start time together name one process for good: a recycled PID has another start time.
+    """
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def environ_of(pid: int) -> dict[str, str]:
     """The environment ``pid`` was started with ({} when unreadable)."""
     try:
@@ -86,20 +97,27 @@ def _signal(pids: Sequence[int], sig: signal.Signals) -> None:
 
 def stop_tree(pid: int, *, grace: float = 10.0, popen: subprocess.Popen[bytes] | None = None) -> None:
     """SIGTERM ``pid``, its process group and every descendant; SIGKILL what is left after ``grace``."""
-    targets = [pid, *descendants(pid)]
+    stop_trees([pid], grace=grace, popens=[popen] if popen is not None else [])
+
+
+def stop_trees(pids: Sequence[int], *, grace: float = 10.0, popens: Sequence[subprocess.Popen[bytes]] = ()) -> None:
+    """``stop_tree`` for several roots at once: one grace period for all, not one after the other."""
+    targets = [t for pid in pids for t in (pid, *descendants(pid))]
     _signal(targets, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        if popen is not None:
-            popen.poll()  # reap our own child so it does not linger as a zombie
+        for popen in popens:
+            popen.poll()  # reap our own children so they do not linger as zombies
         targets = [p for p in targets if alive(p)]
         # A component may fork late (a worker starting as we stop it): catch those too.
-        targets += [d for p in list(targets) for d in descendants(p) if d not in targets]
+        late = [d for p in list(targets) for d in descendants(p) if d not in targets]
+        _signal(late, signal.SIGTERM)
+        targets += late
         if not targets:
             return
         time.sleep(0.1)
     _signal(targets, signal.SIGKILL)
-    if popen is not None:
+    for popen in popens:
         with contextlib.suppress(subprocess.TimeoutExpired):
             popen.wait(5)
 
@@ -117,7 +135,7 @@ class ManagedProcess:
 
     def start(self) -> ManagedProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
+        with self.log.open("wb") as out:  # a fresh log per start: readers look for start-up lines
             self.popen = subprocess.Popen(  # noqa: S603 - argv built by us, never by a shell
                 list(self.argv),
                 stdout=out,
@@ -151,6 +169,15 @@ class ManagedProcess:
             stop_orphans(self.popen.pid, grace=grace)
 
 
+def stop_processes(processes: Sequence[ManagedProcess], *, grace: float = 10.0) -> None:
+    """Stop several managed processes together (SIGTERM to all, one shared grace period)."""
+    running = [p.popen for p in processes if p.popen is not None and p.popen.poll() is None]
+    stop_trees([p.pid for p in running], grace=grace, popens=running)
+    for process in processes:
+        if process.popen is not None and process.popen not in running:
+            stop_orphans(process.popen.pid, grace=grace)
+
+
 def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | None = None) -> None:
     """Stop processes left in process group ``pgid`` after its leader exited (with ``marker`` in
     their environment, when given)."""
@@ -169,17 +196,20 @@ def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | No
         stop_tree(member, grace=grace)
 
 
-def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0) -> bool:
+def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0, started: int | None = None) -> bool:
     """Stop a process recorded by another run, only if it is still ours.
 
     ``marker`` is an environment ``(name, value)`` the process was started with (for the Airflow
-    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. Returns whether
-    something was stopped.
+    stack: ``AIRFLOW_HOME``): a PID reused by an unrelated process is left alone. ``started`` is its
+    recorded ``start_ticks``: processes that retitle themselves (the api-server, redis-server) overwrite
+    the memory ``/proc/<pid>/environ`` reads, so the marker is gone and the start time proves it is ours.
+    Returns whether something was stopped.
     """
     if not alive(pid):
         stop_orphans(pid, grace=grace, marker=marker)
         return False
-    if environ_of(pid).get(marker[0]) != marker[1]:
+    ours = environ_of(pid).get(marker[0]) == marker[1] or (started is not None and start_ticks(pid) == started)
+    if not ours:
         return False
     stop_tree(pid, grace=grace)
     return True

@@ -2,6 +2,8 @@
 local Airflow with api-server, scheduler, dag-processor and triggerer as separate processes.
 
 Run by ``make test-deploy`` (not by ``make test``: it starts four Airflow processes and a browser).
+``EXECUTOR=celery make test-deploy`` runs the same tests on the CeleryExecutor: a Redis broker and an
+``airflow celery worker`` as a fifth process (``ACP_DEPLOY_EXECUTOR=celery`` here).
 Everything is started once per session and stopped by PID at the end, even when a test fails.
 """
 
@@ -28,6 +30,20 @@ PG_PASSWORD = "Deploy-PgPass-1c0ffee"
 PG_NEW_PASSWORD = "Deploy-PgPass-2beef42"
 SECRETS = (API_KEY, PG_PASSWORD, PG_NEW_PASSWORD)
 DAG_ID = "ibm_deploy_check"
+#: "local" (LocalExecutor, what CI runs) or "celery" (Redis + a Celery worker); set by make test-deploy.
+EXECUTOR = os.environ.get("ACP_DEPLOY_EXECUTOR", "local")
+
+
+#: Per-test limit here (the suite's 120 s is for unit-sized tests). The session's deployment is set up in
+#: the first test and torn down in the last, and a timeout that fires in the teardown would leave
+#: components running: starting and stopping five or six processes on a busy 2-core machine takes minutes.
+DEPLOY_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.timeout(DEPLOY_TIMEOUT))
 
 
 def output_dir() -> Path:
@@ -70,7 +86,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "AIRFLOW_VAR_PG_NEW_PASSWORD": PG_NEW_PASSWORD,
             "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         }
-        stack = AirflowStack(StackConfig(home=home, dags_folder=HERE / "dags", env=env))
+        stack = AirflowStack(StackConfig(home=home, dags_folder=HERE / "dags", env=env, executor=EXECUTOR))
         try:
             stack.start()
             yield Deployment(emu, stack, pg)

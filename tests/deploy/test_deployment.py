@@ -11,8 +11,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from tests.deploy.celery_state import celery_results_dump, redis_dump
 from tests.deploy.conftest import (
     DAG_ID,
+    EXECUTOR,
     SECRETS,
     Deployment,
     output_dir,
@@ -78,6 +80,9 @@ def test_no_secret_in_task_logs_trigger_logs_component_logs_or_the_metadata_data
     assert any("task_id=wait" in name for name in texts)  # the scan really covers task logs
     dump = "\n".join(sqlite3.connect(home / "airflow.db").iterdump())
     assert "ibm_deploy_check" in dump  # ...and the database
+    if EXECUTOR == "celery":  # ...and what Celery keeps: its result backend and the broker
+        assert deployment.stack.redis is not None
+        dump += "\n" + celery_results_dump(home) + "\n" + redis_dump(deployment.stack.redis.url(0))
     for secret in SECRETS:
         leaks = [name for name, text in texts.items() if secret in text]
         assert leaks == [], f"secret found in {leaks}"

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from airflow_connections_provider.emulator import EmulatorHandle
-from airflow_connections_provider.emulator.run.tls import make_self_signed
+from airflow_connections_provider.emulator.run.server import make_self_signed
 
 from .helpers import Api
 

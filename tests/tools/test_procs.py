@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.procs import ManagedProcess, alive, descendants, stop_recorded
+from tools.procs import ManagedProcess, alive, descendants, start_ticks, stop_recorded
 
 # A parent that starts a child in a new process group (like a task supervisor), then waits forever.
 _TREE = """
@@ -49,6 +49,24 @@ def test_a_recorded_pid_without_the_marker_is_left_alone(tmp_path: Path) -> None
         assert not stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "my-home")), grace=2)
         assert process.running()
         assert stop_recorded(process.pid, marker=("AIRFLOW_HOME", str(tmp_path / "other-home")), grace=5)
+        _wait_for(lambda: not process.running())
+    finally:
+        process.stop(grace=2)
+
+
+def test_a_recorded_pid_whose_marker_is_gone_is_known_by_its_start_time(tmp_path: Path) -> None:
+    # Retitled processes (api-server, redis-server) lose the marker in /proc/<pid>/environ: the recorded
+    # start time identifies them instead, and a different start time (a recycled PID) does not.
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "other-home")}
+    process = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], tmp_path / "s.log", env)
+    process.start()
+    try:
+        started = start_ticks(process.pid)
+        assert started is not None
+        marker = ("AIRFLOW_HOME", str(tmp_path / "my-home"))
+        assert not stop_recorded(process.pid, marker=marker, started=started + 1, grace=2)
+        assert process.running()
+        assert stop_recorded(process.pid, marker=marker, started=started, grace=5)
         _wait_for(lambda: not process.running())
     finally:
         process.stop(grace=2)

@@ -1,5 +1,6 @@
-"""`/v2/connections`: version, list, create, get, update (JSON Patch) and delete. Per connection
-actions, discovery and copy are in `connection_actions`.
+"""Everything at a connection's paths: `/v2/connections` (version, list, create, get, update by
+JSON Patch, delete), per connection actions, discovery and copy, and the asset search IBM's
+watsonx.ai SDK lists connections with.
 
 An update (PATCH) reads the stored connection, applies the patch to a copy (`state/checks.py`),
 re-checks the result, runs the live test (`state/datasources.py`), then writes with a
@@ -9,18 +10,34 @@ reply do. An empty patch is an update that changes nothing: with `test=true` it 
 values like any update's result; re-testing a connection is the `test` action's job.
 
 A name the scope already has is 409 on create and on rename, unless `allow_duplicate_names`.
+
+Actions: `PUT …/actions/{name}` answers 200 with the action's output, a free-form object in IBM's
+OpenAPI document ("any output produced by the action"); IBM's recorded `get_record_count` reply is
+just `{"record_count": …}`. A passing `test` outputs `{}`. A failing one is 400 with the error
+container and no `target` (as a refused `test=true` write), or, with
+`test_action_failure_status=200`, a 200 whose output says it failed — the schema allows both, so
+clients must handle both.
+
+Asset search (`POST /v2/asset_types/connection/search`, from `connections.list()` /
+`get_details()` without an id) belongs to the asset service, not the connections service; the
+emulator serves the one query that SDK sends (`{"query": "*:*", "include": "entity", "limit": N}`,
+then the reply's `next` as the next body) from the same stored connections, in creation order,
+flagged ones included (a search sees every asset). Results have the connection reply's shape. Any
+other query or asset type is 400: the emulator does not search.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..errors import ApiError, invalid_field
+from ..errors import ApiError, invalid_field, invalid_parameter, invalid_request, missing_field, not_found
 from ..state.checks import (
+    KNOWN_FLAGS,
     PatchError,
     apply_patch,
     check_entity,
@@ -30,9 +47,11 @@ from ..state.checks import (
     check_properties,
     validate_patch,
 )
-from ..state.listing import href, paginate, parse_filter
+from ..state.datasources import browse
+from ..state.listing import ConnectionFilter, FlagRule, href, paginate, parse_filter
 from ..state.store import ConflictError, DuplicateNameError, EmulatorContext, Workspace
 from .common import (
+    TEST_FAILED_CODE,
     Caller,
     base_url,
     connection_to_api,
@@ -209,3 +228,144 @@ async def delete_connection(connection_id: str, request: Request, principal: Cal
     if not ctx.store.delete_connection(connection_id):
         raise ApiError(404, "not_found", f"Connection '{connection_id}' was not found")
     return Response(status_code=204)
+
+
+# Per connection: actions, discovery (`/assets`) and copy.
+
+DEFAULT_ASSET_LIMIT = 100
+MAX_ASSET_LIMIT = 200
+
+
+@router.get("/v2/connections/{connection_id}/actions")
+async def list_actions(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    dtype = type_of(load_connection(ctx, scope, connection_id))
+    return {"actions": [action.to_api() for action in dtype.actions]}
+
+
+@router.put("/v2/connections/{connection_id}/actions/{action_name}")
+async def run_action(connection_id: str, action_name: str, request: Request, principal: Caller) -> JSONResponse:
+    ctx = get_context(request)
+    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    dtype = type_of(conn)
+    if dtype.find_action(action_name) is None:
+        raise not_found(
+            f"Action '{action_name}' is not supported by datasource type '{dtype.name}'", target="action_name"
+        )
+    body = await read_json(request, default={})
+    if not isinstance(body, dict):
+        raise invalid_request("The action's request body must be a JSON object")
+    if action_name == "get_record_count":
+        table = body.get("table_name")
+        if table is None or table == "":
+            raise missing_field("table_name", "The get_record_count action needs a 'table_name' input")
+        if not isinstance(table, str):
+            raise invalid_field("table_name", "table_name must be a string")
+    try:
+        await live_test(ctx, dtype, conn.properties)
+    except ApiError as exc:
+        if action_name == "test" and ctx.settings.test_action_failure_status == 200:
+            failed = {"status": "failed", "errors": [{"code": TEST_FAILED_CODE, "message": exc.message}]}
+            return JSONResponse(failed)
+        raise
+    if action_name == "test":
+        return JSONResponse({})
+    path = f"{body.get('schema_name') or ''}.{body['table_name']}"
+    # Deterministic per table, so tests can compare two calls.
+    count = int(hashlib.sha256(path.encode()).hexdigest()[:6], 16) % 10_000
+    return JSONResponse({"record_count": count})
+
+
+@router.get("/v2/connections/{connection_id}/assets")
+async def discover(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    query = request.query_params
+    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    dtype = type_of(conn)
+    # Paths are absolute; one written without its leading "/" means the same place.
+    path = "/" + (query.get("path") or "/").lstrip("/")
+    offset = parse_int(query, "offset", 0, minimum=0)
+    limit = parse_int(query, "limit", DEFAULT_ASSET_LIMIT, minimum=1, maximum=MAX_ASSET_LIMIT)
+    # Discovery reads the live data source, so it needs it reachable, as the service does.
+    await live_test(ctx, dtype, conn.properties)
+    found = browse(dtype.discovery, conn.asset_id, path, conn.properties)
+    if found is None:
+        raise not_found(f"Path '{path}' was not found in the data source", target="path")
+    asset_types, assets = found
+    items = list(query.multi_items())
+    base = base_url(request)
+    body: dict[str, Any] = {
+        "path": path,
+        "asset_types": asset_types,
+        "assets": assets[offset : offset + limit],
+        "total_count": len(assets),
+        "first": {"href": href(base, request.url.path, items, offset=None)},
+    }
+    if offset + limit < len(assets):
+        body["next"] = {"href": href(base, request.url.path, items, offset=str(offset + limit))}
+    return body
+
+
+@router.post("/v2/connections/{connection_id}/copy", status_code=201)
+async def copy_connection(connection_id: str, request: Request, principal: Caller) -> JSONResponse:
+    ctx = get_context(request)
+    query = request.query_params
+    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
+    conn = load_connection(ctx, scope, connection_id)
+    target = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status, prefix="target_")
+    try:
+        copied = ctx.store.create_connection(
+            scope_kind=target.kind,
+            scope_id=target.guid,
+            name=conn.name,
+            datasource_type=conn.datasource_type,
+            description=conn.description,
+            properties=conn.properties,
+            flags=conn.flags,
+            origin_country=conn.origin_country,
+            creator_id=principal.subject,
+            unique_name=not ctx.settings.allow_duplicate_names,
+        )
+    except DuplicateNameError as exc:
+        raise duplicate_name(exc.name) from exc
+    return JSONResponse(connection_to_api(copied, ctx.settings.secret_mode), status_code=201)
+
+
+# The asset search IBM's watsonx.ai SDK lists connections with (see the module docstring).
+
+MATCH_ALL = "*:*"
+SEARCH_DEFAULT_LIMIT = 200
+SEARCH_MAX_LIMIT = 200
+_EVERY_CONNECTION = ConnectionFilter(flags=FlagRule(added=frozenset(KNOWN_FLAGS)))
+
+
+@router.post("/v2/asset_types/{asset_type}/search")
+async def search_assets(asset_type: str, request: Request, principal: Caller) -> dict[str, Any]:
+    ctx = get_context(request)
+    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    if asset_type != "connection":
+        raise invalid_parameter("asset_type", "The emulator searches connections only")
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise invalid_request("The search body must be a JSON object")
+    if body.get("query") != MATCH_ALL:
+        raise invalid_field("query", f"The emulator answers only the query {MATCH_ALL!r}")
+    limit = body.get("limit", SEARCH_DEFAULT_LIMIT)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise invalid_field("limit", "limit must be a positive integer")
+    bookmark = body.get("bookmark")
+    if bookmark is not None and not isinstance(bookmark, str):
+        raise invalid_field("bookmark", "bookmark must be a string")
+    page = ctx.store.query_scope(
+        scope.kind, scope.guid, lambda index: paginate(index, _EVERY_CONNECTION, min(limit, SEARCH_MAX_LIMIT), bookmark)
+    )
+    reply: dict[str, Any] = {
+        "total_rows": page.total_count,
+        "results": [connection_to_api(c, ctx.settings.secret_mode) for c in page.items],
+    }
+    if page.next_start is not None:
+        reply["next"] = {**body, "bookmark": page.next_start}
+    return reply

@@ -3,10 +3,11 @@
 - `store`: workspaces, connections, data-source accounts (`Store`), and `EmulatorContext`, the
   bundle of everything one emulator instance holds.
 - `tokens`: the credentials the emulator accepts and the tokens it issues (PyJWT).
-- `catalogue`: the datasource types, with IBM's real ids and property descriptors (`descriptors`:
-  their shape and conditional requirements; `types_databases`, `types_files_and_cloud`: the types).
-- `connection_index`: per scope, the order and indexes that make a list page cost O(log n + page).
+- `descriptors`: the shape of a datasource type (property descriptors, conditional requirements,
+  actions) and the building blocks the catalogue's tables share.
+- `catalogue`: the datasource types, with IBM's real ids and properties, and their lookup.
 - `checks`: what is checked before a connection is saved, and RFC 6902 JSON Patch.
-- `listing`: list filters, sorting and `start`-token paging.
+- `listing`: list filters, sorting and `start`-token paging, on `ScopeIndex`: per scope, the order
+  and indexes that make a list page cost O(log n + page).
 - `datasources`: the live probe of a connection's data source, and the tree discovery browses.
 """

@@ -14,9 +14,448 @@ Which properties are `masked` is recorded only for bluemixcloudobjectstorage (`a
 
 from __future__ import annotations
 
-from .descriptors import DatasourceType
-from .types_databases import DB2, MONGODB, MYSQL, ORACLE, POSTGRESQL, SQLSERVER
-from .types_files_and_cloud import BIGQUERY, BLUEMIX_COS, CLOUD_OBJECT_STORAGE, FTP, HTTP, SNOWFLAKE
+from .descriptors import (
+    CREDENTIAL_RULES,
+    DEFER,
+    DISCOVER,
+    HOST,
+    NOT_DEFERRED,
+    PASSWORD,
+    PROXY,
+    PROXY_RULES,
+    RELATIONAL_ACTIONS,
+    SSL,
+    SSL_CERT,
+    SSL_HOST,
+    SSL_VALIDATE,
+    TEST_ACTION,
+    USERNAME,
+    Condition,
+    DatasourceType,
+    P,
+    PropertyDescriptor,
+    _when,
+)
+
+# The database types.
+
+
+def port(default: str, *, required: bool = True) -> PropertyDescriptor:
+    # The default is what a live test dials when the connection names no port.
+    return P("port", "integer", "Port", required=required, default=default, group="domain")
+
+
+def _relational(
+    type_id: str, name: str, label: str, default_port: str, *props: PropertyDescriptor, proxy: bool = True
+) -> DatasourceType:
+    return DatasourceType(
+        id=type_id,
+        name=name,
+        label=label,
+        description=f"Connect to a {label} database",
+        entity_type="database",
+        properties=(DISCOVER, DEFER, HOST, port(default_port), *props, *(PROXY if proxy else ())),
+        probe="tcp",
+        discovery="relational",
+        actions=RELATIONAL_ACTIONS,
+        conditions=(*CREDENTIAL_RULES, *(PROXY_RULES if proxy else ())),
+    )
+
+
+DATABASE = P("database", "string", "Database", required=True, group="domain")
+OPTIONAL_DATABASE = P("database", "string", "Database", group="domain")
+SSL_SET = (SSL, SSL_CERT, SSL_HOST, SSL_VALIDATE)
+
+POSTGRESQL = _relational(
+    "e1c23729-99d8-4407-b3df-336e33ffdc82",
+    "postgresql",
+    "PostgreSQL",
+    "5432",
+    DATABASE,
+    USERNAME,
+    PASSWORD,
+    *SSL_SET,
+    P("private_key", "string", "Private key", masked=True, group="ssl"),
+    P("key_certificate", "string", "The certificate for a key", group="ssl"),
+    P("login_timeout", "integer", "Login timeout"),
+    P("query_timeout", "integer", "Query timeout", default="300"),
+    P("retry_limit", "integer", "Retry limit", default="2"),
+)
+
+DB2 = _relational(
+    "8c1a4480-1c29-4b33-9086-9cb799d7b157",
+    "db2",
+    "IBM Db2",
+    "50000",
+    DATABASE,
+    USERNAME,
+    PASSWORD,
+    SSL,
+    SSL_CERT,
+    P("access_token", "string", "Access token", masked=True, group="credentials"),
+    P("inherit_access_token", "boolean", "Use my platform login credentials", default="false"),
+    P("application_name", "string", "Application name"),
+    P("client_accounting_information", "string", "Client accounting information"),
+    P("client_hostname", "string", "Client hostname"),
+    P("client_user", "string", "Client user"),
+    P("command_timeout", "integer", "Command timeout", default="600"),
+    P("max_transport_objects", "integer", "Max transport objects"),
+    P(
+        "username_password_security",
+        "enum",
+        "Security mechanism",
+        default="default",
+        values=(
+            "clear_text",
+            "default",
+            "encrypted_password",
+            "encrypted_username",
+            "encrypted_username_password",
+            "encrypted_username_password_data",
+            "kerberos_credentials",
+        ),
+    ),
+    P(
+        "username_password_encryption",
+        "enum",
+        "Username and password encryption algorithm",
+        default="default",
+        values=("aes_256_bit", "des_56_bit", "default"),
+    ),
+    proxy=False,
+)
+
+MYSQL = _relational(
+    "b2cc3dc2-aff7-4a80-8f80-5e8c5703e9d2",
+    "mysql",
+    "MySQL",
+    "3306",
+    OPTIONAL_DATABASE,
+    USERNAME,
+    PASSWORD,
+    *SSL_SET,
+    P("encoding", "string", "Encoding"),
+    P("zero_date_time_conversion", "boolean", "Zero date time conversion"),
+)
+
+ORACLE = DatasourceType(
+    id="971223d3-093e-4957-8af9-a83181ee9dd9",
+    name="oracle",
+    label="Oracle",
+    description="Connect to an Oracle database",
+    entity_type="database",
+    properties=(
+        DISCOVER,
+        DEFER,
+        HOST,
+        port("1521"),
+        P("connection_mode", "enum", "Connection mode", values=("sid", "service_name"), group="domain"),
+        P("service_name", "string", "Service name", required=True, group="domain"),
+        P("sid", "string", "Database SID", required=True, group="domain"),
+        USERNAME,
+        PASSWORD,
+        *SSL_SET,
+        P("alternate_servers", "string", "Alternate servers"),
+        P("failover_mode", "enum", "Failover mode", values=("connect", "extended", "select")),
+        P("load_balancing", "boolean", "Load balancing"),
+        P(
+            "metadata_discovery",
+            "enum",
+            "Metadata discovery",
+            default="no_remarks",
+            values=("no_remarks", "no_remarks_or_synonyms", "no_synonyms", "remarks_and_synonyms"),
+        ),
+        P("include_public_synonyms", "boolean", "Include public synonyms", default="false"),
+        P("number_type", "enum", "Number type", values=("double", "varchar")),
+        P("retry_limit", "integer", "Retry limit", default="2"),
+        P("use_dba_catalog_views", "boolean", "Use DBA catalog views"),
+        *PROXY,
+    ),
+    probe="tcp",
+    discovery="relational",
+    actions=RELATIONAL_ACTIONS,
+    conditions=(
+        # Oracle is named by a service name unless the connection mode says SID.
+        _when("service_name", Condition("connection_mode", "not_equals", ("sid",))),
+        _when("sid", Condition("connection_mode", "equals", ("sid",))),
+        *CREDENTIAL_RULES,
+        *PROXY_RULES,
+    ),
+)
+
+SQLSERVER = _relational(
+    "48695e79-6279-474a-b539-342625d3dfc2",
+    "sqlserver",
+    "Microsoft SQL Server",
+    "1433",
+    OPTIONAL_DATABASE,
+    P("instance_name", "string", "Instance name", group="domain"),
+    USERNAME,
+    PASSWORD,
+    *SSL_SET,
+    P("use_active_directory", "boolean", "Use Active Directory"),
+    P("domain", "string", "Domain"),
+    P("ntlm_version", "enum", "NTLM version", values=("default", "v2")),
+    P("query_timeout", "integer", "Query timeout"),
+)
+
+MONGODB = DatasourceType(
+    id="c6fb9293-51eb-4f2b-b20c-4dafa3136744",
+    name="mongodb",
+    label="MongoDB",
+    description="Connect to a MongoDB database",
+    entity_type="database",
+    properties=(
+        DEFER,
+        HOST,
+        port("27017"),
+        OPTIONAL_DATABASE,
+        P("auth_database", "string", "Authentication database", group="credentials"),
+        USERNAME,
+        PASSWORD,
+        *SSL_SET,
+        P("column_discovery_sample_size", "integer", "Column discovery sample size", default="1000"),
+        P("schema_filter", "string", "Schema filter"),
+        P("special_char_behavior", "enum", "Special character behavior", values=("include", "replace", "strip")),
+    ),
+    probe="tcp",
+    discovery="document",
+    actions=RELATIONAL_ACTIONS,
+    conditions=CREDENTIAL_RULES,
+)
+
+
+# The file, object-storage and cloud-warehouse types.
+
+HTTP = DatasourceType(
+    id="4210c294-8b0f-46b4-bcdc-1c6ada2b7e6b",
+    name="http",
+    label="HTTP",
+    description="Read a file over HTTP or HTTPS",
+    entity_type="file",
+    properties=(P("url", "string", "URL", required=True, group="domain"), DEFER, SSL_CERT),
+    probe="http",
+    discovery="http",
+    actions=(TEST_ACTION,),
+    allowed_as_target=False,
+)
+
+_FTP_MODES = ("anonymous", "basic", "mvssftp", "sftp", "ftps")
+FTP = DatasourceType(
+    id="d5dbc62f-7c4c-4d49-8eb2-dab6cef2969c",
+    name="ftp",
+    label="FTP",
+    description="Read and write files on an FTP server",
+    entity_type="file",
+    properties=(
+        DEFER,
+        HOST,
+        port("21", required=False),
+        P("connection_mode", "enum", "Connection mode", required=True, values=_FTP_MODES, group="domain"),
+        P(
+            "auth_method",
+            "enum",
+            "Authentication method",
+            values=("username_password", "username_password_key", "username_key"),
+            group="credentials",
+        ),
+        P("username", "string", "Username", required=True, default="anonymous", group="credentials"),
+        P("password", "string", "Password", masked=True, group="credentials"),
+        P("private_key", "string", "Private key", masked=True, group="credentials"),
+        P("key_passphrase", "string", "Key passphrase", masked=True, group="credentials"),
+        P("ssl", "boolean", "Port is SSL-enabled", default="true", group="ssl"),
+        SSL_CERT,
+        SSL_HOST,
+        SSL_VALIDATE,
+        P("mvs_dataset", "boolean", "Access MVS dataset"),
+        P("ftadv", "string", "FTADV strings"),
+        P("use_home_as_root", "boolean", "Use home as root", default="true"),
+    ),
+    probe="tcp",
+    discovery="files",
+    actions=(TEST_ACTION,),
+)
+
+_COS_AUTH = ("accesskey_secretkey", "instanceid_apikey", "instanceid_apikey_accesskey_secretkey", "credentials")
+_COS_HMAC = Condition("auth_method", "in", ("accesskey_secretkey", "instanceid_apikey_accesskey_secretkey"))
+_COS_APIKEY = Condition("auth_method", "in", ("instanceid_apikey", "instanceid_apikey_accesskey_secretkey"))
+CLOUD_OBJECT_STORAGE = DatasourceType(
+    id="4bf2dedd-3809-4443-96ec-b7bc5726c07b",
+    name="cloudobjectstorage",
+    label="IBM Cloud Object Storage",
+    description="Read and write objects in IBM Cloud Object Storage",
+    entity_type="file",
+    properties=(
+        P("url", "string", "Login URL", required=True, group="domain"),
+        P("bucket", "string", "Bucket", group="domain"),
+        P("region", "string", "Region (deprecated)", hidden=True),
+        P("auth_method", "enum", "Authentication method", values=_COS_AUTH, group="credentials"),
+        P("api_key", "string", "API key", required=True, masked=True, group="credentials"),
+        P("resource_instance_id", "string", "Resource instance ID", required=True, group="credentials"),
+        P("access_key", "string", "Access key", required=True, group="credentials"),
+        P("secret_key", "string", "Secret key", required=True, masked=True, group="credentials"),
+        P("credentials", "string", "Service credentials", required=True, masked=True, group="credentials"),
+        P("credentials_file", "string", "Credentials file path", group="credentials"),
+        P("iam_url", "string", "IAM URL", hidden=True),
+        P("iam_cos_url", "string", "IAM COS URL", hidden=True),
+        DEFER,
+        DISCOVER,
+        SSL_CERT,
+        SSL_VALIDATE,
+        P("trust_all_ssl_cert", "boolean", "Trust all SSL certificates", default="false", group="ssl"),
+    ),
+    probe="http",
+    discovery="files",
+    actions=(TEST_ACTION,),
+    # Credentials follow the chosen auth_method; none are needed when they are deferred.
+    conditions=(
+        _when("api_key", NOT_DEFERRED, _COS_APIKEY),
+        _when("resource_instance_id", NOT_DEFERRED, _COS_APIKEY),
+        _when("access_key", NOT_DEFERRED, _COS_HMAC),
+        _when("secret_key", NOT_DEFERRED, _COS_HMAC),
+        _when("credentials", NOT_DEFERRED, Condition("auth_method", "equals", ("credentials",))),
+    ),
+)
+
+_CREDENTIALS_HELP = "Find it under Service credentials of the Cloud Object Storage service"
+BLUEMIX_COS = DatasourceType(
+    id="193a97c1-4475-4a19-b90c-295c4fdc6517",
+    name="bluemixcloudobjectstorage",
+    label="Cloud Object Storage",
+    description=(
+        "Cloud Object Storage service on IBM Cloud. Offers S3 API and application binding with regional and "
+        "cross regional"
+    ),
+    entity_type="file",
+    properties=(
+        P("access_key", "string", "Access Key", group="credentials", description=_CREDENTIALS_HELP),
+        P("api_key", "string", "API Key", required=True, masked=True, group="credentials"),
+        P("auto_discovery", "boolean", "Discover data assets", hidden=True, group="domain"),
+        P("bucket", "string", "Bucket", description="The name of the bucket that contains the files to access"),
+        P("defer_credentials", "boolean", "Defer credentials", hidden=True, default="false"),
+        P("iam_url", "string", "IAM URL", hidden=True),
+        P("region", "string", "Region (deprecated)", hidden=True, description="Signing region"),
+        P("resource_instance_id", "string", "Resource Instance ID", required=True, group="credentials"),
+        P("secret_key", "string", "Secret Key", masked=True, group="credentials", description=_CREDENTIALS_HELP),
+        P("url", "string", "Login URL", required=True, description="The URL for logging in to Cloud Object Storage"),
+    ),
+    probe="http",
+    discovery="files",
+    actions=(TEST_ACTION,),
+    # IBM's recorded type, verbatim.
+    conditions=(
+        _when("resource_instance_id", NOT_DEFERRED, all_required=False),
+        _when("api_key", NOT_DEFERRED, all_required=False),
+        _when("access_key", NOT_DEFERRED, all_required=False),
+        _when("secret_key", NOT_DEFERRED, Condition("access_key", "set")),
+    ),
+)
+
+_BIGQUERY_AUTH = (
+    "credentials",
+    "credentials_oauth2",
+    "workload_identity_federation_token",
+    "workload_identity_federation_token_url",
+)
+_OAUTH2 = Condition("auth_method", "equals", ("credentials_oauth2",))
+_WIF = Condition("auth_method", "in", _BIGQUERY_AUTH[2:])
+BIGQUERY = DatasourceType(
+    id="933152db-99e1-453a-8ce5-ae0e6714d1a9",
+    name="bigquery",
+    label="Google BigQuery",
+    description="Connect to Google BigQuery",
+    entity_type="database",
+    properties=(
+        DEFER,
+        P("auth_method", "enum", "Authentication method", values=_BIGQUERY_AUTH, group="credentials"),
+        P("credentials", "string", "Service account key (JSON)", required=True, masked=True, group="credentials"),
+        P("credentials_file", "string", "Credentials file path", group="credentials"),
+        P("client_id", "string", "Client ID", required=True, group="credentials"),
+        P("client_secret", "string", "Client secret", required=True, masked=True, group="credentials"),
+        P("access_token", "string", "Access token", masked=True, group="credentials"),
+        P("refresh_token", "string", "Refresh token", required=True, masked=True, group="credentials"),
+        P("sts_audience", "string", "Security token service audience", required=True, group="credentials"),
+        P("service_account_email", "string", "Service account email", required=True, group="credentials"),
+        P("service_account_token_lifetime", "integer", "Service account token lifetime"),
+        P("token_url", "string", "Token URL", required=True),
+        P("token_url_method", "enum", "HTTP method", default="get", values=("get", "post", "put")),
+        P("token_url_body", "string", "Request body"),
+        P("token_url_headers", "string", "HTTP headers"),
+        P("token_format", "enum", "Token format", default="text", values=("json", "text")),
+        P("token_field_name", "string", "Token field name"),
+        P(
+            "token_type",
+            "enum",
+            "Token type",
+            default="id_token",
+            values=("aws4_request", "access_token", "id_token", "jwt", "saml2"),
+        ),
+        P("project_id", "string", "Project ID", group="domain"),
+        P("api_service_url", "string", "API service URL"),
+        P("oauth_endpoint_uri", "string", "OAuth endpoint URI"),
+        P("json_format", "enum", "Output JSON string format", values=("pretty", "raw")),
+        P("metadata_discovery", "enum", "Metadata discovery", values=("no_remarks", "remarks")),
+        *PROXY,
+        P("proxy_protocol", "enum", "Proxy protocol", default="https", values=("http", "https"), group="proxy"),
+        SSL,
+        SSL_CERT,
+        SSL_VALIDATE,
+    ),
+    probe="none",
+    discovery="relational",
+    actions=(TEST_ACTION,),
+    conditions=(
+        _when("credentials", NOT_DEFERRED, Condition("auth_method", "equals", ("credentials",))),
+        _when("client_id", NOT_DEFERRED, _OAUTH2),
+        _when("client_secret", NOT_DEFERRED, _OAUTH2),
+        _when("refresh_token", NOT_DEFERRED, _OAUTH2),
+        _when("sts_audience", _WIF),
+        _when("service_account_email", _WIF),
+        _when("token_url", Condition("auth_method", "equals", ("workload_identity_federation_token_url",))),
+        *PROXY_RULES,
+    ),
+)
+
+_SNOWFLAKE_AUTH = ("key_pair", "username_password")
+SNOWFLAKE = DatasourceType(
+    id="2fc1372f-b58c-4d45-b0c4-dfb32a1c78a5",
+    name="snowflake",
+    label="Snowflake",
+    description="Connect to a Snowflake data warehouse",
+    entity_type="database",
+    properties=(
+        DEFER,
+        P("account_name", "string", "Account name", required=True, group="domain"),
+        P("host", "string", "Hostname or IP address", group="domain"),
+        port("443", required=False),
+        P("database", "string", "Database", required=True, group="domain"),
+        P("warehouse", "string", "Warehouse", required=True, group="domain"),
+        P("role", "string", "Role", group="domain"),
+        P("auth_method", "enum", "Authentication method", values=_SNOWFLAKE_AUTH, group="credentials"),
+        USERNAME,
+        PASSWORD,
+        P("private_key", "string", "Private key", required=True, masked=True, group="credentials"),
+        P("key_passphrase", "string", "Key passphrase", masked=True, group="credentials"),
+        P("authenticator_url", "string", "URL endpoint"),
+        P("error_on_nondeterministic_merge", "boolean", "Error on nondeterministic merge"),
+        P("keep_alive", "boolean", "Keep client session alive"),
+        P("keep_alive_heartbeat_frequency", "integer", "Heartbeat frequency"),
+        P("lineage_extraction_type", "enum", "Lineage extraction type", values=("account_usage", "information_schema")),
+        P("query_timeout", "integer", "Query timeout"),
+    ),
+    probe="none",
+    discovery="relational",
+    actions=RELATIONAL_ACTIONS,
+    conditions=(
+        _when("username", NOT_DEFERRED),
+        # Password unless a key pair is chosen; the key pair's private key only then.
+        _when("password", NOT_DEFERRED, Condition("auth_method", "not_equals", ("key_pair",))),
+        _when("private_key", NOT_DEFERRED, Condition("auth_method", "equals", ("key_pair",))),
+    ),
+)
+
+
+# The catalogue and its lookup.
 
 CATALOGUE: tuple[DatasourceType, ...] = (
     HTTP,

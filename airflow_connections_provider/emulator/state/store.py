@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 from ..faults import FaultInjector, RateLimiter
 from ..inspection.requestlog import RequestLog
 from ..settings import EmulatorSettings
-from .connection_index import ScopeIndex
+from .listing import ScopeIndex
 from .tokens import TokenRegistry
 
 ScopeKind = Literal["project", "catalog", "space"]
@@ -93,7 +93,7 @@ class Store:
         self._seq = itertools.count(1)
         self._workspaces: dict[str, Workspace] = {}
         self._connections: dict[str, StoredConnection] = {}
-        # Per scope, the order and indexes the list endpoint pages with (see connection_index).
+        # Per scope, the order and indexes the list endpoint pages with (see `ScopeIndex` in listing).
         self._scopes: dict[tuple[ScopeKind, str], ScopeIndex] = {}
         # (host, port) -> (username, password) an emulated data source accepts.
         self._accounts: dict[tuple[str, int], tuple[str, str]] = {}

@@ -1,0 +1,159 @@
+"""Each example DAG runs to success against the emulator (``dag.test()``, SQLite), and does what its
+documentation says: connections created and validated, a rotation pushed while a wrong secret is
+refused, the sync planning and pruning only inside its prefix, one mapped task per partner."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from tools.demo_world import PARTNERS, PROJECT
+
+# Whole DAG runs with Airflow start-up inside: far above the suite's 120 s on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
+
+
+def states(run) -> dict[tuple[str, int], str]:
+    return {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+
+
+def stored(emu) -> dict[str, dict]:
+    return {c["entity"]["name"]: c["entity"] for c in emu.stored_connections(PROJECT)}
+
+
+def xcom(run, task_id: str, key: str = "return_value"):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        row = session.scalars(
+            select(XComModel).where(XComModel.run_id == run.run_id, XComModel.task_id == task_id, XComModel.key == key)
+        ).one()
+        return row.value
+
+
+def stored_text(run) -> str:
+    """Everything the run kept in rendered-field and XCom tables, as text."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rtif = session.scalars(
+            select(RenderedTaskInstanceFields).where(RenderedTaskInstanceFields.run_id == run.run_id)
+        ).all()
+        xcoms = session.scalars(select(XComModel).where(XComModel.run_id == run.run_id)).all()
+        return json.dumps([r.rendered_fields for r in rtif], default=str) + json.dumps(
+            [x.value for x in xcoms], default=str
+        )
+
+
+def at(day: int) -> datetime:
+    return datetime(2026, 10, day, tzinfo=timezone.utc)
+
+
+def test_bootstrap_then_rotation(example_dags, world, ibm_emulator):
+    from airflow.utils.state import DagRunState
+
+    boot = example_dags["bootstrap_project_connections"].test(logical_date=at(1))
+
+    assert boot.state == DagRunState.SUCCESS, states(boot)
+    conns = stored(ibm_emulator)
+    assert sorted(conns) == ["events-feed", "inventory-db", "landing-bucket", "orders-db"]
+    assert conns["orders-db"]["properties"]["password"] == world.secrets.orders_password
+    assert conns["landing-bucket"]["properties"]["api_key"] == world.secrets.cos_api_key
+    assert str(conns["orders-db"]["properties"]["port"]) == str(world.orders_port)
+    # The downstream task got name -> id of every connection, each id matching its name.
+    ids = {c["entity"]["name"]: c["metadata"]["asset_id"] for c in ibm_emulator.stored_connections(PROJECT)}
+    assert xcom(boot, "hand_over") == ids
+    # The sensor re-tested each stored connection once (each validated on the first poke).
+    assert ibm_emulator.requests_count("PUT", "/v2/connections/*/actions/test") == 4
+
+    # The DBA changed the orders database's password; the weekly rotation pushes it from a Variable.
+    ibm_emulator.register_datasource_credentials(**world.rotated_orders_account())
+    rotate = example_dags["rotate_connection_credentials"].test(logical_date=at(2))
+
+    assert rotate.state == DagRunState.SUCCESS, states(rotate)
+    ti_states = states(rotate)
+    assert [ti_states[("rotate_secret", i)] for i in range(3)] == ["success", "success", "failed"]
+    assert ti_states[("verify_rotations", -1)] == "success"
+    conns = stored(ibm_emulator)
+    assert conns["orders-db"]["properties"]["password"] == world.secrets.orders_new_password
+    # The drill's wrong secret was refused: the working one is still stored.
+    assert conns["inventory-db"]["properties"]["password"] == world.secrets.inventory_password
+    assert xcom(rotate, "verify_rotations") == {
+        "orders-db": "rotated",
+        "landing-bucket": "rotated",
+        "inventory-db": "refused, old secret kept",
+    }
+    for run in (boot, rotate):
+        text = stored_text(run)
+        for secret in world.secrets.all():
+            assert secret not in text
+
+
+def test_rotation_run_fails_when_the_drill_is_not_refused(example_dags, world, ibm_emulator):
+    """The check is real: if the service accepted the 'wrong' secret, the run must fail."""
+    from airflow.utils.state import DagRunState
+
+    example_dags["bootstrap_project_connections"].test(logical_date=at(3))
+    ibm_emulator.register_datasource_credentials(**world.rotated_orders_account())
+    # The inventory database now accepts the drill's secret: the drill rotation succeeds, unexpectedly.
+    ibm_emulator.register_datasource_credentials(
+        host=world.host, port=world.inventory_port, username="reporting", password=world.secrets.wrong_password
+    )
+
+    rotate = example_dags["rotate_connection_credentials"].test(logical_date=at(4))
+
+    assert rotate.state == DagRunState.FAILED
+    assert states(rotate)[("verify_rotations", -1)] == "failed"
+
+
+def test_sync_plans_then_applies_inside_its_prefix(example_dags, world, ibm_emulator):
+    from airflow.utils.state import DagRunState
+
+    from tools.demo_world import seed_project
+
+    seed_project(ibm_emulator.url, world)
+    before = stored(ibm_emulator)
+    writes_before = ibm_emulator.requests_count("POST", "/v2/connections")
+
+    run = example_dags["sync_connections_from_spec"].test(logical_date=at(5))
+
+    assert run.state == DagRunState.SUCCESS, states(run)
+    assert xcom(run, "review_plan") == {"create": 2, "update": 1, "delete": 1}
+    conns = stored(ibm_emulator)
+    assert sorted(conns) == ["analytics-events", "analytics-exports", "analytics-warehouse", "notebook-scratch"]
+    assert conns["analytics-events"]["description"] == "Clickstream events export, hourly files"
+    assert conns["notebook-scratch"] == before["notebook-scratch"]  # outside the prefix: untouched
+    warehouse = conns["analytics-warehouse"]["properties"]
+    assert (warehouse["username"], warehouse["password"]) == ("reporting", world.secrets.inventory_password)
+    assert warehouse["database"] == "warehouse"  # the spec's explicit property wins over the connection's schema
+    assert ibm_emulator.requests_count("POST", "/v2/connections") - writes_before == 2
+    applied = xcom(run, "apply")
+    assert applied["deleted"] == ["analytics-legacy-ftp"] and not applied["failed"]
+
+    # A second run converges: nothing to write.
+    again = example_dags["sync_connections_from_spec"].test(logical_date=at(6))
+    assert again.state == DagRunState.SUCCESS
+    assert xcom(again, "review_plan") == {"create": 0, "update": 0, "delete": 0}
+    for secret in world.secrets.all():
+        assert secret not in stored_text(run)
+
+
+def test_partner_feeds_map_one_task_per_partner(example_dags, world, ibm_emulator):
+    from airflow.utils.state import DagRunState
+
+    run = example_dags["provision_partner_feeds"].test(logical_date=at(7))
+
+    assert run.state == DagRunState.SUCCESS, states(run)
+    mapped = sorted(i for (task_id, i) in states(run) if task_id == "create_feed_connection")
+    assert mapped == [0, 1, 2]
+    conns = stored(ibm_emulator)
+    assert sorted(conns) == sorted(f"partner-{p}-feed" for p in PARTNERS)
+    assert conns["partner-acme-feed"]["properties"]["url"] == f"{world.web_url}/partners/acme/feed.csv"
+    assert xcom(run, "report") == 3
