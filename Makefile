@@ -1,37 +1,73 @@
 # The project's two commands are `make test` and `make demo`. Both build their own virtual
-# environment from nothing but python3 (uv is bootstrapped inside it: it installs Airflow in
+# environments from nothing but python3 (uv is bootstrapped inside each: it installs Airflow in
 # seconds where pip takes a minute).
 PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-# Tests run on the lowest Airflow the package declares (pyproject: apache-airflow>=3.3.2), so the
-# floor we promise is the one CI proves. Override to try another: make test AIRFLOW_VERSION=3.4.0
-AIRFLOW_VERSION ?= 3.3.2
 # This machine sets PYTHONDONTWRITEBYTECODE=1; without compiled bytecode Airflow imports 3x slower.
-UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet
+UV_FLAGS := --compile-bytecode --quiet
+
+# The supported range, one line per minor: the latest patch of each. pyproject declares exactly this
+# range (apache-airflow>=2.11.0,<4) and `make test-matrix` proves every line of it.
+AIRFLOW_2.11 := 2.11.2
+AIRFLOW_3.0  := 3.0.6
+AIRFLOW_3.1  := 3.1.8
+AIRFLOW_3.2  := 3.2.2
+AIRFLOW_3.3  := 3.3.2
+MINORS  := 2.11 3.0 3.1 3.2 3.3
+LOWEST  := 2.11
+HIGHEST := 3.3
+# Pins a minor needs that Airflow's constraints files would have given it; they live here, never in
+# our dependencies (uv resolves freely otherwise). 3.0 and 3.1 read the connection form from the
+# hook only when wtforms is importable (real deployments get it with the FAB provider): install it
+# there so the tests see the form those users see.
+PINS_2.11 :=
+PINS_3.0  := wtforms
+PINS_3.1  := wtforms
+PINS_3.2  :=
+PINS_3.3  :=
+
+# The highest Airflow lives in .venv (the one editors, `make lint` and `make demo` use); every
+# other minor in .venv-af<minor>.
+venv_dir = $(if $(filter $(HIGHEST),$(1)),.venv,.venv-af$(1))
+VENV  := $(call venv_dir,$(HIGHEST))
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python $(UV_FLAGS)
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv test lint pytest test-clients test-deploy reliability-report demo demo-stop clean
+.PHONY: venv venvs test test-matrix test-clients test-deploy reliability-report lint pytest demo demo-stop clean $(addprefix pytest-,$(MINORS))
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(UV_INSTALL) -e '.[dev]' 'apache-airflow==$(AIRFLOW_VERSION)'
-	touch $@
+# One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
+define venv_rule
+$(call venv_dir,$(1))/.installed: pyproject.toml
+	test -x $(call venv_dir,$(1))/bin/python || $(PYTHON) -m venv $(call venv_dir,$(1))
+	$(call venv_dir,$(1))/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(call venv_dir,$(1))/bin/uv pip install --python $(call venv_dir,$(1))/bin/python $(UV_FLAGS) \
+		-e '.[dev]' 'apache-airflow==$(AIRFLOW_$(1))' $(PINS_$(1))
+	touch $$@
 
-venv: $(STAMP)
+pytest-$(1): $(call venv_dir,$(1))/.installed
+	@echo "== pytest on Airflow $(AIRFLOW_$(1)) ($(call venv_dir,$(1)))"
+	$(call venv_dir,$(1))/bin/python -m pytest -q $(PYTEST_ARGS)
+endef
+$(foreach minor,$(MINORS),$(eval $(call venv_rule,$(minor))))
 
-test: lint pytest
+venv: $(VENV)/.installed
+venvs: $(foreach minor,$(MINORS),$(call venv_dir,$(minor))/.installed)
 
-lint: $(STAMP)
+# Lint once (types are checked against the highest Airflow), then the whole suite on the lowest and
+# the highest supported Airflow.
+test: lint pytest-$(HIGHEST) pytest-$(LOWEST)
+
+# The whole suite on every supported minor (CI runs it): `make test`, then the minors in between.
+test-matrix: test $(addprefix pytest-,$(filter-out $(LOWEST) $(HIGHEST),$(MINORS)))
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+pytest: pytest-$(HIGHEST)
 
 # docs/reliability.md is generated: the reliability tests record what they injected and observed.
 reliability-report: $(STAMP)
@@ -83,4 +119,4 @@ demo-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.demo stop; else echo "no demo environment"; fi
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo
+	rm -rf .venv .venv-af* $(CLIENTS_DIR) .pytest_cache .mypy_cache .ruff_cache build dist .demo

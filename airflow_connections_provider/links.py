@@ -3,7 +3,8 @@
 Operators record the address on themselves as soon as they know it, and also push it to XCom (key
 ``ibm_connection_url``) for downstream tasks. Airflow asks the link for its address when the task
 finishes, in the same process, so the link is there even when the task failed half-way; a task that
-failed before it knew its connection simply has no link.
+failed before it knew its connection simply has no link. Airflow 2.x asks for the address later, in
+the webserver, so there the link reads the XCom.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from airflow.sdk import BaseOperatorLink
+from airflow.providers.common.compat.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
     from airflow.sdk.types import TaskInstanceKey  # type: ignore[attr-defined,unused-ignore]
@@ -63,4 +64,15 @@ class IBMConnectionLink(BaseOperatorLink):
     name = "IBM connection"
 
     def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
-        return str(getattr(operator, "ibm_link", None) or "")
+        from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
+
+        link = getattr(operator, "ibm_link", None)
+        if not link and not AIRFLOW_V_3_0_PLUS:
+            # Airflow 2.x asks the webserver's copy of the operator, which never ran: read the task's XCom.
+            from airflow.models import XCom
+
+            try:
+                link = XCom.get_value(ti_key=ti_key, key=XCOM_CONNECTION_URL)
+            except Exception:  # noqa: BLE001 - a link must never break the task page
+                link = None
+        return str(link or "")

@@ -48,7 +48,7 @@ def mask_text(value: str) -> None:
     """Hand one secret, in every spelling, to Airflow's masker."""
     if not value:
         return
-    from airflow.sdk.log import mask_secret
+    from airflow.providers.common.compat.sdk import mask_secret
 
     for spelled in dict.fromkeys(spellings(value)):
         mask_secret(spelled)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from importlib import metadata
 
 _HOME = tempfile.mkdtemp(prefix="acp-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _HOME
@@ -13,6 +14,9 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
 # dag.test() only runs DAGs that live in the configured DAGs folder.
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.path.dirname(__file__), "dags")
+if metadata.version("apache-airflow").startswith("2."):
+    # Airflow 2.x's unit-test mode picks the LocalExecutor, which refuses SQLite.
+    os.environ["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
 
 # The emulator's fixtures (ibm_emulator, ibm_emulator_session) are opt-in: installing the package
 # does not load them into every pytest session. Our suite opts in here, as users do.

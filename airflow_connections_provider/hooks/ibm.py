@@ -8,8 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 
 from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
@@ -59,6 +58,20 @@ class IBMDataPlatformHook(BaseHook):
     @cached_property
     def client(self) -> ConnectionsClient:
         return ConnectionsClient(self.settings.client_config)
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The form's extra fields on Airflow 2.11, 3.0 and 3.1 (3.2+ reads ``conn-fields`` instead)."""
+        from airflow_connections_provider.connection_form import hook_form_widgets
+
+        return hook_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden, relabelled and placeholder standard fields on Airflow 2.11, 3.0 and 3.1."""
+        from airflow_connections_provider.connection_form import hook_field_behaviour
+
+        return hook_field_behaviour()
 
     def get_conn(self) -> ConnectionsClient:
         return self.client

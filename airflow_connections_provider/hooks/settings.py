@@ -4,8 +4,9 @@ Pure: no Airflow import at module level, no I/O, no secret masking. The hook (sy
 (async) both call :func:`settings_from_connection` on the connection object they fetched their own
 way, so the two can never read a field differently.
 
-Field mapping: host → API base URL or region; login → username; password → API key, password or
-bearer token (by auth type); extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
+Field mapping: host → API base URL or region; port → the URL's port when the host names none;
+login → username; password → API key, password or bearer token (by auth type); schema → unused;
+extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
 ``ca_bundle``, ``timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``. Extra keys may
 also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
 """
@@ -40,7 +41,6 @@ class AirflowConnectionLike(Protocol):
     host: str | None
     login: str | None
     password: str | None
-    schema: str | None
     port: int | None
     extra: str | None
 
@@ -94,12 +94,15 @@ def _flag(value: Any, key: str, conn_id: str) -> bool:
 
 
 def _base_url(conn: AirflowConnectionLike) -> str | None:
-    """The host field as a URL: a region stays a region; the schema and port fields fill what it lacks."""
+    """The host field as a URL: a region stays a region; the port field fills a port it lacks.
+
+    The schema field is not read (the form hides it): write ``http://`` in the host for plain HTTP.
+    """
     host = (conn.host or "").strip()
     if not host or host.lower() in REGION_BASE_URLS:
         return host or None
     if "://" not in host:
-        host = f"{conn.schema if conn.schema in ('http', 'https') else 'https'}://{host}"
+        host = f"https://{host}"
     parts = urlsplit(host.rstrip("/"))
     where = f"Airflow connection {conn.conn_id!r}"
     if parts.query or parts.fragment or "?" in host or "#" in host:

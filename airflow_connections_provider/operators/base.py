@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
+from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
 from airflow_connections_provider.operators.arguments import ArgumentChecks
@@ -141,6 +141,8 @@ class IBMBaseOperator(BaseOperator):
     def post_execute(self, context: Context, result: Any = None) -> None:
         super().post_execute(context, result)
         self.close_hook()
+        if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
+            store_rendered_fields_again(self, context["ti"])
 
     def on_kill(self) -> None:
         self.close_hook()

@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.configuration import conf
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
 
 from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
@@ -135,7 +140,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
 
 def connection_id_from_event(event: Any, *, soft_fail: bool = False) -> str:
     """Check a :class:`ValidationEvent` payload: the connection id on success, the right exception otherwise."""
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     from airflow_connections_provider.triggers.ibm import ValidationEvent
 

@@ -151,12 +151,13 @@ class VariableStore:
         self.name = name
 
     def load(self) -> FingerprintState:
-        from airflow.sdk import Variable
+        from airflow.providers.common.compat.sdk import Variable
 
-        return FingerprintState.from_json(Variable.get(self.name, default=None, deserialize_json=True))
+        # The default is positional: Airflow 2.x names it default_var, 3.x default.
+        return FingerprintState.from_json(Variable.get(self.name, None, deserialize_json=True))
 
     def save(self, state: FingerprintState) -> None:
-        from airflow.sdk import Variable
+        from airflow.providers.common.compat.sdk import Variable
 
         Variable.set(self.name, state.to_json(), serialize_json=True)
 

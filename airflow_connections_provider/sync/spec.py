@@ -103,7 +103,7 @@ ConnectionLookup = Callable[[str], Any]
 
 
 def _airflow_connection(conn_id: str) -> Any:
-    from airflow.sdk import BaseHook
+    from airflow.providers.common.compat.sdk import BaseHook
 
     return BaseHook.get_connection(conn_id)
 

@@ -1,7 +1,8 @@
 """The deferrable side of the validation sensor: re-test a connection from the triggerer until it validates.
 
-Truly asynchronous: the Airflow connection is read with ``BaseHook.aget_connection`` and its extra is
-parsed here (no sync secret masking on the event loop); HTTP goes through httpx's async client.
+Truly asynchronous: the Airflow connection is read with ``compat.aget_connection`` (off the event loop
+on every Airflow version) and its extra is parsed here (no sync secret masking on the event loop);
+HTTP goes through httpx's async client.
 Triggers of the same Airflow connection share one HTTP client and one token (``client_pool``), so
 hundreds of deferred sensors cost one token exchange, not hundreds.
 
@@ -183,12 +184,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         return self._event("success", f"connection {self.connection_id} validated after {polls} poll(s)")
 
     async def _client_config(self) -> Any:
-        from airflow.sdk import BaseHook
-        from airflow.sdk.log import amask_secret
-
+        from airflow_connections_provider.compat import aget_connection, amask_secret
         from airflow_connections_provider.hooks.settings import settings_from_connection
 
-        conn = await BaseHook.aget_connection(self.ibm_conn_id)
+        conn = await aget_connection(self.ibm_conn_id)
         settings = settings_from_connection(
             conn,
             retry_limit=self.retry.get("retry_limit"),

@@ -6,7 +6,7 @@ Variable, syncs a declared spec from a templated YAML file, then deletes the boo
 
 from __future__ import annotations
 
-from airflow.sdk import DAG
+from airflow.providers.common.compat.sdk import DAG
 
 from airflow_connections_provider.operators.ibm import (
     IBMCreateConnectionOperator,

@@ -5,7 +5,7 @@ One mapped task instance per connection: create two, validate both (deferred), r
 
 from __future__ import annotations
 
-from airflow.sdk import DAG
+from airflow.providers.common.compat.sdk import DAG
 
 from airflow_connections_provider.operators.ibm import (
     IBMCreateConnectionOperator,

@@ -49,7 +49,9 @@ def test_hook_metadata_lists_the_connection_type_its_fields_and_default_conn_id(
     meta = deployment.stack.api.request("GET", "/ui/connections/hook_meta")
     [ours] = [m for m in meta if m["connection_type"] == "ibmdataplatform"]
     assert ours["hook_name"].startswith("IBM Data Platform")
-    assert ours["default_conn_name"] == "ibm_data_platform_default"
+    # Airflow 3.3.2 reports default_conn_name as null for every provider (its UI service hard-codes it:
+    # api_fastapi/core_api/services/ui/connections.py); the hook's own attribute is checked in
+    # tests/unit/test_provider_info.py, and the README says where the default conn id comes from.
     fields = ours["extra_fields"]
     for name in ("auth_type", "iam_url", "project", "verify_tls", "ca_bundle", "timeout", "retry_limit"):
         assert name in fields, sorted(fields)

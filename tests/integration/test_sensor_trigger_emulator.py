@@ -39,7 +39,7 @@ def test_sensor_in_poke_mode_waits_for_a_late_data_source(airflow_conn, emu, lat
 
 
 def test_sensor_fails_at_once_for_a_missing_connection(airflow_conn, emu):
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     sensor = IBMConnectionValidationSensor(task_id="wait", connection_name="ghost", poke_interval=0.1, timeout=5)
     with pytest.raises(AirflowFailException, match="no connection is named exactly 'ghost'"):

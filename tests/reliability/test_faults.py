@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_connections_provider.emulator import EmulatorHandle, EmulatorServer, EmulatorSettings, run_emulator
 from airflow_connections_provider.operators.ibm import IBMSyncConnectionsOperator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.operators.ibm import IBMSyncConnectionsOperator
 from tests.integration.conftest import pg_properties

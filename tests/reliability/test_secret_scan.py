@@ -16,8 +16,7 @@ import re
 import uuid
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
-from airflow.sdk.log import redact
+from airflow.providers.common.compat.sdk import AirflowException, redact
 
 from airflow_connections_provider.masking import spellings
 from airflow_connections_provider.operators.ibm import (

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.emulator import EmulatorHandle, run_emulator
 from airflow_connections_provider.operators.ibm import IBMCreateConnectionOperator

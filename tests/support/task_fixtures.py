@@ -21,6 +21,8 @@ class FakeTI:
     def __init__(self, try_number: int = 1) -> None:
         self.try_number = try_number
         self.xcom: dict[str, Any] = {}
+        # What Airflow 2.x's sensors read from the task instance in reschedule mode.
+        self.max_tries, self.dag_id, self.task_id, self.run_id, self.map_index = 0, "dag", "task", "run", -1
 
     def get_first_reschedule_date(self, context: Any) -> None:
         return None  # a first try: no earlier reschedule

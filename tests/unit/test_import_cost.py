@@ -13,12 +13,12 @@ import sys
 
 def test_importing_operators_and_sensor_loads_no_client_module():
     code = (
-        "import json, sys, airflow.sdk;"
+        "import json, sys, airflow;"
         "import airflow_connections_provider.operators.ibm, airflow_connections_provider.sensors.ibm;"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('airflow_connections_provider'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     loaded = set(json.loads(out.strip().splitlines()[-1]))
     assert "airflow_connections_provider.operators.ibm" in loaded
-    for heavy in ("client", "client.client", "hooks.connections", "sync.runner", "triggers.connections", "emulator"):
+    for heavy in ("client", "client.client", "hooks.ibm", "hooks.settings", "sync.runner", "triggers.ibm", "emulator"):
         assert f"airflow_connections_provider.{heavy}" not in loaded

@@ -57,11 +57,17 @@ def test_every_listed_module_imports():
         assert hasattr(importlib.import_module(module), name)
 
 
-def test_sensitive_form_fields_and_airflow_discovers_them():
+def test_airflow_discovers_the_provider():
+    """The form itself is checked, per Airflow version, in test_compat_connection_form."""
     from airflow.providers_manager import ProvidersManager
 
     pm = ProvidersManager()
     assert "airflow-connections-provider" in pm.providers
-    widgets = pm.connection_form_widgets
-    assert "extra__ibmdataplatform__project" in widgets
-    assert pm.field_behaviours["ibmdataplatform"]["relabeling"]["password"] == "API key / password / token"
+
+
+def test_every_how_to_guide_the_provider_info_names_exists():
+    root = Path(__file__).resolve().parents[2]
+    [integration] = get_provider_info()["integrations"]
+    guides = integration["how-to-guide"]
+    assert len(guides) == 7
+    assert [g for g in guides if not (root / g).is_file()] == []

@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
@@ -85,12 +86,16 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    for module in (openapi, auth, connections, projects_and_types, inspection_api):
+    modules = (openapi, auth, connections, projects_and_types, inspection_api)
+    for module in modules:
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(EmulatorMiddleware, context=ctx, router=app.router)
+    # The middleware names requests by route template. It matches our own routes, not app.router's:
+    # FastAPI >= 0.16x wraps included routers in objects that match without naming the route.
+    routes = Router(routes=[route for module in modules for route in module.router.routes])
+    app.add_middleware(EmulatorMiddleware, context=ctx, router=routes)
     return app
 
 

@@ -79,7 +79,7 @@ def test_test_connection_reports_a_broken_connection_definition(monkeypatch):
 
 
 def test_tokens_obtained_by_the_hook_are_masked_in_logs(cp4d_conn):
-    from airflow.sdk.log import redact
+    from airflow.providers.common.compat.sdk import redact
 
     token = payloads.jwt({"iat": 0, "exp": 4_000_000_000, "sub": "token-owner-unique"})
     with responses.RequestsMock() as rsps:
@@ -93,7 +93,7 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_IBM_NOPROJ",
         json.dumps(
-            {"conn_type": "ibmdataplatform", "password": "t", "host": API, "extra": {"auth_type": "bearer_token"}}
+            {"conn_type": "ibmdataplatform", "password": "tk-9z7q", "host": API, "extra": {"auth_type": "bearer_token"}}
         ),
     )
     with pytest.raises(Exception, match="pass project=<id or name>"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, connection_ui_url
 from airflow_connections_provider.operators.ibm import (
@@ -241,7 +241,7 @@ def test_the_link_reads_what_the_task_recorded(api, context):
 
 
 def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
-    from airflow.sdk.log import redact
+    from airflow.providers.common.compat.sdk import redact
 
     op = create_op(properties={**PROPS, "password": "{{ params.pw }}", "api_token_x": "tok-abcdef-123"})
     op.render_template_fields({"params": {"pw": "rendered-secret-42"}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 from responses import matchers
 
 from airflow_connections_provider.operators.ibm import IBMUpdateConnectionOperator

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from airflow.sdk.exceptions import (
+from airflow.providers.common.compat.sdk import (
     AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
@@ -84,7 +84,10 @@ def test_deferrable_pokes_once_then_defers_with_plain_kwargs(api, context):
 
 
 def test_reschedule_mode_gives_the_slot_back_between_pokes(api, context):
-    from airflow.sdk.exceptions import AirflowRescheduleException
+    try:
+        from airflow.sdk.exceptions import AirflowRescheduleException
+    except ImportError:  # Airflow 2.x
+        from airflow.exceptions import AirflowRescheduleException  # type: ignore[no-redef,attr-defined,unused-ignore]
 
     refuse(api)
     with pytest.raises(AirflowRescheduleException):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from airflow.sdk.log import redact
+from airflow.providers.common.compat.sdk import redact
 
 from airflow_connections_provider.client import InvalidInputError
 from airflow_connections_provider.masking import spellings

@@ -1,0 +1,67 @@
+"""One code base for Airflow 2.11 and every 3.x: the few things that differ and are ours to decide.
+
+Names that merely *moved* between versions (``BaseOperator``, ``BaseHook``, ``BaseSensorOperator``,
+``BaseOperatorLink``, ``PokeReturnValue``, the Airflow exceptions, ``mask_secret``, ``conf``,
+``Context``) are imported by each module from ``airflow.providers.common.compat.sdk``, the
+compatibility layer the official providers use. We chose it over a table of our own because it is
+simpler and safer: Airflow installs it anyway on every version we support (``common-sql``,
+``common-io`` and ``standard`` depend on it), its import map is exercised by Airflow's own CI on every
+version, and it resolves each name lazily, so a DAG file that imports an operator pays only for the
+names that module uses. Its 1.23 release requires Python >= 3.11 and ``apache-airflow>=2.11.0``,
+the same floor as ours.
+
+What stays here is what it does not give, or where this provider has its own rule:
+
+- version flags, computed here (common-compat asks providers to copy them rather than import its own);
+- :func:`aget_connection`: triggers must not block the event loop. Airflow 2.x and 3.0 have no
+  ``BaseHook.aget_connection``, and before 3.3.2 the one that exists masks secrets with a synchronous
+  call that can dead-lock the loop; common-compat's ``get_async_connection`` picks the safe path
+  (the sync lookup in a worker thread where needed);
+- :func:`amask_secret`: the async masker of 3.x where it exists, the sync one in a worker thread
+  elsewhere;
+- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
+  when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from airflow import __version__ as _airflow_version
+
+AIRFLOW_VERSION = tuple(int(part) for part in re.findall(r"\d+", _airflow_version)[:3])
+AIRFLOW_V_3_0_PLUS = AIRFLOW_VERSION >= (3, 0, 0)
+AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
+
+
+async def aget_connection(conn_id: str) -> Any:
+    """The Airflow connection ``conn_id``, looked up without blocking the event loop (any version)."""
+    from airflow.providers.common.compat.connection import get_async_connection
+
+    return await get_async_connection(conn_id)
+
+
+async def amask_secret(value: str) -> None:
+    """Hand a secret learned at run time to Airflow's masker from inside an event loop."""
+    try:
+        from airflow.sdk.log import amask_secret as airflow_amask_secret
+    except ImportError:  # Airflow 2.x, 3.0: only the sync masker; keep it off the loop
+        from airflow.providers.common.compat.sdk import mask_secret
+
+        await asyncio.to_thread(mask_secret, value)
+    else:
+        await airflow_amask_secret(value)
+
+
+def store_rendered_fields_again(task: Any, ti: Any) -> None:
+    """Airflow 2.x only: store the rendered fields again, redacted by what the masker knows now.
+
+    Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
+    stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
+    """
+    from airflow.models.renderedtifields import get_serialized_template_fields
+    from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
+
+    _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))
