@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
-from tests.integration.conftest import FAST_RETRY
 from tests.support.datasources import HttpDataSource, TcpDataSource, start_after_polls
 
 # Real DAG runs and Airflow CLI processes on a fresh metadata database take a minute or two on a
@@ -51,26 +50,20 @@ def metadata_db() -> str:
 
 
 @pytest.fixture
-def lifecycle_dag(metadata_db, emu, monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "ibmdataplatform",
-                "host": emu.url,
-                "password": emu.api_key,
-                "extra": {"auth_type": "iam_api_key", "iam_url": emu.url, "project": "sales", **FAST_RETRY.to_dict()},
-            }
-        ),
-    )
+def lifecycle_dag(metadata_db, airflow_conn):
+    return load_dag("ibm_connection_lifecycle.py", "ibm_connection_lifecycle")
+
+
+def load_dag(file_name: str, dag_id: str):
+    """One DAG of tests/dags, parsed as the DAG processor parses it (no import errors allowed)."""
     try:
         from airflow.dag_processing.dagbag import DagBag
     except ImportError:  # Airflow 2.x, 3.0
         from airflow.models.dagbag import DagBag  # type: ignore[no-redef,attr-defined,unused-ignore]
 
-    bag = DagBag(dag_folder=str(DAGS))
+    bag = DagBag(dag_folder=str(DAGS / file_name))
     assert bag.import_errors == {}
-    return bag.get_dag("ibm_connection_lifecycle")
+    return bag.get_dag(dag_id)
 
 
 def run(dag, monkeypatch, when: datetime, **variables: str):
@@ -187,25 +180,10 @@ def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch)
             pg.stop()
 
 
-def test_every_operator_and_the_sensor_run_as_mapped_tasks(metadata_db, emu, monkeypatch):
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2.x, 3.0
-        from airflow.models.dagbag import DagBag  # type: ignore[no-redef,attr-defined,unused-ignore]
+def test_every_operator_and_the_sensor_run_as_mapped_tasks(metadata_db, airflow_conn, emu, monkeypatch):
     from airflow.utils.state import DagRunState, TaskInstanceState
 
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "ibmdataplatform",
-                "host": emu.url,
-                "password": emu.api_key,
-                "extra": {"auth_type": "iam_api_key", "iam_url": emu.url, "project": "sales", **FAST_RETRY.to_dict()},
-            }
-        ),
-    )
-    dag = DagBag(dag_folder=str(DAGS / "ibm_mapped_operators.py")).get_dag("ibm_mapped_operators")
+    dag = load_dag("ibm_mapped_operators.py", "ibm_mapped_operators")
     with HttpDataSource() as web:
         run_ = run(dag, monkeypatch, datetime(2026, 11, 5, tzinfo=timezone.utc), web_url=web.url)
     tis = run_.get_task_instances()
