@@ -25,6 +25,16 @@ from airflow_connections_provider.client.retry import exhausted_error, retrying_
 
 T = TypeVar("T")
 
+#: Connections in the HTTP pool, and requests in flight at once (a semaphore of the same size). Every
+#: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:
+#: with hundreds queued there, the pool's bookkeeping grows quadratic and a triggerer full of deferred
+#: sensors stalls. Waiting on an asyncio semaphore costs O(1) per request.
+POOL_SIZE = 32
+#: Idle connections kept open. httpcore checks every idle connection (a poll() system call each, and a
+#: scan of all of them) whenever a request starts or ends, so a few warm connections serve a triggerer
+#: better than many; bursts above this open short-lived extra connections.
+KEEPALIVE = 8
+
 
 def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tuple[float, float]) -> TransportError:
     method, where = spec.method, spec.where
@@ -39,7 +49,12 @@ def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tup
         )
     if isinstance(exc, httpx.ConnectTimeout):
         return TransportError(method, where, f"connect timed out after {timeouts[0]:g} s", maybe_applied=False)
-    if isinstance(exc, (httpx.ConnectError, httpx.PoolTimeout)):
+    if isinstance(exc, httpx.PoolTimeout):
+        # A purely local wait (nothing was sent): the pool had no free connection in time.
+        return TransportError(
+            method, where, f"no free connection in the client's pool within {timeouts[0]:g} s", maybe_applied=False
+        )
+    if isinstance(exc, httpx.ConnectError):
         return TransportError(method, where, "connection refused or host unreachable", maybe_applied=False)
     if isinstance(exc, httpx.ReadTimeout):
         return TransportError(method, where, f"no reply within {timeouts[1]:g} s", maybe_applied=True)
@@ -81,7 +96,13 @@ class AsyncTransport:
             timeout=httpx.Timeout(read, connect=connect),
             headers={"User-Agent": config.user_agent},
             follow_redirects=False,
+            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=KEEPALIVE),
         )
+        # Created unbound: the first await binds it to the running loop (so a client may be built
+        # in a worker thread, away from the event loop, and used on the loop afterwards).
+        self._in_flight = asyncio.Semaphore(POOL_SIZE)
+        self.in_flight = 0
+        self.peak_in_flight = 0  # high-water mark of requests in flight (for tests and benchmarks)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -134,14 +155,19 @@ class AsyncTransport:
         body, headers = spec.encoded_body()
         if authorization is not None:
             headers["Authorization"] = authorization
-        try:
-            response = await self._client.request(
-                spec.method,
-                spec.url(self.config.base_url),
-                params=dict(spec.params),
-                content=body,
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise async_transport_error(spec, exc, self.config.timeouts) from exc
+        async with self._in_flight:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                response = await self._client.request(
+                    spec.method,
+                    spec.url(self.config.base_url),
+                    params=dict(spec.params),
+                    content=body,
+                    headers=headers,
+                )
+            except httpx.HTTPError as exc:
+                raise async_transport_error(spec, exc, self.config.timeouts) from exc
+            finally:
+                self.in_flight -= 1
         return Reply.from_raw(response.status_code, response.content, response.headers, response.reason_phrase)

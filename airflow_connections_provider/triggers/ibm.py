@@ -14,6 +14,7 @@ configuration) should fail the task without retries.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -48,6 +49,26 @@ class ValidationEvent:
             scope_kind=str(payload.get("scope_kind", "project_id")),
             scope_id=str(payload.get("scope_id", "")),
         )
+
+
+_CLIENT_MODULES = (
+    "airflow_connections_provider.triggers.client_pool",
+    "airflow_connections_provider.hooks.settings",
+    "airflow_connections_provider.compat",
+)
+_client_imported = False
+
+
+async def _import_client_off_loop() -> None:
+    """Import the client stack in a worker thread once; later calls return at once.
+
+    The flag is set only after the import finished, so the loop never imports a module that a
+    thread is still initialising (which would block the loop on the module's lock).
+    """
+    global _client_imported
+    if not _client_imported:
+        await asyncio.to_thread(lambda: [importlib.import_module(name) for name in _CLIENT_MODULES])
+        _client_imported = True
 
 
 class IBMConnectionValidationTrigger(BaseTrigger):
@@ -112,20 +133,24 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        # Import here: the triggerer loads this module, DAG files only name the class.
+        # Import here, the first time in a worker thread: DAG files only name the class, and the
+        # client stack takes ~100 ms to import, which must not block the triggerer's event loop.
+        await _import_client_off_loop()
         from airflow_connections_provider.client import ConnectionsClientError, Scope
-        from airflow_connections_provider.triggers.client_pool import pooled_client
+        from airflow_connections_provider.triggers.client_pool import lease_client
 
         scope = Scope(self.scope_kind, self.scope_id)  # type: ignore[arg-type]
+        # Triggers of one Airflow connection (with the same overrides) share one client and one lookup.
+        share = (self.ibm_conn_id, tuple(sorted(self.retry.items())), self.request_timeout)
         try:
-            config = await self._client_config()
+            lease = await lease_client(share, self._client_config)
         except ConnectionsClientError as exc:
             yield self._event("error", f"Airflow connection {self.ibm_conn_id!r} is not usable: {exc}", permanent=True)
             return
         except Exception as exc:  # noqa: BLE001 - a missing Airflow connection raises several types
             yield self._event("error", f"cannot read Airflow connection {self.ibm_conn_id!r}: {exc}", permanent=True)
             return
-        async with pooled_client(config) as client:
+        async with lease as client:
             polls = 0
             if not self.poll_first and not await self._wait():
                 yield self._timeout_event(polls)

@@ -1,6 +1,6 @@
 """DAG files import our operators and sensor; parsing them must not pull in the client stack.
 
-The 50 ms budget itself is measured by ``make bench``; this test pins the design that makes it possible:
+The 10 ms budget itself is measured by ``make bench`` (import_cost); this test pins the design that makes it possible:
 the hook, client and sync modules are imported when a task runs, never at parse time.
 """
 

@@ -46,11 +46,15 @@ class Clocked(IBMConnectionValidationTrigger):
 @pytest.fixture(autouse=True)
 def fake_pool(monkeypatch):
     @asynccontextmanager
-    async def pooled(config):
-        yield pooled.trigger
+    async def lease():
+        yield lease_client.trigger
 
-    monkeypatch.setattr(client_pool, "pooled_client", pooled)
-    return pooled
+    async def lease_client(key, load):
+        await load()
+        return lease()
+
+    monkeypatch.setattr(client_pool, "lease_client", lease_client)
+    return lease_client
 
 
 async def run(fake_pool, trigger: Clocked) -> ValidationEvent:

@@ -1,0 +1,131 @@
+"""Triggerer load: N validation triggers waiting at once on one event loop against the emulator.
+
+Each trigger's connection points at a data source that starts accepting only after the emulator has
+seen ``polls_before_up`` re-tests per trigger, so validation succeeds after a few polls. The spike
+variant raises the emulator's latency to 1 s for a while during the run. Poll spacing is read from
+the emulator's request log (per connection, the time between two re-tests).
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import threading
+import time
+from typing import Any
+
+from benchmarks.airflow_names import airflow_conn_env
+from benchmarks.emulator_proc import PROJECT, EmulatorProcess, _is_retest, summarise_counts
+from benchmarks.measure import run_job
+
+CONN_ID = "ibm_bench"
+
+
+def _spacing(log: list[dict[str, Any]]) -> list[float]:
+    by_path: dict[str, list[float]] = {}
+    for entry in log:
+        if _is_retest_path(entry["m"], entry["p"]):
+            by_path.setdefault(entry["p"], []).append(entry["t"])
+    gaps = []
+    for stamps in by_path.values():
+        stamps.sort()
+        gaps += [b - a for a, b in itertools.pairwise(stamps)]
+    return gaps
+
+
+def _is_retest_path(method: str, path: str) -> bool:
+    if method == "PUT" and path.endswith("/actions/test"):
+        return True
+    return method == "PATCH" and path.startswith("/v2/connections/") and path.count("/") == 3
+
+
+def _one(emu: EmulatorProcess, count: int, interval: float, polls_before_up: int, spike_s: float) -> dict[str, Any]:
+    emu.reset()
+    source = emu.call("late_source", polls=count * polls_before_up)
+    ids = emu.seed(count, port=source["port"], return_ids=True, prefix="wait-")
+    job = {
+        "kind": "triggers",
+        "conn_id": CONN_ID,
+        "project_id": emu.project_id,
+        "connection_ids": ids,
+        "interval": interval,
+        "deadline_s": 600,
+        "idle_s": 0.5 if interval < 1 else 2.0,
+    }
+    env = airflow_conn_env(CONN_ID, url=emu.url, api_key=emu.api_key, project=PROJECT)
+    spike = None
+    if spike_s:
+        # During the second round of polls every reply takes 1 s more.
+        def raise_latency() -> None:
+            time.sleep(interval + 3)  # after start-up (the child's imports) and the first round
+            emu.call("set_faults", latency_ms=1000)
+            time.sleep(spike_s)
+            emu.call("set_faults", latency_ms=0)
+
+        spike = threading.Thread(target=raise_latency, daemon=True)
+        spike.start()
+    result = run_job(job, env=env, timeout=1200)
+    if spike is not None:
+        spike.join()
+    gaps = _spacing(emu.call("log"))
+    requests = summarise_counts(emu.counts())
+    retests = sum(n for key, n in emu.counts().items() if _is_retest(key))
+    return {
+        **result,
+        "requests": requests["total"],
+        "token": requests["token"],
+        "retests": retests,
+        "poll_gap_s": {
+            "median": round(statistics.median(gaps), 3) if gaps else None,
+            "p95": round(sorted(gaps)[int(len(gaps) * 0.95)], 3) if gaps else None,
+            "max": round(max(gaps), 3) if gaps else None,
+            "min": round(min(gaps), 3) if gaps else None,
+        },
+    }
+
+
+def triggerer(*, quick: bool) -> dict[str, Any]:
+    counts = [20] if quick else [1000, 2000]
+    interval = 0.5 if quick else 20.0
+    polls_before_up = 2
+    spikes = [0.0, 1.0 if quick else interval]
+    runs = []
+    with EmulatorProcess(latency_ms=0.0) as emu:
+        for count in counts:
+            for spike in spikes:
+                run = _one(emu, count, interval, polls_before_up, spike)
+                runs.append({"triggers": count, "latency_spike": bool(spike), "spike_s": spike, **run})
+    plain = [r for r in runs if not r["latency_spike"]]
+    if len(plain) >= 2:  # marginal memory: what the extra triggers of the larger run cost each
+        small, large = plain[0], plain[-1]
+        extra = (large["peak_rss_mb"] - small["peak_rss_mb"]) * 1024 / (large["triggers"] - small["triggers"])
+        marginal_kb = round(extra, 1)
+    else:
+        marginal_kb = None
+    all_events = all(r["statuses"].get("success", 0) == r["triggers"] for r in runs)
+    blocked = max(r["loop_blocked_over_threshold"] for r in runs)
+    blocked_by_work = max(r["loop_blocked_by_work"] for r in runs)
+    tokens = max(r["token"] for r in runs)
+    return {
+        "name": "triggerer",
+        "title": "Triggerer load",
+        "parameters": {
+            "triggers": counts,
+            "poll_interval_s": interval,
+            "polls_before_source_up": polls_before_up,
+            "latency_spike": f"1 s per reply for {spikes[-1]:g} s during the second round of polls",
+            "watchdog": "sleep(0.1) lateness, as Airflow's triggerer measures it",
+            "repetitions": 1,
+        },
+        "figures": {"runs": runs, "marginal_kb_per_trigger": marginal_kb},
+        "goals": [
+            {"goal": "all events delivered (success)", "value": all_events, "met": all_events},
+            {"goal": "loop never late > 0.1 s (Airflow's watchdog)", "value": blocked, "met": blocked == 0},
+            {
+                "goal": "loop never busy > 0.1 s in one lap (late laps with the loop's own CPU)",
+                "value": blocked_by_work,
+                "met": blocked_by_work == 0,
+            },
+            {"goal": "one token exchange", "value": tokens, "met": tokens == 1},
+        ],
+    }
