@@ -1,4 +1,5 @@
-"""Builders of the service's JSON replies, shaped as ../shared/reference/connections-api.md describes.
+"""Builders of the service's JSON replies, shaped as IBM's service sends them (the exact recorded
+shapes and their sources are in tests/contract/real_replies.py).
 
 Tests build what they need from these instead of pasting JSON fixtures around.
 """
