@@ -124,14 +124,7 @@ class IamAuthenticator(Authenticator):
         )
 
     def parse_token(self, body: Any, now: float) -> Token:
-        value = _require_str(body, "access_token", "IAM")
-        if isinstance(body.get("expires_in"), (int, float)):
-            lifetime = float(body["expires_in"])
-        elif isinstance(body.get("expiration"), (int, float)):
-            lifetime = float(body["expiration"]) - now
-        else:
-            lifetime = jwt_lifetime(value, now)
-        return Token.with_lifetime(value, lifetime, now)
+        return _api_key_token(body, "access_token", "IAM", now)
 
 
 class AwsApiKeyAuthenticator(Authenticator):
@@ -154,14 +147,7 @@ class AwsApiKeyAuthenticator(Authenticator):
         )
 
     def parse_token(self, body: Any, now: float) -> Token:
-        value = _require_str(body, "token", "AWS")
-        if isinstance(body.get("expires_in"), (int, float)):
-            lifetime = float(body["expires_in"])
-        elif isinstance(body.get("expiration"), (int, float)):
-            lifetime = float(body["expiration"]) - now
-        else:
-            lifetime = jwt_lifetime(value, now)
-        return Token.with_lifetime(value, lifetime, now)
+        return _api_key_token(body, "token", "AWS", now)
 
 
 class Cp4dAuthenticator(Authenticator):
@@ -307,6 +293,18 @@ def token_exchange_failed(status: int, body: Any, *, path: str) -> Authenticatio
         method="POST",
         path=path,
     )
+
+
+def _api_key_token(body: Any, key: str, who: str, now: float) -> Token:
+    """An API-key exchange's token (IAM, AWS): lifetime from ``expires_in``, else ``expiration``, else the JWT."""
+    value = _require_str(body, key, who)
+    if isinstance(body.get("expires_in"), (int, float)):
+        lifetime = float(body["expires_in"])
+    elif isinstance(body.get("expiration"), (int, float)):
+        lifetime = float(body["expiration"]) - now
+    else:
+        lifetime = jwt_lifetime(value, now)
+    return Token.with_lifetime(value, lifetime, now)
 
 
 def _require_str(body: Any, key: str, who: str) -> str:
