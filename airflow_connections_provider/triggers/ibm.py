@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -23,6 +24,28 @@ from typing import Any, Literal
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 Status = Literal["success", "timeout", "error"]
+
+#: With ``poll_first``, the first test comes within this many seconds (or the poll interval, if shorter).
+FIRST_TEST_SPREAD_S = 10.0
+
+
+def first_wait(interval: float, *, poll_first: bool, fraction: float) -> float:
+    """Seconds before a trigger's first test, ``fraction`` drawn at random in ``[0, 1)``.
+
+    Triggers start in crowds: a triggerer restart restores all of them at once, and a DAG run can defer
+    hundreds of sensors together. Testing at the same instant, they would queue hundreds of requests
+    at once, hold hundreds of requests' worth of objects alive together (a full garbage collection
+    of the triggerer's heap follows) and keep their lockstep on every later poll. Each trigger's first
+    test comes at a random point instead, so the crowd's tests spread evenly over time and stay spread:
+    - ``poll_first=False`` (the caller has just tested): within ``(0, interval]``, never later than one
+      interval;
+    - ``poll_first=True``: within ``[0, min(interval, FIRST_TEST_SPREAD_S))``, so a lone trigger still
+      tests within seconds.
+    Later waits are the interval itself: the phases drawn here persist.
+    """
+    if poll_first:
+        return fraction * min(interval, FIRST_TEST_SPREAD_S)
+    return interval * (1.0 - fraction)
 
 
 @dataclass(frozen=True)
@@ -81,8 +104,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
     :param poll_interval: seconds between two tests, slept after every outcome.
     :param deadline: epoch seconds; the ``timeout`` event comes only once it has passed, after a last
         test at the deadline itself (the wait before it is shortened to land on it). None = no deadline.
-    :param poll_first: test at once (default); False waits one interval first, for a caller that has
-        just tested (the sensor pokes once before deferring).
+    :param poll_first: test soon (default): at a random point within ``min(poll_interval, 10 s)``,
+        so triggers started together do not all test in the same instant; False waits a random part
+        of one interval first (at most the whole interval), for a caller that has just tested (the
+        sensor pokes once before deferring). See :func:`first_wait`.
     :param retry: the client's retry policy as a plain dict (``RetryPolicy.to_dict()``).
     :param request_timeout: read timeout of each request in seconds.
     """
@@ -152,7 +177,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
             return
         async with lease as client:
             polls = 0
-            if not self.poll_first and not await self._wait():
+            first = first_wait(self.poll_interval, poll_first=self.poll_first, fraction=self._jitter())
+            if self.poll_first:
+                await self._pause(first)  # a test follows, even past the deadline
+            elif not await self._wait(first):
                 yield self._timeout_event(polls)
                 return
             while True:
@@ -161,27 +189,36 @@ class IBMConnectionValidationTrigger(BaseTrigger):
                 if event is not None:
                     yield event
                     return
-                if not await self._wait():
+                if not await self._wait(self.poll_interval):
                     yield self._timeout_event(polls)
                     return
 
-    async def _wait(self) -> bool:
+    async def _wait(self, pause: float) -> bool:
         """Sleep until the next test; False when the deadline has passed (time to give up)."""
-        now = self._now()
-        if self.deadline is not None and now >= self.deadline:
+        if self.deadline is not None and self._now() >= self.deadline:
             return False
-        pause = self.poll_interval if self.deadline is None else min(self.poll_interval, self.deadline - now)
-        await self._sleep(pause)
+        await self._pause(pause)
         return True
+
+    async def _pause(self, pause: float) -> None:
+        """Sleep ``pause`` seconds, cut short to land on the deadline."""
+        if self.deadline is not None:
+            pause = min(pause, self.deadline - self._now())
+        if pause > 0:
+            await self._sleep(pause)
 
     def _timeout_event(self, polls: int) -> TriggerEvent:
         return self._event(
             "timeout", f"connection {self.connection_id} did not validate before the deadline ({polls} test(s))"
         )
 
-    # Time, injectable: tests drive a fake clock instead of waiting.
+    # Time and chance, injectable: tests drive a fake clock instead of waiting, and fix the draw.
     def _now(self) -> float:
         return time.time()
+
+    def _jitter(self) -> float:
+        """Where in its window the first test falls (see :func:`first_wait`): uniform in ``[0, 1)``."""
+        return random.random()  # noqa: S311 - spreading load, not cryptography
 
     async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -1,5 +1,7 @@
-"""The trigger's deadline on a fake clock: it times out only once the deadline has passed, after a last
-test at the deadline itself, and never a poll early. Polls are counted exactly; no wall clock is read."""
+"""The trigger's deadline and first-test spread on a fake clock: it times out only once the deadline has
+passed, after a last test at the deadline itself, and never a poll early; its first test falls at the
+drawn point of its window, never past one interval (nor the deadline). Polls are counted exactly; no wall
+clock is read, and the random draw is fixed."""
 
 from __future__ import annotations
 
@@ -9,7 +11,12 @@ import pytest
 
 from airflow_connections_provider.client import BadRequestError, ValidationRefusedError
 from airflow_connections_provider.triggers import client_pool
-from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
+from airflow_connections_provider.triggers.ibm import (
+    FIRST_TEST_SPREAD_S,
+    IBMConnectionValidationTrigger,
+    ValidationEvent,
+    first_wait,
+)
 
 START = 1_000_000.0
 
@@ -17,8 +24,16 @@ START = 1_000_000.0
 class Clocked(IBMConnectionValidationTrigger):
     """The trigger with its clock and sleep replaced, and a client that refuses until ``accept_at``."""
 
-    def __init__(self, *, accept_at: float | None = None, outcome: BaseException | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        accept_at: float | None = None,
+        outcome: BaseException | None = None,
+        fraction: float = 0.0,
+        **kwargs,
+    ) -> None:
         super().__init__(ibm_conn_id="x", scope_kind="project_id", scope_id="p", connection_id="c1", **kwargs)
+        self.fraction = fraction  # 0: the first test at the start of its window (poll_first) or after one interval
         self.now = START
         self.poll_times: list[float] = []
         self.accept_at = accept_at
@@ -26,6 +41,9 @@ class Clocked(IBMConnectionValidationTrigger):
 
     def _now(self) -> float:
         return self.now
+
+    def _jitter(self) -> float:
+        return self.fraction
 
     async def _sleep(self, seconds: float) -> None:
         assert seconds > 0
@@ -111,3 +129,65 @@ def test_poll_first_survives_serialisation():
     _, kwargs = trigger.serialize()
     assert kwargs["poll_first"] is False
     assert IBMConnectionValidationTrigger(**kwargs).poll_first is False
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 0.5, 0.999999])
+@pytest.mark.parametrize("interval", [0.5, 20.0, 60.0, 600.0])
+def test_first_wait_stays_inside_its_window(interval, fraction):
+    after_poke = first_wait(interval, poll_first=False, fraction=fraction)
+    assert 0 < after_poke <= interval  # never later than one interval after the sensor's own test
+    assert after_poke == pytest.approx(interval * (1 - fraction))
+    soon = first_wait(interval, poll_first=True, fraction=fraction)
+    assert 0 <= soon < min(interval, FIRST_TEST_SPREAD_S)  # a lone trigger still tests within seconds
+    assert soon == pytest.approx(fraction * min(interval, FIRST_TEST_SPREAD_S))
+
+
+def test_first_waits_of_a_crowd_spread_evenly_over_the_window():
+    """Evenly drawn points stay evenly spread: every second of the window gets its share (100), none a burst."""
+    crowd = 2000
+    waits = [first_wait(20.0, poll_first=False, fraction=i / crowd) for i in range(crowd)]
+    per_second = [sum(1 for w in waits if s < w <= s + 1) for s in range(20)]
+    assert sum(per_second) == crowd
+    assert all(99 <= n <= 101 for n in per_second), per_second  # float rounding moves a point across a boundary
+
+
+def test_the_default_draw_is_uniform_in_the_unit_interval():
+    trigger = IBMConnectionValidationTrigger(ibm_conn_id="x", scope_kind="project_id", scope_id="p", connection_id="c")
+    draws = [trigger._jitter() for _ in range(2000)]
+    assert all(0 <= d < 1 for d in draws)
+    assert len(set(draws)) > 1900  # drawn per trigger, not one phase shared by the crowd
+
+
+@pytest.mark.parametrize(
+    ("poll_first", "fraction", "interval", "timeout", "polls"),
+    [
+        pytest.param(False, 0.5, 60, 200, [30, 90, 150, 200], id="after-the-poke-half-an-interval-then-steady"),
+        pytest.param(True, 0.5, 60, 200, [5, 65, 125, 185, 200], id="poll-first-within-the-spread"),
+        pytest.param(True, 0.5, 4, 20, [2, 6, 10, 14, 18, 20], id="poll-first-short-interval"),
+        pytest.param(True, 0.9, 60, 3, [3], id="poll-first-draw-past-the-deadline-tests-at-it"),
+        pytest.param(True, 0.9, 60, 0, [0], id="poll-first-deadline-passed-still-one-test"),
+        pytest.param(False, 0.0, 60, 40, [40], id="after-the-poke-never-past-the-deadline"),
+    ],
+)
+async def test_the_drawn_first_test_then_the_interval(fake_pool, poll_first, fraction, interval, timeout, polls):
+    trigger = Clocked(poll_interval=interval, deadline=START + timeout, poll_first=poll_first, fraction=fraction)
+    event = await run(fake_pool, trigger)
+    assert event.status == "timeout"
+    assert trigger.poll_times == pytest.approx(polls)
+
+
+def test_a_restored_trigger_draws_its_own_first_test():
+    """serialize() carries no phase: the triggerer's restored triggers spread their first tests anew."""
+    trigger = Clocked(poll_interval=60, deadline=START + 600, poll_first=False)
+    _, kwargs = trigger.serialize()
+    assert set(kwargs) == {
+        "ibm_conn_id",
+        "scope_kind",
+        "scope_id",
+        "connection_id",
+        "poll_interval",
+        "deadline",
+        "retry",
+        "request_timeout",
+        "poll_first",
+    }
