@@ -28,11 +28,18 @@ T = TypeVar("T")
 #: Connections in the HTTP pool, and requests in flight at once (a semaphore of the same size). Every
 #: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:
 #: with hundreds queued there, the pool's bookkeeping grows quadratic and a triggerer full of deferred
-#: sensors stalls. Waiting on an asyncio semaphore costs O(1) per request.
-POOL_SIZE = 32
-#: Idle connections kept open. httpcore checks every idle connection (a poll() system call each, and a
-#: scan of all of them) whenever a request starts or ends, so a few warm connections serve a triggerer
-#: better than many; bursts above this open short-lived extra connections.
+#: sensors stalls. Waiting on an asyncio semaphore costs O(1) per request. The size is what a crowd of
+#: triggers needs to keep its cadence when the service slows down: 2,000 triggers polling every 20 s send
+#: 100 tests a second, so replies that take 1 s need 100 requests in flight (with 32, polls queued for
+#: 30-40 s during a 1 s latency spike). httpcore's per-request scan of its connections grows with the pool
+#: but stays linear, as nothing queues there.
+POOL_SIZE = 128
+#: Idle connections kept open. Whenever a request starts or ends, httpcore (1.0) checks every idle
+#: connection (a poll() system call each) and, for each, counts all connections in the pool: quadratic
+#: in the idle ones. Few warm connections therefore serve a triggerer better than many (300 triggers
+#: with 200 ms replies: 128 kept alive cost 2.5x the CPU of 8). Its keep-alive test counts every
+#: connection, busy ones too, so with more than this many requests in flight a connection is closed
+#: as soon as its request ends and the next request opens a new one: short-lived connections in bursts.
 KEEPALIVE = 8
 
 
@@ -75,6 +82,18 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
         ) from exc
 
 
+def pool_limits() -> httpx.Limits:
+    """The HTTP pool's limits (read at call time, so tests may shrink ``POOL_SIZE``)."""
+    return httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=min(KEEPALIVE, POOL_SIZE))
+
+
+def in_flight_cap(limits: httpx.Limits) -> int:
+    """Requests allowed in flight: exactly the pool's connections, so none ever waits inside the pool."""
+    if limits.max_connections is None:
+        raise ValueError("the HTTP pool needs a connection limit for the in-flight cap to match it")
+    return limits.max_connections
+
+
 class AsyncTransport:
     def __init__(
         self,
@@ -91,16 +110,17 @@ class AsyncTransport:
         self._sleep = sleep
         self._clock = clock
         connect, read = config.timeouts
+        limits = pool_limits()
         self._client = client or httpx.AsyncClient(
             verify=ssl_context(config.tls_verify()),
             timeout=httpx.Timeout(read, connect=connect),
             headers={"User-Agent": config.user_agent},
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=KEEPALIVE),
+            limits=limits,
         )
         # Created unbound: the first await binds it to the running loop (so a client may be built
         # in a worker thread, away from the event loop, and used on the loop afterwards).
-        self._in_flight = asyncio.Semaphore(POOL_SIZE)
+        self._in_flight = asyncio.Semaphore(in_flight_cap(limits))
         self.in_flight = 0
         self.peak_in_flight = 0  # high-water mark of requests in flight (for tests and benchmarks)
 

@@ -18,6 +18,7 @@ from airflow_connections_provider.client import (
     RetriesExhaustedError,
     Scope,
     ValidationRefusedError,
+    async_transport,
 )
 from airflow_connections_provider.client.async_transport import AsyncTransport
 from tests.contract import real_replies
@@ -132,3 +133,30 @@ async def test_async_on_secret_is_awaited():
     async with client:
         await client.version()
     assert masked == ["mask-me-please"]
+
+
+@pytest.mark.parametrize("pool_size", [1, 6, async_transport.POOL_SIZE])
+async def test_the_in_flight_cap_is_the_pool_size(monkeypatch, pool_size):
+    """A request holding the semaphore always finds a free connection: none ever queues inside httpx's
+    pool, whose bookkeeping grows quadratic with the requests waiting there (the triggerer's collapse)."""
+    monkeypatch.setattr(async_transport, "POOL_SIZE", pool_size)
+    transport = AsyncTransport(make_config(AuthType.IAM_API_KEY))
+    try:
+        pool = transport._client._transport._pool  # httpx -> httpcore: the limits actually in force
+        assert pool._max_connections == pool_size
+        assert pool._max_keepalive_connections <= pool_size
+        assert transport._in_flight._value == pool_size
+    finally:
+        await transport.aclose()
+
+
+def test_the_cap_keeps_a_crowd_of_triggers_on_its_cadence():
+    """2,000 triggers polling every 20 s send 100 tests a second; with replies slowed to 1 s they need
+    100 requests in flight, or their polls queue for tens of seconds."""
+    assert async_transport.POOL_SIZE >= 2000 / 20 * 1.0
+    assert async_transport.in_flight_cap(async_transport.pool_limits()) == async_transport.POOL_SIZE
+
+
+def test_a_pool_without_a_limit_is_refused_for_the_cap():
+    with pytest.raises(ValueError, match="connection limit"):
+        async_transport.in_flight_cap(httpx.Limits(max_connections=None))
