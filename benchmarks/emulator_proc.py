@@ -95,6 +95,13 @@ class EmulatorProcess:
         counts: dict[str, int] = self.call("counts")
         return counts
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the emulator process has used so far (Linux ``/proc``)."""
+        assert self._proc is not None
+        with open(f"/proc/{self._proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def spec_entries(count: int, *, prefix: str = "conn-") -> list[dict[str, Any]]:
     """The declared side: ``count`` entries matching what :meth:`EmulatorProcess.seed` stores unchanged."""

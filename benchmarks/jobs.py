@@ -8,13 +8,30 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from typing import Any
 
 from benchmarks.emulator_proc import spec_entries
 from benchmarks.measure import measured
 
 
-def client_for(job: dict[str, Any]) -> Any:
+class RetryWaits:
+    """The client's sleep between attempts, counted: how many retry waits, and their seconds in all."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.count += 1
+            self.seconds += seconds
+        time.sleep(seconds)
+
+
+def client_for(job: dict[str, Any], *, sleep: Any = None) -> Any:
     from airflow_connections_provider.client import (
         AuthType,
         ClientConfig,
@@ -26,7 +43,8 @@ def client_for(job: dict[str, Any]) -> Any:
     credentials = Credentials(AuthType.IAM_API_KEY, api_key=job["api_key"], iam_url=job["url"])
     # Short retry waits: a benchmark measures the happy path, and 429s are honoured via Retry-After.
     retry = RetryPolicy(retry_limit=8, retry_delay=0.05, max_retry_wait=5.0)
-    return ConnectionsClient(ClientConfig(credentials, base_url=job["url"], retry=retry, timeout=60.0))
+    config = ClientConfig(credentials, base_url=job["url"], retry=retry, timeout=60.0)
+    return ConnectionsClient(config, sleep=sleep)
 
 
 def sync_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +59,8 @@ def sync_job(job: dict[str, Any]) -> dict[str, Any]:
     request = SyncRequest(
         spec=entries, max_concurrency=job.get("max_concurrency", 8), test=False, fingerprint_variable=None
     )
-    with client_for(job) as client, measured() as figures:
+    waits = RetryWaits()
+    with client_for(job, sleep=waits) as client, measured() as figures:
         summary = run_sync(client, Scope.project(job["project_id"]), request, log=_QuietLog())
     return {
         **figures,
@@ -50,6 +69,8 @@ def sync_job(job: dict[str, Any]) -> dict[str, Any]:
         "unchanged": len(summary["unchanged"]),
         "failed": len(summary["failed"]),
         "secrets_masked": masked[0] if masked is not None else None,
+        "retry_waits": waits.count,
+        "retry_wait_s": round(waits.seconds, 3),
     }
 
 

@@ -146,15 +146,27 @@ def _sync_peers(bench: dict[str, Any]) -> list[str]:
 def _creates(bench: dict[str, Any]) -> list[str]:
     out = _params(bench)
     for curve in bench["figures"]["curves"]:
-        out += [f"**{curve['creates']:,} creates** ({curve['repetitions']} repetition(s) per level):", ""]
+        latency = curve.get("latency_ms", bench["parameters"].get("emulator_latency_ms"))
+        limit = curve.get("rate_limit_per_s", bench["parameters"].get("rate_limit_per_s"))
+        where = f"emulator latency {fmt(latency)} ms, " + (f"rate limit {fmt(limit)}/s" if limit else "no rate limit")
+        role = "" if curve.get("judged", True) else " — diagnostic: where the time goes on this machine"
+        out += [
+            f"**{curve['creates']:,} creates**, {where} ({curve['repetitions']} repetition(s) per level, "
+            f"interleaved){role}:",
+            "",
+        ]
         rows = [
             [
                 p["max_concurrency"],
                 p["wall_s"],
                 f"{p['speedup']}×",
+                p.get("creates_per_s", "–"),
                 p["requests"],
                 p["rate_limited"],
                 f"{p['overhead_429_share']:.1%}",
+                p.get("retry_wait_s", "–"),
+                p.get("client_cpu_ms_per_create", "–"),
+                p.get("emulator_cpu_ms_per_create", "–"),
                 f"{p['failed']} / {p['duplicates']} / {p['missing']}",
             ]
             for p in curve["points"]
@@ -164,9 +176,13 @@ def _creates(bench: dict[str, Any]) -> list[str]:
                 "max_concurrency",
                 "wall s",
                 "speed-up",
+                "creates / s",
                 "requests",
                 "429 replies",
-                "429 overhead",
+                "429 overhead (extra requests)",
+                "retry waits s (all writers)",
+                "client CPU ms / create",
+                "emulator CPU ms / create",
                 "failed / dup / missing",
             ],
             rows,
@@ -197,47 +213,61 @@ def _scale(bench: dict[str, Any]) -> list[str]:
 
 def _triggerer(bench: dict[str, Any]) -> list[str]:
     out = _params(bench)
+    header = [
+        "triggers",
+        "triggers as",
+        "latency",
+        "success events",
+        "wall s",
+        "time to event s",
+        "poll gap s median / p95 / max",
+        "max loop lateness (idle loop before)",
+        "laps late > 0.1 s: full GC / loop work / machine load",
+        "full GCs (max s)",
+        "peak in flight (cap)",
+        "token requests",
+        "re-tests",
+        "peak RSS MB",
+    ]
+    runs = bench["figures"].get("before", []) + bench["figures"]["runs"]
+    runs = sorted(runs, key=lambda r: (r["triggers"], r["latency_spike"], not r.get("before", False)))
     rows = []
-    for r in bench["figures"]["runs"]:
+    for r in runs:
         gap = r["poll_gap_s"]
+        causes = r.get("late_lap_causes")
+        late = r["loop_blocked_over_threshold"]
+        gcs = r.get("full_gc")
         rows.append(
             [
                 r["triggers"],
+                r.get("variant", "–"),
                 "1 s spike" if r["latency_spike"] else "none",
                 f"{r['statuses'].get('success', 0):,} / {r['triggers']:,}",
                 r["wall_s"],
                 r["time_to_event_s"],
                 f"{fmt(gap['median'])} / {fmt(gap['p95'])} / {fmt(gap['max'])}",
                 f"{r['loop_lateness_max_s'] * 1000:.0f} ms (idle {r.get('idle_loop_lateness_max_s', 0) * 1000:.0f} ms)",
-                f"{r['loop_blocked_over_threshold']} ({r.get('loop_blocked_by_work', '–')})",
+                f"{late}: {causes['full_gc']} / {causes['loop_work']} / {causes['machine_load']}"
+                if causes
+                else str(late),
+                f"{gcs['count']} ({gcs['max_s']:.2f})" if gcs else "–",
+                f"{r['peak_in_flight']} ({r['in_flight_cap']})" if "peak_in_flight" in r else "–",
                 r["token"],
                 r["retests"],
                 r["peak_rss_mb"],
             ]
         )
-    out += _table(
-        [
-            "triggers",
-            "latency",
-            "success events",
-            "wall s",
-            "time to event s",
-            "poll gap s median / p95 / max",
-            "max loop lateness (idle loop before)",
-            "laps late > 0.1 s (of them busy on the loop > 0.1 s)",
-            "token requests",
-            "re-tests",
-            "peak RSS MB",
-        ],
-        rows,
-    )
+    out += _table(header, rows)
     marginal = bench["figures"].get("marginal_kb_per_trigger")
     interval = bench["parameters"]["poll_interval_s"]
     out += [
         "",
         f"Poll interval {interval} s: a gap is the interval plus the re-test's own duration. The watchdog is",
-        "Airflow's (sleep 0.1 s, measure how late it wakes); a late lap during which the loop's thread used",
-        "less CPU than the lateness was the machine not running the process (its load), not work on the loop.",
+        "Airflow's (sleep 0.1 s, measure how late it wakes). Each late lap is put down to one cause: a full",
+        "(generation 2) garbage collection of the process's heap started during it; else work on the loop",
+        "(the loop thread's CPU over the lap above 0.1 s); else the machine's load (the process was not run).",
+        '"before" is the trigger as it was: every first test at once and 32 requests in flight;',
+        '"spread" draws each trigger\'s first test at random within its window and allows 128 in flight.',
     ]
     if marginal is not None:
         out += [f"Memory per waiting trigger (difference between the two sizes): {marginal} KB."]
@@ -299,14 +329,18 @@ def _charts(benchmarks: dict[str, dict[str, Any]], charts_dir: Path) -> dict[str
         fig, ax = plt.subplots(figsize=(6, 4))
         for curve in creates["figures"]["curves"]:
             xs = [p["max_concurrency"] for p in curve["points"]]
-            ax.plot(xs, [p["speedup"] for p in curve["points"]], marker="o", label=f"{curve['creates']:,} creates")
+            label = f"{curve['creates']:,} creates"
+            if "latency_ms" in curve:
+                label += f", {curve['latency_ms']:g} ms" + (", rate limit" if curve.get("rate_limit_per_s") else "")
+            style = "-" if curve.get("judged", True) else "--"
+            ax.plot(xs, [p["speedup"] for p in curve["points"]], marker="o", linestyle=style, label=label)
         xs = creates["parameters"]["max_concurrency"]
         ax.plot(xs, xs, linestyle=":", color="grey", label="ideal")
         ax.set_xscale("log", base=2)
         ax.set_xticks(xs, [str(x) for x in xs])
         ax.set_xlabel("max_concurrency")
         ax.set_ylabel("speed-up over max_concurrency 1")
-        ax.set_title("Creates: speed-up with concurrency (rate limit on)")
+        ax.set_title("Creates: speed-up with concurrency")
         ax.legend()
         save(fig, "creates_speedup.png", "creates")
 

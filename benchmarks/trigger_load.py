@@ -2,12 +2,19 @@
 
 Started the way Airflow's triggerer starts them (one by one, yielding to the loop in between), with
 the triggerer's own watchdog: a coroutine that sleeps 0.1 s and measures how late it wakes up. A
-late wake-up is time the loop spent blocked (or too busy to serve its timers).
+late wake-up is time the loop spent blocked (or too busy to serve its timers). Each late lap is put
+down to one cause: a full (generation 2) garbage collection of the process's heap during it, or work
+on the loop (its thread's CPU over the lap above the threshold), or else the machine not running the
+process (its load).
+
+``lockstep`` reproduces the triggers before their first tests were spread (every first test at once)
+and ``pool_size`` sets the shared client's in-flight cap, so old and new are measured in one run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any
 
@@ -17,12 +24,57 @@ from benchmarks.measure import rss_mb, summary
 WATCHDOG_S = 0.1
 
 
+class _Collections:
+    """Full (generation 2) garbage collections: when each started and how long it took."""
+
+    def __init__(self) -> None:
+        self.full: list[tuple[float, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.monotonic()
+        else:
+            self.full.append((self._started, time.monotonic() - self._started))
+
+    def during(self, start: float, end: float) -> float:
+        """Seconds of full collections that started within ``[start, end]``."""
+        return sum(took for began, took in self.full if start <= began <= end)
+
+
+def _instrument(job: dict[str, Any], trigger_cls: Any) -> list[Any]:
+    """Apply the job's variant (in-flight cap, lockstep first tests); returns the clients built."""
+    from airflow_connections_provider.client import async_transport
+    from airflow_connections_provider.triggers import client_pool
+
+    if job.get("pool_size"):
+        async_transport.POOL_SIZE = job["pool_size"]
+    if job.get("lockstep"):
+        trigger_cls._jitter = lambda self: 0.0  # with poll_first: every first test at once, as before
+    built: list[Any] = []
+    build = client_pool._build
+
+    def recording_build(config: Any) -> Any:
+        client = build(config)
+        built.append(client)
+        return client
+
+    client_pool._build = recording_build
+    return built
+
+
 async def _load(job: dict[str, Any]) -> dict[str, Any]:
     trigger_cls = trigger_class()
     event_cls = validation_event()
+    built = _instrument(job, trigger_cls)
     lateness: list[float] = []
     busy: list[float] = []  # CPU the loop's thread spent during each lap
+    laps: list[tuple[float, float]] = []  # (start, end) of each lap
     stop = asyncio.Event()
+    collections = _Collections()
+    gc.callbacks.append(collections)
 
     async def watchdog() -> None:
         # Airflow's measure is the wall-clock lateness. On a loaded machine the OS may simply not run
@@ -30,8 +82,10 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
         while not stop.is_set():
             before, cpu_before = time.monotonic(), time.thread_time()
             await asyncio.sleep(WATCHDOG_S)
-            lateness.append(time.monotonic() - before - WATCHDOG_S)
+            after = time.monotonic()
+            lateness.append(after - before - WATCHDOG_S)
             busy.append(time.thread_time() - cpu_before)
+            laps.append((before, after))
 
     done_at: list[float] = []
 
@@ -46,6 +100,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
     idle = list(lateness)
     lateness.clear()
     busy.clear()
+    laps.clear()
     rss_before = rss_mb()
     started = time.monotonic()
     tasks = []
@@ -59,6 +114,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
             poll_interval=job["interval"],
             deadline=time.time() + job["deadline_s"],
             request_timeout=60.0,
+            poll_first=bool(job.get("poll_first", False)),
         )
         tasks.append(asyncio.create_task(run_one(trigger, started)))
     start_pass_s = time.monotonic() - started
@@ -66,6 +122,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
     wall = time.monotonic() - started
     stop.set()
     await dog
+    gc.callbacks.remove(collections)
     statuses: dict[str, int] = {}
     for events in results:
         for event in events:
@@ -75,6 +132,23 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
     blocked = [x for x in lateness if x > threshold]
     # A lap late by more than the threshold during which the loop thread itself computed that long.
     blocked_by_work = [x for x, cpu in zip(lateness, busy, strict=True) if x > threshold and cpu > threshold]
+    causes = {"full_gc": 0, "loop_work": 0, "machine_load": 0}
+    late_laps = []
+    for late, cpu, (began, ended) in zip(lateness, busy, laps, strict=True):
+        if late <= threshold:
+            continue
+        collected = collections.during(began, ended)
+        cause = "full_gc" if collected > 0 else "loop_work" if cpu > threshold else "machine_load"
+        causes[cause] += 1
+        late_laps.append(
+            {
+                "at_s": round(began - started, 2),
+                "late_s": round(late, 3),
+                "cpu_s": round(cpu, 3),
+                "gc_s": round(collected, 3),
+            }
+        )
+    full = [took for began, took in collections.full if began >= started]
     return {
         "triggers": len(tasks),
         "events": sum(len(events) for events in results),
@@ -87,6 +161,12 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
         "loop_lateness_p99_s": sorted(lateness)[int(len(lateness) * 0.99)] if lateness else 0.0,
         "loop_blocked_over_threshold": len(blocked),
         "loop_blocked_by_work": len(blocked_by_work),
+        "late_lap_causes": causes,
+        "late_laps": late_laps[:60],
+        "full_gc": {"count": len(full), "max_s": round(max(full, default=0.0), 3), "total_s": round(sum(full), 3)},
+        "heap_objects": len(gc.get_objects()),
+        "peak_in_flight": max((c.transport.peak_in_flight for c in built), default=0),
+        "in_flight_cap": job.get("pool_size") or _cap(),
         "loop_cpu_per_lap_max_s": max(busy, default=0.0),
         "idle_loop_lateness_max_s": max(idle, default=0.0),
         "rss_before_mb": rss_before,
@@ -97,10 +177,21 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
 def run_trigger_load(job: dict[str, Any]) -> dict[str, Any]:
     import resource
 
+    import airflow.triggers.base  # noqa: F401 - what the triggerer's heap holds before any provider
+
+    gc.collect()
+    airflow_objects = len(gc.get_objects())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu0 = usage.ru_utime + usage.ru_stime
     result = asyncio.run(_load(job))
+    result["heap_objects_airflow"] = airflow_objects
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["cpu_s"] = usage.ru_utime + usage.ru_stime - cpu0
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
     return result
+
+
+def _cap() -> int:
+    from airflow_connections_provider.client import async_transport
+
+    return async_transport.POOL_SIZE

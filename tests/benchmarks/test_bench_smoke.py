@@ -73,6 +73,9 @@ def test_creates_leave_every_name_exactly_once(quick):
             # One POST per create, the type lookup and token, plus one replay per 429 reply.
             extra = point["requests"]["max"] - curve["creates"] - point["rate_limited"]["max"]
             assert 0 <= extra <= 3
+            # Every 429 cost the client one retry wait (Retry-After honoured), counted on the client side.
+            assert point["retry_waits"]["max"] >= point["rate_limited"]["max"]
+            assert point["emulator_cpu_ms_per_create"] > 0
 
 
 def test_scale_requests_follow_the_formula_at_every_size(quick):
@@ -85,13 +88,16 @@ def test_scale_requests_follow_the_formula_at_every_size(quick):
 def test_waiting_triggers_all_deliver_with_one_token(quick):
     bench = quick["by_name"]["triggerer"]
     polls_before_up = bench["parameters"]["polls_before_source_up"]
-    for run_ in bench["figures"]["runs"]:
+    assert bench["figures"]["before"], "the triggers as they were run beside the current ones"
+    for run_ in bench["figures"]["runs"] + bench["figures"]["before"]:
         assert run_["statuses"] == {"success": run_["triggers"]}
         assert run_["events"] == run_["triggers"]
         assert run_["token"] == 1
         # The source comes up after that many re-tests per trigger; each then needs one more.
         assert run_["retests"] >= run_["triggers"] * (polls_before_up + 1)
         assert run_["watchdog_laps"] > 0
+        assert 0 < run_["peak_in_flight"] <= run_["in_flight_cap"]
+        assert sum(run_["late_lap_causes"].values()) == run_["loop_blocked_over_threshold"]
 
 
 def test_one_hook_fetches_one_token_for_all_its_calls(quick):
