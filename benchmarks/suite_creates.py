@@ -172,11 +172,12 @@ def _where_the_time_goes(curves: list[dict[str, Any]]) -> list[str]:
         notes.append(
             "Where the time goes: a create is one POST; the sync's other requests (token, datasource type, "
             "one listing page) and its checks of the spec come once, before the writes. At 20 ms the two "
-            "processes need most of a core at 8 writers on a machine other work also uses, so the "
-            "concurrent runs wait for CPU while the serial run only waits on the emulator's sleep: the "
-            "curve is bent by the machine, not by a lock or pool of the provider (8 writers keep 8 requests "
-            "in flight: tests/unit/sync/test_apply_concurrency.py). At 100 ms, what a real service takes at "
-            "least, the same work is a fifth of that share."
+            "processes need three times the CPU share they need at 100 ms (figures above), on a machine "
+            "other work also uses: the concurrent runs wait for a core while the serial run only waits on "
+            "the emulator's sleep, so the curve follows the machine's load (4.2x and 5.1x at 8 writers in "
+            "an earlier, busier run), not a lock or pool of the provider (8 writers keep 8 requests in "
+            "flight: tests/unit/sync/test_apply_concurrency.py). At 100 ms, what a real service takes at "
+            "least, the same CPU is a small share of each request."
         )
     return notes
 
@@ -195,4 +196,10 @@ def _rate_limit_cost(curves: list[dict[str, Any]]) -> list[str]:
                 f"requests), {point['retry_wait_s']['median']:.1f} s of Retry-After waits across the writers, "
                 f"{point['creates_per_s']['median']:.0f} creates/s sent through."
             )
+    if notes:
+        notes.append(
+            "Each 429 parks its writer for the whole-second Retry-After (honoured, never shortened), so "
+            "more writers than the service's rate limit admits cost more than they gain; no write failed "
+            "or was duplicated because of them."
+        )
     return notes

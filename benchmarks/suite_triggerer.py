@@ -43,8 +43,8 @@ def _is_retest_path(method: str, path: str) -> bool:
     return method == "PATCH" and path.startswith("/v2/connections/") and path.count("/") == 3
 
 
-#: The triggers before their first tests were spread: all at once (poll_first, no draw), cap 32.
-BEFORE = {"lockstep": True, "poll_first": True, "pool_size": 32}
+#: The triggers before their first tests were spread: all at once (poll_first, no draw), cap 32, 8 kept alive.
+BEFORE = {"lockstep": True, "poll_first": True, "pool_size": 32, "keepalive": 8}
 
 
 def _one(

@@ -51,6 +51,8 @@ def _instrument(job: dict[str, Any], trigger_cls: Any) -> list[Any]:
 
     if job.get("pool_size"):
         async_transport.POOL_SIZE = job["pool_size"]
+    if job.get("keepalive"):
+        async_transport.KEEPALIVE = job["keepalive"]
     if job.get("lockstep"):
         trigger_cls._jitter = lambda self: 0.0  # with poll_first: every first test at once, as before
     built: list[Any] = []

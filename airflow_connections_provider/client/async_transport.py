@@ -34,13 +34,15 @@ T = TypeVar("T")
 #: 30-40 s during a 1 s latency spike). httpcore's per-request scan of its connections grows with the pool
 #: but stays linear, as nothing queues there.
 POOL_SIZE = 128
-#: Idle connections kept open. Whenever a request starts or ends, httpcore (1.0) checks every idle
-#: connection (a poll() system call each) and, for each, counts all connections in the pool: quadratic
-#: in the idle ones. Few warm connections therefore serve a triggerer better than many (300 triggers
-#: with 200 ms replies: 128 kept alive cost 2.5x the CPU of 8). Its keep-alive test counts every
-#: connection, busy ones too, so with more than this many requests in flight a connection is closed
-#: as soon as its request ends and the next request opens a new one: short-lived connections in bursts.
-KEEPALIVE = 8
+#: Idle connections kept open. httpcore (1.0) has two costs here. Its keep-alive test counts every
+#: connection in the pool, busy ones too: with more requests in flight than this, each connection is
+#: closed as soon as its request ends and the next request opens a new one (a TLS handshake on a real
+#: service), which costs the loop more exactly when the service is slow. And whenever a request starts
+#: or ends it checks each idle connection (a poll() system call) and counts all connections for it:
+#: quadratic in the idle ones. 32 covers what a crowd spread over its interval keeps in flight without
+#: churning (2,000 triggers: 8 kept alive churned up to 128 connections on a loaded machine, 32 stayed
+#: at 75) and bounds the scan (128 kept alive cost 1.5x the CPU and stalled the loop after bursts).
+KEEPALIVE = 32
 
 
 def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tuple[float, float]) -> TransportError:
