@@ -43,11 +43,15 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 .PHONY: venv venvs test test-matrix test-clients test-deploy reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
+# pyproject excludes the UNPROVEN minors, so their venvs override that one requirement (uv's
+# --override) to install the provider beside an Airflow it does not declare yet.
 define venv_rule
 $(call venv_dir,$(1))/.installed: pyproject.toml
 	test -x $(call venv_dir,$(1))/bin/python || $(PYTHON) -m venv $(call venv_dir,$(1))
 	$(call venv_dir,$(1))/bin/python -m pip install --quiet --disable-pip-version-check uv
+	echo 'apache-airflow==$(AIRFLOW_$(1))' > $(call venv_dir,$(1))/overrides.txt
 	$(call venv_dir,$(1))/bin/uv pip install --python $(call venv_dir,$(1))/bin/python $(UV_FLAGS) \
+		$(if $(filter $(1),$(UNPROVEN)),--override $(call venv_dir,$(1))/overrides.txt) \
 		-e '.[dev]' 'apache-airflow==$(AIRFLOW_$(1))' $(PINS_$(1))
 	touch $$@
 
