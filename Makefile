@@ -8,9 +8,8 @@ UV_FLAGS := --compile-bytecode --quiet
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
 # UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: their suites
-# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: no extra form
-# fields from hook metadata, malformed connection JSON reads as "isn't defined"; 3.2 passes with
-# PINS_3.2 and waits for the other two) — see CHANGELOG.
+# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: passes, declared
+# together with 3.0 and 3.2; 3.2: passes with PINS_3.2, declared with the others) — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
 AIRFLOW_3.1  := 3.1.8
@@ -21,9 +20,10 @@ UNPROVEN := 3.0 3.1 3.2
 LOWEST  := 2.11
 HIGHEST := 3.3
 # Pins a minor needs that Airflow's constraints files would have given it; they live here, never in
-# our dependencies (uv resolves freely otherwise). 3.0 and 3.1 read the connection form from the
-# hook only when wtforms is importable (real deployments get it with the FAB provider): install it
-# there so the tests see the form those users see.
+# our dependencies (uv resolves freely otherwise). 3.0 reads the connection form from the hook only
+# when wtforms is importable; 3.1 without it drops a provider's form fields when that hook was loaded
+# before the form (the Test button does). Real deployments get wtforms with the FAB provider: install
+# it there so the tests see the form those users see.
 PINS_2.11 :=
 PINS_3.0  := wtforms
 PINS_3.1  := wtforms
