@@ -8,8 +8,8 @@ UV_FLAGS := --compile-bytecode --quiet
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
 # UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: their suites
-# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: no extra form
-# fields from hook metadata, malformed connection JSON reads as "isn't defined"; 3.2: the newest
+# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: passes, declared
+# together with 3.0 and 3.2; 3.2: the newest
 # pydantic breaks Airflow 3.2.2's task-run models without a constraints file) — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
@@ -21,9 +21,10 @@ UNPROVEN := 3.0 3.1 3.2
 LOWEST  := 2.11
 HIGHEST := 3.3
 # Pins a minor needs that Airflow's constraints files would have given it; they live here, never in
-# our dependencies (uv resolves freely otherwise). 3.0 and 3.1 read the connection form from the
-# hook only when wtforms is importable (real deployments get it with the FAB provider): install it
-# there so the tests see the form those users see.
+# our dependencies (uv resolves freely otherwise). 3.0 reads the connection form from the hook only
+# when wtforms is importable; 3.1 without it drops a provider's form fields when that hook was loaded
+# before the form (the Test button does). Real deployments get wtforms with the FAB provider: install
+# it there so the tests see the form those users see.
 PINS_2.11 :=
 PINS_3.0  := wtforms
 PINS_3.1  := wtforms
@@ -43,11 +44,15 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 .PHONY: venv venvs test test-matrix test-clients test-deploy test-deploy-args reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
+# pyproject excludes the UNPROVEN minors, so their venvs override that one requirement (uv's
+# --override) to install the provider beside an Airflow it does not declare yet.
 define venv_rule
 $(call venv_dir,$(1))/.installed: pyproject.toml
 	test -x $(call venv_dir,$(1))/bin/python || $(PYTHON) -m venv $(call venv_dir,$(1))
 	$(call venv_dir,$(1))/bin/python -m pip install --quiet --disable-pip-version-check uv
+	echo 'apache-airflow==$(AIRFLOW_$(1))' > $(call venv_dir,$(1))/overrides.txt
 	$(call venv_dir,$(1))/bin/uv pip install --python $(call venv_dir,$(1))/bin/python $(UV_FLAGS) \
+		$(if $(filter $(1),$(UNPROVEN)),--override $(call venv_dir,$(1))/overrides.txt) \
 		-e '.[dev]' 'apache-airflow==$(AIRFLOW_$(1))' $(PINS_$(1))
 	touch $$@
 
