@@ -112,9 +112,10 @@ def _flag(value: Any, key: str, conn_id: str) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
+    # "y": a ticked checkbox as Airflow 2's Test button sends it (wtforms' BooleanField value).
+    if text in ("true", "1", "yes", "y", "on"):
         return True
-    if text in ("false", "0", "no", "off"):
+    if text in ("false", "0", "no", "n", "off"):
         return False
     raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be true or false, got {value!r}")
 
