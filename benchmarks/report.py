@@ -266,8 +266,9 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
         "Airflow's (sleep 0.1 s, measure how late it wakes). Each late lap is put down to one cause: a full",
         "(generation 2) garbage collection of the process's heap started during it; else work on the loop",
         "(the loop thread's CPU over the lap above 0.1 s); else the machine's load (the process was not run).",
-        '"before" is the trigger as it was: every first test at once and 32 requests in flight;',
-        '"spread" draws each trigger\'s first test at random within its window and allows 128 in flight.',
+        '"before" is the trigger as it was: every first test at once, 32 requests in flight, 8 connections',
+        'kept alive; "spread" draws each trigger\'s first test at random within its window, allows 128 in',
+        "flight and keeps 32 alive.",
     ]
     if marginal is not None:
         out += [f"Memory per waiting trigger (difference between the two sizes): {marginal} KB."]
