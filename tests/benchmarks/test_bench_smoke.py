@@ -16,7 +16,7 @@ import pytest
 # make bench runs on the highest supported Airflow (the project's .venv); its jobs use airflow.sdk.
 pytest.importorskip("airflow.sdk", reason="make bench runs on Airflow 3 (the highest supported)")
 
-from benchmarks.__main__ import BENCHMARKS, run
+from benchmarks.__main__ import BENCHMARKS, render_only, run
 
 # The module's fixture runs every benchmark once (a dozen fresh interpreters): minutes on a busy machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -133,3 +133,12 @@ def test_only_reruns_one_benchmark_and_keeps_the_others(quick, tmp_path):
     kept = {b["name"]: b for b in document["benchmarks"]}
     assert kept["scale"] == quick["by_name"]["scale"]
     assert kept["tokens"]["measured_at"] >= quick["by_name"]["tokens"]["measured_at"]
+
+
+def test_render_only_writes_the_same_page_from_the_results_file_without_running(quick, tmp_path):
+    results = quick["out"] / "results.json"
+    before = results.read_text()
+    doc = tmp_path / "docs" / "benchmarks.md"
+    render_only(results_path=results, doc_path=doc, charts_dir=tmp_path / "docs" / "benchmarks")
+    assert doc.read_text() == (quick["out"] / "docs" / "benchmarks.md").read_text()
+    assert results.read_text() == before  # nothing re-measured, nothing rewritten
