@@ -104,8 +104,10 @@ def test_one_hook_fetches_one_token_for_all_its_calls(quick):
 def test_import_cost_and_masking_cost_are_measured(quick):
     cost = quick["by_name"]["import_cost"]["figures"]["extra_import_cpu_ms"]
     assert cost["n"] == quick["by_name"]["import_cost"]["parameters"]["repetitions"]
-    points = quick["by_name"]["masking_cost"]["figures"]["points"]
-    assert [p["secrets"] for p in points] == quick["by_name"]["masking_cost"]["parameters"]["secrets"]
+    assert quick["by_name"]["import_cost"]["figures"]["extra_import_cpu_ms_bytecode"]["n"] == cost["n"]
+    masking = quick["by_name"]["masking_cost"]
+    measured = {(p["mode"], p["secrets"]) for p in masking["figures"]["points"]}
+    assert measured == {(mode, n) for mode, sizes in masking["parameters"]["secrets"].items() for n in sizes}
 
 
 def test_the_page_has_a_headline_and_a_section_per_benchmark(quick):
