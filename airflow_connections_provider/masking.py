@@ -93,11 +93,8 @@ def mask_texts(values: Iterable[str]) -> None:
     from airflow.providers.common.compat.sdk import mask_secret
 
     masker = live_masker(mask_secret)
-    if masker is not None:
-        try:
-            preregister(masker, spelled)
-        except Exception:  # noqa: BLE001 - internals not as expected: the public pass below masks everything
-            _log.debug("batch pre-registration of secrets failed; masking them one by one", exc_info=True)
+    if masker is not None and not preregister(masker, spelled):
+        _log.debug("the secrets masker is not laid out as expected; masking %d values one by one", len(spelled))
     for value in spelled:
         mask_secret(value)
 
@@ -119,15 +116,21 @@ def live_masker(mask_secret: Any) -> Any | None:
 def preregister(masker: Any, values: Sequence[str]) -> bool:
     """Put the patterns of ``values`` into ``masker`` with one compile of its replacer (see module docstring).
 
-    True when done; False when the masker did not build its replacer the way this relies on, in which
-    case the patterns added here are taken out again, so the public pass adds (and compiles) them itself.
+    True when done; False when a scratch copy does not work like the masker, or the masker did not build
+    its replacer the way this relies on: then the live masker is left (or put back) as it was, and the
+    public pass adds and compiles the patterns itself. An error of the live ``add_mask`` itself (re2's
+    "pattern too large" on Airflow 2.x) is raised: the public path would end in the same error.
     """
-    scratch = copy.copy(masker)
-    patterns_of: dict[str, set[str]] = {}
-    for value in values:
-        scratch.patterns = set()  # so each add_mask compiles this one value's patterns only
-        scratch.add_mask(value)
-        patterns_of[value] = scratch.patterns
+    try:
+        scratch = copy.copy(masker)
+        patterns_of: dict[str, set[str]] = {}
+        for value in values:
+            scratch.patterns = set()  # so each add_mask compiles this one value's patterns only
+            scratch.add_mask(value)
+            patterns_of[value] = set(scratch.patterns)
+    except Exception:  # noqa: BLE001 - nothing changed yet; the public path decides
+        _log.debug("secrets masker scratch copy failed", exc_info=True)
+        return False
     known: set[str] = masker.patterns
     last = next((v for v, p in patterns_of.items() if not p <= known), None)
     if last is None:

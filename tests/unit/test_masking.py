@@ -152,11 +152,21 @@ def test_a_missing_masker_is_not_preregistered(monkeypatch):
     assert masking.live_masker(mask_secret) is None
 
 
-def test_a_failed_preregistration_still_masks_through_the_public_path(monkeypatch):
-    def broken(masker: object, values: object) -> bool:
-        raise AttributeError("internals moved")
+class UncopyableMasker(IncrementalMasker):
+    def __copy__(self) -> UncopyableMasker:
+        raise TypeError("cannot copy this masker")
 
-    monkeypatch.setattr(masking, "preregister", broken)
+
+def test_a_masker_whose_copy_fails_is_left_untouched():
+    masker = UncopyableMasker()
+    masker.add_mask("older-secret")
+    before = (set(masker.patterns), masker.replacer)
+    assert masking.preregister(masker, ["first-secret", "second-secret"]) is False
+    assert (masker.patterns, masker.replacer) == before
+
+
+def test_when_preregistration_declines_the_public_path_masks_everything(monkeypatch):
+    monkeypatch.setattr(masking, "preregister", lambda masker, values: False)
     secrets = fresh(20, "fallback")
     masking.mask_texts(secrets)
     assert readable(secrets, str(redact(" ".join(secrets)))) == []
