@@ -8,8 +8,8 @@ UV_FLAGS := --compile-bytecode --quiet
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
 # UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: their suites
-# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: no extra form
-# fields from hook metadata, malformed connection JSON reads as "isn't defined"; 3.2: the newest
+# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: passes, declared
+# together with 3.0 and 3.2; 3.2: the newest
 # pydantic breaks Airflow 3.2.2's task-run models without a constraints file) — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
@@ -21,9 +21,10 @@ UNPROVEN := 3.0 3.1 3.2
 LOWEST  := 2.11
 HIGHEST := 3.3
 # Pins a minor needs that Airflow's constraints files would have given it; they live here, never in
-# our dependencies (uv resolves freely otherwise). 3.0 and 3.1 read the connection form from the
-# hook only when wtforms is importable (real deployments get it with the FAB provider): install it
-# there so the tests see the form those users see.
+# our dependencies (uv resolves freely otherwise). 3.0 reads the connection form from the hook only
+# when wtforms is importable; 3.1 without it drops a provider's form fields when that hook was loaded
+# before the form (the Test button does). Real deployments get wtforms with the FAB provider: install
+# it there so the tests see the form those users see.
 PINS_2.11 :=
 PINS_3.0  := wtforms
 PINS_3.1  := wtforms
@@ -40,14 +41,18 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python $(UV_FLAGS)
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv venvs test test-matrix test-clients test-deploy reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
+.PHONY: venv venvs test test-matrix test-clients test-deploy test-deploy-args reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
+# pyproject excludes the UNPROVEN minors, so their venvs override that one requirement (uv's
+# --override) to install the provider beside an Airflow it does not declare yet.
 define venv_rule
 $(call venv_dir,$(1))/.installed: pyproject.toml
 	test -x $(call venv_dir,$(1))/bin/python || $(PYTHON) -m venv $(call venv_dir,$(1))
 	$(call venv_dir,$(1))/bin/python -m pip install --quiet --disable-pip-version-check uv
+	echo 'apache-airflow==$(AIRFLOW_$(1))' > $(call venv_dir,$(1))/overrides.txt
 	$(call venv_dir,$(1))/bin/uv pip install --python $(call venv_dir,$(1))/bin/python $(UV_FLAGS) \
+		$(if $(filter $(1),$(UNPROVEN)),--override $(call venv_dir,$(1))/overrides.txt) \
 		-e '.[dev]' 'apache-airflow==$(AIRFLOW_$(1))' $(PINS_$(1))
 	touch $$@
 
@@ -100,20 +105,34 @@ test-clients: $(STAMP) $(CLIENT_VENVS)
 # separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
 # connection form and the extra link (installed with apt when missing: no browser download works here).
 # Screenshots and the metadata dump land in build/deploy/.
-# EXECUTOR=celery: the same tests on the CeleryExecutor (docs/deployment.md): Debian's redis-server (apt,
-# when missing) as the broker and `airflow celery worker` as a fifth process. The Celery provider goes into
-# this venv only, never into the package's dependencies; celery 5.7 breaks provider 3.26, hence the cap.
+# AIRFLOW=2.11: the same on the lowest supported Airflow (any minor of MINORS; its venv, the `deploy` extra
+# added): webserver, scheduler and triggerer with the SequentialExecutor (Airflow 2 runs no other on
+# SQLite); the browser checks the Flask form the webserver renders from the hook. Output in build/deploy-2.11/.
+# EXECUTOR=celery: the same tests on the CeleryExecutor (docs/deployment.md; Airflow 3 only): Debian's
+# redis-server (apt, when missing) as the broker and `airflow celery worker` as a fifth process. The Celery
+# provider goes into this venv only, never into the package's dependencies; celery 5.7 breaks provider 3.26,
+# hence the cap.
 EXECUTOR ?= local
+AIRFLOW ?= $(HIGHEST)
+DEPLOY_VENV := $(call venv_dir,$(AIRFLOW))
+DEPLOY_BIN := $(DEPLOY_VENV)/bin
+DEPLOY_OUTPUT ?= build/deploy$(if $(filter-out $(HIGHEST),$(AIRFLOW)),-$(AIRFLOW))
 CELERY_PACKAGES := 'apache-airflow-providers-celery==3.26.0' 'celery>=5.5,<5.7'
-test-deploy: $(STAMP)
+# Checked before the venv is built (prerequisites run in order).
+test-deploy-args:
 	@case '$(EXECUTOR)' in local|celery) ;; *) echo "EXECUTOR must be local or celery, not '$(EXECUTOR)'" >&2; exit 2;; esac
+	@case ' $(MINORS) ' in *' $(AIRFLOW) '*) ;; *) echo "AIRFLOW must be one of $(MINORS), not '$(AIRFLOW)'" >&2; exit 2;; esac
+	@case '$(EXECUTOR):$(AIRFLOW)' in celery:2.*) echo "EXECUTOR=celery needs Airflow 3: Airflow 2 refuses the CeleryExecutor on SQLite" >&2; exit 2;; esac
+
+test-deploy: test-deploy-args $(DEPLOY_VENV)/.installed
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
-	$(UV_INSTALL) -e '.[dev,deploy]'
+	$(DEPLOY_BIN)/uv pip install --python $(DEPLOY_BIN)/python $(UV_FLAGS) -e '.[dev,deploy]' 'apache-airflow==$(AIRFLOW_$(AIRFLOW))'
 ifeq ($(EXECUTOR),celery)
 	@command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
-	$(UV_INSTALL) $(CELERY_PACKAGES)
+	$(DEPLOY_BIN)/uv pip install --python $(DEPLOY_BIN)/python $(UV_FLAGS) $(CELERY_PACKAGES)
 endif
-	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
+	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) DEPLOY_OUTPUT=$(DEPLOY_OUTPUT) \
+		$(DEPLOY_BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
 # the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.

@@ -79,7 +79,7 @@ def verify_rotations() -> dict[str, str]:
 
     The DAG run's state follows its last task, so this check decides whether the run succeeded.
     """
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException  # every Airflow version
 
     from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 
