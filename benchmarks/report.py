@@ -95,6 +95,8 @@ def render(document: dict[str, Any], *, charts_dir: Path, doc_dir: Path) -> str:
             out += [f"Did not run: `{bench['error']}`", ""]
             continue
         out += section(bench)
+        if name == "scale":
+            out += _scale_masking(benchmarks.get("masking_cost"))
         out += [f"![{c}]({rel}/{c})" for c in charts.get(name, [])]
         for note in bench.get("notes", []):
             out += ["", f"Note: {note}"]
@@ -193,6 +195,26 @@ def _scale(bench: dict[str, Any]) -> list[str]:
         ["declared", "changed", "requests", "wall s", "client CPU s", "CPU µs / connection", "peak RSS MB"], rows
     )
     return [*out, ""]
+
+
+def _scale_masking(masking: dict[str, Any] | None) -> list[str]:
+    """Before and after of the masking inside the client CPU above, from the masking_cost benchmark."""
+    if not masking or "error" in masking:
+        return []
+    cpu = {
+        (p.get("mode"), p["secrets"]): p["cpu_s"]["median"] if isinstance(p["cpu_s"], dict) else p["cpu_s"]
+        for p in masking["figures"]["points"]
+    }
+    by_count = sorted(cpu.items(), key=lambda item: item[0][1])
+    parts = [f"{n:,} secrets {fmt(s)} s" for (mode, n), s in by_count if mode == "batch"]
+    before = [f"{n:,} secrets {fmt(s)} s" for (mode, n), s in by_count if mode == "one_by_one"]
+    if not parts or not before:
+        return []
+    return [
+        f"Masking inside that CPU, measured alone ([below](#masking_cost)): in one batch {', '.join(parts)}; "
+        f"before, one by one through `mask_secret`, {', '.join(before)} (quadratic: ~25 min at 10,000).",
+        "",
+    ]
 
 
 def _triggerer(bench: dict[str, Any]) -> list[str]:
