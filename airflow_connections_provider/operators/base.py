@@ -12,17 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
-from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
-from airflow_connections_provider.operators.arguments import ArgumentChecks
-from airflow_connections_provider.operators.failures import is_permanent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Scope
     from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
+    from airflow_connections_provider.operators.arguments import ArgumentChecks
 
 
 @contextmanager
@@ -30,6 +28,7 @@ def airflow_errors(action: str) -> Iterator[None]:
     """Turn client errors into Airflow's: permanent ones (:func:`is_permanent`) raise
     ``AirflowFailException``, the others ``AirflowException`` so the task's ``retries`` apply."""
     from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
+    from airflow_connections_provider.operators.failures import is_permanent
 
     try:
         yield
@@ -97,6 +96,8 @@ class IBMBaseOperator(BaseOperator):
 
     def check_arguments(self) -> None:
         """Check every argument after rendering; one ``AirflowFailException`` lists all problems."""
+        from airflow_connections_provider.operators.arguments import ArgumentChecks
+
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)
         checks.text("project", self.project, optional=True)
@@ -139,6 +140,8 @@ class IBMBaseOperator(BaseOperator):
         """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
 
     def post_execute(self, context: Context, result: Any = None) -> None:
+        from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
+
         super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
