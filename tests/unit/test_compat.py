@@ -83,6 +83,32 @@ async def test_amask_secret_masks_from_inside_the_event_loop():
     assert secret not in str(redact(f"Authorization: Bearer {secret}"))
 
 
+async def test_amask_secret_reaches_the_triggerers_supervisor_on_the_triggers_loop(monkeypatch):
+    """In a triggerer, Airflow 3.x also sends the mask to its supervisor; 3.0's sync masker does it with
+    ``async_to_sync(comms.asend)``. Run from the wrong thread, that ran ``asend`` on a second loop and
+    the real triggerer died ("Response read out of order")."""
+    from asgiref.sync import async_to_sync
+
+    loop = asyncio.get_running_loop()
+    sent: list[tuple[str, bool]] = []
+
+    class TriggerComms:  # what Airflow's TriggerCommsDecoder does
+        def send(self, msg):
+            return async_to_sync(self.asend)(msg)
+
+        async def asend(self, msg):
+            sent.append((msg.value, asyncio.get_running_loop() is loop))
+
+    if compat.AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk.execution_time import task_runner
+
+        monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", TriggerComms(), raising=False)
+    secret = "compat-trigger-token-2c81e"
+    await compat.amask_secret(secret)
+    assert sent == ([(secret, True)] if compat.AIRFLOW_V_3_0_PLUS else [])
+    assert secret not in str(redact(f"Authorization: Bearer {secret}"))
+
+
 def _runtime_sdk_imports(tree: ast.AST) -> list[int]:
     """Lines importing ``airflow.sdk`` outside ``if TYPE_CHECKING:`` and outside ``try/except ImportError``."""
     found: list[int] = []
@@ -117,3 +143,28 @@ def test_no_module_imports_airflow_sdk_directly_at_run_time():
         if (lines := _runtime_sdk_imports(ast.parse(path.read_text())))
     }
     assert offenders == {}
+
+
+def test_a_connection_airflow_cannot_parse_is_explained_not_called_undefined(monkeypatch):
+    """Airflow 3.0 and 3.1 call a malformed ``AIRFLOW_CONN_<ID>`` undefined; the hook says what is wrong."""
+    from airflow_connections_provider.client import ConfigurationError
+
+    secret = "unparsable-pa55-word"
+    cut_short = json.dumps({"conn_type": "ibmdataplatform", "password": secret})[:-1] + ","
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_BROKEN", cut_short)
+    with pytest.raises(ConfigurationError) as caught:
+        compat.explain_unreadable_connection("ibm_broken")
+    assert "AIRFLOW_CONN_IBM_BROKEN is not valid JSON" in str(caught.value)
+    assert secret not in str(caught.value)
+
+    extra_not_json = {"conn_type": "ibmdataplatform", "host": "https://h.example.com", "extra": "{oops"}
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_BROKEN", json.dumps(extra_not_json))
+    with pytest.raises(ConfigurationError, match="extra field of Airflow connection 'ibm_broken' is not valid JSON"):
+        compat.explain_unreadable_connection("ibm_broken")
+
+
+def test_nothing_to_explain_leaves_airflows_own_message(monkeypatch, ibm_conn):
+    compat.explain_unreadable_connection("ibm_unset")  # no variable
+    compat.explain_unreadable_connection(ibm_conn)  # a readable connection
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_URI", "ibmdataplatform://h.example.com")
+    compat.explain_unreadable_connection("ibm_uri")  # URI form: Airflow parses it, or says why
