@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow.sdk import TriggerRule, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from airflow_connections_provider.operators.ibm import IBMUpdateConnectionOperator
 
@@ -73,13 +73,13 @@ def rotate_connection_credentials() -> None:
     )
 
 
-@task(trigger_rule=TriggerRule.ALL_DONE)  # runs whether rotations succeeded or failed
+@task(trigger_rule="all_done")  # runs whether rotations succeeded or failed (TriggerRule.ALL_DONE from 3.1)
 def verify_rotations() -> dict[str, str]:
     """Every rotation ended as expected, and a refused one left a working secret in place.
 
     The DAG run's state follows its last task, so this check decides whether the run succeeded.
     """
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException  # every Airflow version
 
     from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 

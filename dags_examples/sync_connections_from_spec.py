@@ -46,7 +46,7 @@ def sync_connections_from_spec() -> None:
 @task
 def review_plan(summary: dict[str, Any]) -> dict[str, int]:
     """Log the dry-run plan as a table; refuse to go on when it deletes too much."""
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException  # every Airflow version
 
     rows = [
         *(("create", name, "") for name in summary["created"]),

@@ -13,6 +13,7 @@ import pytest
 
 from airflow_connections_provider.emulator import EmulatorHandle, EmulatorSettings
 from tests.integration.conftest import FAST_RETRY
+from tests.support.dags import dag_bag
 from tests.support.datasources import HttpDataSource, TcpDataSource
 from tools.demo_world import PROJECT, DemoWorld
 
@@ -70,8 +71,6 @@ def world(ibm_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 @pytest.fixture
 def example_dags(examples_db: str, world: DemoWorld) -> dict[str, object]:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(EXAMPLES))
+    bag = dag_bag(EXAMPLES)
     assert bag.import_errors == {}
     return dict(bag.dags)

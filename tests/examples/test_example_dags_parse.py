@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from tests.examples.conftest import EXAMPLES
+from tests.support.dags import dag_bag
 
 EXPECTED = {
     "bootstrap_project_connections",
@@ -18,9 +19,7 @@ EXPECTED = {
 
 
 def test_every_example_dag_imports_without_errors():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(EXAMPLES))
+    bag = dag_bag(EXAMPLES)
 
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == EXPECTED

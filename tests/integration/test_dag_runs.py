@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
+from tests.support.dags import dag_bag
 from tests.support.datasources import HttpDataSource, TcpDataSource, start_after_polls
 
 # Real DAG runs and Airflow CLI processes on a fresh metadata database take a minute or two on a
@@ -56,12 +57,7 @@ def lifecycle_dag(metadata_db, airflow_conn):
 
 def load_dag(file_name: str, dag_id: str):
     """One DAG of tests/dags, parsed as the DAG processor parses it (no import errors allowed)."""
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2.x, 3.0
-        from airflow.models.dagbag import DagBag  # type: ignore[no-redef,attr-defined,unused-ignore]
-
-    bag = DagBag(dag_folder=str(DAGS / file_name))
+    bag = dag_bag(DAGS / file_name)
     assert bag.import_errors == {}
     return bag.get_dag(dag_id)
 
