@@ -39,9 +39,9 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     With ``test=True`` (the default) the service first connects to the data source and refuses to save
     a connection that does not work. A retry of the task never creates a second connection of the
     same name: the client looks before it writes again, and ``if_exists`` decides what an existing one
-    means.
+    means — also one that someone else created between this task's lookup and its create.
 
-    :param name: connection name (exact; the service allows duplicates, this operator does not create them).
+    :param name: connection name, exact; the service refuses a second connection of that name in the scope (409).
     :param datasource_type: datasource type name (``postgresql``) or id.
     :param properties: connection properties; templated, so secrets can come from
         ``{{ conn.<id>.password }}``, Variables or a secrets backend.
@@ -93,6 +93,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         checks.choice("if_exists", self.if_exists, _IF_EXISTS)
 
     def execute(self, context: Context) -> str:
+        from airflow_connections_provider.client import ConnectionNameExistsError
+
         self.check_arguments()
         scope = self.resolve_scope()
         client = self.hook.client
@@ -103,14 +105,23 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             existing = client.find_connection(scope, self.name)
             if existing is not None:
                 return self._existing(context, client, scope, dtype, existing)
-            created = client.create_connection(
-                scope,
-                name=self.name,
-                datasource_type=dtype.id,
-                properties=self.properties,
-                description=self.description,
-                test=self.test,
-            )
+            try:
+                created = client.create_connection(
+                    scope,
+                    name=self.name,
+                    datasource_type=dtype.id,
+                    properties=self.properties,
+                    description=self.description,
+                    test=self.test,
+                )
+            except ConnectionNameExistsError:
+                # Someone created the name between our lookup and our POST (409): if_exists decides
+                # about it exactly as if the lookup had found it.
+                raced = client.find_connection(scope, self.name)
+                if raced is None:
+                    raise
+                self.log.info("Connection %r was created by someone else while this task ran", self.name)
+                return self._existing(context, client, scope, dtype, raced)
         self.publish_link(context, scope, created.id)
         checked = "validated by the service" if self.test else "not validated (test=False)"
         self.log.info(

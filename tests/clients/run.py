@@ -16,12 +16,13 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from airflow_connections_provider.emulator.run.server import make_self_signed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -112,42 +113,6 @@ def running_emulator(cmd: list[str]) -> Iterator[StartedEmulator]:
                 proc.wait(timeout=STOP_TIMEOUT_S)
 
 
-def make_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost (cryptography comes with Airflow)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "airflow-connections-emulator")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcome:
     """Run one driver with its venv's Python, echo its lines, read its closing count."""
     python = venvs / client.name / "bin" / "python"
@@ -192,17 +157,18 @@ def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcom
 
 def run_client(client: Client, venvs: Path) -> Outcome:
     print(f"== {client.title} ({(HERE / f'requirements-{client.name}.in').read_text().strip()})", flush=True)
-    with tempfile.TemporaryDirectory(prefix="sdk-compat-") as tmp:
-        cert = key = None
-        if client.tls:
-            cert, key = make_certificate(Path(tmp))
-        try:
-            with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as emulator:
-                print(f"  emulator at {emulator.url} (pid {emulator.pid})", flush=True)
-                return run_driver(client, venvs, emulator.url, cert)
-        except RuntimeError as exc:
-            print(f"FAIL {client.title}: {exc}", flush=True)
-            return Outcome(failed=1)
+    tls = make_self_signed() if client.tls else None  # the emulator's own loopback certificate
+    cert, key = (Path(tls.cert), Path(tls.key)) if tls is not None else (None, None)
+    try:
+        with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as emulator:
+            print(f"  emulator at {emulator.url} (pid {emulator.pid})", flush=True)
+            return run_driver(client, venvs, emulator.url, cert)
+    except RuntimeError as exc:
+        print(f"FAIL {client.title}: {exc}", flush=True)
+        return Outcome(failed=1)
+    finally:
+        if tls is not None:
+            tls.remove()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,40 +85,17 @@ def test_a_broken_ca_bundle_is_refused_with_the_settings(tmp_path):
 
 
 @pytest.fixture
-def https_server(tmp_path):
+def https_server():
     """A tiny HTTPS server on 127.0.0.1 answering the version call; yields (base_url, its CA file)."""
-    import datetime
     import http.server
-    import ipaddress
     import json as _json
     import ssl
     import threading
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from airflow_connections_provider.emulator.run.server import make_self_signed
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    tls = make_self_signed()  # the emulator's own loopback certificate: one copy of that code
+    cert_file, key_file = tls.cert, tls.key
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -139,11 +116,12 @@ def https_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", str(cert_file)
+        yield f"https://127.0.0.1:{server.server_address[1]}", cert_file
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+        tls.remove()
 
 
 def real_client(base_url: str, verify):

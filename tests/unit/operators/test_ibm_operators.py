@@ -54,6 +54,33 @@ def test_create_fail_names_the_fix(api, context):
     assert writes(api) == []
 
 
+def raced(api, *, properties=VISIBLE):
+    """The lookup finds nothing, then someone else creates the name before our POST: 409."""
+    api.get(CONNS, json=payloads.page([]))
+    api.post(CONNS, status=409, json=payloads.error("conflict", "connection name already exists"))
+    api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="theirs", properties=properties)]))
+
+
+def test_a_create_that_loses_a_race_for_the_name_is_skipped_like_a_found_one(api, context):
+    raced(api)
+    assert create_op(if_exists="skip").execute(context) == "theirs"
+    assert writes(api) == [("POST", CONNS)]
+
+
+def test_a_create_that_loses_a_race_for_the_name_is_updated_like_a_found_one(api, context):
+    raced(api)
+    api.patch(f"{CONNS}/theirs", json=payloads.connection("orders", asset_id="theirs", properties=VISIBLE))
+    assert create_op(if_exists="update").execute(context) == "theirs"
+    assert writes(api) == [("POST", CONNS), ("PATCH", f"{CONNS}/theirs")]
+
+
+def test_a_create_that_loses_a_race_for_the_name_fails_with_the_fix(api, context):
+    raced(api)
+    with pytest.raises(AirflowFailException, match=r"already exists .*id theirs.*if_exists='skip'"):
+        create_op().execute(context)
+    assert writes(api) == [("POST", CONNS)]
+
+
 def test_create_retry_adopts_what_an_earlier_try_created_and_sends_its_secret_again(api):
     """The secret cannot be read back, so an adopted connection gets this task's secret: a connection
     with the same visible properties but another password never passes for this task's result."""
