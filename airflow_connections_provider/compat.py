@@ -19,24 +19,19 @@ What stays here is what it does not give, or where this provider has its own rul
   (the sync lookup in a worker thread where needed);
 - :func:`amask_secret`: the async masker of 3.x where it exists, the sync one in asgiref's worker
   thread elsewhere;
-- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
-  when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
 - :data:`RENDERED_FIELDS_SENT_UNREDACTED` (3.0): the task runner sends rendered fields as they are;
   the supervisor logs that message (its debug lines reach the scheduler's or worker's output on a
   default configuration) and the API server redacts them with its own masker, which never hears of
   the secrets a task masks (3.1 redacts in the task process). So on 3.0 the operators keep their
   fields redacted whenever the runner may send them: :func:`hide_rendered_values` after rendering,
   :func:`show_rendered_values` for execute, :func:`redact_template_fields` after it.
-- :func:`explain_unreadable_connection`: Airflow 3.0 and 3.1 report a connection they cannot parse
-  from ``AIRFLOW_CONN_<ID>`` as undefined, dropping the reason.
+- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
+  when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-from types import SimpleNamespace
 from typing import Any
 
 from airflow import __version__ as _airflow_version
@@ -72,18 +67,6 @@ async def amask_secret(value: str) -> None:
         await airflow_amask_secret(value)
 
 
-def store_rendered_fields_again(task: Any, ti: Any) -> None:
-    """Airflow 2.x only: store the rendered fields again, redacted by what the masker knows now.
-
-    Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
-    stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
-    """
-    from airflow.models.renderedtifields import get_serialized_template_fields
-    from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
-
-    _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))
-
-
 def redact_template_fields(task: Any) -> None:
     """Replace the task's template fields by their values redacted with this process's masker.
 
@@ -109,31 +92,13 @@ def show_rendered_values(task: Any) -> None:
         setattr(task, field, value)
 
 
-def explain_unreadable_connection(conn_id: str) -> None:
-    """Raise what is wrong with ``AIRFLOW_CONN_<ID>`` when Airflow calls that connection undefined.
+def store_rendered_fields_again(task: Any, ti: Any) -> None:
+    """Airflow 2.x only: store the rendered fields again, redacted by what the masker knows now.
 
-    Airflow 3.0 and 3.1 drop the parse error of a connection given as malformed JSON (or with an extra
-    that is not JSON) and say "isn't defined"; 2.x and 3.2+ hand the connection over and
-    :func:`~airflow_connections_provider.hooks.settings.settings_from_connection` names the problem.
-    Reading the variable as those do gives every version that message. Returns when it finds nothing.
+    Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
+    stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
     """
-    from airflow.providers.common.compat.sdk import mask_secret
+    from airflow.models.renderedtifields import get_serialized_template_fields
+    from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
 
-    from airflow_connections_provider.client.errors import ConfigurationError
-    from airflow_connections_provider.hooks.settings import settings_from_connection
-
-    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
-    raw = os.environ.get(variable, "").strip()
-    if not raw.startswith("{"):
-        return  # unset, or a URI: Airflow's own message stands
-    try:
-        fields = json.loads(raw)
-    except ValueError as exc:  # the message names a position, never the text
-        raise ConfigurationError(
-            f"environment variable {variable} is not valid JSON ({exc}); write the connection as one JSON object"
-        ) from None
-    if isinstance(fields, dict):
-        names = ("host", "login", "password", "port", "extra")
-        settings_from_connection(
-            SimpleNamespace(conn_id=conn_id, **{name: fields.get(name) for name in names}), on_secret=mask_secret
-        )
+    _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))

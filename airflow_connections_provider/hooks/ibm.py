@@ -8,10 +8,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook, mask_secret
+from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 
 from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
-from airflow_connections_provider.compat import explain_unreadable_connection
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_connections_provider.hooks.settings import HookSettings, settings_from_connection
 
@@ -53,11 +52,7 @@ class IBMDataPlatformHook(BaseHook):
 
     @cached_property
     def settings(self) -> HookSettings:
-        try:
-            conn = self.get_connection(self.ibm_conn_id)
-        except AirflowNotFoundException:
-            explain_unreadable_connection(self.ibm_conn_id)  # raises when it finds the reason
-            raise
+        conn = self.get_connection(self.ibm_conn_id)
         return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
 
     @cached_property

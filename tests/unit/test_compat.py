@@ -143,28 +143,3 @@ def test_no_module_imports_airflow_sdk_directly_at_run_time():
         if (lines := _runtime_sdk_imports(ast.parse(path.read_text())))
     }
     assert offenders == {}
-
-
-def test_a_connection_airflow_cannot_parse_is_explained_not_called_undefined(monkeypatch):
-    """Airflow 3.0 and 3.1 call a malformed ``AIRFLOW_CONN_<ID>`` undefined; the hook says what is wrong."""
-    from airflow_connections_provider.client import ConfigurationError
-
-    secret = "unparsable-pa55-word"
-    cut_short = json.dumps({"conn_type": "ibmdataplatform", "password": secret})[:-1] + ","
-    monkeypatch.setenv("AIRFLOW_CONN_IBM_BROKEN", cut_short)
-    with pytest.raises(ConfigurationError) as caught:
-        compat.explain_unreadable_connection("ibm_broken")
-    assert "AIRFLOW_CONN_IBM_BROKEN is not valid JSON" in str(caught.value)
-    assert secret not in str(caught.value)
-
-    extra_not_json = {"conn_type": "ibmdataplatform", "host": "https://h.example.com", "extra": "{oops"}
-    monkeypatch.setenv("AIRFLOW_CONN_IBM_BROKEN", json.dumps(extra_not_json))
-    with pytest.raises(ConfigurationError, match="extra field of Airflow connection 'ibm_broken' is not valid JSON"):
-        compat.explain_unreadable_connection("ibm_broken")
-
-
-def test_nothing_to_explain_leaves_airflows_own_message(monkeypatch, ibm_conn):
-    compat.explain_unreadable_connection("ibm_unset")  # no variable
-    compat.explain_unreadable_connection(ibm_conn)  # a readable connection
-    monkeypatch.setenv("AIRFLOW_CONN_IBM_URI", "ibmdataplatform://h.example.com")
-    compat.explain_unreadable_connection("ibm_uri")  # URI form: Airflow parses it, or says why
