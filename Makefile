@@ -43,7 +43,7 @@ UV_INSTALL := $(BIN)/uv pip install --python $(BIN)/python $(UV_FLAGS)
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: venv venvs test test-matrix test-clients test-deploy reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
+.PHONY: venv venvs test test-matrix test-clients test-deploy test-deploy-args reliability-report lint pytest demo demo-stop clean bench $(addprefix pytest-,$(MINORS) $(UNPROVEN))
 
 # One venv per minor: `make .venv-af3.1/.installed` (re)builds that one when pyproject changes.
 # pyproject excludes the UNPROVEN minors, so their venvs override that one requirement (uv's
@@ -107,20 +107,34 @@ test-clients: $(STAMP) $(CLIENT_VENVS)
 # separate processes on SQLite/LocalExecutor, plus the emulator; then Debian's Chromium, headless, for the
 # connection form and the extra link (installed with apt when missing: no browser download works here).
 # Screenshots and the metadata dump land in build/deploy/.
-# EXECUTOR=celery: the same tests on the CeleryExecutor (docs/deployment.md): Debian's redis-server (apt,
-# when missing) as the broker and `airflow celery worker` as a fifth process. The Celery provider goes into
-# this venv only, never into the package's dependencies; celery 5.7 breaks provider 3.26, hence the cap.
+# AIRFLOW=2.11: the same on the lowest supported Airflow (any minor of MINORS; its venv, the `deploy` extra
+# added): webserver, scheduler and triggerer with the SequentialExecutor (Airflow 2 runs no other on
+# SQLite); the browser checks the Flask form the webserver renders from the hook. Output in build/deploy-2.11/.
+# EXECUTOR=celery: the same tests on the CeleryExecutor (docs/deployment.md; Airflow 3 only): Debian's
+# redis-server (apt, when missing) as the broker and `airflow celery worker` as a fifth process. The Celery
+# provider goes into this venv only, never into the package's dependencies; celery 5.7 breaks provider 3.26,
+# hence the cap.
 EXECUTOR ?= local
+AIRFLOW ?= $(HIGHEST)
+DEPLOY_VENV := $(call venv_dir,$(AIRFLOW))
+DEPLOY_BIN := $(DEPLOY_VENV)/bin
+DEPLOY_OUTPUT ?= build/deploy$(if $(filter-out $(HIGHEST),$(AIRFLOW)),-$(AIRFLOW))
 CELERY_PACKAGES := 'apache-airflow-providers-celery==3.26.0' 'celery>=5.5,<5.7'
-test-deploy: $(STAMP)
+# Checked before the venv is built (prerequisites run in order).
+test-deploy-args:
 	@case '$(EXECUTOR)' in local|celery) ;; *) echo "EXECUTOR must be local or celery, not '$(EXECUTOR)'" >&2; exit 2;; esac
+	@case ' $(MINORS) ' in *' $(AIRFLOW) '*) ;; *) echo "AIRFLOW must be one of $(MINORS), not '$(AIRFLOW)'" >&2; exit 2;; esac
+	@case '$(EXECUTOR):$(AIRFLOW)' in celery:2.*) echo "EXECUTOR=celery needs Airflow 3: Airflow 2 refuses the CeleryExecutor on SQLite" >&2; exit 2;; esac
+
+test-deploy: test-deploy-args $(DEPLOY_VENV)/.installed
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
-	$(UV_INSTALL) -e '.[dev,deploy]'
+	$(DEPLOY_BIN)/uv pip install --python $(DEPLOY_BIN)/python $(UV_FLAGS) -e '.[dev,deploy]' 'apache-airflow==$(AIRFLOW_$(AIRFLOW))'
 ifeq ($(EXECUTOR),celery)
 	@command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null)
-	$(UV_INSTALL) $(CELERY_PACKAGES)
+	$(DEPLOY_BIN)/uv pip install --python $(DEPLOY_BIN)/python $(UV_FLAGS) $(CELERY_PACKAGES)
 endif
-	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) $(BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
+	ACP_DEPLOY_TESTS=1 ACP_DEPLOY_EXECUTOR=$(EXECUTOR) DEPLOY_OUTPUT=$(DEPLOY_OUTPUT) \
+		$(DEPLOY_BIN)/python -m pytest tests/deploy -p no:cacheprovider $(PYTEST_ARGS)
 
 # The example DAGs in a real local Airflow (api-server, scheduler, dag-processor, triggerer) against
 # the emulator; state under .demo/. KEEP=1 leaves the UI up until `make demo-stop`.

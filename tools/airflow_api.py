@@ -1,8 +1,10 @@
-"""A small client of Airflow 3's REST API (``/api/v2``) for scripts: log in, wait for DAGs, trigger
-runs, follow them to the end.
+"""A small client of Airflow's REST API for scripts: log in, wait for DAGs, trigger runs, follow them
+to the end. Airflow 3's ``/api/v2`` and Airflow 2's ``/api/v1`` (``api_version=1``): the calls used here
+take the same paths and answer the same fields under either prefix.
 
-Authentication goes through the simple auth manager's token endpoint: ``POST /auth/token`` with a
-user name and password, or ``GET /auth/token`` when ``[core] simple_auth_manager_all_admins`` is on.
+Authentication on 3.x goes through the simple auth manager's token endpoint: ``POST /auth/token`` with
+a user name and password, or ``GET /auth/token`` when ``[core] simple_auth_manager_all_admins`` is on.
+On 2.x it is HTTP basic auth of a FAB user (``[api] auth_backends`` must list ``basic_auth``).
 """
 
 from __future__ import annotations
@@ -82,18 +84,31 @@ def parse_time(value: str) -> datetime:
 class AirflowApi:
     """REST client of one Airflow API server.
 
-    :param base_url: the API server's address, e.g. ``http://127.0.0.1:28080``.
-    :param username: simple auth manager user; ``None`` asks for an all-admins token.
+    :param base_url: the API server's (webserver's on 2.x) address, e.g. ``http://127.0.0.1:28080``.
+    :param username: simple auth manager user (3.x; ``None`` asks for an all-admins token) or FAB user (2.x).
     :param password: that user's password.
+    :param api_version: 2 (Airflow 3, ``/api/v2``) or 1 (Airflow 2, ``/api/v1``).
     """
 
     def __init__(
-        self, base_url: str, *, username: str | None = None, password: str | None = None, timeout: float = 30.0
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        api_version: int = 2,
     ) -> None:
+        if api_version not in (1, 2):
+            raise ValueError(f"api_version must be 1 (Airflow 2) or 2 (Airflow 3), not {api_version!r}")
         self.base_url = base_url.rstrip("/")
+        self.api_version = api_version
+        #: Where the REST API lives: ``/api/v2`` or ``/api/v1``.
+        self.prefix = f"/api/v{api_version}"
         self._username = username
         self._password = password
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        basic = httpx.BasicAuth(username or "", password or "") if api_version == 1 else None
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, auth=basic)
         self._token: str | None = None
 
     def close(self) -> None:
@@ -117,6 +132,12 @@ class AirflowApi:
         return token
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One call; ``path`` is absolute (``f"{api.prefix}/connections"``). Raises ``ApiError`` on >= 400."""
+        if self.api_version == 1:  # basic auth: the client sends the credentials with every request
+            reply = self._http.request(method, path, **kwargs)
+            if reply.status_code >= 400:
+                raise ApiError(method, path, reply.status_code, reply.text)
+            return reply.json() if reply.content else None
         if self._token is None:
             self._token = self._login()
         for attempt in (1, 2):
@@ -131,8 +152,8 @@ class AirflowApi:
 
     # --- health ---
     def health(self) -> dict[str, Any]:
-        """``/api/v2/monitor/health`` (no login needed); raises ``httpx.HTTPError`` while down."""
-        reply = self._http.get("/api/v2/monitor/health")
+        """``/api/v2/monitor/health`` (``/api/v1/health``; no login needed); raises ``httpx.HTTPError`` while down."""
+        reply = self._http.get(f"{self.prefix}/monitor/health" if self.api_version == 2 else f"{self.prefix}/health")
         reply.raise_for_status()
         result: dict[str, Any] = reply.json()
         return result
@@ -150,7 +171,7 @@ class AirflowApi:
 
     # --- DAGs ---
     def import_errors(self) -> list[dict[str, Any]]:
-        return list(self.request("GET", "/api/v2/importErrors", params={"limit": 100})["import_errors"])
+        return list(self.request("GET", f"{self.prefix}/importErrors", params={"limit": 100})["import_errors"])
 
     def wait_for_dags(self, dag_ids: Iterable[str], *, timeout: float = 120.0) -> None:
         """Wait until the dag-processor has serialised every DAG; fail at once on an import error."""
@@ -159,7 +180,7 @@ class AirflowApi:
         while pending:
             for dag_id in sorted(pending):
                 try:
-                    self.request("GET", f"/api/v2/dags/{quote(dag_id)}/details")
+                    self.request("GET", f"{self.prefix}/dags/{quote(dag_id)}/details")
                     pending.discard(dag_id)
                 except ApiError as exc:
                     if exc.status != 404:
@@ -174,23 +195,25 @@ class AirflowApi:
                 time.sleep(1.0)
 
     def set_paused(self, dag_id: str, paused: bool) -> None:
-        self.request("PATCH", f"/api/v2/dags/{quote(dag_id)}", json={"is_paused": paused})
+        self.request("PATCH", f"{self.prefix}/dags/{quote(dag_id)}", json={"is_paused": paused})
 
     def trigger(self, dag_id: str, *, conf: dict[str, Any] | None = None, note: str | None = None) -> str:
         """Create a manual run (unpause the DAG for the scheduler to start it); returns its run id."""
-        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        body: dict[str, Any] = {"conf": conf or {}}
+        if self.api_version == 2:  # required there (null: no data interval); 2.x picks "now" when absent
+            body["logical_date"] = None
         if note:
             body["note"] = note
-        run = self.request("POST", f"/api/v2/dags/{quote(dag_id)}/dagRuns", json=body)
+        run = self.request("POST", f"{self.prefix}/dags/{quote(dag_id)}/dagRuns", json=body)
         run_id: str = run["dag_run_id"]
         return run_id
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/api/v2/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}")
+        result: dict[str, Any] = self.request("GET", f"{self.prefix}/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}")
         return result
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        path = f"/api/v2/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}/taskInstances"
+        path = f"{self.prefix}/dags/{quote(dag_id)}/dagRuns/{quote(run_id)}/taskInstances"
         return list(self.request("GET", path, params={"limit": 1000})["task_instances"])
 
     def refresh(self, progress: RunProgress) -> RunProgress:

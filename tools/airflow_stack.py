@@ -1,5 +1,7 @@
-"""A real local Airflow 3 for demos and deployment tests: api-server, scheduler, dag-processor and
-triggerer as four separate processes, on SQLite with the LocalExecutor, on loopback ports picked here.
+"""A real local Airflow for demos and deployment tests, on SQLite, on loopback ports picked here.
+Airflow 3: api-server, scheduler, dag-processor and triggerer as four separate processes with the
+LocalExecutor. Airflow 2.11: webserver, scheduler and triggerer with the SequentialExecutor (the one
+Airflow 2 accepts on SQLite); ``tools/stack_flavours.py`` holds what differs between the two.
 With ``executor="celery"`` the tasks run on the CeleryExecutor instead: a Redis broker
 (``tools/celery_mode.py``) and ``airflow celery worker`` as a fifth component (needs
 ``apache-airflow-providers-celery`` in the Airflow environment and Debian's ``redis-server``).
@@ -47,13 +49,11 @@ from tools.celery_mode import (
     worker_ready,
 )
 from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
+from tools.stack_flavours import AIRFLOW_3, Flavour, flavour_of
 
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STATE_FILE = "stack.json"
-#: The health report's name of each component.
-_HEALTH_NAME = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
-#: ``StackConfig.executor`` -> Airflow's executor name.
-EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+#: ``StackConfig.executor`` values (what each means on Airflow 2 and 3: ``Flavour.executors``).
+EXECUTORS = ("local", "celery")
 
 
 class StackError(RuntimeError):
@@ -65,13 +65,14 @@ class StackConfig:
     """How to run the stack.
 
     :param home: AIRFLOW_HOME, wiped and re-created on start (database, logs, config live there).
-    :param dags_folder: the DAGs folder the dag-processor parses.
+    :param dags_folder: the DAGs folder the dag-processor (the scheduler on 2.x) parses.
     :param env: extra environment for every component (connections, Variables, settings).
     :param host: loopback address every component binds.
     :param python: interpreter of the environment where Airflow is installed.
     :param parallelism: task slots of the LocalExecutor.
     :param startup_timeout: seconds for ``db migrate`` plus all components to report healthy.
-    :param username: simple auth manager user (its password is generated at start).
+    :param username: the UI/REST user: simple auth manager user on 3.x, FAB Admin user on 2.x (its
+        password is generated at start).
     :param scheduled_runs: let the scheduler create runs from DAG schedules. Off by default: unpausing a
         scheduled DAG with ``catchup=False`` would at once start a run for its latest past interval,
         beside the runs the caller triggers.
@@ -79,8 +80,9 @@ class StackConfig:
         later starts copy it instead of running ``airflow db migrate`` again (saves 5-15 s).
     :param stop_grace: seconds between SIGTERM and SIGKILL on stop (the triggerer takes ~13 s to exit by
         itself on a busy machine; the home is thrown away anyway).
-    :param executor: ``"local"`` (LocalExecutor) or ``"celery"`` (CeleryExecutor: Redis as the broker,
-        a separate SQLite file as the result backend, ``airflow celery worker`` with ``parallelism`` slots).
+    :param executor: ``"local"`` (LocalExecutor; SequentialExecutor on Airflow 2) or ``"celery"``
+        (CeleryExecutor, Airflow 3 only: Redis as the broker, a separate SQLite file as the result
+        backend, ``airflow celery worker`` with ``parallelism`` slots).
     """
 
     home: Path
@@ -112,6 +114,8 @@ class AirflowStack:
         self.password = ""
         self._api: AirflowApi | None = None
         self.redis: RedisServer | None = None
+        #: What this Airflow's generation runs (known once ``start()`` looked at the installed Airflow).
+        self.flavour: Flavour = AIRFLOW_3
 
     # --- addresses and files ---
     @property
@@ -126,7 +130,12 @@ class AirflowStack:
     @property
     def api(self) -> AirflowApi:
         if self._api is None:
-            self._api = AirflowApi(self.url, username=self.config.username, password=self.password)
+            self._api = AirflowApi(
+                self.url,
+                username=self.config.username,
+                password=self.password,
+                api_version=self.flavour.api_version,
+            )
         return self._api
 
     @property
@@ -141,31 +150,31 @@ class AirflowStack:
     def environment(self) -> dict[str, str]:
         """The environment every component runs with."""
         base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        # Airflow's environment first on PATH: Airflow 2's SequentialExecutor runs `airflow tasks run`.
+        base["PATH"] = os.pathsep.join([str(Path(self.config.python).parent), base.get("PATH", os.defpath)])
         host, home = self.config.host, str(self.home)
         settings = {
             "AIRFLOW_HOME": home,
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.config.dags_folder.resolve()),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": EXECUTORS[self.config.executor],
+            "AIRFLOW__CORE__EXECUTOR": self.flavour.executor_name(self.config.executor),
             "AIRFLOW__CORE__PARALLELISM": str(self.config.parallelism),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__CORE__FERNET_KEY": self._fernet_key,
-            "AIRFLOW__API__HOST": host,
-            "AIRFLOW__API__PORT": str(self.api_port),
-            "AIRFLOW__API__BASE_URL": self.url,
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API__SECRET_KEY": self._secret,
-            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret,
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             # Log servers listen on fixed ports by default: pick free ones so stacks can run side by side.
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self._ports[0]),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self._ports[1]),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{self.config.username}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.config.scheduled_runs),
             # Scheduled DAGs stay paused until the caller unpauses what it triggers.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            **self.flavour.server_settings(
+                host=host,
+                port=self.api_port,
+                url=self.url,
+                secret=self._secret,
+                username=self.config.username,
+                home=self.home,
+            ),
         }
         if self.redis is not None:
             settings |= celery_settings(self.redis, home=self.home, concurrency=self.config.parallelism)
@@ -173,13 +182,15 @@ class AirflowStack:
 
     def components(self) -> dict[str, list[str]]:
         """Each component's ``airflow`` sub-command, in start order."""
-        commands = {name: [name] for name in COMPONENTS}
+        commands = {name: list(command) for name, command in self.flavour.components.items()}
         if self.config.executor == "celery":
             commands[CELERY_WORKER] = ["celery", "worker"]
         return commands
 
     def start(self) -> AirflowStack:
-        """Wipe the home, migrate the database, start the four components, wait until all are healthy."""
+        """Wipe the home, migrate the database, start the components, wait until all are healthy."""
+        self.flavour = flavour_of(self.config.python)
+        self.flavour.executor_name(self.config.executor)  # fails before anything starts
         if self.home.exists():
             stop_stack(self.home)  # a stack left from an earlier run with this home
             shutil.rmtree(self.home)
@@ -195,6 +206,7 @@ class AirflowStack:
                 self._start_redis()
             env = self.environment()
             self._migrate(env)
+            self._create_user(env)
             for name, command in self.components().items():
                 process = ManagedProcess(
                     name, [self.config.python, "-m", "airflow", *command], self.component_log(name), env
@@ -237,18 +249,23 @@ class AirflowStack:
     def _cached_db(self) -> Path | None:
         if self.config.db_cache is None:
             return None
-        code = "import importlib.metadata as m; print(m.version('apache-airflow-core'))"
-        version = subprocess.run(  # noqa: S603 - fixed argv
-            [self.config.python, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout.strip()
-        return self.config.db_cache / f"airflow-{version}.db"
+        return self.config.db_cache / f"airflow-{self.flavour.version_text}.db"
 
     def _run_migrate(self, env: Mapping[str, str]) -> None:
-        log = self.component_log("db-migrate")
+        self._run_once("db-migrate", [self.config.python, "-m", "airflow", "db", "migrate"], env)
+
+    def _create_user(self, env: Mapping[str, str]) -> None:
+        argv = self.flavour.create_user_argv(self.config.python, self.config.username, self.password)
+        if argv is not None:
+            self._run_once("create-user", argv, env)
+
+    def _run_once(self, name: str, argv: list[str], env: Mapping[str, str]) -> None:
+        """Run one ``airflow`` command to its end; its output goes to the component log ``name``."""
+        log = self.component_log(name)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as out:
-            done = subprocess.run(  # noqa: S603 - fixed argv
-                [self.config.python, "-m", "airflow", "db", "migrate"],
+            done = subprocess.run(  # noqa: S603 - argv built by us
+                argv,
                 env=dict(env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -256,11 +273,11 @@ class AirflowStack:
                 check=False,
             )
         if done.returncode != 0:
-            raise StackError(f"airflow db migrate failed ({done.returncode}); see {log}:\n{_tail(log)}")
+            raise StackError(f"airflow {name} failed ({done.returncode}); see {log}:\n{_tail(log)}")
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.config.startup_timeout
-        wanted = ["metadatabase", *(_HEALTH_NAME[c] for c in COMPONENTS if c in _HEALTH_NAME)]
+        wanted = ["metadatabase", *self.flavour.health_names.values()]
         while True:
             for name, process in self.processes.items():
                 if not process.running():
@@ -285,6 +302,7 @@ class AirflowStack:
             "url": self.url,
             "username": self.config.username,
             "executor": self.config.executor,
+            "airflow": self.flavour.version_text,
             "pids": pids,
             "started": {name: start_ticks(pid) for name, pid in pids.items()},
         }
@@ -373,7 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cmd.add_argument("--dags", type=Path, required=True, help="DAGs folder")
         cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
         cmd.add_argument("--env-file", action="append", default=[], metavar="JSON", help="JSON object of env vars")
-        cmd.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="LocalExecutor or Celery")
+        cmd.add_argument(
+            "--executor", choices=EXECUTORS, default="local", help="local (SequentialExecutor on 2.x) or celery"
+        )
         if name == "run":
             cmd.add_argument("dag_ids", nargs="+", help="DAGs to unpause, trigger and follow")
             cmd.add_argument("--timeout", type=float, default=600.0)

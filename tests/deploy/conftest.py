@@ -1,7 +1,9 @@
 """A real deployment for the tests in this folder: the emulator, a database that comes up late, and a
-local Airflow with api-server, scheduler, dag-processor and triggerer as separate processes.
+local Airflow with api-server, scheduler, dag-processor and triggerer as separate processes (on Airflow
+2.11: webserver, scheduler and triggerer, the scheduler parsing the DAGs; ``tools/stack_flavours.py``).
 
-Run by ``make test-deploy`` (not by ``make test``: it starts four Airflow processes and a browser).
+Run by ``make test-deploy`` (not by ``make test``: it starts four Airflow processes and a browser);
+``make test-deploy AIRFLOW=2.11`` runs them on the lowest supported Airflow, from ``.venv-af2.11``.
 ``EXECUTOR=celery make test-deploy`` runs the same tests on the CeleryExecutor: a Redis broker and an
 ``airflow celery worker`` as a fifth process (``ACP_DEPLOY_EXECUTOR=celery`` here).
 Everything is started once per session and stopped by PID at the end, even when a test fails.
@@ -9,6 +11,7 @@ Everything is started once per session and stopped by PID at the end, even when 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 from collections.abc import Iterator
@@ -32,6 +35,8 @@ SECRETS = (API_KEY, PG_PASSWORD, PG_NEW_PASSWORD)
 DAG_ID = "ibm_deploy_check"
 #: "local" (LocalExecutor, what CI runs) or "celery" (Redis + a Celery worker); set by make test-deploy.
 EXECUTOR = os.environ.get("ACP_DEPLOY_EXECUTOR", "local")
+#: The stack runs the Airflow of this interpreter's environment; tests branch where 2.x and 3.x differ.
+AIRFLOW_3 = int(importlib.metadata.version("apache-airflow").split(".")[0]) >= 3
 
 
 #: Per-test limit here (the suite's 120 s is for unit-sized tests). The session's deployment is set up in

@@ -2,6 +2,11 @@
 Playwright pointed at the system browser: no browser download is involved).
 
 Screenshots of every step land in ``build/deploy/`` (or ``$DEPLOY_OUTPUT``).
+
+Airflow 3's React UI and Airflow 2's Flask AppBuilder pages differ in every selector, so each step has
+one function per generation; what they must show and save is asserted once, for both. On 2.x the form
+comes from the hook's ``get_connection_form_widgets``/``get_ui_field_behaviour`` (no REST endpoint
+reports it), so this is where its labels, help texts, hidden fields and placeholders are checked.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from tests.deploy.conftest import Deployment, output_dir
+from airflow_connections_provider.connection_form import EXTRA_FIELDS, PLACEHOLDERS, RELABELING
+from tests.deploy.conftest import AIRFLOW_3, DAG_ID, Deployment, output_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags this sandboxed machine needs: no GPU, no background calls to Google's hosts (refused here).
@@ -41,12 +48,13 @@ def page(deployment: Deployment) -> Iterator[Any]:
         page = context.new_page()
         page.set_default_timeout(30_000)
         user, password = deployment.stack.login
+        login_path = deployment.stack.flavour.login_path
         page.goto(deployment.stack.url + "/")
-        page.wait_for_url(re.compile(r".*/auth/login.*"))
+        page.wait_for_url(re.compile(f".*{re.escape(login_path)}.*"))
         page.get_by_label(re.compile("username", re.I)).fill(user)
         page.get_by_label(re.compile("password", re.I)).fill(password)
         page.get_by_role("button", name=re.compile("sign in|log in|login", re.I)).click()
-        page.wait_for_url(lambda url: "/auth/login" not in url)
+        page.wait_for_url(lambda url: login_path not in url)
         shot(page, "01-logged-in")
         try:
             yield page
@@ -58,7 +66,35 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(output_dir() / f"{name}.png"), full_page=True)
 
 
+#: (label, a piece of its help text) of the provider's own fields, as both generations show them.
+EXTRA_LABELS = (
+    ("Auth type", "Cloud Pak for Data"),
+    ("IAM URL", "API key for a token"),
+    ("Default project", "Project id or exact project name"),
+    ("Verify TLS", "TLS certificate"),
+    ("CA bundle path", "PEM bundle"),
+    ("Retry limit", "Retries after the first attempt"),
+)
+
+
 def test_add_connection_form_shows_the_labelled_fields_and_saves_a_connection(deployment: Deployment, page):
+    add_connection = add_connection_3 if AIRFLOW_3 else add_connection_2
+    add_connection(page, deployment)
+    shot(page, "05-saved")
+    api = deployment.stack.api
+    saved = api.request("GET", f"{api.prefix}/connections/ibm_from_browser")
+    assert saved["conn_type"] == "ibmdataplatform"
+    assert saved["host"] == deployment.emu.url
+    # Only what the user set is saved: no defaults copied from the form (IBM Cloud's IAM URL on a
+    # connection that may be Cloud Pak for Data). Airflow 3's form stores untouched fields as null, which
+    # the provider reads as "not set"; 2.x leaves empty text fields out. verify_tls is the one field with a
+    # default (never "TLS off").
+    extras = json.loads(saved.get("extra") or "{}")
+    assert {k: v for k, v in extras.items() if v is not None} == {"verify_tls": True}, extras
+
+
+def add_connection_3(page: Any, deployment: Deployment) -> None:
+    """Airflow 3's React form: the fields come from the provider info's ``conn-fields``."""
     page.goto(deployment.stack.url + "/connections")
     page.get_by_role("button", name=re.compile("add connection", re.I)).click()
     page.get_by_text(re.compile("connection type", re.I)).first.wait_for()
@@ -77,31 +113,47 @@ def test_add_connection_form_shows_the_labelled_fields_and_saves_a_connection(de
     page.get_by_text("Auth type").first.wait_for()
     shot(page, "04-extra-fields")
     extra = page.locator("body").inner_text()
-    for label, help_text in (
-        ("Auth type", "Cloud Pak for Data"),
-        ("IAM URL", "API key for a token"),
-        ("Default project", "Project id or exact project name"),
-        ("Verify TLS", "TLS certificate"),
-        ("CA bundle path", "PEM bundle"),
-        ("Retry limit", "Retries after the first attempt"),
-    ):
+    for label, help_text in EXTRA_LABELS:
         assert label in extra and help_text in extra, label
     page.get_by_role("button", name=re.compile("^save$", re.I)).click()
+    page.get_by_text("ibm_from_browser").first.wait_for()  # the connection list
+
+
+def add_connection_2(page: Any, deployment: Deployment) -> None:
+    """Airflow 2's Flask AppBuilder form: the webserver renders the hook's widgets, and its
+    ``connectionForm.js`` applies the field behaviour (relabels, placeholders, hidden fields) when the
+    type is picked."""
+    page.goto(deployment.stack.url + "/connection/add")
+    page.locator("#conn_type").wait_for(state="attached")
+    shot(page, "02-add-connection")
+    page.select_option("#conn_type", "ibmdataplatform")  # the <select> under select2's widget
+    page.locator("#conn_id").fill("ibm_from_browser")
+    for field, label in RELABELING.items():
+        assert page.locator(f"label[for={field}]").inner_text().strip() == label, field
+        assert page.locator(f"#{field}").get_attribute("placeholder") == PLACEHOLDERS[field], field
+    for hidden in ("schema", "extra"):  # the raw extra too: only the labelled fields are offered
+        assert page.locator(f"#{hidden}").is_hidden(), f"{hidden} is shown"
+    page.locator("#host").fill(deployment.emu.url)
+    shot(page, "03-standard-fields")
+    page.locator("#extra__ibmdataplatform__auth_type").scroll_into_view_if_needed()
+    shot(page, "04-extra-fields")
+    for field in EXTRA_FIELDS:  # every field of the provider shown, none of another type's
+        assert page.locator(f"#extra__ibmdataplatform__{field.name}").is_visible(), field.name
+    extra = page.locator("#model_form").inner_text()
+    for label, help_text in EXTRA_LABELS:
+        assert label in extra and help_text in extra, label
+    assert page.locator("#extra__ibmdataplatform__verify_tls").is_checked()  # the one default: TLS on
+    page.get_by_role("button", name=re.compile("^save", re.I)).click()
+    page.get_by_text("Added Row").wait_for()  # Flask AppBuilder's notice, on the page it returns to
+    page.goto(deployment.stack.url + "/connection/list/")
     page.get_by_text("ibm_from_browser").first.wait_for()
-    shot(page, "05-saved")
-    saved = deployment.stack.api.request("GET", "/api/v2/connections/ibm_from_browser")
-    assert saved["conn_type"] == "ibmdataplatform"
-    assert saved["host"] == deployment.emu.url
-    # Only what the user set is saved: no defaults copied from the form (IBM Cloud's IAM URL on a
-    # connection that may be Cloud Pak for Data). Airflow's form stores untouched fields as null, which
-    # the provider reads as "not set"; verify_tls is the one field with a default (never "TLS off").
-    extras = json.loads(saved.get("extra") or "{}")
-    assert {k: v for k, v in extras.items() if v is not None} == {"verify_tls": True}, extras
 
 
 def test_a_task_instance_shows_the_ibm_connection_extra_link(deployment: Deployment, page, finished_run):
-    # In the 3.x UI a task instance's extra links sit on its Details tab.
-    page.goto(f"{deployment.stack.url}/dags/ibm_deploy_check/runs/{finished_run.run_id}/tasks/create/details")
+    if AIRFLOW_3:  # in the 3.x UI a task instance's extra links sit on its Details tab
+        page.goto(f"{deployment.stack.url}/dags/{DAG_ID}/runs/{finished_run.run_id}/tasks/create/details")
+    else:  # 2.11: the grid view's task instance panel, under "Extra Links" (the run id has a "+" to quote)
+        page.goto(f"{deployment.stack.url}/dags/{DAG_ID}/grid?dag_run_id={quote(finished_run.run_id)}&task_id=create")
     link = page.get_by_role("link", name="IBM connection")
     link.wait_for()
     shot(page, "06-extra-link")

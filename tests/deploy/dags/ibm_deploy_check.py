@@ -3,14 +3,15 @@
 Create a connection to a database that is not up yet (``test=False``), wait for it with the deferrable
 sensor — the triggerer re-tests it until the database comes up —, rotate its password from a Variable
 (validated by the service), then delete it. Intervals stay at 10 s: shorter ones race the scheduler on
-a small machine.
+a small machine. It runs on Airflow 2.11 and 3.x alike: ``DAG`` comes through common-compat (3.x:
+``airflow.sdk``; 2.x: ``airflow.models.dag``), as the provider's own imports do.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import DAG
+from airflow.providers.common.compat.sdk import DAG
 
 from airflow_connections_provider.operators.ibm import (
     IBMCreateConnectionOperator,
