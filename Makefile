@@ -7,10 +7,9 @@ UV_FLAGS := --compile-bytecode --quiet
 
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
-# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: their suites
-# still fail (3.0 now passes with its PINS and waits for the other two; 3.1: no extra form
-# fields from hook metadata, malformed connection JSON reads as "isn't defined"; 3.2: the newest
-# pydantic breaks Airflow 3.2.2's task-run models without a constraints file) — see CHANGELOG.
+# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared until all three
+# pass (3.0 and 3.1 do, with their PINS; 3.2: the newest pydantic breaks Airflow 3.2.2's task-run
+# models without a constraints file) — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
 AIRFLOW_3.1  := 3.1.8
@@ -21,9 +20,10 @@ UNPROVEN := 3.0 3.1 3.2
 LOWEST  := 2.11
 HIGHEST := 3.3
 # Pins a minor needs that Airflow's constraints files would have given it; they live here, never in
-# our dependencies (uv resolves freely otherwise). 3.0 and 3.1 read the connection form from the
-# hook only when wtforms is importable (real deployments get it with the FAB provider): install it
-# there so the tests see the form those users see. 3.0.6's constraints pin what its code needs:
+# our dependencies (uv resolves freely otherwise). 3.0 reads the connection form from the hook only
+# when wtforms is importable; 3.1 without it drops a provider's form fields when that hook was loaded
+# before the form (the Test button does). Real deployments get wtforms with the FAB provider: install
+# it there so the tests see the form those users see. 3.0.6's constraints also pin what its code needs:
 # fastapi 0.116.1 (its task SDK sends task-API requests without a Content-Type, which FastAPI >= 0.132
 # refuses: HTTP 422, every task fails) with cadwyn 5.4.4 (newer ones need a newer FastAPI), and
 # PyJWT 2.10.1 (newer ones refuse its tokens' empty issuer: every API login fails with HTTP 500).

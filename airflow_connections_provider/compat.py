@@ -27,11 +27,16 @@ What stays here is what it does not give, or where this provider has its own rul
   :func:`show_rendered_values` for execute, :func:`redact_template_fields` after it.
 - :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
   when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
+- :func:`unreadable_connection_value`: Airflow reports a connection that a secrets backend holds but
+  cannot read as "isn't defined"; which values it cannot read differs by version (see there);
+- :func:`hook_meta_service`: the API server's form reader of Airflow 3.0/3.1, whose field stand-ins
+  our hook hands out so the form survives the hook being loaded before the form (see there).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from airflow import __version__ as _airflow_version
@@ -102,3 +107,53 @@ def store_rendered_fields_again(task: Any, ti: Any) -> None:
     from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
 
     _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))
+
+
+def unreadable_connection_value(conn_id: str) -> str | None:
+    """The raw value of ``conn_id`` that a secrets backend holds but cannot turn into a connection, else None.
+
+    Airflow's lookup logs such a backend's error at debug level only and raises "The conn_id ... isn't
+    defined". Which values fail differs by version: 3.1's environment backend builds the connection
+    with the core model, which rejects an extra that is not JSON, where 2.11 and 3.3 hand the text on
+    and our settings name the problem. Only a backend that holds a value counts: one that cannot be
+    reached (no database here) says nothing about this connection. Called on the error path only.
+    """
+    backends: Any
+    try:
+        from airflow.sdk.execution_time.supervisor import ensure_secrets_backend_loaded as backends
+    except ImportError:  # Airflow 2.x
+        from airflow.configuration import ensure_secrets_loaded as backends
+
+    for backend in backends():
+        try:
+            value = backend.get_conn_value(conn_id)
+        except Exception:  # noqa: BLE001, S112 - unreachable, or no raw values (the execution API's backend)
+            continue
+        if value is None:
+            continue
+        try:
+            backend.deserialize_connection(conn_id=conn_id, value=value)
+        except Exception:  # noqa: BLE001 - the error Airflow hid; its text may quote the secret, so not kept
+            return str(value)
+        return None
+    return None
+
+
+_HOOK_META_MODULE = "airflow.api_fastapi.core_api.services.ui.connections"
+
+
+def hook_meta_service() -> Any | None:
+    """The API server's ``HookMetaService`` when this process serves hook metadata from wtforms stand-ins.
+
+    Airflow 3.0/3.1 build the Add Connection form by calling ``get_connection_form_widgets`` with wtforms
+    swapped for stand-ins (``HookMetaService.Mock*Field``) and keep only stand-in fields. But a hook is
+    imported once per process: when something loaded it first (the Test button does), Airflow kept the
+    real wtforms fields, and the form showed none of ours in that API server until a restart. Handing
+    out the stand-ins ourselves makes the order irrelevant (3.2+ read ``conn-fields`` and never ask).
+    ``None`` (use real wtforms fields) where no such service is loaded: Airflow 2.x, whose webserver
+    renders real fields, and every process that is not an API server (a look at ``sys.modules``:
+    importing the service in a worker or the CLI would only cost time).
+    """
+    module = sys.modules.get(_HOOK_META_MODULE)
+    service = getattr(module, "HookMetaService", None)
+    return service if hasattr(service, "MockBaseField") else None

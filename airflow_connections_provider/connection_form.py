@@ -2,8 +2,8 @@
 
 Airflow 3.2+ reads the form from the provider info (``conn-fields``, ``ui-field-behaviour``);
 Airflow 2.11, 3.0 and 3.1 call the hook's ``get_connection_form_widgets``/``get_ui_field_behaviour``
-(3.0/3.1 only when ``wtforms`` is installed, i.e. with the FAB provider; without it Airflow shows no
-provider's custom fields). Both are generated from :data:`EXTRA_FIELDS` and :data:`STANDARD_FIELDS`
+(3.0 only when ``wtforms`` is installed, i.e. with the FAB provider; 3.1 with or without it, see
+:func:`hook_form_widgets`). Both are generated from :data:`EXTRA_FIELDS` and :data:`STANDARD_FIELDS`
 here, so the versions can never disagree.
 
 Save only what the user set: a schema ``default`` makes Airflow 3's form pre-fill the field and save
@@ -139,10 +139,17 @@ def hook_form_widgets() -> dict[str, Any]:
 
     Imported here, never at module level: only the webserver (2.x) and the API server (3.0/3.1, which
     swaps these classes for its own stand-ins) call it. Enums are text fields with an ``any_of``
-    validator (3.0/3.1 turn it into a choice list; the FAB form rejects other values).
+    validator (3.0/3.1 turn it into a choice list; the FAB form rejects other values). In a 3.0/3.1
+    API server the fields are its stand-ins whatever the call order (:func:`compat.hook_meta_service`).
     """
     from wtforms import BooleanField, StringField
     from wtforms.validators import Optional, any_of
+
+    from airflow_connections_provider.compat import hook_meta_service  # imports Airflow: not at module level
+
+    service = hook_meta_service()
+    if service is not None:
+        return _stand_in_widgets(service, string_field=StringField, boolean_field=BooleanField)
 
     try:
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -162,4 +169,25 @@ def hook_form_widgets() -> dict[str, Any]:
         widgets[field.name] = StringField(
             field.label, validators=validators, description=field.description, **text_widget
         )
+    return widgets
+
+
+def _stand_in_widgets(service: Any, *, string_field: type, boolean_field: type) -> dict[str, Any]:
+    """Our fields as the 3.0/3.1 API server's own stand-ins, exactly as its wtforms swap would build them.
+
+    ``field_class`` is what Airflow checks each field against: the class ``wtforms`` gives right now,
+    the stand-in inside the swap and the real class outside it (when the Test button loaded the hook).
+    """
+    widgets: dict[str, Any] = {}
+    for field in EXTRA_FIELDS:
+        if field.kind == "boolean":
+            widget = service.MockBooleanField(field.label, description=field.description, default=field.default)
+            widget.field_class = boolean_field
+        else:
+            validators = [service.MockOptional()]
+            if field.choices:
+                validators.append(service.MockEnum(list(field.choices)))
+            widget = service.MockStringField(field.label, validators=validators, description=field.description)
+            widget.field_class = string_field
+        widgets[field.name] = widget
     return widgets

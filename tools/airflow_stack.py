@@ -275,13 +275,18 @@ class AirflowStack:
         if done.returncode != 0:
             raise StackError(f"airflow {name} failed ({done.returncode}); see {log}:\n{_tail(log)}")
 
+    def check_running(self, when: str = "while running") -> None:
+        """Raise ``StackError`` with the end of its log when a component has exited (callers following a
+        run call it on every poll: a dead scheduler would otherwise look like a slow run)."""
+        for name, process in self.processes.items():
+            if not process.running():
+                raise StackError(f"airflow {name} exited {when}; see {process.log}:\n{process.tail()}")
+
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.config.startup_timeout
         wanted = ["metadatabase", *self.flavour.health_names.values()]
         while True:
-            for name, process in self.processes.items():
-                if not process.running():
-                    raise StackError(f"airflow {name} exited at start; see {process.log}:\n{process.tail()}")
+            self.check_running("at start")
             missing = self.api.unhealthy(wanted)
             if CELERY_WORKER in self.processes and not worker_ready(self.component_log(CELERY_WORKER)):
                 missing.append(CELERY_WORKER)

@@ -101,7 +101,7 @@ class Flavour:
             return None
         return [
             python, "-m", "airflow", "users", "create", "--role", "Admin",
-            "--username", username, "--password", password,
+            "--username", username, f"--password={password}",  # "=": a generated password may start with "-"
             "--email", f"{username}@example.com", "--firstname", username, "--lastname", "Deploy",
         ]  # fmt: skip
 

@@ -8,11 +8,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from airflow.providers.common.compat.sdk import BaseHook, mask_secret
+from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook, mask_secret
 
 from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
+from airflow_connections_provider.compat import unreadable_connection_value
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
-from airflow_connections_provider.hooks.settings import HookSettings, settings_from_connection
+from airflow_connections_provider.hooks.settings import (
+    HookSettings,
+    settings_from_connection,
+    unreadable_connection_error,
+)
 
 
 class IBMDataPlatformHook(BaseHook):
@@ -52,7 +57,13 @@ class IBMDataPlatformHook(BaseHook):
 
     @cached_property
     def settings(self) -> HookSettings:
-        conn = self.get_connection(self.ibm_conn_id)
+        try:
+            conn = self.get_connection(self.ibm_conn_id)
+        except AirflowNotFoundException:
+            raw_value = unreadable_connection_value(self.ibm_conn_id)
+            if raw_value is None:
+                raise
+            raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
         return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
 
     @cached_property

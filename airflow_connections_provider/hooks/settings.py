@@ -68,6 +68,32 @@ def _extras(raw: str | Mapping[str, Any] | None, conn_id: str) -> dict[str, Any]
     return {(k[len(_PREFIX) :] if k.startswith(_PREFIX) else k): v for k, v in data.items() if v not in ("", None)}
 
 
+def unreadable_connection_error(conn_id: str, raw_value: str) -> ConfigurationError:
+    """What is wrong with a connection value that a secrets backend holds but Airflow could not read.
+
+    Airflow reports such a connection as "isn't defined" (``compat.unreadable_connection_value``).
+    The message names the problem and never quotes the value (it holds the secret).
+    """
+    try:
+        data = json.loads(raw_value)
+    except ValueError:
+        if raw_value.lstrip().startswith("{"):
+            return ConfigurationError(
+                f"Airflow connection {conn_id!r} is set, but its value is not valid JSON, so Airflow reports "
+                "it as not defined; write it as a JSON object (or a connection URI)"
+            )
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("extra"), str):
+        try:
+            _extras(data["extra"], conn_id)
+        except ConfigurationError as exc:
+            return ConfigurationError(f"{exc} (Airflow reports such a connection as not defined)")
+    return ConfigurationError(
+        f"Airflow connection {conn_id!r} is set, but Airflow cannot read it and reports it as not defined; "
+        "check that its value is a JSON object or a connection URI and its extra a JSON object"
+    )
+
+
 def _number(extras: Mapping[str, Any], key: str, conn_id: str, *, integer: bool = False) -> Any:
     if key not in extras:
         return None
@@ -86,9 +112,10 @@ def _flag(value: Any, key: str, conn_id: str) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
+    # "y": a ticked checkbox as Airflow 2's Test button sends it (wtforms' BooleanField value).
+    if text in ("true", "1", "yes", "y", "on"):
         return True
-    if text in ("false", "0", "no", "off"):
+    if text in ("false", "0", "no", "n", "off"):
         return False
     raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be true or false, got {value!r}")
 

@@ -209,10 +209,21 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         return self._event("success", f"connection {self.connection_id} validated after {polls} poll(s)")
 
     async def _client_config(self) -> Any:
-        from airflow_connections_provider.compat import aget_connection, amask_secret
-        from airflow_connections_provider.hooks.settings import settings_from_connection
+        from airflow_connections_provider.compat import aget_connection, amask_secret, unreadable_connection_value
+        from airflow_connections_provider.hooks.settings import settings_from_connection, unreadable_connection_error
 
-        conn = await aget_connection(self.ibm_conn_id)
+        try:
+            conn = await aget_connection(self.ibm_conn_id)
+        except Exception as exc:
+            # Imported on this error path only: nothing may be imported on the loop when all goes well.
+            from airflow.providers.common.compat.sdk import AirflowNotFoundException
+
+            if not isinstance(exc, AirflowNotFoundException):
+                raise
+            raw_value = await asyncio.to_thread(unreadable_connection_value, self.ibm_conn_id)
+            if raw_value is None:
+                raise
+            raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
         settings = settings_from_connection(
             conn,
             retry_limit=self.retry.get("retry_limit"),

@@ -107,6 +107,9 @@ def finished_run(deployment: Deployment) -> RunProgress:
     api.set_paused(DAG_ID, False)
     watcher = start_after_polls(deployment.emu, deployment.pg, polls=2, within=300)
     run_id = api.trigger(DAG_ID)
-    [progress] = api.follow([RunProgress(DAG_ID, run_id)], timeout=480, interval=0.5)
+    # A component that dies mid-run (a scheduler that cannot start a task) fails here at once, with its log.
+    [progress] = api.follow(
+        [RunProgress(DAG_ID, run_id)], timeout=480, interval=0.5, on_poll=lambda _: deployment.stack.check_running()
+    )
     watcher.join(timeout=5)
     return progress

@@ -103,6 +103,16 @@ def create_via(**conn_fields: Any) -> Callable[[Env], Any]:
     return run
 
 
+def create_via_raw(value: str) -> Callable[[Env], Any]:
+    """The connection's whole value as the environment holds it (text Airflow may fail to read)."""
+
+    def run(env: Env) -> Any:
+        env.monkeypatch.setenv("AIRFLOW_CONN_IBM_RAW", value)
+        return create(ibm_conn_id="ibm_raw")(env)
+
+    return run
+
+
 def update(target: str = "orders", **kwargs: Any) -> Callable[[Env], Any]:
     def run(env: Env) -> Any:
         env.existing()
@@ -215,6 +225,12 @@ CASES = {
     "settings-iam-url-no-scheme": Case("settings", create_via(extra={"iam_url": "iam.example"}), FAIL, "'iam_url'"),
     "settings-auth-type": Case("settings", create_via(extra={"auth_type": "kerberos"}), FAIL, "unknown auth type"),
     "settings-extra-not-json": Case("settings", create_via(extra="{oops"), FAIL, "not valid JSON"),
+    "settings-value-not-json": Case(
+        "settings",
+        create_via_raw(f'{{"conn_type": "ibmdataplatform", "password": "{SECRET}", "extra": {{"project": }}'),
+        FAIL,
+        "its value is not valid JSON",
+    ),
     "settings-timeout-nan": Case("settings", create_via(extra={"timeout": "nan"}), FAIL, "'timeout'"),
     "settings-retry-limit-text": Case("settings", create_via(extra={"retry_limit": "lots"}), FAIL, "'retry_limit'"),
     "settings-verify-tls": Case("settings", create_via(extra={"verify_tls": "maybe"}), FAIL, "'verify_tls'"),
@@ -343,6 +359,7 @@ CASES = {
     "trigger-bad-settings": Case(
         "trigger", trigger({"extra": {"iam_url": "no-scheme"}}), TriggerFailedError, "'iam_url'"
     ),
+    "trigger-extra-not-json": Case("trigger", trigger({"extra": "{oops"}), TriggerFailedError, "not valid JSON"),
     "trigger-auth-type": Case("trigger", trigger({"extra": {"auth_type": "magic"}}), TriggerFailedError, "auth type"),
     "trigger-bad-connection-id": Case("trigger", trigger(connection_id="."), TriggerFailedError, "ids are UUIDs"),
 }

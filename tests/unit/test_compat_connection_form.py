@@ -3,7 +3,9 @@
 Airflow 3.x: the API server's hook metadata (``/ui/connections/hook_meta``, from ``conn-fields`` on 3.2+
 and from the hook's form methods on 3.0/3.1). Airflow 2.11: the webserver's form widgets and field
 behaviours. Read in a subprocess: 3.0/3.1 build the metadata by swapping wtforms for stand-ins inside
-the process-wide ProvidersManager, which must not leak into other tests.
+the process-wide ProvidersManager, which must not leak into other tests. The script loads the hook
+before it reads the form, as a Test button clicked first does: 3.0/3.1 import a hook once per process,
+and that order used to leave the API server's form without our fields until a restart.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ import json, sys, warnings
 from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
 from airflow.providers_manager import ProvidersManager
 
+if AIRFLOW_V_3_0_PLUS:  # the API server imports its hook-metadata service at start-up
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
 out = {}
+if sys.argv[1:] == ["form-first"] and AIRFLOW_V_3_0_PLUS:
+    HookMetaService.hook_meta_data()  # cached: the form below is the one built now
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     out["testable"] = ProvidersManager().hooks["ibmdataplatform"].connection_testable
 out["warnings"] = [str(w.message) for w in caught if "IBMDataPlatformHook" in str(w.message)]
 if AIRFLOW_V_3_0_PLUS:
-    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
-
     (meta,) = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "ibmdataplatform"]
     out["default_conn_name"] = meta.default_conn_name
     out["extra"] = {
@@ -65,13 +70,17 @@ print(json.dumps(out, default=str))
 """
 
 
-@pytest.fixture(scope="module")
-def served_form() -> dict[str, Any]:
+def _read_form(*args: str) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", _READ_FORM], capture_output=True, text=True, timeout=180, check=False
+        [sys.executable, "-c", _READ_FORM, *args], capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def served_form() -> dict[str, Any]:
+    return _read_form()
 
 
 def _needs_form_support() -> None:
@@ -80,8 +89,9 @@ def _needs_form_support() -> None:
             import wtforms  # noqa: F401
         except ImportError:
             pytest.skip(
-                "Airflow 3.0/3.1 read a hook's form only when wtforms is installed (the FAB provider brings "
-                "it); without it they show no provider's custom fields. make test-matrix installs it."
+                "Airflow 3.0 reads a hook's form only when wtforms is installed (the FAB provider brings it), "
+                "and 3.1 without it loses every provider's fields once the hook was loaded before the form "
+                "(Airflow asks the hook only through wtforms). make test-matrix installs it."
             )
 
 
@@ -93,6 +103,14 @@ def test_every_extra_field_is_served_with_its_label_and_help(served_form):
         assert extra[field.name]["label"] == field.label
         assert extra[field.name]["description"] == field.description
     assert sorted(extra["auth_type"]["enum"]) == sorted(auth.value for auth in AuthType)
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Airflow 2.x has no hook metadata API")
+def test_the_form_is_the_same_whether_the_hook_or_the_form_loads_first(served_form):
+    _needs_form_support()
+    form_first = _read_form("form-first")
+    assert form_first["extra"] == served_form["extra"]
+    assert sorted(form_first["extra"]) == sorted(f.name for f in EXTRA_FIELDS)
 
 
 def test_the_form_prefills_nothing_but_tls_verification(served_form):

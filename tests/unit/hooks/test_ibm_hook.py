@@ -98,3 +98,45 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
     )
     with pytest.raises(Exception, match="pass project=<id or name>"):
         IBMDataPlatformHook("ibm_noproj").resolve_scope()
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        pytest.param(
+            '{"conn_type": "ibmdataplatform", "password": "pa55-word-xyz", "extra": ',
+            "its value is not valid JSON",
+            id="value-not-json",
+        ),
+        pytest.param(
+            json.dumps({"conn_type": "ibmdataplatform", "password": "pa55-word-xyz", "extra": "{oops"}),
+            "the extra field of Airflow connection 'ibm_test' is not valid JSON",
+            id="extra-not-json",
+        ),
+    ],
+)
+def test_a_connection_airflow_cannot_read_is_named_not_called_undefined(monkeypatch, value, fragment):
+    """Airflow reports an unreadable connection as "isn't defined" (3.1 even for a bad extra): say what is wrong."""
+    from airflow_connections_provider.client import ConfigurationError
+
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_TEST", value)
+    with pytest.raises(ConfigurationError) as caught:
+        IBMDataPlatformHook("ibm_test").settings  # noqa: B018 - reading it is the act under test
+    assert fragment in str(caught.value)
+    assert "pa55-word-xyz" not in str(caught.value)
+
+
+def test_a_connection_no_backend_holds_is_still_reported_as_undefined(monkeypatch):
+    from airflow.providers.common.compat.sdk import AirflowNotFoundException
+
+    monkeypatch.delenv("AIRFLOW_CONN_IBM_NOWHERE", raising=False)
+    with pytest.raises(AirflowNotFoundException, match="ibm_nowhere"):
+        IBMDataPlatformHook("ibm_nowhere").settings  # noqa: B018
+
+
+def test_an_unreadable_value_that_is_not_json_gets_a_message_naming_both_forms():
+    from airflow_connections_provider.hooks.settings import unreadable_connection_error
+
+    message = str(unreadable_connection_error("ibm_test", "ibmdataplatform://:s3cret-value@host?%zz"))
+    assert "cannot read it" in message and "connection URI" in message
+    assert "s3cret-value" not in message

@@ -112,6 +112,11 @@ def test_verify_off_ignores_the_ca_bundle():
     assert settings(password="k", extra={"verify_tls": "false", "ca_bundle": "/x.pem"}).client_config.verify is False
 
 
+def test_a_ticked_checkbox_as_airflow_2s_test_button_sends_it_means_true():
+    # The 2.x connection form's Test button posts the raw form values: a ticked BooleanField is "y".
+    assert settings(password="k", extra={"verify_tls": "y"}).client_config.verify is True
+
+
 def test_host_and_port_make_a_cluster_url():
     assert (
         settings(host="cpd.example.com", port=8443, password="k").client_config.base_url
