@@ -7,9 +7,8 @@ UV_FLAGS := --compile-bytecode --quiet
 
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
-# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared until all three
-# pass (3.0 and 3.1 do, with their PINS; 3.2: the newest pydantic breaks Airflow 3.2.2's task-run
-# models without a constraints file) — see CHANGELOG.
+# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: 3.0, 3.1 and
+# 3.2 now pass with their PINS and are declared together — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
 AIRFLOW_3.1  := 3.1.8
@@ -30,7 +29,13 @@ HIGHEST := 3.3
 PINS_2.11 :=
 PINS_3.0  := wtforms fastapi==0.116.1 cadwyn==5.4.4 pyjwt==2.10.1
 PINS_3.1  := wtforms
-PINS_3.2  :=
+# 3.2: the web stack as Airflow 3.2.2's constraints file pins it: what was current at its release (uv
+# --exclude-newer 2026-05-29 resolves these; the same since its first candidate, 2026-05-21). Two are
+# needed: a newer fastapi fails every task ("Model 'TITerminalStatePayload' needs a discriminator
+# field"); svcs 26 answers every task-API call with 500 ("'State' object has no attribute
+# 'svcs_registry'"). The others keep the set the one Airflow tested.
+PINS_3.2  := pydantic==2.13.4 pydantic-core==2.46.4 cadwyn==6.2.2 fastapi==0.136.3 starlette==1.2.0 \
+	sqlalchemy==2.0.50 svcs==25.1.0
 PINS_3.3  :=
 
 # The highest Airflow lives in .venv (the one editors, `make lint` and `make demo` use); every
