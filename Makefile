@@ -151,7 +151,8 @@ demo-stop:
 
 # Every benchmark at full size (~30 min on 2 cores): benchmarks/results.json, docs/benchmarks.md and its
 # charts (docs/benchmarks/). IBM's SDK runs from the test-clients venv. One benchmark:
-# make bench BENCH_ARGS="--only sync_peers" (the others' last results are kept).
+# make bench BENCH_ARGS="--only sync_peers" (the others' last results are kept). After merging results.json
+# by hand (keep each benchmark's newest object): make bench BENCH_ARGS=--render-only rewrites the doc only.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
 	$(UV_INSTALL) -e '.[dev,bench]' 'apache-airflow==$(AIRFLOW_$(HIGHEST))'

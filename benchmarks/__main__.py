@@ -1,7 +1,9 @@
 """``python -m benchmarks``: run the benchmarks, write results.json and docs/benchmarks.md.
 
 ``--only NAME[,NAME]`` re-runs some and keeps the others' last results; ``--quick`` runs each at a
-tiny size (what ``make test`` does, into a temporary directory).
+tiny size (what ``make test`` does, into a temporary directory); ``--render-only`` runs nothing and
+writes docs/benchmarks.md and its charts from results.json as it stands (e.g. after merging two
+engineers' results.json: keep each benchmark's newest object, then render).
 """
 
 from __future__ import annotations
@@ -88,6 +90,16 @@ def _write(
     return document
 
 
+def render_only(*, results_path: Path, doc_path: Path, charts_dir: Path) -> dict[str, Any]:
+    """Write the doc and charts from ``results_path`` without running (or rewriting) anything."""
+    if not results_path.exists():
+        raise SystemExit(f"{results_path} does not exist: run a benchmark first (python -m benchmarks --only NAME)")
+    document: dict[str, Any] = json.loads(results_path.read_text())
+    doc_path.parent.mkdir(parents=True, exist_ok=True)
+    doc_path.write_text(report.render(document, charts_dir=charts_dir, doc_dir=doc_path.parent))
+    return document
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
@@ -96,7 +108,16 @@ def main() -> None:
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks")
     parser.add_argument("--scale-sizes", help="comma-separated declared counts for the scale benchmark")
+    parser.add_argument(
+        "--render-only", action="store_true", help="run nothing: write the doc and charts from the results file"
+    )
     args = parser.parse_args()
+    if args.render_only:
+        if args.only or args.quick or args.scale_sizes:
+            parser.error("--render-only runs nothing: it takes no --only, --quick or --scale-sizes")
+        render_only(results_path=args.results, doc_path=args.doc, charts_dir=args.charts)
+        print(f"rendered {args.doc} from {args.results}")
+        return
     names = args.only.split(",") if args.only else list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:

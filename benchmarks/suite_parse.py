@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 from benchmarks.airflow_names import CONN_ARG, OPERATOR_MODULES, airflow_conn_env
@@ -46,14 +48,23 @@ print(time.process_time() - cpu, time.perf_counter() - wall)
 """
 
 
-def _import_seconds(imports: str) -> tuple[float, float]:
-    """(CPU, wall) seconds of ``imports`` in a fresh interpreter that already imported airflow.sdk."""
+def _import_seconds(imports: str, *, pycache: str | None = None) -> tuple[float, float]:
+    """(CPU, wall) seconds of ``imports`` in a fresh interpreter that already imported airflow.sdk.
+
+    ``pycache``: a directory for compiled bytecode (as an installed wheel has it); without it this
+    checkout's modules are compiled from source at every import (the machine may forbid .pyc files).
+    """
+    env = dict(os.environ)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
     out = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE.format(imports=imports)],
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
+        env=env,
     ).stdout
     cpu, wall = out.strip().splitlines()[-1].split()
     return float(cpu), float(wall)
@@ -62,17 +73,35 @@ def _import_seconds(imports: str) -> tuple[float, float]:
 def import_cost(*, quick: bool) -> dict[str, Any]:
     reps = 2 if quick else 11
     statement = "; ".join(f"import {module}" for module in OPERATOR_MODULES)
-    samples = [_import_seconds(statement) for _ in range(reps)]
-    cpu_ms = [1000 * cpu for cpu, _ in samples]
-    wall_ms = [1000 * wall for _, wall in samples]
-    median = statistics.median(cpu_ms)
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as pycache:
+        _import_seconds(statement, pycache=pycache)  # writes the bytecode the measured runs read
+        samples: dict[str, list[tuple[float, float]]] = {"source": [], "bytecode": []}
+        for _ in range(reps):  # interleaved, so a busy moment hits both forms
+            samples["source"].append(_import_seconds(statement))
+            samples["bytecode"].append(_import_seconds(statement, pycache=pycache))
+    cpu_ms = {form: [1000 * cpu for cpu, _ in runs] for form, runs in samples.items()}
+    wall_ms = {form: [1000 * wall for _, wall in runs] for form, runs in samples.items()}
+    median = {form: statistics.median(values) for form, values in cpu_ms.items()}
     return {
         "name": "import_cost",
         "title": "DAG-parse cost: importing the operators and the sensor",
         "parameters": {"modules": list(OPERATOR_MODULES), "after": "import airflow.sdk", "repetitions": reps},
         "figures": {
-            "extra_import_cpu_ms": summary(cpu_ms, digits=2),
-            "extra_import_wall_ms": summary(wall_ms, digits=2),
+            "extra_import_cpu_ms": summary(cpu_ms["source"], digits=2),
+            "extra_import_wall_ms": summary(wall_ms["source"], digits=2),
+            "extra_import_cpu_ms_bytecode": summary(cpu_ms["bytecode"], digits=2),
+            "extra_import_wall_ms_bytecode": summary(wall_ms["bytecode"], digits=2),
         },
-        "goals": [{"goal": "<= 10 ms (CPU) over airflow.sdk", "value": round(median, 2), "met": median <= 10}],
+        "goals": [
+            {
+                "goal": "<= 10 ms (CPU) over airflow.sdk, compiled from source",
+                "value": round(median["source"], 2),
+                "met": median["source"] <= 10,
+            },
+            {
+                "goal": "<= 10 ms (CPU) over airflow.sdk, as installed (bytecode)",
+                "value": round(median["bytecode"], 2),
+                "met": median["bytecode"] <= 10,
+            },
+        ],
     }

@@ -13,24 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
-from airflow_connections_provider.compat import (
-    AIRFLOW_V_3_0_PLUS,
-    RENDERED_FIELDS_SENT_UNREDACTED,
-    hide_rendered_values,
-    redact_template_fields,
-    show_rendered_values,
-    store_rendered_fields_again,
-)
 from airflow_connections_provider.connection_type import DEFAULT_CONN_ID
 from airflow_connections_provider.links import XCOM_CONNECTION_URL, IBMConnectionLink, connection_ui_url
-from airflow_connections_provider.operators.arguments import ArgumentChecks
-from airflow_connections_provider.operators.failures import is_permanent
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Scope
     from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
+    from airflow_connections_provider.operators.arguments import ArgumentChecks
 
 
 @contextmanager
@@ -38,6 +29,7 @@ def airflow_errors(action: str) -> Iterator[None]:
     """Turn client errors into Airflow's: permanent ones (:func:`is_permanent`) raise
     ``AirflowFailException``, the others ``AirflowException`` so the task's ``retries`` apply."""
     from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
+    from airflow_connections_provider.operators.failures import is_permanent
 
     try:
         yield
@@ -105,6 +97,8 @@ class IBMBaseOperator(BaseOperator):
 
     def check_arguments(self) -> None:
         """Check every argument after rendering; one ``AirflowFailException`` lists all problems."""
+        from airflow_connections_provider.operators.arguments import ArgumentChecks
+
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)
         checks.text("project", self.project, optional=True)
@@ -141,7 +135,7 @@ class IBMBaseOperator(BaseOperator):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if RENDERED_FIELDS_SENT_UNREDACTED and "execute" in cls.__dict__:
+        if "execute" in cls.__dict__:
             cls.execute = _real_values_during(cls.__dict__["execute"])  # type: ignore[method-assign]
 
     def _do_render_template_fields(self, parent: Any, *args: Any, **kwargs: Any) -> None:
@@ -149,6 +143,8 @@ class IBMBaseOperator(BaseOperator):
         # its unmapped copy (never calling that one's render_template_fields): both pass here.
         super()._do_render_template_fields(parent, *args, **kwargs)
         if parent is self:  # the task's own fields, not an object nested in one
+            from airflow_connections_provider.compat import RENDERED_FIELDS_SENT_UNREDACTED, hide_rendered_values
+
             self.mask_rendered_secrets()
             if RENDERED_FIELDS_SENT_UNREDACTED:
                 hide_rendered_values(self)  # Airflow 3.0 sends (and logs) the fields next: see compat
@@ -157,10 +153,19 @@ class IBMBaseOperator(BaseOperator):
         """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
 
     def pre_execute(self, context: Context) -> None:
+        from airflow_connections_provider.compat import show_rendered_values
+
         super().pre_execute(context)
         show_rendered_values(self)  # Airflow 3.0: also before a deferred task resumes
 
     def post_execute(self, context: Context, result: Any = None) -> None:
+        from airflow_connections_provider.compat import (
+            AIRFLOW_V_3_0_PLUS,
+            RENDERED_FIELDS_SENT_UNREDACTED,
+            redact_template_fields,
+            store_rendered_fields_again,
+        )
+
         super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
@@ -180,10 +185,18 @@ class IBMBaseOperator(BaseOperator):
 def _real_values_during(execute: Callable[..., Any]) -> Callable[..., Any]:
     """Airflow 3.0: ``execute`` sees the rendered values, and leaves the fields redacted however it
     ends (a failed task's fields are sent too). Nested calls (a subclass's ``super().execute``) redact
-    once, when the outermost returns."""
+    once, when the outermost returns. Other versions: ``execute`` as it is."""
 
     @functools.wraps(execute)
     def run(self: IBMBaseOperator, *args: Any, **kwargs: Any) -> Any:
+        from airflow_connections_provider.compat import (
+            RENDERED_FIELDS_SENT_UNREDACTED,
+            redact_template_fields,
+            show_rendered_values,
+        )
+
+        if not RENDERED_FIELDS_SENT_UNREDACTED:
+            return execute(self, *args, **kwargs)
         show_rendered_values(self)
         depth = self.__dict__.get("_acp_execute_depth", 0)
         self.__dict__["_acp_execute_depth"] = depth + 1

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_connections_provider.masking import mask_values
-from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
-from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
-from airflow_connections_provider.operators.targets import check_rename, find_renamed, find_target, same_visible
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
+    from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
+
+# DAG files import this module at every parse: what only a running task needs (masking, target
+# lookups, the sync operator and its limits) is imported where it is used, or on first access.
 
 __all__ = [
     "IBMCreateConnectionOperator",
@@ -28,6 +29,15 @@ __all__ = [
     "IBMSyncConnectionsOperator",
     "IBMUpdateConnectionOperator",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "IBMSyncConnectionsOperator":  # re-exported: a DAG that only creates never pays for it
+        from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
+
+        return IBMSyncConnectionsOperator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 IfExists = Literal["fail", "skip", "update"]
 _IF_EXISTS = ("fail", "skip", "update")
@@ -82,6 +92,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         self.if_exists = if_exists
 
     def mask_rendered_secrets(self) -> None:
+        from airflow_connections_provider.masking import mask_values
+
         mask_values(self.properties)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
@@ -94,6 +106,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
 
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionNameExistsError
+        from airflow_connections_provider.masking import mask_values
 
         self.check_arguments()
         scope = self.resolve_scope()
@@ -132,6 +145,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     def _existing(
         self, context: Context, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection
     ) -> str:
+        from airflow_connections_provider.operators.targets import same_visible
+
         self.publish_link(context, scope, existing.id)
         if existing.datasource_type != dtype.id:
             raise AirflowFailException(
@@ -230,6 +245,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         self.test = test
 
     def mask_rendered_secrets(self) -> None:
+        from airflow_connections_provider.masking import mask_values
+
         mask_values(self.set_properties)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
@@ -242,6 +259,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
 
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionChanges
+        from airflow_connections_provider.masking import mask_values
+        from airflow_connections_provider.operators.targets import check_rename
 
         self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
@@ -270,6 +289,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         return updated.id
 
     def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
+        from airflow_connections_provider.operators.targets import find_renamed, find_target
+
         if kind == "connection_name" and self.new_name and context["ti"].try_number > 1:
             renamed = find_renamed(
                 client, scope, old_name=ref, new_name=self.new_name, set_properties=self.set_properties

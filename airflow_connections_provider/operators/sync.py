@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
-from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_connections_provider.operators.arguments import ArgumentChecks
 
 
 class IBMSyncConnectionsOperator(IBMBaseOperator):

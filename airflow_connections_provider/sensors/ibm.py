@@ -16,13 +16,13 @@ from airflow.providers.common.compat.sdk import (
     conf,
 )
 
-from airflow_connections_provider.operators.arguments import ArgumentChecks
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Scope
+    from airflow_connections_provider.operators.arguments import ArgumentChecks
 
 # Leave the trigger time to send its own timeout event before Airflow's deferral timeout fires.
 _DEFERRAL_MARGIN = timedelta(minutes=5)

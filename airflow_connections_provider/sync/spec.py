@@ -16,7 +16,7 @@ Every problem of every entry is collected into one :class:`InvalidInputError` be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ from airflow_connections_provider.client import (
     UnknownDatasourceTypeError,
 )
 from airflow_connections_provider.client.validation import check_new_connection, close_matches
-from airflow_connections_provider.masking import mask_values
-from airflow_connections_provider.sync.spec_text import load_text, mask_secrets_in_text
+from airflow_connections_provider.masking import mask_texts, secret_values
+from airflow_connections_provider.sync.spec_text import load_text, secrets_in_text
 
 ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
 #: Where the fields of an Airflow connection land by default, when the datasource type has that property.
@@ -82,21 +82,21 @@ def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
 
 
 def mask_spec_secrets(spec: Any) -> None:
-    """Mask secret-looking values of a rendered spec, whether it parses or not (never raises)."""
-    if isinstance(spec, str):
-        mask_secrets_in_text(spec)
-        return
-    _mask_data(spec)
+    """Mask secret-looking values of a rendered spec, whether it parses or not (never raises).
+
+    Collected first and handed to the masker in one batch: one by one costs O(N²) (see ``masking``).
+    """
+    mask_texts(secrets_in_text(spec) if isinstance(spec, str) else _secrets_in_data(spec))
 
 
-def _mask_data(data: Any) -> None:
+def _secrets_in_data(data: Any) -> Iterator[str]:
     if isinstance(data, Mapping):
-        mask_values(data)
+        yield from secret_values(data)
         for value in data.values():
-            _mask_data(value)
+            yield from _secrets_in_data(value)
     elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
         for item in data:
-            _mask_data(item)
+            yield from _secrets_in_data(item)
 
 
 ConnectionLookup = Callable[[str], Any]
@@ -118,8 +118,26 @@ def resolve_spec(
     """Check the whole spec against the service's datasource types; raise one error listing every problem."""
     problems: list[str] = []
     desired: list[DesiredConnection] = []
+    try:
+        _resolve_entries(client, parse_spec(spec), managed_prefix, lookup, problems, desired)
+    finally:
+        # The second net (the secrets the datasource types mark), in one batch, even when an entry raised.
+        mask_texts(value for entry in desired for value in secret_values(entry.properties, entry.secret_names))
+    if problems:
+        raise InvalidInputError("sync spec", problems)
+    return desired
+
+
+def _resolve_entries(
+    client: ConnectionsClient,
+    entries: list[Mapping[str, Any]],
+    managed_prefix: str | None,
+    lookup: ConnectionLookup,
+    problems: list[str],
+    desired: list[DesiredConnection],
+) -> None:
     seen: dict[str, int] = {}
-    for position, raw in enumerate(parse_spec(spec), start=1):
+    for position, raw in enumerate(entries, start=1):
         where = f"entry {position}"
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: must be a mapping with name, datasource_type and properties")
@@ -145,9 +163,6 @@ def resolve_spec(
         entry = _resolve_entry(client, raw, where, problems, lookup)
         if entry is not None:
             desired.append(entry)
-    if problems:
-        raise InvalidInputError("sync spec", problems)
-    return desired
 
 
 def _resolve_entry(
@@ -183,7 +198,6 @@ def _resolve_entry(
         return None
     if entry_problems:
         return None
-    mask_values(normalised, dtype.secret_properties)
     return DesiredConnection(str(raw["name"]), dtype, description, normalised)
 
 

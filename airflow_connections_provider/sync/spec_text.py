@@ -4,7 +4,7 @@ A spec is usually a Jinja template, so its text holds rendered secrets. Two rule
 
 * A parse error names the line and column and what kind of mistake it is, never the text around it
   (PyYAML's own message quotes the offending line, which may hold a password).
-* Secrets are masked before anything can fail: :func:`mask_secrets_in_text` masks the value of every
+* Secrets are masked before anything can fail: :func:`secrets_in_text` finds the value of every
   secret-looking key, as it is written in the text (escapes and all) and as it parses; when the text
   does not parse, a line-by-line scan masks what it can find, so the valid lines of a broken spec
   are masked too.
@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from airflow_connections_provider.client import InvalidInputError
-from airflow_connections_provider.masking import looks_secret, mask_text
+from airflow_connections_provider.masking import looks_secret
 
 # Anything PyYAML quotes in its problem text ('x', "x", `x`) may come from the spec: drop it.
 _QUOTED = re.compile(r"""'[^']*'|"[^"]*"|`[^`]*`""")
@@ -69,24 +69,23 @@ def repair_strings(data: Any) -> Any:
     return data
 
 
-def mask_secrets_in_text(text: str) -> None:
-    """Mask the values of secret-looking keys anywhere in ``text``, parseable or not."""
+def secrets_in_text(text: str) -> Iterator[str]:
+    """The values of secret-looking keys anywhere in ``text``, parseable or not (to hand to the masker)."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError:
         root = None
     if root is not None:
         for raw, parsed in _secret_scalars(text, root):
-            mask_text(raw)
-            mask_text(parsed)
+            yield raw
+            yield parsed
     # Also scan line by line: it is all there is when the text does not parse, and cheap otherwise.
     for line in text.splitlines():
         match = _KEY_VALUE.match(line)
         if match and looks_secret(match.group(1)):
             value = match.group(2)
-            mask_text(value)
-            unquoted = value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
-            mask_text(unquoted)
+            yield value
+            yield value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
 
 
 def _secret_scalars(text: str, node: yaml.Node) -> Iterator[tuple[str, str]]:

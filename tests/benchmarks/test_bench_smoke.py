@@ -16,7 +16,7 @@ import pytest
 # make bench runs on the highest supported Airflow (the project's .venv); its jobs use airflow.sdk.
 pytest.importorskip("airflow.sdk", reason="make bench runs on Airflow 3 (the highest supported)")
 
-from benchmarks.__main__ import BENCHMARKS, run
+from benchmarks.__main__ import BENCHMARKS, render_only, run
 
 # The module's fixture runs every benchmark once (a dozen fresh interpreters): minutes on a busy machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -104,8 +104,10 @@ def test_one_hook_fetches_one_token_for_all_its_calls(quick):
 def test_import_cost_and_masking_cost_are_measured(quick):
     cost = quick["by_name"]["import_cost"]["figures"]["extra_import_cpu_ms"]
     assert cost["n"] == quick["by_name"]["import_cost"]["parameters"]["repetitions"]
-    points = quick["by_name"]["masking_cost"]["figures"]["points"]
-    assert [p["secrets"] for p in points] == quick["by_name"]["masking_cost"]["parameters"]["secrets"]
+    assert quick["by_name"]["import_cost"]["figures"]["extra_import_cpu_ms_bytecode"]["n"] == cost["n"]
+    masking = quick["by_name"]["masking_cost"]
+    measured = {(p["mode"], p["secrets"]) for p in masking["figures"]["points"]}
+    assert measured == {(mode, n) for mode, sizes in masking["parameters"]["secrets"].items() for n in sizes}
 
 
 def test_the_page_has_a_headline_and_a_section_per_benchmark(quick):
@@ -133,3 +135,12 @@ def test_only_reruns_one_benchmark_and_keeps_the_others(quick, tmp_path):
     kept = {b["name"]: b for b in document["benchmarks"]}
     assert kept["scale"] == quick["by_name"]["scale"]
     assert kept["tokens"]["measured_at"] >= quick["by_name"]["tokens"]["measured_at"]
+
+
+def test_render_only_writes_the_same_page_from_the_results_file_without_running(quick, tmp_path):
+    results = quick["out"] / "results.json"
+    before = results.read_text()
+    doc = tmp_path / "docs" / "benchmarks.md"
+    render_only(results_path=results, doc_path=doc, charts_dir=tmp_path / "docs" / "benchmarks")
+    assert doc.read_text() == (quick["out"] / "docs" / "benchmarks.md").read_text()
+    assert results.read_text() == before  # nothing re-measured, nothing rewritten

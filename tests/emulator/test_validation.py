@@ -3,10 +3,12 @@ optionally checks registered credentials; a failed try saves nothing."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 import requests
 
 from airflow_connections_provider.emulator import EmulatorHandle
@@ -129,22 +131,65 @@ def test_the_test_action_can_report_failure_in_a_200_output(
     assert api.create(project, pg_body("third", port=closed_port), test=True).status_code == 400
 
 
+class SilentServer:
+    """A TCP server that accepts one connection and never answers until `release()`: a hung data source.
+    `accepted` is set once the emulator's probe is connected, so no test has to guess with a sleep."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.accepted = threading.Event()
+        self._conn: socket.socket | None = None
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn, _ = self.sock.accept()
+            self.accepted.set()
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self.sock.close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.release()
+
+
 def test_a_slow_probe_does_not_stall_other_requests(
-    make_emulator: Callable[..., EmulatorHandle], tcp_source: int
+    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer
 ) -> None:
-    """An HTTP probe of a server that never answers runs off the event loop until it times out."""
-    emu = make_emulator(probe_timeout_s=1.0)
+    """An HTTP probe of a server that never answers runs off the event loop: while it hangs (for as long
+    as the test holds it: the probe timeout is far away), other requests are answered."""
+    emu = make_emulator(probe_timeout_s=60.0)
     api = Api(emu.url, emu.issue_token())
     project = emu.project_id("default")
     replies: list[requests.Response] = []
-    worker = threading.Thread(
-        target=lambda: replies.append(api.create(project, http_body(f"http://127.0.0.1:{tcp_source}/"), test=True))
-    )
+    body = http_body(f"http://127.0.0.1:{silent_server.port}/")
+    worker = threading.Thread(target=lambda: replies.append(api.create(project, body, test=True)))
     worker.start()
-    time.sleep(0.2)  # let the probe start; not a speed assertion
+    assert silent_server.accepted.wait(30), "the emulator never probed the data source"
     answered = Api(emu.url, emu.issue_token()).get("/v2/connections/version").status_code
-    probing_meanwhile = worker.is_alive()
-    worker.join(10)
+    probing_meanwhile = worker.is_alive()  # only release() below can end the probe this early
+    silent_server.release()
+    worker.join(30)
     assert answered == 200 and probing_meanwhile
-    error = assert_error(replies[0], 400, "connection_test_failed")
+    assert_error(replies[0], 400, "connection_test_failed")
+
+
+def test_a_probe_of_a_server_that_never_answers_times_out_with_a_clear_message(
+    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer
+) -> None:
+    emu = make_emulator(probe_timeout_s=0.5)
+    api = Api(emu.url, emu.issue_token())
+    reply = api.create(emu.project_id("default"), http_body(f"http://127.0.0.1:{silent_server.port}/"), test=True)
+    error = assert_error(reply, 400, "connection_test_failed")
     assert "timed out" in error["message"]

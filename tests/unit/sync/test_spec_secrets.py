@@ -6,6 +6,7 @@ masked by an earlier test cannot make a later one pass.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -15,7 +16,7 @@ from airflow_connections_provider.client import InvalidInputError
 from airflow_connections_provider.masking import spellings
 from airflow_connections_provider.operators.ibm import IBMSyncConnectionsOperator
 from airflow_connections_provider.sync.runner import SyncRequest
-from airflow_connections_provider.sync.spec import parse_spec
+from airflow_connections_provider.sync.spec import mask_spec_secrets, parse_spec, resolve_spec
 
 NASTY = [
     pytest.param('q"uote', id="double-quote"),
@@ -148,3 +149,26 @@ def test_a_spec_given_as_data_keeps_values_intact_and_masks_them():
     op.pre_execute({})
     assert op.spec[0]["properties"]["password"] == secret
     assert leaked(secret, str(redact(op.spec, "spec"))) == []
+
+
+def test_every_password_of_a_large_spec_is_masked_by_both_nets():
+    """The first net (secret-looking keys, at render) and the second (type-marked, at resolve) in batches."""
+    from tests.unit.sync.test_spec import PG, FakeTypes
+
+    first = [unique(f"first-{i}") for i in range(500)]
+    text = "connections:\n" + "".join(
+        f"  - name: app-{i}\n    datasource_type: postgresql\n    properties: {{password: {json.dumps(s)}}}\n"
+        for i, s in enumerate(first)
+    )
+    mask_spec_secrets(text)
+    stored = str(redact(text))
+    assert [s for s in first if s in stored] == []
+
+    second = [unique(f"second-{i}") for i in range(500)]
+    spec = [
+        {"name": f"app-{i}", "datasource_type": "postgresql", "properties": {**PG, "password": s}}
+        for i, s in enumerate(second)
+    ]
+    assert len(resolve_spec(FakeTypes(), spec)) == 500
+    logged = str(redact(" ".join(second)))
+    assert [s for s in second if s in logged] == []
