@@ -104,13 +104,13 @@ def test_a_secret_only_the_type_knows_is_masked_in_the_fields_airflow_stores_aft
     type's ``masked`` flag, during execute) must, and Airflow must re-store the rendered fields."""
     from airflow.providers.common.compat.sdk import redact
 
+    from airflow_connections_provider import compat
     from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
-    from airflow_connections_provider.operators import base
 
     # Airflow 2.x: post_execute writes the fields to the metadata database (modelled above by
     # stored_rendered_fields); here it only records that it asked to.
     stored_again: list[Any] = []
-    monkeypatch.setattr(base, "store_rendered_fields_again", lambda task, ti: stored_again.append(task))
+    monkeypatch.setattr(compat, "store_rendered_fields_again", lambda task, ti: stored_again.append(task))
     api.get(f"{API}/v2/datasource_types/vaultdb", json=vault_type())
     api.get(CONNS, json=payloads.page([]))
     api.post(CONNS, status=201, json=payloads.connection("vault", asset_id=EXISTING_ID, datasource_type=VAULT_ID))
