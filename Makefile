@@ -7,9 +7,8 @@ UV_FLAGS := --compile-bytecode --quiet
 
 # Airflow minors, the latest patch of each. MINORS is the supported range: pyproject declares exactly
 # it (apache-airflow>=2.11.0,!=3.0.*,!=3.1.*,!=3.2.*,<4) and `make test-matrix` proves every line of it.
-# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: their suites
-# still fail (3.0: dag.test() tasks get HTTP 422 from the in-process task API; 3.1: passes, declared
-# together with 3.0 and 3.2; 3.2: passes with PINS_3.2, declared with the others) — see CHANGELOG.
+# UNPROVEN minors have their venv and `make pytest-<minor>` rule but are not declared: 3.0, 3.1 and
+# 3.2 now pass with their PINS and are declared together — see CHANGELOG.
 AIRFLOW_2.11 := 2.11.2
 AIRFLOW_3.0  := 3.0.6
 AIRFLOW_3.1  := 3.1.8
@@ -23,9 +22,12 @@ HIGHEST := 3.3
 # our dependencies (uv resolves freely otherwise). 3.0 reads the connection form from the hook only
 # when wtforms is importable; 3.1 without it drops a provider's form fields when that hook was loaded
 # before the form (the Test button does). Real deployments get wtforms with the FAB provider: install
-# it there so the tests see the form those users see.
+# it there so the tests see the form those users see. 3.0.6's constraints also pin what its code needs:
+# fastapi 0.116.1 (its task SDK sends task-API requests without a Content-Type, which FastAPI >= 0.132
+# refuses: HTTP 422, every task fails) with cadwyn 5.4.4 (newer ones need a newer FastAPI), and
+# PyJWT 2.10.1 (newer ones refuse its tokens' empty issuer: every API login fails with HTTP 500).
 PINS_2.11 :=
-PINS_3.0  := wtforms
+PINS_3.0  := wtforms fastapi==0.116.1 cadwyn==5.4.4 pyjwt==2.10.1
 PINS_3.1  := wtforms
 # 3.2: the web stack as Airflow 3.2.2's constraints file pins it: what was current at its release (uv
 # --exclude-newer 2026-05-29 resolves these; the same since its first candidate, 2026-05-21). Two are

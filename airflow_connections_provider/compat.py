@@ -17,8 +17,14 @@ What stays here is what it does not give, or where this provider has its own rul
   ``BaseHook.aget_connection``, and before 3.3.2 the one that exists masks secrets with a synchronous
   call that can dead-lock the loop; common-compat's ``get_async_connection`` picks the safe path
   (the sync lookup in a worker thread where needed);
-- :func:`amask_secret`: the async masker of 3.x where it exists, the sync one in a worker thread
-  elsewhere;
+- :func:`amask_secret`: the async masker of 3.x where it exists, the sync one in asgiref's worker
+  thread elsewhere;
+- :data:`RENDERED_FIELDS_SENT_UNREDACTED` (3.0): the task runner sends rendered fields as they are;
+  the supervisor logs that message (its debug lines reach the scheduler's or worker's output on a
+  default configuration) and the API server redacts them with its own masker, which never hears of
+  the secrets a task masks (3.1 redacts in the task process). So on 3.0 the operators keep their
+  fields redacted whenever the runner may send them: :func:`hide_rendered_values` after rendering,
+  :func:`show_rendered_values` for execute, :func:`redact_template_fields` after it.
 - :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
   when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
 - :func:`unreadable_connection_value`: Airflow reports a connection that a secrets backend holds but
@@ -29,7 +35,6 @@ What stays here is what it does not give, or where this provider has its own rul
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from typing import Any
@@ -38,6 +43,9 @@ from airflow import __version__ as _airflow_version
 
 AIRFLOW_VERSION = tuple(int(part) for part in re.findall(r"\d+", _airflow_version)[:3])
 AIRFLOW_V_3_0_PLUS = AIRFLOW_VERSION >= (3, 0, 0)
+# A change of behaviour, not of names (nothing to detect by import): see the module docstring.
+RENDERED_FIELDS_SENT_UNREDACTED = AIRFLOW_V_3_0_PLUS and AIRFLOW_VERSION < (3, 1, 0)
+_HIDDEN = "_acp_rendered_values"
 AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
 
 
@@ -52,12 +60,41 @@ async def amask_secret(value: str) -> None:
     """Hand a secret learned at run time to Airflow's masker from inside an event loop."""
     try:
         from airflow.sdk.log import amask_secret as airflow_amask_secret
-    except ImportError:  # Airflow 2.x, 3.0: only the sync masker; keep it off the loop
+    except ImportError:  # Airflow 2.x, 3.0, 3.1: only the sync masker; keep it off the loop
         from airflow.providers.common.compat.sdk import mask_secret
+        from asgiref.sync import sync_to_async
 
-        await asyncio.to_thread(mask_secret, value)
+        # asgiref's thread, not asyncio.to_thread: 3.0's triggerer sends the mask to its supervisor with
+        # async_to_sync, which runs on the trigger's loop only from a sync_to_async thread; from any
+        # other thread it starts a second loop, and the triggerer's comms break (it exits).
+        await sync_to_async(mask_secret)(value)
     else:
         await airflow_amask_secret(value)
+
+
+def redact_template_fields(task: Any) -> None:
+    """Replace the task's template fields by their values redacted with this process's masker.
+
+    What 3.1's runner does to what it sends; on 3.0 the runner sends ``getattr(task, field)`` as it is.
+    Airflow runs a copy of the task (``prepare_for_execution``), so the DAG's own task is untouched.
+    """
+    from airflow.providers.common.compat.sdk import redact
+
+    for field in task.template_fields:
+        setattr(task, field, redact(getattr(task, field), field))
+
+
+def hide_rendered_values(task: Any) -> None:
+    """Keep the rendered values aside and leave their redacted form in the fields until execute."""
+    real = {field: getattr(task, field) for field in task.template_fields}
+    redact_template_fields(task)
+    task.__dict__[_HIDDEN] = real
+
+
+def show_rendered_values(task: Any) -> None:
+    """Put back the values :func:`hide_rendered_values` kept aside (nothing when none are)."""
+    for field, value in task.__dict__.pop(_HIDDEN, {}).items():
+        setattr(task, field, value)
 
 
 def store_rendered_fields_again(task: Any, ti: Any) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow.sdk import TriggerRule, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from airflow_connections_provider.operators.ibm import IBMUpdateConnectionOperator
 
@@ -73,7 +73,7 @@ def rotate_connection_credentials() -> None:
     )
 
 
-@task(trigger_rule=TriggerRule.ALL_DONE)  # runs whether rotations succeeded or failed
+@task(trigger_rule="all_done")  # runs whether rotations succeeded or failed (TriggerRule.ALL_DONE from 3.1)
 def verify_rotations() -> dict[str, str]:
     """Every rotation ended as expected, and a refused one left a working secret in place.
 

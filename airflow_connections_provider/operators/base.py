@@ -5,7 +5,8 @@ Kept import-light: the client and hook are imported when a task runs, never when
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -132,20 +133,45 @@ class IBMBaseOperator(BaseOperator):
         if self.do_xcom_push:
             context["ti"].xcom_push(key=key, value=value)
 
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        super().render_template_fields(context, jinja_env)
-        self.mask_rendered_secrets()
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "execute" in cls.__dict__:
+            cls.execute = _real_values_during(cls.__dict__["execute"])  # type: ignore[method-assign]
+
+    def _do_render_template_fields(self, parent: Any, *args: Any, **kwargs: Any) -> None:
+        # Airflow renders a task through render_template_fields, but a mapped one through this method of
+        # its unmapped copy (never calling that one's render_template_fields): both pass here.
+        super()._do_render_template_fields(parent, *args, **kwargs)
+        if parent is self:  # the task's own fields, not an object nested in one
+            from airflow_connections_provider.compat import RENDERED_FIELDS_SENT_UNREDACTED, hide_rendered_values
+
+            self.mask_rendered_secrets()
+            if RENDERED_FIELDS_SENT_UNREDACTED:
+                hide_rendered_values(self)  # Airflow 3.0 sends (and logs) the fields next: see compat
 
     def mask_rendered_secrets(self) -> None:
         """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
 
+    def pre_execute(self, context: Context) -> None:
+        from airflow_connections_provider.compat import show_rendered_values
+
+        super().pre_execute(context)
+        show_rendered_values(self)  # Airflow 3.0: also before a deferred task resumes
+
     def post_execute(self, context: Context, result: Any = None) -> None:
-        from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
+        from airflow_connections_provider.compat import (
+            AIRFLOW_V_3_0_PLUS,
+            RENDERED_FIELDS_SENT_UNREDACTED,
+            redact_template_fields,
+            store_rendered_fields_again,
+        )
 
         super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
             store_rendered_fields_again(self, context["ti"])
+        elif RENDERED_FIELDS_SENT_UNREDACTED:
+            redact_template_fields(self)  # Airflow 3.0 re-sends the fields next, now with run-time secrets
 
     def on_kill(self) -> None:
         self.close_hook()
@@ -154,6 +180,34 @@ class IBMBaseOperator(BaseOperator):
         if "hook" in self.__dict__:
             self.hook.close()
             del self.__dict__["hook"]
+
+
+def _real_values_during(execute: Callable[..., Any]) -> Callable[..., Any]:
+    """Airflow 3.0: ``execute`` sees the rendered values, and leaves the fields redacted however it
+    ends (a failed task's fields are sent too). Nested calls (a subclass's ``super().execute``) redact
+    once, when the outermost returns. Other versions: ``execute`` as it is."""
+
+    @functools.wraps(execute)
+    def run(self: IBMBaseOperator, *args: Any, **kwargs: Any) -> Any:
+        from airflow_connections_provider.compat import (
+            RENDERED_FIELDS_SENT_UNREDACTED,
+            redact_template_fields,
+            show_rendered_values,
+        )
+
+        if not RENDERED_FIELDS_SENT_UNREDACTED:
+            return execute(self, *args, **kwargs)
+        show_rendered_values(self)
+        depth = self.__dict__.get("_acp_execute_depth", 0)
+        self.__dict__["_acp_execute_depth"] = depth + 1
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            self.__dict__["_acp_execute_depth"] = depth
+            if depth == 0:
+                redact_template_fields(self)
+
+    return run
 
 
 def require_one(**named: Any) -> tuple[str, Any]:

@@ -60,3 +60,19 @@ def context() -> dict[str, Any]:
 
 def writes(rsps: responses.RequestsMock) -> list[tuple[str, str]]:
     return [(c.request.method, c.request.url.split("?")[0]) for c in rsps.calls if c.request.method != "GET"]
+
+
+def stored_rendered_fields(op: Any) -> Any:
+    """What Airflow stores as the task's rendered fields (serialised, then redacted).
+
+    Airflow 3.0 sends them as serialised here; its API server redacts them with a masker of its own,
+    which knows none of this task's run-time secrets, so nothing short of this must hold them.
+    """
+    try:
+        from airflow.sdk.execution_time.task_runner import _serialize_rendered_fields
+    except ImportError:  # Airflow 2.x: what RenderedTaskInstanceFields computes
+        from airflow.models.renderedtifields import get_serialized_template_fields
+        from airflow.providers.common.compat.sdk import redact
+
+        return {field: redact(value, field) for field, value in get_serialized_template_fields(task=op).items()}
+    return _serialize_rendered_fields(op)

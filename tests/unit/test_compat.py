@@ -83,6 +83,32 @@ async def test_amask_secret_masks_from_inside_the_event_loop():
     assert secret not in str(redact(f"Authorization: Bearer {secret}"))
 
 
+async def test_amask_secret_reaches_the_triggerers_supervisor_on_the_triggers_loop(monkeypatch):
+    """In a triggerer, Airflow 3.x also sends the mask to its supervisor; 3.0's sync masker does it with
+    ``async_to_sync(comms.asend)``. Run from the wrong thread, that ran ``asend`` on a second loop and
+    the real triggerer died ("Response read out of order")."""
+    from asgiref.sync import async_to_sync
+
+    loop = asyncio.get_running_loop()
+    sent: list[tuple[str, bool]] = []
+
+    class TriggerComms:  # what Airflow's TriggerCommsDecoder does
+        def send(self, msg):
+            return async_to_sync(self.asend)(msg)
+
+        async def asend(self, msg):
+            sent.append((msg.value, asyncio.get_running_loop() is loop))
+
+    if compat.AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk.execution_time import task_runner
+
+        monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", TriggerComms(), raising=False)
+    secret = "compat-trigger-token-2c81e"
+    await compat.amask_secret(secret)
+    assert sent == ([(secret, True)] if compat.AIRFLOW_V_3_0_PLUS else [])
+    assert secret not in str(redact(f"Authorization: Bearer {secret}"))
+
+
 def _runtime_sdk_imports(tree: ast.AST) -> list[int]:
     """Lines importing ``airflow.sdk`` outside ``if TYPE_CHECKING:`` and outside ``try/except ImportError``."""
     found: list[int] = []

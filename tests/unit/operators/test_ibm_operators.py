@@ -14,7 +14,7 @@ from airflow_connections_provider.operators.ibm import (
     IBMUpdateConnectionOperator,
 )
 from tests.support import payloads
-from tests.support.task_fixtures import API, PROJECT_ID, FakeTI, writes
+from tests.support.task_fixtures import API, PROJECT_ID, FakeTI, stored_rendered_fields, writes
 
 CONNS = f"{API}/v2/connections"
 PROPS = {"host": "db", "port": 5432, "database": "orders", "username": "etl", "password": "pw-rotate-me"}
@@ -272,6 +272,10 @@ def test_templated_properties_are_masked_as_soon_as_they_are_rendered():
 
     op = create_op(properties={**PROPS, "password": "{{ params.pw }}", "api_token_x": "tok-abcdef-123"})
     op.render_template_fields({"params": {"pw": "rendered-secret-42"}})
+    # What Airflow sends (and its 3.0 supervisor logs) right after rendering.
+    assert "rendered-secret-42" not in str(stored_rendered_fields(op))
+    assert "tok-abcdef-123" not in str(stored_rendered_fields(op))
+    op.pre_execute({})  # as Airflow's task runner does before execute
     assert op.properties["password"] == "rendered-secret-42"
     assert "rendered-secret-42" not in str(redact("log: rendered-secret-42"))
     assert "tok-abcdef-123" not in str(redact("log: tok-abcdef-123"))
