@@ -170,7 +170,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         try:
             lease = await lease_client(share, self._client_config)
         except ConnectionsClientError as exc:
-            yield self._event("error", f"Airflow connection {self.ibm_conn_id!r} is not usable: {exc}", permanent=True)
+            # The settings' own errors already name the Airflow connection; others get it added.
+            named = f"Airflow connection {self.ibm_conn_id!r}" in str(exc)
+            message = str(exc) if named else f"Airflow connection {self.ibm_conn_id!r} is not usable: {exc}"
+            yield self._event("error", message, permanent=True)
             return
         except Exception as exc:  # noqa: BLE001 - a missing Airflow connection raises several types
             yield self._event("error", f"cannot read Airflow connection {self.ibm_conn_id!r}: {exc}", permanent=True)

@@ -393,6 +393,7 @@ def test_bad_input_is_refused_before_any_write(env, no_writes, scenario, name):
     message = str(caught.value)
     assert case.fragment in message, message
     assert SECRET not in message
+    assert message.count("is not usable") <= 1, f"the message says it twice: {message}"
     assert no_writes() == 0
     scenario(
         area=f"bad input: {case.layer}",
