@@ -128,8 +128,9 @@ def preregister(masker: Any, values: Sequence[str]) -> bool:
             scratch.patterns = set()  # so each add_mask compiles this one value's patterns only
             scratch.add_mask(value)
             patterns_of[value] = set(scratch.patterns)
-    except Exception:  # noqa: BLE001 - nothing changed yet; the public path decides
-        _log.debug("secrets masker scratch copy failed", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - nothing changed yet; the public path decides
+        # The type only: the error of a regex built from a secret can quote that secret.
+        _log.debug("secrets masker scratch copy failed (%s); masking one by one", type(exc).__name__)
         return False
     known: set[str] = masker.patterns
     last = next((v for v, p in patterns_of.items() if not p <= known), None)
