@@ -5,6 +5,11 @@ open sockets, hold the token lock, sleep between attempts. Its async twin is ``a
 
 TLS: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify``, so the
 verification setting (:meth:`ClientConfig.tls_verify`) is passed with every request instead.
+
+netrc: with ``trust_env`` on (the default, and kept: proxies and CA bundles come from the environment),
+requests reads ``~/.netrc`` (or ``$NETRC``) for every request sent without ``auth`` and lets those
+credentials replace the ``Authorization`` header we set. Every request therefore carries an explicit
+:class:`ExplicitAuthorization`, so netrc is never consulted: not for API calls, not for the token exchange.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, TypeVar
 
 import requests
 import requests.adapters
+import requests.auth
 import tenacity
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -54,6 +60,27 @@ def transport_error(spec: RequestSpec, exc: requests.RequestException, timeouts:
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         return TransportError(method, where, "reply cut off mid-way", maybe_applied=True)
     return TransportError(method, where, f"request failed ({type(exc).__name__})", maybe_applied=True)
+
+
+class ExplicitAuthorization(requests.auth.AuthBase):
+    """Our ``Authorization`` value (None: no header, as for a token exchange), passed as ``auth=``.
+
+    An explicit ``auth`` is what stops requests from applying netrc credentials (which would replace
+    our header); it is applied last, after the session's and the request's headers are merged.
+    """
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._value is None:
+            request.headers.pop("Authorization", None)
+        else:
+            request.headers["Authorization"] = self._value
+        return request
+
+    def __repr__(self) -> str:  # never the header: it holds a token or an API key
+        return f"{type(self).__name__}({'set' if self._value is not None else 'none'})"
 
 
 class SyncTransport:
@@ -140,8 +167,6 @@ class SyncTransport:
 
     def _send(self, spec: RequestSpec, authorization: str | None) -> Reply:
         body, headers = spec.encoded_body()
-        if authorization is not None:
-            headers["Authorization"] = authorization
         try:
             response = self._session.request(
                 spec.method,
@@ -149,6 +174,7 @@ class SyncTransport:
                 params=dict(spec.params),
                 data=body,
                 headers=headers,
+                auth=ExplicitAuthorization(authorization),
                 timeout=self.config.timeouts,
                 verify=self._verify,
                 allow_redirects=False,
