@@ -20,7 +20,8 @@ if metadata.version("apache-airflow").startswith("2."):
 
 # The emulator's fixtures (ibm_emulator, ibm_emulator_session) are opt-in: installing the package
 # does not load them into every pytest session. Our suite opts in here, as users do.
-pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin"]
+# tests.support.termination: SIGTERM to pytest (a CI timeout) stops every process the tests started.
+pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin", "tests.support.termination"]
 
 # The deployment tests start a whole Airflow (four processes) and a browser: `make test-deploy` runs them.
 collect_ignore = [] if os.environ.get("ACP_DEPLOY_TESTS") else ["deploy"]

@@ -4,6 +4,7 @@ process it started may be left, whatever happened."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ import time
 import pytest
 
 from tools.demo import ROOT, stop_demo
-from tools.procs import alive, descendants, port_open, start_ticks
+from tools.procs import alive, descendants, port_open, start_ticks, stop_trees
 
 
 @pytest.mark.timeout(600)  # the demo gets 480 s below, then its own clean-up time
@@ -43,6 +44,11 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
             os.kill(demo.pid, signal.SIGTERM)  # the demo stops what it started on SIGTERM
             demo.wait(60)
     finally:
+        if demo.poll() is None:
+            # Interrupted (pytest got SIGTERM, or this test failed): let the demo stop what it started.
+            os.kill(demo.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                demo.wait(60)
         stop_demo(workdir)  # in case the demo itself could not clean up
         if demo.poll() is None:
             demo.kill()
@@ -79,6 +85,8 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
     settle = time.monotonic() + 15  # a process SIGKILLed a moment ago may still be on its way out
     while survivors() and time.monotonic() < settle:
         time.sleep(0.2)
-    assert survivors() == []
+    left = survivors()
+    stop_trees(left, grace=5)  # by PID: this test leaves nothing running, even when the demo did
+    assert left == []
     for address in re.findall(r"http://127\.0\.0\.1:(\d+)", text):
         assert not port_open("127.0.0.1", int(address)), address
