@@ -5,7 +5,8 @@
 - `tokens`: the credentials the emulator accepts and the tokens it issues (PyJWT).
 - `descriptors`: the shape of a datasource type (property descriptors, conditional requirements,
   actions) and the building blocks the catalogue's tables share.
-- `catalogue`: the datasource types, with IBM's real ids and properties, and their lookup.
+- `catalogue`: the datasource types served, and their lookup; the types themselves, with IBM's real ids
+  and properties, are tables in `database_types` and `file_types`.
 - `checks`: what is checked before a connection is saved, and RFC 6902 JSON Patch.
 - `listing`: list filters, sorting and `start`-token paging, on `ScopeIndex`: per scope, the order
   and indexes that make a list page cost O(log n + page).

@@ -1,5 +1,6 @@
 """The shape of the emulator's datasource types: property descriptors, conditional requirements,
-and the lookup by id or name. The types themselves are in `catalogue`.
+actions, and the pieces the type tables share. The types are tables in `database_types` and `file_types`;
+`catalogue` lists them and looks them up.
 
 A type's reply mirrors IBM's recorded one (`metadata` {asset_id, asset_type, creator_id};
 `entity` {name, label, description, type, status, allowed_as_source/target, actions, properties
@@ -248,6 +249,11 @@ def _when(prop: str, *conditions: Condition, all_required: bool = True) -> Condi
     return ConditionalRequirement(prop, conditions, all_required)
 
 
+def port(default: str, *, required: bool = True) -> PropertyDescriptor:
+    # The default is what a live test dials when the connection names no port.
+    return P("port", "integer", "Port", required=required, default=default, group="domain")
+
+
 NOT_DEFERRED = Condition("defer_credentials", "not_equals", ("yes",))
 PROXY_ON = Condition("proxy", "equals", ("true",))
 
@@ -271,6 +277,7 @@ SSL_CERT = P("ssl_certificate", "string", "SSL certificate", group="ssl")
 SSL_HOST = P("ssl_certificate_host", "string", "SSL certificate hostname", group="ssl")
 SSL_VALIDATE = P("ssl_certificate_validation", "boolean", "Validate SSL certificate", group="ssl")
 HOST = P("host", "string", "Hostname or IP address", required=True, group="domain")
+
 USERNAME = P("username", "string", "Username", required=True, group="credentials")
 PASSWORD = P("password", "string", "Password", required=True, masked=True, group="credentials")
 PROXY = (
