@@ -21,6 +21,7 @@ from typing import Any
 from benchmarks.airflow_names import airflow_conn_env
 from benchmarks.emulator_proc import PROJECT, EmulatorProcess, _is_retest, summarise_counts
 from benchmarks.measure import run_job
+from benchmarks.trigger_load import STARTUP_S
 
 CONN_ID = "ibm_bench"
 
@@ -43,6 +44,8 @@ def _is_retest_path(method: str, path: str) -> bool:
     return method == "PATCH" and path.startswith("/v2/connections/") and path.count("/") == 3
 
 
+#: The same re-tests by a trigger with no provider code (benchmarks/floor_trigger.py): what any trigger costs.
+FLOOR = {"floor": True}
 #: The triggers before their first tests were spread: all at once (poll_first, no draw), cap 32, 8 kept alive.
 BEFORE = {"lockstep": True, "poll_first": True, "pool_size": 32, "keepalive": 8}
 
@@ -83,7 +86,10 @@ def _one(
     result = run_job(job, env=env, timeout=1200)
     if spike is not None:
         spike.join()
-    gaps = _spacing(emu.call("log"))
+    log = emu.call("log")
+    gaps = _spacing(log)
+    after_start = result["started_at"] + STARTUP_S
+    retests_after_first_s = sum(1 for e in log if _is_retest_path(e["m"], e["p"]) and e["t"] >= after_start)
     requests = summarise_counts(emu.counts())
     retests = sum(n for key, n in emu.counts().items() if _is_retest(key))
     return {
@@ -91,6 +97,7 @@ def _one(
         "requests": requests["total"],
         "token": requests["token"],
         "retests": retests,
+        "retests_after_first_s": retests_after_first_s,
         "poll_gap_s": {
             "median": round(statistics.median(gaps), 3) if gaps else None,
             "p95": round(sorted(gaps)[int(len(gaps) * 0.95)], 3) if gaps else None,
@@ -112,20 +119,23 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
                 variants = [("spread, cap 128", None)]
                 if count == counts[-1]:
                     variants.insert(0, ("before: lockstep, cap 32", BEFORE))
+                    variants.append(("floor: no provider code", FLOOR))
                 for label, variant in variants:
                     run = _one(emu, count, interval, polls_before_up, spike, variant)
                     runs.append(
                         {
                             "triggers": count,
                             "variant": label,
-                            "before": variant is not None,
+                            "before": variant is BEFORE,
+                            "floor": variant is FLOOR,
                             "latency_spike": bool(spike),
                             "spike_s": spike,
                             **run,
                         }
                     )
     before = [r for r in runs if r["before"]]
-    runs = [r for r in runs if not r["before"]]
+    floor = [r for r in runs if r["floor"]]
+    runs = [r for r in runs if not r["before"] and not r["floor"]]
     plain = [r for r in runs if not r["latency_spike"]]
     if len(plain) >= 2:  # marginal memory: what the extra triggers of the larger run cost each
         small, large = plain[0], plain[-1]
@@ -152,8 +162,8 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
             "deferred_as": "the sensor defers them (poll_first=False)",
             "repetitions": 1,
         },
-        "figures": {"runs": runs, "before": before, "marginal_kb_per_trigger": marginal_kb},
-        "notes": _notes(runs, before),
+        "figures": {"runs": runs, "before": before, "floor": floor, "marginal_kb_per_trigger": marginal_kb},
+        "notes": _notes(runs, before, floor),
         "goals": [
             {"goal": "all events delivered (success)", "value": all_events, "met": all_events},
             {"goal": "loop never late > 0.1 s (Airflow's watchdog)", "value": blocked, "met": blocked == 0},
@@ -178,7 +188,7 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
     }
 
 
-def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str]:
+def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]], floor: list[dict[str, Any]]) -> list[str]:
     """What the late laps that remain are, in this run's own figures."""
     if not runs or "full_gc" not in runs[0]:
         return []
@@ -189,19 +199,46 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str
         f"collection walks the whole heap: {largest['heap_objects']:,} objects at the end of the largest run, "
         f"{airflow:,} of them there after `import airflow.triggers.base` alone, before any trigger. Each took "
         f"up to {max(r['full_gc']['max_s'] for r in runs):.2f} s here (its CPU, ~0.1 s on an idle core, "
-        "stretched by the machine's load). Python starts one once enough objects have outlived two young "
-        "collections, which thousands of waiting triggers and their requests in flight do (fewer when "
-        "their tests are spread: see below). The triggerer process could exempt its start-up heap with "
+        "stretched by the machine's load). The triggerer process could exempt its start-up heap with "
         "gc.freeze() (Airflow's dag processor manager and LocalExecutor do, before they fork); a provider "
         "must not change the process's collector.",
     ]
+    steady = [r for r in runs if r.get("retests_after_first_s") and not r["latency_spike"]]
+    if steady:
+        r = max(steady, key=lambda run: run["triggers"])
+        per_test = (r["promoted"] - r["promoted_first_s"]) / r["retests_after_first_s"]
+        rate = r["retests_after_first_s"] / max(r["wall_s"] - STARTUP_S, 1e-9)
+        every = r["heap_objects"] / 4 / max(per_test * rate, 1e-9)
+        notes.append(
+            f"How often the triggers bring one on: {r['triggers']:,} triggers promoted "
+            f"{r['promoted_first_s']:,} objects into the old generation while starting (first 5 s), then "
+            f"{per_test:.1f} per re-test at {rate:.0f} re-tests a second. A full collection comes once "
+            f"promotions pass a quarter of the old generation (~{r['heap_objects'] // 4:,} objects here): one "
+            f"every ~{every:.0f} s from the triggers' steady work, besides the one their start brings on. "
+            "Each waiting trigger's sleep alone (its future, timer, context and coroutine) outlives every "
+            "young collection; a slower service keeps more requests in flight, and their objects too."
+        )
+    if floor:
+        pairs = []
+        for base in floor:
+            ours = _same(runs, base)
+            if ours is not None:
+                pairs.append(
+                    f"{base['triggers']:,} triggers, {'1 s spike' if base['latency_spike'] else 'no spike'}: "
+                    f"late laps {ours['loop_blocked_over_threshold']} (floor {base['loop_blocked_over_threshold']}), "
+                    f"full GCs {ours['full_gc']['count']} (floor {base['full_gc']['count']}), promoted per re-test "
+                    f"{_per_test(ours)} (floor {_per_test(base)}), CPU ms per re-test "
+                    f"{ours['cpu_s'] * 1000 / max(ours['retests'], 1):.2f} (floor "
+                    f"{base['cpu_s'] * 1000 / max(base['retests'], 1):.2f})"
+                )
+        notes.append(
+            "Against the floor (the same re-tests by a trigger with no provider code: one shared httpx client, "
+            "asyncio.sleep, no retries, no error mapping), same session: " + "; ".join(pairs) + "."
+        )
     if before:
         pairs = []
         for old in before:
-            new = next(
-                (r for r in runs if r["triggers"] == old["triggers"] and r["latency_spike"] == old["latency_spike"]),
-                None,
-            )
+            new = _same(runs, old)
             if new is not None:
                 pairs.append(
                     f"{old['triggers']:,} triggers, {'1 s spike' if old['latency_spike'] else 'no spike'}: "
@@ -211,3 +248,17 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str
                 )
         notes.append("Before → spread, same session: " + "; ".join(pairs) + ".")
     return notes
+
+
+def _same(runs: list[dict[str, Any]], other: dict[str, Any]) -> dict[str, Any] | None:
+    """The run of ``runs`` with the same size and latency as ``other``."""
+    return next(
+        (r for r in runs if r["triggers"] == other["triggers"] and r["latency_spike"] == other["latency_spike"]), None
+    )
+
+
+def _per_test(run: dict[str, Any]) -> str:
+    """Objects promoted into the old generation per re-test, after the start-up seconds."""
+    if not run.get("retests_after_first_s"):
+        return "–"
+    return f"{(run['promoted'] - run['promoted_first_s']) / run['retests_after_first_s']:.1f}"
