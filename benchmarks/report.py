@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from benchmarks.charts import draw_charts, has_matplotlib
+
 
 def fmt(value: Any, digits: int = 2) -> str:
     """A figure: ``median (min–max)`` for a summary, plain otherwise."""
@@ -42,7 +44,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def render(document: dict[str, Any], *, charts_dir: Path, doc_dir: Path) -> str:
     benchmarks = {b["name"]: b for b in document["benchmarks"]}
-    charts = _charts(benchmarks, charts_dir)
+    charts = draw_charts(benchmarks, charts_dir)
     rel = os.path.relpath(charts_dir, doc_dir)
     out = [
         "# Benchmarks",
@@ -101,7 +103,7 @@ def render(document: dict[str, Any], *, charts_dir: Path, doc_dir: Path) -> str:
         for note in bench.get("notes", []):
             out += ["", f"Note: {note}"]
         out += [""]
-    if not charts and not _has_matplotlib():
+    if not charts and not has_matplotlib():
         out += ["Charts need matplotlib: `pip install -e '.[bench]'` (make bench does it).", ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -246,6 +248,8 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
         "max loop lateness (idle loop before)",
         "laps late > 0.1 s: full GC / loop work / machine load",
         "full GCs (max s)",
+        "objects promoted to the old generation: all (first 5 s) / per re-test after 5 s",
+        "client CPU ms / re-test",
         "peak in flight (cap)",
         "token requests",
         "re-tests",
@@ -273,6 +277,11 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
                 if causes
                 else str(late),
                 f"{gcs['count']} ({gcs['max_s']:.2f})" if gcs else "–",
+                f"{r['promoted']:,} ({r['promoted_first_s']:,}) / "
+                f"{(r['promoted'] - r['promoted_first_s']) / max(r['retests_after_first_s'], 1):.1f}"
+                if "retests_after_first_s" in r
+                else "–",
+                f"{r['cpu_s'] * 1000 / max(r['retests'], 1):.2f}" if "cpu_s" in r else "–",
                 f"{r['peak_in_flight']} ({r['in_flight_cap']})" if "peak_in_flight" in r else "–",
                 r["token"],
                 r["retests"],
@@ -291,6 +300,9 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
         '"before" is the trigger as it was: every first test at once, 32 requests in flight, 8 connections',
         'kept alive; "spread" draws each trigger\'s first test at random within its window, allows 128 in',
         "flight and keeps 32 alive.",
+        "Python runs a full collection once the objects promoted into its old generation since the last one",
+        "exceed a quarter of those that survived it: promotions per re-test say how often the triggers' own",
+        "work brings one on (the first 5 s, when every trigger starts, are shown apart).",
     ]
     if marginal is not None:
         out += [f"Memory per waiting trigger (difference between the two sizes): {marginal} KB."]
@@ -331,91 +343,3 @@ def _masking(bench: dict[str, Any]) -> list[str]:
 
 def _mode(point: dict[str, Any]) -> str:
     return str(point.get("mode", "one_by_one")).replace("_", " ")  # results before the batch had no mode
-
-
-def _has_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _charts(benchmarks: dict[str, dict[str, Any]], charts_dir: Path) -> dict[str, list[str]]:
-    """Draw the curves; returns chart file names per benchmark ({} without matplotlib)."""
-    if not _has_matplotlib():
-        return {}
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    charts_dir.mkdir(parents=True, exist_ok=True)
-    made: dict[str, list[str]] = {}
-
-    def save(fig: Any, name: str, bench: str) -> None:
-        fig.tight_layout()
-        fig.savefig(charts_dir / name, dpi=100)
-        plt.close(fig)
-        made.setdefault(bench, []).append(name)
-
-    creates = benchmarks.get("creates")
-    if creates and "error" not in creates:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for curve in creates["figures"]["curves"]:
-            xs = [p["max_concurrency"] for p in curve["points"]]
-            label = f"{curve['creates']:,} creates"
-            if "latency_ms" in curve:
-                label += f", {curve['latency_ms']:g} ms" + (", rate limit" if curve.get("rate_limit_per_s") else "")
-            style = "-" if curve.get("judged", True) else "--"
-            ax.plot(xs, [p["speedup"] for p in curve["points"]], marker="o", linestyle=style, label=label)
-        xs = creates["parameters"]["max_concurrency"]
-        ax.plot(xs, xs, linestyle=":", color="grey", label="ideal")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(xs, [str(x) for x in xs])
-        ax.set_xlabel("max_concurrency")
-        ax.set_ylabel("speed-up over max_concurrency 1")
-        ax.set_title("Creates: speed-up with concurrency")
-        ax.legend()
-        save(fig, "creates_speedup.png", "creates")
-
-    scale = benchmarks.get("scale")
-    if scale and "error" not in scale:
-        points = scale["figures"]["points"]
-        xs = [p["declared"] for p in points]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(xs, [p["wall_s"]["median"] for p in points], marker="o", label="wall time")
-        ax.plot(xs, [p["cpu_s"]["median"] for p in points], marker="s", label="client CPU")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("declared connections (1% changed)")
-        ax.set_ylabel("seconds")
-        ax.set_title("Sync at scale: time")
-        ax.legend()
-        save(fig, "scale_time.png", "scale")
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(xs, [p["peak_rss_mb"]["max"] for p in points], marker="o", label="client peak RSS")
-        ax.axhline(500, linestyle=":", color="grey", label="goal: 500 MB")
-        ax.set_xscale("log")
-        ax.set_xlabel("declared connections (1% changed)")
-        ax.set_ylabel("MB")
-        ax.set_title("Sync at scale: memory")
-        ax.legend()
-        save(fig, "scale_memory.png", "scale")
-
-    masking = benchmarks.get("masking_cost")
-    if masking and "error" not in masking:
-        points = masking["figures"]["points"]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for mode, label in (("one_by_one", "mask_secret one by one"), ("batch", "mask_texts (batch)")):
-            mine = [p for p in points if p.get("mode", "one_by_one") == mode]
-            cpu = [p["cpu_s"]["median"] if isinstance(p["cpu_s"], dict) else p["cpu_s"] for p in mine]
-            ax.plot([p["secrets"] for p in mine], cpu, marker="o", label=label)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("distinct secrets registered with Airflow's masker")
-        ax.set_ylabel("CPU seconds")
-        ax.set_title("Masking N secrets: quadratic one by one, linear in a batch")
-        ax.legend()
-        save(fig, "masking_cost.png", "masking_cost")
-    return made

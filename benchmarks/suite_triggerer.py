@@ -21,6 +21,7 @@ from typing import Any
 from benchmarks.airflow_names import airflow_conn_env
 from benchmarks.emulator_proc import PROJECT, EmulatorProcess, _is_retest, summarise_counts
 from benchmarks.measure import run_job
+from benchmarks.trigger_load import STARTUP_S
 
 CONN_ID = "ibm_bench"
 
@@ -83,7 +84,10 @@ def _one(
     result = run_job(job, env=env, timeout=1200)
     if spike is not None:
         spike.join()
-    gaps = _spacing(emu.call("log"))
+    log = emu.call("log")
+    gaps = _spacing(log)
+    after_start = result["started_at"] + STARTUP_S
+    retests_after_first_s = sum(1 for e in log if _is_retest_path(e["m"], e["p"]) and e["t"] >= after_start)
     requests = summarise_counts(emu.counts())
     retests = sum(n for key, n in emu.counts().items() if _is_retest(key))
     return {
@@ -91,6 +95,7 @@ def _one(
         "requests": requests["total"],
         "token": requests["token"],
         "retests": retests,
+        "retests_after_first_s": retests_after_first_s,
         "poll_gap_s": {
             "median": round(statistics.median(gaps), 3) if gaps else None,
             "p95": round(sorted(gaps)[int(len(gaps) * 0.95)], 3) if gaps else None,
@@ -189,12 +194,25 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str
         f"collection walks the whole heap: {largest['heap_objects']:,} objects at the end of the largest run, "
         f"{airflow:,} of them there after `import airflow.triggers.base` alone, before any trigger. Each took "
         f"up to {max(r['full_gc']['max_s'] for r in runs):.2f} s here (its CPU, ~0.1 s on an idle core, "
-        "stretched by the machine's load). Python starts one once enough objects have outlived two young "
-        "collections, which thousands of waiting triggers and their requests in flight do (fewer when "
-        "their tests are spread: see below). The triggerer process could exempt its start-up heap with "
+        "stretched by the machine's load). The triggerer process could exempt its start-up heap with "
         "gc.freeze() (Airflow's dag processor manager and LocalExecutor do, before they fork); a provider "
         "must not change the process's collector.",
     ]
+    steady = [r for r in runs if r.get("retests_after_first_s") and not r["latency_spike"]]
+    if steady:
+        r = max(steady, key=lambda run: run["triggers"])
+        per_test = (r["promoted"] - r["promoted_first_s"]) / r["retests_after_first_s"]
+        rate = r["retests_after_first_s"] / max(r["wall_s"] - STARTUP_S, 1e-9)
+        every = r["heap_objects"] / 4 / max(per_test * rate, 1e-9)
+        notes.append(
+            f"How often the triggers bring one on: {r['triggers']:,} triggers promoted "
+            f"{r['promoted_first_s']:,} objects into the old generation while starting (first 5 s), then "
+            f"{per_test:.1f} per re-test at {rate:.0f} re-tests a second. A full collection comes once "
+            f"promotions pass a quarter of the old generation (~{r['heap_objects'] // 4:,} objects here): one "
+            f"every ~{every:.0f} s from the triggers' steady work, besides the one their start brings on. "
+            "Each waiting trigger's sleep alone (its future, timer, context and coroutine) outlives every "
+            "young collection; a slower service keeps more requests in flight, and their objects too."
+        )
     if before:
         pairs = []
         for old in before:

@@ -22,17 +22,35 @@ from benchmarks.airflow_names import trigger_class, validation_event
 from benchmarks.measure import rss_mb, summary
 
 WATCHDOG_S = 0.1
+#: The first seconds of a run, when every trigger starts (its lease, its first wait): reported apart.
+STARTUP_S = 5.0
 
 
 class _Collections:
-    """Full (generation 2) garbage collections: when each started and how long it took."""
+    """Full (generation 2) garbage collections: when each started and how long it took; and how many
+    objects young collections promoted into the old generation.
+
+    Python starts a full collection once the objects promoted since the last one exceed a quarter of
+    those that survived it, so promotions per re-test say how often the triggers' work brings one on.
+    A generation-1 collection promotes whatever of generations 0 and 1 it does not free: counted as the
+    two generations' size at its start less what it collected.
+    """
 
     def __init__(self) -> None:
         self.full: list[tuple[float, float]] = []
+        self.promoted: list[tuple[float, int]] = []  # (when, objects) per generation-1 collection
         self._started = 0.0
+        self._young = 0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
-        if info.get("generation") != 2:
+        generation = info.get("generation")
+        if generation == 1:
+            if phase == "start":
+                self._young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+            else:
+                self.promoted.append((time.monotonic(), self._young - info.get("collected", 0)))
+            return
+        if generation != 2:
             return
         if phase == "start":
             self._started = time.monotonic()
@@ -105,6 +123,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
     laps.clear()
     rss_before = rss_mb()
     started = time.monotonic()
+    started_at = time.time()  # the emulator's log is stamped in epoch seconds
     tasks = []
     for connection_id in job["connection_ids"]:
         await asyncio.sleep(0)
@@ -156,6 +175,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
         "events": sum(len(events) for events in results),
         "statuses": statuses,
         "wall_s": wall,
+        "started_at": started_at,
         "start_pass_s": start_pass_s,
         "time_to_event_s": summary(done_at, digits=3),
         "watchdog_laps": len(lateness),
@@ -167,6 +187,9 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
         "late_laps": late_laps[:60],
         "full_gc": {"count": len(full), "max_s": round(max(full, default=0.0), 3), "total_s": round(sum(full), 3)},
         "heap_objects": len(gc.get_objects()),
+        # Objects promoted into the old generation during the run, and in its first seconds (start-up).
+        "promoted": sum(n for when, n in collections.promoted if when >= started),
+        "promoted_first_s": sum(n for when, n in collections.promoted if started <= when < started + STARTUP_S),
         "peak_in_flight": max((c.transport.peak_in_flight for c in built), default=0),
         "in_flight_cap": job.get("pool_size") or _cap(),
         "loop_cpu_per_lap_max_s": max(busy, default=0.0),

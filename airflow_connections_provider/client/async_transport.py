@@ -15,13 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-import tenacity
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import ConfigurationError, TransportError
+from airflow_connections_provider.client.errors import ConfigurationError, ConnectionsClientError, TransportError
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
-from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
+from airflow_connections_provider.client.retry import Attempts
 
 T = TypeVar("T")
 
@@ -137,13 +136,15 @@ class AsyncTransport:
     async def retried(
         self, attempt: Callable[..., Awaitable[T]], *args: Any, method: str, where: str, idempotent: bool
     ) -> T:
-        retrying = tenacity.AsyncRetrying(
-            **retrying_kwargs(self.config.retry, method=method, where=where, idempotent=idempotent, sleep=self._sleep)
-        )
-        try:
-            return await retrying(attempt, *args)
-        except tenacity.RetryError as exhausted:
-            raise exhausted_error(method, where, exhausted) from exhausted.last_attempt.exception()
+        attempts = Attempts(self.config.retry, method=method, where=where, idempotent=idempotent)
+        while True:
+            try:
+                return await attempt(*args)
+            except ConnectionsClientError as exc:
+                wait = attempts.wait_after(exc)
+                if wait is None:
+                    raise
+            await self._sleep(wait)
 
     async def send_once(self, spec: RequestSpec) -> Reply:
         authorization = await self._authorization()

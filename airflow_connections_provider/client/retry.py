@@ -7,17 +7,13 @@ refused, 429); ambiguous failures surface to the caller, which must look before 
 
 Waits: exponential from ``retry_delay`` with "equal jitter" (half fixed, half random), capped at
 ``max_retry_wait``; a ``Retry-After`` from the service replaces the computed wait, under the same cap.
-The sync shell drives these through ``tenacity.Retrying``, the async one through ``AsyncRetrying``.
+Both shells drive them through :class:`Attempts`.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
-from typing import Any
-
-import tenacity
 
 from airflow_connections_provider.client.config import RetryPolicy
 from airflow_connections_provider.client.errors import (
@@ -86,49 +82,68 @@ def describe_failure(exc: BaseException | None, where: str | None = None) -> str
     return text
 
 
-def retrying_kwargs(
-    policy: RetryPolicy,
-    *,
-    method: str,
-    where: str,
-    idempotent: bool,
-    sleep: Callable[[float], Any] | None = None,
-    rng: random.Random | None = None,
-) -> dict[str, Any]:
-    """Keyword arguments for ``tenacity.Retrying``/``AsyncRetrying`` implementing the policy."""
-    rng = rng or _JITTER
+class Attempts:
+    """The policy applied to one call: after each failure, how long to wait before the next attempt.
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return backoff_wait(policy, state.attempt_number, exc, rng)
+    Both shells drive it with the same few lines (the sync one sleeps, the async one awaits)::
 
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
+        attempts = Attempts(policy, method=..., where=..., idempotent=...)
+        while True:
+            try:
+                return attempt()
+            except ConnectionsClientError as exc:
+                wait = attempts.wait_after(exc)
+                if wait is None:
+                    raise
+            sleep(wait)
+
+    Why not tenacity, which the client used before: each call built a ``Retrying`` with a thread-local,
+    and each attempt a ``concurrent.futures.Future`` (a condition and a lock), even when the first
+    attempt succeeded; a failure was kept in a reference cycle through its traceback. A triggerer
+    re-testing thousands of connections sends ~100 requests a second; those objects outlived young
+    collections and filled Python's old generation, whose full collections (a walk of the triggerer's
+    whole heap, 0.1-0.3 s) stalled its event loop. The decisions were ours already
+    (:func:`should_retry`, :func:`backoff_wait`); only the loop remains, and it allocates one small
+    object per call.
+    """
+
+    __slots__ = ("_idempotent", "_method", "_policy", "_rng", "_where", "number")
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        method: str,
+        where: str,
+        idempotent: bool,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._policy = policy
+        self._method = method
+        self._where = where
+        self._idempotent = idempotent
+        self._rng = rng or _JITTER
+        self.number = 1  # of the attempt under way
+
+    def wait_after(self, exc: ConnectionsClientError) -> float | None:
+        """Seconds to wait before the next attempt, or None: re-raise ``exc``, it is not retried.
+
+        Raises :class:`RetriesExhaustedError` once the policy's last attempt failed transiently.
+        """
+        if not should_retry(exc, idempotent=self._idempotent):
+            return None
+        number, policy = self.number, self._policy
+        if number >= policy.max_attempts:
+            raise RetriesExhaustedError(self._method, self._where, number, exc) from exc
+        wait = backoff_wait(policy, number, exc, self._rng)
         log.warning(
             "Retrying %s %s in %.1f s (attempt %d of %d) after %s",
-            method,
-            where,
-            state.upcoming_sleep,
-            state.attempt_number + 1,
+            self._method,
+            self._where,
+            wait,
+            number + 1,
             policy.max_attempts,
-            describe_failure(exc, where),
+            describe_failure(exc, self._where),
         )
-
-    kwargs: dict[str, Any] = {
-        "stop": tenacity.stop_after_attempt(policy.max_attempts),
-        "wait": wait,
-        "retry": tenacity.retry_if_exception(lambda e: should_retry(e, idempotent=idempotent)),
-        "before_sleep": before_sleep,
-        "reraise": False,
-    }
-    if sleep is not None:
-        kwargs["sleep"] = sleep
-    return kwargs
-
-
-def exhausted_error(method: str, where: str, exhausted: tenacity.RetryError) -> RetriesExhaustedError:
-    """The error raised once the policy gives up, keeping the last failure for the reader."""
-    last = exhausted.last_attempt.exception()
-    if not isinstance(last, ConnectionsClientError):  # only our own errors are ever retried
-        raise exhausted
-    return RetriesExhaustedError(method, where, exhausted.last_attempt.attempt_number, last)
+        self.number = number + 1
+        return wait

@@ -16,14 +16,13 @@ from typing import Any, TypeVar
 
 import requests
 import requests.adapters
-import tenacity
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import TransportError
+from airflow_connections_provider.client.errors import ConnectionsClientError, TransportError
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
-from airflow_connections_provider.client.retry import exhausted_error, retrying_kwargs
+from airflow_connections_provider.client.retry import Attempts
 
 T = TypeVar("T")
 
@@ -102,13 +101,15 @@ class SyncTransport:
 
         Operations that must look before they write again (create, delete) pass their own attempt.
         """
-        retrying = tenacity.Retrying(
-            **retrying_kwargs(self.config.retry, method=method, where=where, idempotent=idempotent, sleep=self._sleep)
-        )
-        try:
-            return retrying(attempt, *args)
-        except tenacity.RetryError as exhausted:
-            raise exhausted_error(method, where, exhausted) from exhausted.last_attempt.exception()
+        attempts = Attempts(self.config.retry, method=method, where=where, idempotent=idempotent)
+        while True:
+            try:
+                return attempt(*args)
+            except ConnectionsClientError as exc:
+                wait = attempts.wait_after(exc)
+                if wait is None:
+                    raise
+            self._sleep(wait)
 
     def send_once(self, spec: RequestSpec) -> Reply:
         """One attempt (plus one replay after a 401), no retry."""

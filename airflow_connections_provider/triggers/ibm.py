@@ -17,7 +17,7 @@ import asyncio
 import importlib
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -80,18 +80,33 @@ _CLIENT_MODULES = (
     "airflow_connections_provider.compat",
 )
 _client_imported = False
+_client_importing: dict[int, asyncio.Future[None]] = {}  # per running loop: the import under way
+
+
+def _import_client_modules() -> None:
+    for name in _CLIENT_MODULES:
+        importlib.import_module(name)
 
 
 async def _import_client_off_loop() -> None:
     """Import the client stack in a worker thread once; later calls return at once.
 
-    The flag is set only after the import finished, so the loop never imports a module that a
-    thread is still initialising (which would block the loop on the module's lock).
+    Triggers restored together all start before the first import ends: they wait on that one import
+    rather than each sending its own to the thread pool. The flag is set only after the import
+    finished, so the loop never imports a module that a thread is still initialising (which would
+    block the loop on the module's lock). A failed import is tried again by the next trigger.
     """
     global _client_imported
-    if not _client_imported:
-        await asyncio.to_thread(lambda: [importlib.import_module(name) for name in _CLIENT_MODULES])
-        _client_imported = True
+    if _client_imported:
+        return
+    key = id(asyncio.get_running_loop())
+    pending = _client_importing.get(key)
+    if pending is None:
+        pending = asyncio.ensure_future(asyncio.to_thread(_import_client_modules))
+        _client_importing[key] = pending
+        pending.add_done_callback(lambda _: _client_importing.pop(key, None))
+    await asyncio.shield(pending)  # one trigger cancelled must not cancel the others' import
+    _client_imported = True
 
 
 class IBMConnectionValidationTrigger(BaseTrigger):
@@ -181,34 +196,34 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         async with lease as client:
             polls = 0
             first = first_wait(self.poll_interval, poll_first=self.poll_first, fraction=self._jitter())
-            if self.poll_first:
-                await self._pause(first)  # a test follows, even past the deadline
-            elif not await self._wait(first):
-                yield self._timeout_event(polls)
-                return
+            # A test follows the first wait even past the deadline when the caller has not tested yet.
+            pause = self._until_deadline(first) if self.poll_first else self._pause_before_test(first)
             while True:
+                if pause is None:
+                    yield self._timeout_event(polls)
+                    return
+                if pause > 0:
+                    # Awaited right here, not through helper coroutines: every object alive during the
+                    # wait is kept for the whole interval, and thousands of triggers wait at once.
+                    await self._sleep(pause)
                 polls += 1
                 event = await self._poll(client, scope, polls)
                 if event is not None:
                     yield event
                     return
-                if not await self._wait(self.poll_interval):
-                    yield self._timeout_event(polls)
-                    return
+                pause = self._pause_before_test(self.poll_interval)
 
-    async def _wait(self, pause: float) -> bool:
-        """Sleep until the next test; False when the deadline has passed (time to give up)."""
+    def _pause_before_test(self, pause: float) -> float | None:
+        """Seconds to sleep before the next test; None once the deadline has passed (time to give up)."""
         if self.deadline is not None and self._now() >= self.deadline:
-            return False
-        await self._pause(pause)
-        return True
+            return None
+        return self._until_deadline(pause)
 
-    async def _pause(self, pause: float) -> None:
-        """Sleep ``pause`` seconds, cut short to land on the deadline."""
+    def _until_deadline(self, pause: float) -> float:
+        """``pause`` cut short to land on the deadline (never below zero)."""
         if self.deadline is not None:
             pause = min(pause, self.deadline - self._now())
-        if pause > 0:
-            await self._sleep(pause)
+        return max(pause, 0.0)
 
     def _timeout_event(self, polls: int) -> TriggerEvent:
         return self._event(
@@ -223,8 +238,8 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         """Where in its window the first test falls (see :func:`first_wait`): uniform in ``[0, 1)``."""
         return random.random()  # noqa: S311 - spreading load, not cryptography
 
-    async def _sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+    def _sleep(self, seconds: float) -> Awaitable[None]:
+        return asyncio.sleep(seconds)
 
     async def _poll(self, client: Any, scope: Any, polls: int) -> TriggerEvent | None:
         """One re-test: an event when the run is over, None to poll again."""

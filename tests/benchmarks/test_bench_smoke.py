@@ -98,6 +98,7 @@ def test_waiting_triggers_all_deliver_with_one_token(quick):
         assert run_["watchdog_laps"] > 0
         assert 0 < run_["peak_in_flight"] <= run_["in_flight_cap"]
         assert sum(run_["late_lap_causes"].values()) == run_["loop_blocked_over_threshold"]
+        assert 0 <= run_["promoted_first_s"] <= run_["promoted"]  # counted by generation-1 collections
 
 
 def test_one_hook_fetches_one_token_for_all_its_calls(quick):

@@ -150,3 +150,36 @@ def test_event_payload_round_trip_and_malformed_payloads():
     assert ValidationEvent.from_payload(event.to_payload()) == event
     assert ValidationEvent.from_payload({"status": "weird"}).status == "error"
     assert ValidationEvent.from_payload(None).status == "error"
+
+
+async def test_triggers_starting_together_share_one_import_of_the_client(monkeypatch):
+    """The first trigger imports the client stack in a worker thread; those starting meanwhile wait for
+    that import instead of each sending another to the thread pool. A failed import is tried again."""
+    import asyncio
+    import threading
+
+    from airflow_connections_provider.triggers import ibm
+
+    imports: list[str] = []
+    release = threading.Event()
+
+    def slow_import() -> None:
+        imports.append(threading.current_thread().name)
+        release.wait(5)
+        if len(imports) == 1:
+            raise ImportError("first import fails")
+
+    monkeypatch.setattr(ibm, "_client_imported", False)
+    monkeypatch.setattr(ibm, "_import_client_modules", slow_import)
+    waiters = [asyncio.ensure_future(ibm._import_client_off_loop()) for _ in range(50)]
+    await asyncio.sleep(0.05)
+    release.set()
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert len(imports) == 1
+    assert all(isinstance(outcome, ImportError) for outcome in outcomes)
+    assert not ibm._client_imported and not ibm._client_importing
+
+    await asyncio.gather(*(ibm._import_client_off_loop() for _ in range(50)))
+    assert len(imports) == 2 and ibm._client_imported
+    await ibm._import_client_off_loop()  # imported: returns at once
+    assert len(imports) == 2
