@@ -255,8 +255,9 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
         "re-tests",
         "peak RSS MB",
     ]
-    runs = bench["figures"].get("before", []) + bench["figures"]["runs"]
-    runs = sorted(runs, key=lambda r: (r["triggers"], r["latency_spike"], not r.get("before", False)))
+    figures = bench["figures"]
+    runs = figures.get("before", []) + figures["runs"] + figures.get("floor", [])
+    runs = sorted(runs, key=lambda r: (r["triggers"], r["latency_spike"], not r.get("before"), r.get("floor", False)))
     rows = []
     for r in runs:
         gap = r["poll_gap_s"]
@@ -282,7 +283,9 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
                 if "retests_after_first_s" in r
                 else "–",
                 f"{r['cpu_s'] * 1000 / max(r['retests'], 1):.2f}" if "cpu_s" in r else "–",
-                f"{r['peak_in_flight']} ({r['in_flight_cap']})" if "peak_in_flight" in r else "–",
+                f"{r['peak_in_flight']} ({r['in_flight_cap']})"
+                if "peak_in_flight" in r and not r.get("floor")
+                else "–",
                 r["token"],
                 r["retests"],
                 r["peak_rss_mb"],
@@ -299,7 +302,8 @@ def _triggerer(bench: dict[str, Any]) -> list[str]:
         "(the loop thread's CPU over the lap above 0.1 s); else the machine's load (the process was not run).",
         '"before" is the trigger as it was: every first test at once, 32 requests in flight, 8 connections',
         'kept alive; "spread" draws each trigger\'s first test at random within its window, allows 128 in',
-        "flight and keeps 32 alive.",
+        'flight and keeps 32 alive. "floor" is the same re-tests by a trigger with no provider code (one',
+        "shared httpx client, asyncio.sleep, no retries, no error mapping): what any trigger costs here.",
         "Python runs a full collection once the objects promoted into its old generation since the last one",
         "exceed a quarter of those that survived it: promotions per re-test say how often the triggers' own",
         "work brings one on (the first 5 s, when every trigger starts, are shown apart).",

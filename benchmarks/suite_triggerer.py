@@ -44,6 +44,8 @@ def _is_retest_path(method: str, path: str) -> bool:
     return method == "PATCH" and path.startswith("/v2/connections/") and path.count("/") == 3
 
 
+#: The same re-tests by a trigger with no provider code (benchmarks/floor_trigger.py): what any trigger costs.
+FLOOR = {"floor": True}
 #: The triggers before their first tests were spread: all at once (poll_first, no draw), cap 32, 8 kept alive.
 BEFORE = {"lockstep": True, "poll_first": True, "pool_size": 32, "keepalive": 8}
 
@@ -117,20 +119,23 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
                 variants = [("spread, cap 128", None)]
                 if count == counts[-1]:
                     variants.insert(0, ("before: lockstep, cap 32", BEFORE))
+                    variants.append(("floor: no provider code", FLOOR))
                 for label, variant in variants:
                     run = _one(emu, count, interval, polls_before_up, spike, variant)
                     runs.append(
                         {
                             "triggers": count,
                             "variant": label,
-                            "before": variant is not None,
+                            "before": variant is BEFORE,
+                            "floor": variant is FLOOR,
                             "latency_spike": bool(spike),
                             "spike_s": spike,
                             **run,
                         }
                     )
     before = [r for r in runs if r["before"]]
-    runs = [r for r in runs if not r["before"]]
+    floor = [r for r in runs if r["floor"]]
+    runs = [r for r in runs if not r["before"] and not r["floor"]]
     plain = [r for r in runs if not r["latency_spike"]]
     if len(plain) >= 2:  # marginal memory: what the extra triggers of the larger run cost each
         small, large = plain[0], plain[-1]
@@ -157,8 +162,8 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
             "deferred_as": "the sensor defers them (poll_first=False)",
             "repetitions": 1,
         },
-        "figures": {"runs": runs, "before": before, "marginal_kb_per_trigger": marginal_kb},
-        "notes": _notes(runs, before),
+        "figures": {"runs": runs, "before": before, "floor": floor, "marginal_kb_per_trigger": marginal_kb},
+        "notes": _notes(runs, before, floor),
         "goals": [
             {"goal": "all events delivered (success)", "value": all_events, "met": all_events},
             {"goal": "loop never late > 0.1 s (Airflow's watchdog)", "value": blocked, "met": blocked == 0},
@@ -183,7 +188,7 @@ def triggerer(*, quick: bool) -> dict[str, Any]:
     }
 
 
-def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str]:
+def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]], floor: list[dict[str, Any]]) -> list[str]:
     """What the late laps that remain are, in this run's own figures."""
     if not runs or "full_gc" not in runs[0]:
         return []
@@ -213,13 +218,27 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str
             "Each waiting trigger's sleep alone (its future, timer, context and coroutine) outlives every "
             "young collection; a slower service keeps more requests in flight, and their objects too."
         )
+    if floor:
+        pairs = []
+        for base in floor:
+            ours = _same(runs, base)
+            if ours is not None:
+                pairs.append(
+                    f"{base['triggers']:,} triggers, {'1 s spike' if base['latency_spike'] else 'no spike'}: "
+                    f"late laps {ours['loop_blocked_over_threshold']} (floor {base['loop_blocked_over_threshold']}), "
+                    f"full GCs {ours['full_gc']['count']} (floor {base['full_gc']['count']}), promoted per re-test "
+                    f"{_per_test(ours)} (floor {_per_test(base)}), CPU ms per re-test "
+                    f"{ours['cpu_s'] * 1000 / max(ours['retests'], 1):.2f} (floor "
+                    f"{base['cpu_s'] * 1000 / max(base['retests'], 1):.2f})"
+                )
+        notes.append(
+            "Against the floor (the same re-tests by a trigger with no provider code: one shared httpx client, "
+            "asyncio.sleep, no retries, no error mapping), same session: " + "; ".join(pairs) + "."
+        )
     if before:
         pairs = []
         for old in before:
-            new = next(
-                (r for r in runs if r["triggers"] == old["triggers"] and r["latency_spike"] == old["latency_spike"]),
-                None,
-            )
+            new = _same(runs, old)
             if new is not None:
                 pairs.append(
                     f"{old['triggers']:,} triggers, {'1 s spike' if old['latency_spike'] else 'no spike'}: "
@@ -229,3 +248,17 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[str
                 )
         notes.append("Before → spread, same session: " + "; ".join(pairs) + ".")
     return notes
+
+
+def _same(runs: list[dict[str, Any]], other: dict[str, Any]) -> dict[str, Any] | None:
+    """The run of ``runs`` with the same size and latency as ``other``."""
+    return next(
+        (r for r in runs if r["triggers"] == other["triggers"] and r["latency_spike"] == other["latency_spike"]), None
+    )
+
+
+def _per_test(run: dict[str, Any]) -> str:
+    """Objects promoted into the old generation per re-test, after the start-up seconds."""
+    if not run.get("retests_after_first_s"):
+        return "–"
+    return f"{(run['promoted'] - run['promoted_first_s']) / run['retests_after_first_s']:.1f}"

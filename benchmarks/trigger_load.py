@@ -7,6 +7,7 @@ down to one cause: a full (generation 2) garbage collection of the process's hea
 on the loop (its thread's CPU over the lap above the threshold), or else the machine not running the
 process (its load).
 
+``floor`` runs the same re-tests with no provider code (:mod:`benchmarks.floor_trigger`).
 ``lockstep`` reproduces the triggers before their first tests were spread (every first test at once)
 and ``pool_size`` sets the shared client's in-flight cap, so old and new are measured in one run.
 """
@@ -86,9 +87,15 @@ def _instrument(job: dict[str, Any], trigger_cls: Any) -> list[Any]:
 
 
 async def _load(job: dict[str, Any]) -> dict[str, Any]:
-    trigger_cls = trigger_class()
     event_cls = validation_event()
-    built = _instrument(job, trigger_cls)
+    if job.get("floor"):
+        from benchmarks.floor_trigger import FloorValidationTrigger
+
+        trigger_cls: Any = FloorValidationTrigger
+        built: list[Any] = []
+    else:
+        trigger_cls = trigger_class()
+        built = _instrument(job, trigger_cls)
     lateness: list[float] = []
     busy: list[float] = []  # CPU the loop's thread spent during each lap
     laps: list[tuple[float, float]] = []  # (start, end) of each lap

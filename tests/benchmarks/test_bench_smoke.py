@@ -99,6 +99,11 @@ def test_waiting_triggers_all_deliver_with_one_token(quick):
         assert 0 < run_["peak_in_flight"] <= run_["in_flight_cap"]
         assert sum(run_["late_lap_causes"].values()) == run_["loop_blocked_over_threshold"]
         assert 0 <= run_["promoted_first_s"] <= run_["promoted"]  # counted by generation-1 collections
+    assert bench["figures"]["floor"], "the floor (no provider code) runs beside them"
+    for run_ in bench["figures"]["floor"]:
+        assert run_["statuses"] == {"success": run_["triggers"]} and run_["token"] == 1
+        assert run_["retests"] >= run_["triggers"] * (polls_before_up + 1)
+    assert any("floor" in note for note in bench["notes"])
 
 
 def test_one_hook_fetches_one_token_for_all_its_calls(quick):
