@@ -161,3 +161,21 @@ def test_without_the_30_runner_the_fields_keep_the_real_values(monkeypatch):
     assert op.api_token == SECRET
     run_as_the_runner(op)
     assert (op.seen, op.api_token) == ([SECRET], SECRET)
+
+
+def test_a_failed_re_store_on_airflow_2_reports_the_tasks_own_error(monkeypatch, capsys, caplog):
+    """2.x re-stores a failed task's rendered fields; when that fails too, the task's error is the one
+    Airflow must see, and the store's error is named by its type only (its text may quote values)."""
+    monkeypatch.setattr(compat, "RENDERED_FIELDS_SENT_UNREDACTED", False)
+    monkeypatch.setattr(compat, "AIRFLOW_V_3_0_PLUS", False)
+
+    def store_fails(task: Any, ti: Any) -> None:
+        raise RuntimeError(f"database refused the row {task.api_token}")
+
+    monkeypatch.setattr(compat, "store_rendered_fields_again", store_fails)
+    op = rendered(fail=True)
+    with pytest.raises(AirflowException, match="the service said no"):
+        op.execute(context={"ti": FakeTI()})
+    logged = caplog.text + capsys.readouterr().out  # a task's logger: logging on 2.x, structlog on 3.x
+    assert "Could not store the rendered fields again after the failure (RuntimeError)" in logged
+    assert SECRET not in logged
