@@ -24,8 +24,11 @@ What stays here is what it does not give, or where this provider has its own rul
   default configuration) and the API server redacts them with its own masker, which never hears of
   the secrets a task masks (3.1 redacts in the task process). So on 3.0 the operators keep their
   fields redacted whenever the runner may send them: :func:`hide_rendered_values` after rendering,
-  :func:`show_rendered_values` for execute, :func:`redact_template_fields` after it.
-- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after execute
+  :func:`show_rendered_values` for ``execute`` and ``resume_execution`` (which run with the real
+  values), :func:`redact_template_fields` when they end, however they end (``operators/base.py``).
+  Callbacks that run after the runner re-sends the fields (``on_success_callback``,
+  ``on_failure_callback``) see the redacted values on 3.0.
+- :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after every try
   when the operator asks (``overwrite_rtif_after_execution``); 2.x stores them once, before execute.
 - :func:`unreadable_connection_value`: Airflow reports a connection that a secrets backend holds but
   cannot read as "isn't defined"; which values it cannot read differs by version (see there);
@@ -43,10 +46,14 @@ from airflow import __version__ as _airflow_version
 
 AIRFLOW_VERSION = tuple(int(part) for part in re.findall(r"\d+", _airflow_version)[:3])
 AIRFLOW_V_3_0_PLUS = AIRFLOW_VERSION >= (3, 0, 0)
-# A change of behaviour, not of names (nothing to detect by import): see the module docstring.
-RENDERED_FIELDS_SENT_UNREDACTED = AIRFLOW_V_3_0_PLUS and AIRFLOW_VERSION < (3, 1, 0)
-_HIDDEN = "_acp_rendered_values"
 AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
+# A change of behaviour, not of names, so a version check: every 3.0 release sends the fields as they
+# are, 3.1 and later redact them in the task runner (nothing there to detect by import without loading
+# the task runner at DAG parse time). See the module docstring.
+RENDERED_FIELDS_SENT_UNREDACTED = AIRFLOW_V_3_0_PLUS and AIRFLOW_VERSION < (3, 1, 0)
+# Where hide_rendered_values keeps the real values: the task's __dict__, past BaseOperator.__setattr__
+# (which treats template fields specially) and never in a template field, a repr or XCom.
+_HIDDEN = "_acp_rendered_values"
 
 
 async def aget_connection(conn_id: str) -> Any:
@@ -85,7 +92,12 @@ def redact_template_fields(task: Any) -> None:
 
 
 def hide_rendered_values(task: Any) -> None:
-    """Keep the rendered values aside and leave their redacted form in the fields until execute."""
+    """Keep the rendered values aside and leave their redacted form in the fields until execute.
+
+    The task's own process holds the real values; only what Airflow 3.0 reads from the fields (to send,
+    log and store) is redacted. Call :func:`show_rendered_values` first when rendering again, or the
+    redacted form would be kept as the real one.
+    """
     real = {field: getattr(task, field) for field in task.template_fields}
     redact_template_fields(task)
     task.__dict__[_HIDDEN] = real
@@ -102,10 +114,19 @@ def store_rendered_fields_again(task: Any, ti: Any) -> None:
 
     Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
     stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
+    ``_update_rtif`` is what 2.x itself stores them with (also through its internal API); a release
+    without it gets a warning, not a failed task: the task's work is done by then.
     """
-    from airflow.models.renderedtifields import get_serialized_template_fields
-    from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
-
+    try:
+        from airflow.models.renderedtifields import get_serialized_template_fields
+        from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:
+        task.log.warning(
+            "This Airflow cannot store rendered fields again (%s): values only the datasource type marks "
+            "secret may stay readable in the Rendered tab",
+            exc,
+        )
+        return
     _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))
 
 

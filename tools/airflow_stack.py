@@ -16,17 +16,21 @@ Library::
         stack.api.set_paused("my_dag", False)
         [run] = stack.api.follow([RunProgress("my_dag", stack.api.trigger("my_dag"))])
 
-CLI (``python -m tools.airflow_stack --help``): ``start`` (leaves it running, records PIDs in
-``<home>/stack.json``), ``stop`` (by those PIDs), ``run`` (start, trigger DAGs, follow, stop).
+CLI (``python -m tools.airflow_stack --help``, in ``tools/stack_cli.py``): ``start`` (leaves it running,
+records PIDs in ``<home>/stack.json``: ``tools/stack_state.py``), ``stop`` (by those PIDs), ``run``
+(start, trigger DAGs, follow, stop).
 
 The home is throw-away: ``start`` wipes it. Every component gets the same environment: the caller's
 ``env`` (``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` JSON, extra ``AIRFLOW__*`` settings) on top of the
 settings below; inherited ``AIRFLOW*`` variables are dropped so a test session's setup cannot leak in.
+
+Components run in sessions of their own (``tools/procs.py``), so they outlive a caller that dies without
+running its ``finally`` blocks, as Python does on SIGTERM by default: callers that may get one wrap the
+stack in ``tools.procs.sigterm_interrupts()`` (the CLI and the deployment tests do; the demo has its own).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -34,12 +38,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from tools.airflow_api import AirflowApi, RunProgress
+from tools.airflow_api import AirflowApi
 from tools.celery_mode import (
     CELERY_WORKER,
     RedisError,
@@ -48,10 +51,12 @@ from tools.celery_mode import (
     celery_settings,
     worker_ready,
 )
-from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
+from tools.procs import ManagedProcess, free_port, listens_on, stop_processes
 from tools.stack_flavours import AIRFLOW_3, Flavour, flavour_of
+from tools.stack_state import forget_stack, record_stack, stop_stack
 
-STATE_FILE = "stack.json"
+__all__ = ["EXECUTORS", "AirflowStack", "StackConfig", "StackError", "stop_stack"]
+
 #: ``StackConfig.executor`` values (what each means on Airflow 2 and 3: ``Flavour.executors``).
 EXECUTORS = ("local", "celery")
 
@@ -111,6 +116,7 @@ class AirflowStack:
         self.home = config.home.resolve()
         self.processes: dict[str, ManagedProcess] = {}
         self.api_port = 0
+        self._ports = (0, 0)  # the log servers'; picked with api_port, right before the components start
         self.password = ""
         self._api: AirflowApi | None = None
         self.redis: RedisServer | None = None
@@ -195,8 +201,6 @@ class AirflowStack:
             stop_stack(self.home)  # a stack left from an earlier run with this home
             shutil.rmtree(self.home)
         self.home.mkdir(parents=True)
-        self.api_port = free_port(self.config.host)
-        self._ports = (free_port(self.config.host), free_port(self.config.host))
         self._secret = secrets.token_urlsafe(32)
         self._fernet_key = _fernet_key()
         self.password = secrets.token_urlsafe(12)
@@ -204,9 +208,14 @@ class AirflowStack:
         try:
             if self.config.executor == "celery":
                 self._start_redis()
-            env = self.environment()
+            env = self.environment()  # no ports yet: neither command listens
             self._migrate(env)
             self._create_user(env)
+            # Ports are picked last, right before the components bind them: a port picked before the
+            # migration (5-15 s) could be taken meanwhile by another stack starting on this machine.
+            host = self.config.host
+            self.api_port, self._ports = free_port(host), (free_port(host), free_port(host))
+            env = self.environment()
             for name, command in self.components().items():
                 process = ManagedProcess(
                     name, [self.config.python, "-m", "airflow", *command], self.component_log(name), env
@@ -264,14 +273,19 @@ class AirflowStack:
         log = self.component_log(name)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as out:
-            done = subprocess.run(  # noqa: S603 - argv built by us
-                argv,
-                env=dict(env),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=self.config.startup_timeout,
-                check=False,
-            )
+            try:
+                done = subprocess.run(  # noqa: S603 - argv built by us
+                    argv,
+                    env=dict(env),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=self.config.startup_timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:  # run() has killed it
+                raise StackError(
+                    f"airflow {name} did not finish in {self.config.startup_timeout:.0f} s; see {log}:\n{_tail(log)}"
+                ) from None
         if done.returncode != 0:
             raise StackError(f"airflow {name} failed ({done.returncode}); see {log}:\n{_tail(log)}")
 
@@ -291,6 +305,7 @@ class AirflowStack:
             if CELERY_WORKER in self.processes and not worker_ready(self.component_log(CELERY_WORKER)):
                 missing.append(CELERY_WORKER)
             if not missing:
+                self._check_serving()
                 return
             if time.monotonic() > deadline:
                 raise StackError(
@@ -299,19 +314,28 @@ class AirflowStack:
                 )
             time.sleep(0.5)
 
+    def _check_serving(self) -> None:
+        """The healthy answer came from our server: another process may have bound its port first (our
+        server then exits, but perhaps only after that process answered the health check)."""
+        server = self.processes[self.flavour.server]
+        if not listens_on(server.pid, self.api_port):
+            raise StackError(
+                f"port {self.api_port} answers, but not from this stack's {self.flavour.server} (another "
+                f"process took the port first); start again. Its log: {server.log}"
+            )
+
     def _write_state(self) -> None:
         pids = {name: p.pid for name, p in self.processes.items()}
         if self.redis is not None and self.redis.process is not None:
             pids = {"redis": self.redis.pid, **pids}  # first in, last out: stop_stack() goes in reverse
-        state = {
-            "url": self.url,
-            "username": self.config.username,
-            "executor": self.config.executor,
-            "airflow": self.flavour.version_text,
-            "pids": pids,
-            "started": {name: start_ticks(pid) for name, pid in pids.items()},
-        }
-        (self.home / STATE_FILE).write_text(json.dumps(state, indent=2))
+        record_stack(
+            self.home,
+            pids=pids,
+            url=self.url,
+            username=self.config.username,
+            executor=self.config.executor,
+            airflow=self.flavour.version_text,
+        )
 
     def stop(self) -> None:
         """Stop every component (and everything they started) by PID; forget the recorded state."""
@@ -323,7 +347,7 @@ class AirflowStack:
         finally:
             if self.redis is not None:
                 self.redis.stop()  # after the worker and the scheduler, its clients; even if they failed to stop
-        (self.home / STATE_FILE).unlink(missing_ok=True)
+        forget_stack(self.home)
 
     def __enter__(self) -> AirflowStack:
         return self.start()
@@ -345,92 +369,7 @@ def _tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
-def recorded_stack(home: Path) -> dict[str, Any] | None:
-    """What ``start`` recorded in ``home`` (url, username, pids), or None."""
-    try:
-        state: dict[str, Any] = json.loads((home / STATE_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return state
+if __name__ == "__main__":  # the CLI lives in tools/stack_cli.py; `python -m tools.airflow_stack` still runs it
+    from tools.stack_cli import main
 
-
-def stop_stack(home: Path) -> list[str]:
-    """Stop a stack another process started with this home (``KEEP=1`` demos, ``start`` from the CLI).
-
-    Only processes whose environment still has this ``AIRFLOW_HOME`` are signalled, so a recycled PID is
-    left alone. Returns the names of the components that were stopped.
-    """
-    home = home.resolve()
-    state = recorded_stack(home)
-    if state is None:
-        return []
-    started = state.get("started", {})
-    stopped = [
-        name
-        for name, pid in reversed(list(state.get("pids", {}).items()))
-        if stop_recorded(int(pid), marker=("AIRFLOW_HOME", str(home)), started=started.get(name))
-    ]
-    (home / STATE_FILE).unlink(missing_ok=True)
-    return stopped
-
-
-# --- CLI ---
-def _parse_env(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for path in files:
-        env.update(json.loads(Path(path).read_text()))
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"--env wants NAME=VALUE, got {pair!r}")
-        env[key] = value
-    return env
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.airflow_stack", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("start", "run"):
-        cmd = sub.add_parser(name, help="start and leave running" if name == "start" else "start, run DAGs, stop")
-        cmd.add_argument("--home", type=Path, required=True, help="throw-away AIRFLOW_HOME (wiped)")
-        cmd.add_argument("--dags", type=Path, required=True, help="DAGs folder")
-        cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment")
-        cmd.add_argument("--env-file", action="append", default=[], metavar="JSON", help="JSON object of env vars")
-        cmd.add_argument(
-            "--executor", choices=EXECUTORS, default="local", help="local (SequentialExecutor on 2.x) or celery"
-        )
-        if name == "run":
-            cmd.add_argument("dag_ids", nargs="+", help="DAGs to unpause, trigger and follow")
-            cmd.add_argument("--timeout", type=float, default=600.0)
-    stop = sub.add_parser("stop", help="stop the stack recorded in --home")
-    stop.add_argument("--home", type=Path, required=True)
-    args = parser.parse_args(argv)
-
-    if args.command == "stop":
-        stopped = stop_stack(args.home)
-        print(f"stopped: {', '.join(stopped)}" if stopped else f"nothing running for {args.home}")
-        return 0
-    config = StackConfig(
-        home=args.home, dags_folder=args.dags, env=_parse_env(args.env, args.env_file), executor=args.executor
-    )
-    stack = AirflowStack(config).start()
-    user, password = stack.login
-    print(f"airflow ready at {stack.url} (login {user} / {password}); logs in {stack.home}", flush=True)
-    if args.command == "start":
-        return 0
-    try:
-        stack.api.wait_for_dags(args.dag_ids)
-        runs = []
-        for dag_id in args.dag_ids:
-            stack.api.set_paused(dag_id, False)
-            runs.append(RunProgress(dag_id, stack.api.trigger(dag_id)))
-        stack.api.follow(runs, timeout=args.timeout)
-        for run in runs:
-            print(f"{run.dag_id}: {run.state} in {run.duration or 0:.0f} s", flush=True)
-        return 0 if all(r.state == "success" for r in runs) else 1
-    finally:
-        stack.stop()
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -15,8 +15,9 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,56 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def listening_inodes(port: int) -> set[str]:
+    """The socket inodes listening on TCP ``port`` (any address, IPv4 or IPv6), from ``/proc/net``."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()  # sl local_address rem_address st ... uid timeout inode
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Whether ``pid`` or one of its descendants holds the socket listening on ``port``.
+
+    A port picked with :func:`free_port` can be taken by someone else before our server binds it; then
+    the port answers, but not from us.
+    """
+    inodes = {f"socket:[{inode}]" for inode in listening_inodes(port)}
+    for candidate in (pid, *descendants(pid)):
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{candidate}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        return True
+    return False
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Inside, SIGTERM raises ``KeyboardInterrupt``, as Ctrl-C does, so ``finally`` blocks stop what was
+    started. Python's default SIGTERM ends the process at once, and our processes run in sessions of
+    their own (:class:`ManagedProcess`): they would outlive it. A no-op outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def alive(pid: int) -> bool:

@@ -29,6 +29,7 @@ class Flavour:
 
     :param version: the installed Airflow's ``(major, minor, patch)``.
     :param components: each component's name and ``airflow`` sub-command, in start order.
+    :param server: the component serving the UI and the REST API (one of ``components``).
     :param health_names: component name -> its entry in the health report (components that report).
     :param api_version: REST API generation: 2 (``/api/v2``, token) or 1 (``/api/v1``, basic auth).
     :param executors: ``StackConfig.executor`` -> Airflow's executor name, for the executors this
@@ -38,6 +39,7 @@ class Flavour:
 
     version: tuple[int, ...]
     components: Mapping[str, tuple[str, ...]]
+    server: str
     health_names: Mapping[str, str]
     api_version: int
     executors: Mapping[str, str]
@@ -109,6 +111,7 @@ class Flavour:
 AIRFLOW_3 = Flavour(
     version=(3,),
     components={name: (name,) for name in ("api-server", "scheduler", "dag-processor", "triggerer")},
+    server="api-server",
     health_names={"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"},
     api_version=2,
     executors={"local": "LocalExecutor", "celery": "CeleryExecutor"},
@@ -117,6 +120,7 @@ AIRFLOW_3 = Flavour(
 AIRFLOW_2 = Flavour(
     version=(2,),
     components={name: (name,) for name in ("webserver", "scheduler", "triggerer")},
+    server="webserver",
     health_names={"scheduler": "scheduler", "triggerer": "triggerer"},
     api_version=1,
     executors={"local": "SequentialExecutor"},

@@ -135,16 +135,28 @@ class IBMBaseOperator(BaseOperator):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "execute" in cls.__dict__:
-            cls.execute = _real_values_during(cls.__dict__["execute"])  # type: ignore[method-assign]
+        # The execute Airflow calls, wherever it comes from (this class, or a mixin before us in the MRO).
+        if not getattr(cls.execute, _GUARDED, False):
+            cls.execute = _real_values_during(cls.execute)  # type: ignore[method-assign]
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        # A deferred task resumes here, in a new process, instead of in execute: the same guard applies.
+        with _running(self, context):
+            return super().resume_execution(next_method, next_kwargs, context)
 
     def _do_render_template_fields(self, parent: Any, *args: Any, **kwargs: Any) -> None:
         # Airflow renders a task through render_template_fields, but a mapped one through this method of
         # its unmapped copy (never calling that one's render_template_fields): both pass here.
+        from airflow_connections_provider.compat import (
+            RENDERED_FIELDS_SENT_UNREDACTED,
+            hide_rendered_values,
+            show_rendered_values,
+        )
+
+        if parent is self:  # rendering again must start from the real values, not from their redacted form
+            show_rendered_values(self)
         super()._do_render_template_fields(parent, *args, **kwargs)
         if parent is self:  # the task's own fields, not an object nested in one
-            from airflow_connections_provider.compat import RENDERED_FIELDS_SENT_UNREDACTED, hide_rendered_values
-
             self.mask_rendered_secrets()
             if RENDERED_FIELDS_SENT_UNREDACTED:
                 hide_rendered_values(self)  # Airflow 3.0 sends (and logs) the fields next: see compat
@@ -156,22 +168,15 @@ class IBMBaseOperator(BaseOperator):
         from airflow_connections_provider.compat import show_rendered_values
 
         super().pre_execute(context)
-        show_rendered_values(self)  # Airflow 3.0: also before a deferred task resumes
+        show_rendered_values(self)  # Airflow 3.0: on_execute_callback runs next, before execute
 
     def post_execute(self, context: Context, result: Any = None) -> None:
-        from airflow_connections_provider.compat import (
-            AIRFLOW_V_3_0_PLUS,
-            RENDERED_FIELDS_SENT_UNREDACTED,
-            redact_template_fields,
-            store_rendered_fields_again,
-        )
+        from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 
         super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
-            store_rendered_fields_again(self, context["ti"])
-        elif RENDERED_FIELDS_SENT_UNREDACTED:
-            redact_template_fields(self)  # Airflow 3.0 re-sends the fields next, now with run-time secrets
+            store_rendered_fields_again(self, context["ti"])  # a failed execute does it in _running
 
     def on_kill(self) -> None:
         self.close_hook()
@@ -182,32 +187,64 @@ class IBMBaseOperator(BaseOperator):
             del self.__dict__["hook"]
 
 
+_GUARDED = "_acp_real_values_during"
+_DEPTH = "_acp_execute_depth"
+
+
 def _real_values_during(execute: Callable[..., Any]) -> Callable[..., Any]:
-    """Airflow 3.0: ``execute`` sees the rendered values, and leaves the fields redacted however it
-    ends (a failed task's fields are sent too). Nested calls (a subclass's ``super().execute``) redact
-    once, when the outermost returns. Other versions: ``execute`` as it is."""
+    """``execute`` run inside :func:`_running` (Airflow calls it with ``context`` as a keyword)."""
 
     @functools.wraps(execute)
     def run(self: IBMBaseOperator, *args: Any, **kwargs: Any) -> Any:
-        from airflow_connections_provider.compat import (
-            RENDERED_FIELDS_SENT_UNREDACTED,
-            redact_template_fields,
-            show_rendered_values,
-        )
-
-        if not RENDERED_FIELDS_SENT_UNREDACTED:
+        context = kwargs["context"] if "context" in kwargs else (args[0] if args else None)
+        with _running(self, context):
             return execute(self, *args, **kwargs)
-        show_rendered_values(self)
-        depth = self.__dict__.get("_acp_execute_depth", 0)
-        self.__dict__["_acp_execute_depth"] = depth + 1
-        try:
-            return execute(self, *args, **kwargs)
-        finally:
-            self.__dict__["_acp_execute_depth"] = depth
-            if depth == 0:
-                redact_template_fields(self)
 
+    setattr(run, _GUARDED, True)
     return run
+
+
+@contextmanager
+def _running(task: IBMBaseOperator, context: Any) -> Iterator[None]:
+    """What the rendered fields need around ``execute`` or ``resume_execution``, however it ends.
+
+    - Airflow 3.0 (``compat.RENDERED_FIELDS_SENT_UNREDACTED``): the task runs with the real rendered
+      values, and its fields are redacted again when it ends, with the secrets it learned meanwhile:
+      the runner sends them next, unredacted, also for a failed or deferred task.
+    - Airflow 2.x: a failed task's rendered fields are stored again, redacted by what the masker knows
+      now (a success does it in ``post_execute``); otherwise values only the datasource type marks
+      secret stay readable in the UI's Rendered tab. 3.1+ does the same itself after every try.
+
+    Nested calls (a subclass's ``super().execute``) act once, when the outermost one ends.
+    """
+    from airflow_connections_provider.compat import (
+        AIRFLOW_V_3_0_PLUS,
+        RENDERED_FIELDS_SENT_UNREDACTED,
+        redact_template_fields,
+        show_rendered_values,
+        store_rendered_fields_again,
+    )
+
+    show_rendered_values(task)
+    depth = task.__dict__.get(_DEPTH, 0)
+    task.__dict__[_DEPTH] = depth + 1
+    try:
+        yield
+    except BaseException:
+        if depth == 0 and not AIRFLOW_V_3_0_PLUS and task.overwrite_rtif_after_execution and context:
+            try:
+                store_rendered_fields_again(task, context["ti"])
+            except Exception as exc:  # noqa: BLE001 - the task's own error is the one to report
+                task.log.warning(
+                    "Could not store the rendered fields again after the failure (%s): values only the "
+                    "datasource type marks secret may stay readable in the Rendered tab",
+                    type(exc).__name__,
+                )
+        raise
+    finally:
+        task.__dict__[_DEPTH] = depth
+        if depth == 0 and RENDERED_FIELDS_SENT_UNREDACTED:
+            redact_template_fields(task)
 
 
 def require_one(**named: Any) -> tuple[str, Any]:

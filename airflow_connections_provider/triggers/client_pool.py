@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 from airflow_connections_provider.client import AsyncConnectionsClient, ClientConfig
+from airflow_connections_provider.triggers.outcome import SharedOutcome
 
 #: How long settings read for one trigger serve the triggers of the same connection starting after it.
 REUSE_S = 30.0
@@ -29,7 +30,7 @@ REUSE_S = 30.0
 @dataclass(eq=False)
 class _Shared:
     config: ClientConfig
-    ready: asyncio.Future[AsyncConnectionsClient]
+    ready: SharedOutcome[AsyncConnectionsClient]
     checked_at: float
     users: int = 0
     keys: set[tuple[int, Hashable]] = field(default_factory=set)
@@ -38,7 +39,7 @@ class _Shared:
 # Keyed by (id of the running loop, ...): a triggerer has one loop, tests may run several.
 _by_config: dict[tuple[int, ClientConfig], _Shared] = {}
 _by_conn: dict[tuple[int, Hashable], _Shared] = {}
-_lookups: dict[tuple[int, Hashable], asyncio.Future[ClientConfig]] = {}
+_lookups: dict[tuple[int, Hashable], SharedOutcome[ClientConfig]] = {}
 _built = 0
 
 
@@ -50,23 +51,21 @@ def _build(config: ClientConfig) -> AsyncConnectionsClient:
 
 
 async def _read_config(key: tuple[int, Hashable], load: Callable[[], Awaitable[ClientConfig]]) -> ClientConfig:
-    """One lookup in flight per connection: triggers starting together share its result (or error)."""
+    """One lookup in flight per connection: triggers starting together share its result (or error).
+
+    The lookup runs in a task of its own: a trigger cancelled while it waits cancels only its wait.
+    It is forgotten when its first waiter resumes, which then records the client (``_entry``) before
+    yielding to the loop: a trigger starting in between finds one or the other, never neither.
+    """
     pending = _lookups.get(key)
-    if pending is not None:
-        return await asyncio.shield(pending)
-    future: asyncio.Future[ClientConfig] = asyncio.get_running_loop().create_future()
-    _lookups[key] = future
+    if pending is None:
+        pending = SharedOutcome(load())
+        _lookups[key] = pending
     try:
-        config = await load()
-    except BaseException as exc:
-        future.set_exception(exc)
-        future.exception()  # marked retrieved: waiters re-raise it, nobody else needs to
-        raise
-    else:
-        future.set_result(config)
-        return config
+        return await pending.wait()
     finally:
-        del _lookups[key]
+        if pending.done() and _lookups.get(key) is pending:
+            del _lookups[key]
 
 
 async def _entry(key: Hashable, load: Callable[[], Awaitable[ClientConfig]]) -> _Shared:
@@ -80,7 +79,7 @@ async def _entry(key: Hashable, load: Callable[[], Awaitable[ClientConfig]]) -> 
     config_key = (id(loop), config)
     entry = _by_config.get(config_key)
     if entry is None:
-        entry = _Shared(config, asyncio.ensure_future(asyncio.to_thread(_build, config)), time.monotonic())
+        entry = _Shared(config, SharedOutcome(asyncio.to_thread(_build, config)), time.monotonic())
         _by_config[config_key] = entry
     entry.checked_at = time.monotonic()
     entry.keys.add(conn_key)
@@ -112,10 +111,11 @@ async def _release(entry: _Shared) -> None:
     for key in entry.keys:
         if _by_conn.get(key) is entry:
             del _by_conn[key]
-    if not entry.ready.done():
-        await asyncio.wait([entry.ready])
-    if not entry.ready.cancelled() and entry.ready.exception() is None:
-        await entry.ready.result().aclose()
+    try:
+        client = await entry.ready.wait()
+    except Exception:  # noqa: BLE001 - the build failed: nothing to close (its users saw the error)
+        return
+    await client.aclose()
 
 
 async def lease_client(key: Hashable, load: Callable[[], Awaitable[ClientConfig]]) -> ClientLease:
@@ -128,7 +128,7 @@ async def lease_client(key: Hashable, load: Callable[[], Awaitable[ClientConfig]
     entry = await _entry(key, load)
     entry.users += 1
     try:
-        client = await asyncio.shield(entry.ready)
+        client = await entry.ready.wait()
     except BaseException:
         await _release(entry)
         raise

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_connections_provider.triggers.outcome import SharedOutcome
+
 Status = Literal["success", "timeout", "error"]
 
 #: With ``poll_first``, the first test comes within this many seconds (or the poll interval, if shorter).
@@ -80,7 +82,7 @@ _CLIENT_MODULES = (
     "airflow_connections_provider.compat",
 )
 _client_imported = False
-_client_importing: dict[int, asyncio.Future[None]] = {}  # per running loop: the import under way
+_client_importing: dict[int, SharedOutcome[None]] = {}  # per running loop: the import under way
 
 
 def _import_client_modules() -> None:
@@ -101,11 +103,11 @@ async def _import_client_off_loop() -> None:
         return
     key = id(asyncio.get_running_loop())
     pending = _client_importing.get(key)
-    if pending is None:
-        pending = asyncio.ensure_future(asyncio.to_thread(_import_client_modules))
+    if pending is None or pending.failed():
+        pending = SharedOutcome(asyncio.to_thread(_import_client_modules))
         _client_importing[key] = pending
-        pending.add_done_callback(lambda _: _client_importing.pop(key, None))
-    await asyncio.shield(pending)  # one trigger cancelled must not cancel the others' import
+    await pending.wait()
+    _client_importing.pop(key, None)
     _client_imported = True
 
 

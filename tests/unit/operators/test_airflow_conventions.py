@@ -127,3 +127,30 @@ def test_a_secret_only_the_type_knows_is_masked_in_the_fields_airflow_stores_aft
     assert stored_again == ([] if AIRFLOW_V_3_0_PLUS else [op])
     assert VAULT_PIN not in str(stored_rendered_fields(op))
     assert VAULT_PIN not in str(redact(f"log line with {VAULT_PIN}"))
+
+
+def test_a_failed_create_stores_the_rendered_fields_again_on_airflow_2(api, monkeypatch):
+    """A refused validation is a common failure, after the type marked ``pin`` secret. Airflow 3 re-sends
+    the rendered fields after a failed try itself; 2.x stores them only before execute and in
+    post_execute, which a failed task never reaches."""
+    from airflow.providers.common.compat.sdk import AirflowFailException
+
+    from airflow_connections_provider import compat
+    from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
+    from tests.support.payloads import error
+
+    stored_again: list[Any] = []
+    monkeypatch.setattr(compat, "store_rendered_fields_again", lambda task, ti: stored_again.append(task))
+    api.get(f"{API}/v2/datasource_types/vaultdb", json=vault_type())
+    api.get(CONNS, json=payloads.page([]))
+    api.post(CONNS, status=400, json=error("connection_test_failed", "the pin was refused"))
+    op = IBMCreateConnectionOperator(
+        task_id="c", name="vault", datasource_type="vaultdb", properties={"host": "v", "pin": "{{ params.pin }}"}
+    )
+    op.render_template_fields({"params": {"pin": VAULT_PIN}})
+    context = {"ti": FakeTI()}
+    op.pre_execute(context)
+    with pytest.raises(AirflowFailException, match="refused the validation"):
+        op.execute(context)
+    assert stored_again == ([] if AIRFLOW_V_3_0_PLUS else [op])
+    assert VAULT_PIN not in str(stored_rendered_fields(op))
