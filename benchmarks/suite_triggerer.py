@@ -16,6 +16,7 @@ import itertools
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.airflow_names import airflow_conn_env
@@ -219,34 +220,30 @@ def _notes(runs: list[dict[str, Any]], before: list[dict[str, Any]], floor: list
             "young collection; a slower service keeps more requests in flight, and their objects too."
         )
     if floor:
-        pairs = []
-        for base in floor:
-            ours = _same(runs, base)
-            if ours is not None:
-                pairs.append(
-                    f"{base['triggers']:,} triggers, {'1 s spike' if base['latency_spike'] else 'no spike'}: "
-                    f"late laps {ours['loop_blocked_over_threshold']} (floor {base['loop_blocked_over_threshold']}), "
-                    f"full GCs {ours['full_gc']['count']} (floor {base['full_gc']['count']}), promoted per re-test "
-                    f"{_per_test(ours)} (floor {_per_test(base)}), CPU ms per re-test "
-                    f"{ours['cpu_s'] * 1000 / max(ours['retests'], 1):.2f} (floor "
-                    f"{base['cpu_s'] * 1000 / max(base['retests'], 1):.2f})"
-                )
+
+        def against_floor(base: dict[str, Any], ours: dict[str, Any]) -> str:
+            return (
+                f"late laps {ours['loop_blocked_over_threshold']} (floor {base['loop_blocked_over_threshold']}), "
+                f"full GCs {ours['full_gc']['count']} (floor {base['full_gc']['count']}), promoted per re-test "
+                f"{_per_test(ours)} (floor {_per_test(base)}), CPU ms per re-test "
+                f"{ours['cpu_s'] * 1000 / max(ours['retests'], 1):.2f} (floor "
+                f"{base['cpu_s'] * 1000 / max(base['retests'], 1):.2f})"
+            )
+
         notes.append(
             "Against the floor (the same re-tests by a trigger with no provider code: one shared httpx client, "
-            "asyncio.sleep, no retries, no error mapping), same session: " + "; ".join(pairs) + "."
+            f"asyncio.sleep, no retries, no error mapping), same session: {_compared(runs, floor, against_floor)}."
         )
     if before:
-        pairs = []
-        for old in before:
-            new = _same(runs, old)
-            if new is not None:
-                pairs.append(
-                    f"{old['triggers']:,} triggers, {'1 s spike' if old['latency_spike'] else 'no spike'}: "
-                    f"late laps {old['loop_blocked_over_threshold']} → {new['loop_blocked_over_threshold']}, "
-                    f"full GCs {old['full_gc']['count']} → {new['full_gc']['count']}, poll gap p95 "
-                    f"{old['poll_gap_s']['p95']:.1f} → {new['poll_gap_s']['p95']:.1f} s"
-                )
-        notes.append("Before → spread, same session: " + "; ".join(pairs) + ".")
+
+        def since_before(old: dict[str, Any], new: dict[str, Any]) -> str:
+            return (
+                f"late laps {old['loop_blocked_over_threshold']} → {new['loop_blocked_over_threshold']}, "
+                f"full GCs {old['full_gc']['count']} → {new['full_gc']['count']}, poll gap p95 "
+                f"{old['poll_gap_s']['p95']:.1f} → {new['poll_gap_s']['p95']:.1f} s"
+            )
+
+        notes.append(f"Before → spread, same session: {_compared(runs, before, since_before)}.")
     return notes
 
 
@@ -262,3 +259,15 @@ def _per_test(run: dict[str, Any]) -> str:
     if not run.get("retests_after_first_s"):
         return "–"
     return f"{(run['promoted'] - run['promoted_first_s']) / run['retests_after_first_s']:.1f}"
+
+
+def _compared(
+    runs: list[dict[str, Any]], others: list[dict[str, Any]], describe: Callable[[dict[str, Any], dict[str, Any]], str]
+) -> str:
+    """``describe(other, ours)`` for each run of ``others`` that has a counterpart in ``runs``."""
+    return "; ".join(
+        f"{other['triggers']:,} triggers, {'1 s spike' if other['latency_spike'] else 'no spike'}: "
+        + describe(other, ours)
+        for other in others
+        if (ours := _same(runs, other)) is not None
+    )

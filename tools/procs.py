@@ -229,9 +229,8 @@ def stop_processes(processes: Sequence[ManagedProcess], *, grace: float = 10.0) 
             stop_orphans(process.popen.pid, grace=grace)
 
 
-def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | None = None) -> None:
-    """Stop processes left in process group ``pgid`` after its leader exited (with ``marker`` in
-    their environment, when given)."""
+def group_members(pgid: int) -> list[int]:
+    """Processes whose process group is ``pgid`` (read from ``/proc``; zombies included)."""
     members = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -240,11 +239,17 @@ def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | No
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        ours = marker is None or environ_of(int(entry.name)).get(marker[0]) == marker[1]
-        if len(fields) > 2 and fields[2] == str(pgid) and ours:
+        if len(fields) > 2 and fields[2] == str(pgid):
             members.append(int(entry.name))
-    for member in members:
-        stop_tree(member, grace=grace)
+    return members
+
+
+def stop_orphans(pgid: int, *, grace: float = 10.0, marker: tuple[str, str] | None = None) -> None:
+    """Stop processes left in process group ``pgid`` after its leader exited (with ``marker`` in
+    their environment, when given)."""
+    for member in group_members(pgid):
+        if marker is None or environ_of(member).get(marker[0]) == marker[1]:
+            stop_tree(member, grace=grace)
 
 
 def stop_recorded(pid: int, *, marker: tuple[str, str], grace: float = 10.0, started: int | None = None) -> bool:

@@ -17,25 +17,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.termination import EXIT_STATUS
-from tools.procs import alive, descendants, port_open, start_ticks, stop_trees
+from tools.procs import alive, descendants, group_members, port_open, start_ticks, stop_trees
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(__file__).with_name("sigterm_target.py")
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live processes whose process group is ``pgid``."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[2] == str(pgid) and alive(int(entry.name)):
-            members.append(int(entry.name))
-    return members
+def live_group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is ``pgid``."""
+    return [pid for pid in group_members(pgid) if alive(pid)]
 
 
 @pytest.mark.timeout(400)
@@ -77,9 +67,9 @@ def test_sigterm_to_pytest_stops_every_process_its_tests_started(tmp_path: Path)
         os.kill(inner.pid, signal.SIGTERM)
         inner.wait(120)
         settle = time.monotonic() + 15  # a process SIGKILLed a moment ago may still be on its way out
-        while (survivors() or group_members(inner.pid)) and time.monotonic() < settle:
+        while (survivors() or live_group_members(inner.pid)) and time.monotonic() < settle:
             time.sleep(0.2)
-        left, in_group = survivors(), group_members(inner.pid)
+        left, in_group = survivors(), live_group_members(inner.pid)
     finally:
         # Whatever the outcome, this test leaves nothing running itself.
         stop_trees([*([inner.pid] if inner.poll() is None else []), *survivors()], grace=5)
