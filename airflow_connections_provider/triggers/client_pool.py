@@ -58,7 +58,7 @@ async def _read_config(key: tuple[int, Hashable], load: Callable[[], Awaitable[C
     yielding to the loop: a trigger starting in between finds one or the other, never neither.
     """
     pending = _lookups.get(key)
-    if pending is None:
+    if pending is None or pending.failed():  # a failure nobody was left to forget is not replayed
         pending = SharedOutcome(load())
         _lookups[key] = pending
     try:

@@ -5,8 +5,8 @@ they share (the client import, the Airflow connection lookup, the client's build
 all wait for it. ``asyncio.shield`` would make that wait cancellation-safe at the price of an outer
 future, two closures and two copied contexts per waiter, objects that outlive Python's young
 collections while the crowd starts and bring on a full collection of the triggerer's heap. Here a
-waiter costs one future of its own, and the work runs in a task of its own, so no
-waiter's cancellation can cancel it.
+waiter costs one future of its own, and the work runs in a task of its own, so no waiter's
+cancellation can cancel it.
 """
 
 from __future__ import annotations

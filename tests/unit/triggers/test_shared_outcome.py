@@ -82,3 +82,32 @@ async def test_a_trigger_cancelled_during_the_shared_lookup_leaves_the_others_th
             clients.add(client)
     assert len(clients) == 1 and isinstance(next(iter(clients)), AsyncConnectionsClient)
     assert client_pool.pooled_client_count() == 0  # closed with its last user
+
+
+async def test_a_failed_lookup_that_every_waiter_left_is_not_replayed_to_the_next_trigger():
+    gate = asyncio.Event()
+    config = make_config()
+    lookups = 0
+
+    async def failing_load():
+        nonlocal lookups
+        lookups += 1
+        await gate.wait()
+        raise LookupError("the Airflow connection was missing then")
+
+    async def load():
+        nonlocal lookups
+        lookups += 1
+        return config
+
+    starts = [asyncio.ensure_future(client_pool.lease_client("left-test", failing_load)) for _ in range(3)]
+    await asyncio.sleep(0)
+    for start in starts:
+        start.cancel()  # the triggerer cancelled every trigger waiting on the lookup
+    gate.set()
+    await asyncio.gather(*starts, return_exceptions=True)
+    await asyncio.sleep(0)  # the lookup fails, with nobody left to see it
+
+    async with await client_pool.lease_client("left-test", load) as client:
+        assert isinstance(client, AsyncConnectionsClient)
+    assert lookups == 2
