@@ -26,7 +26,8 @@ settings below; inherited ``AIRFLOW*`` variables are dropped so a test session's
 
 Components run in sessions of their own (``tools/procs.py``), so they outlive a caller that dies without
 running its ``finally`` blocks, as Python does on SIGTERM by default: callers that may get one wrap the
-stack in ``tools.procs.sigterm_interrupts()`` (the CLI and the deployment tests do; the demo has its own).
+stack in ``tools.procs.sigterm_interrupts()`` (the CLI does; the demo has its own; under pytest the
+test suite's plugin ``tests/support/termination.py`` does it for every test).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Run by ``make test-deploy`` (not by ``make test``: it starts four Airflow proces
 ``EXECUTOR=celery make test-deploy`` runs the same tests on the CeleryExecutor: a Redis broker and an
 ``airflow celery worker`` as a fifth process (``ACP_DEPLOY_EXECUTOR=celery`` here).
 Everything is started once per session and stopped by PID at the end, even when a test fails or the
-run gets SIGTERM (which ends the session as Ctrl-C does, teardown included).
+run gets SIGTERM (the suite's plugin, tests/support/termination.py, ends the session with its
+teardown, then stops by PID whatever is left).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from airflow_connections_provider.emulator import EmulatorHandle, run_emulator
 from tests.support.datasources import TcpDataSource, start_after_polls
 from tools.airflow_api import RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig
-from tools.procs import sigterm_interrupts
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -79,7 +79,7 @@ class Deployment:
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("deploy") / "airflow"
     pg = TcpDataSource()  # reserved port; it starts listening only after the sensor has polled twice
-    with sigterm_interrupts(), run_emulator(projects=["sales"], api_keys=[API_KEY]) as emu:
+    with run_emulator(projects=["sales"], api_keys=[API_KEY]) as emu:
         conn = {
             "conn_type": "ibmdataplatform",
             "host": emu.url,
