@@ -33,9 +33,9 @@ RUNTIME_ONLY = (
     "operators.arguments",
 )
 # Third-party libraries the client and the sync stand on. Airflow itself loads some of them before any
-# provider (httpx, tenacity and yaml on 3.x; requests, tenacity and yaml on 2.11): the check bites for
-# the others, and for all of them on an Airflow that stops loading them.
-HEAVY_LIBRARIES = ("httpx", "requests", "tenacity", "yaml")
+# provider (httpx and yaml on 3.x; requests and yaml on 2.11): the check bites for the others, and for
+# all of them on an Airflow that stops loading them.
+HEAVY_LIBRARIES = ("httpx", "requests", "yaml")
 
 
 def newly_imported(statement: str) -> dict[str, list[str]]:
