@@ -116,9 +116,9 @@ def celery_provider_missing(python: str) -> str | None:
     if found.returncode == 0:
         return None
     return (
-        f"the CeleryExecutor needs apache-airflow-providers-celery in {python}'s environment: install it "
-        "with celery<5.7 (celery 5.7 breaks provider 3.26), e.g. "
-        "`uv pip install apache-airflow-providers-celery 'celery<5.7'`, or run EXECUTOR=celery make test-deploy"
+        f"the CeleryExecutor needs apache-airflow-providers-celery in {python}'s environment: use the "
+        "environment `EXECUTOR=celery make test-deploy` builds (.venv-af3.3-celery, locks/af3.3-celery.txt), "
+        "or install the provider with celery<5.7 (celery 5.7 breaks provider 3.26)"
     )
 
 

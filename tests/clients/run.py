@@ -5,7 +5,7 @@ CLI on a free port (reading its first stdout line for the URL), run the client's
 client venv's Python, stop the emulator by its PID (also on failure or Ctrl-C). Prints each
 driver's lines as they come, then `clients: N passed, N failed`; exits 1 when a step failed.
 
-The venvs are built by the Makefile (`.venv-clients/<client>/`, from tests/clients/requirements-<client>.txt).
+The venvs are built by the Makefile (`.venv-clients/<client>/`, exactly locks/clients-<client>.txt).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ EXPECTED = re.compile(r"^.*: (\d+) expected failure\(s\), (\d+) unexpected pass\
 
 @dataclass(frozen=True)
 class Client:
-    name: str  # the venv's folder under .venv-clients and the requirements file's suffix
+    name: str  # the venv's folder under .venv-clients and the lock's suffix (locks/clients-<name>.txt)
     title: str
     driver: str
     tls: bool
@@ -155,8 +155,14 @@ def run_driver(client: Client, venvs: Path, url: str, ca: Path | None) -> Outcom
     return outcome
 
 
+def sdk_pin(client: Client) -> str:
+    """The SDK's own pin: the first input named in the header of its lock."""
+    lock = (ROOT / "locks" / f"clients-{client.name}.txt").read_text().splitlines()
+    return next(line.removeprefix("#   ") for line in lock if line.startswith("#   "))
+
+
 def run_client(client: Client, venvs: Path) -> Outcome:
-    print(f"== {client.title} ({(HERE / f'requirements-{client.name}.in').read_text().strip()})", flush=True)
+    print(f"== {client.title} ({sdk_pin(client)})", flush=True)
     tls = make_self_signed() if client.tls else None  # the emulator's own loopback certificate
     cert, key = (Path(tls.cert), Path(tls.key)) if tls is not None else (None, None)
     try:
