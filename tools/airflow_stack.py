@@ -16,7 +16,7 @@ Library::
         stack.api.set_paused("my_dag", False)
         [run] = stack.api.follow([RunProgress("my_dag", stack.api.trigger("my_dag"))])
 
-CLI (``python -m tools.airflow_stack --help``, in ``tools/stack_cli.py``): ``start`` (leaves it running,
+CLI (``python -m tools.stack_cli --help``): ``start`` (leaves it running,
 records PIDs in ``<home>/stack.json``: ``tools/stack_state.py``), ``stop`` (by those PIDs), ``run``
 (start, trigger DAGs, follow, stop).
 
@@ -368,9 +368,3 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-if __name__ == "__main__":  # the CLI lives in tools/stack_cli.py; `python -m tools.airflow_stack` still runs it
-    from tools.stack_cli import main
-
-    sys.exit(main())

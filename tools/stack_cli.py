@@ -1,4 +1,4 @@
-"""The command line of the local Airflow stack (``tools/airflow_stack.py``): ``python -m tools.airflow_stack``.
+"""The command line of the local Airflow stack (``tools/airflow_stack.py``): ``python -m tools.stack_cli``.
 
 ``start`` leaves the stack running (its PIDs recorded in ``<home>/stack.json``), ``stop`` stops it by
 those PIDs, ``run`` starts it, triggers and follows DAG runs, and stops it. A SIGTERM (a CI job
@@ -31,7 +31,7 @@ def _parse_env(pairs: Sequence[str], files: Sequence[str]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.airflow_stack", description="A local Airflow on loopback.")
+    parser = argparse.ArgumentParser(prog="python -m tools.stack_cli", description="A local Airflow on loopback.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("start", "run"):
         cmd = sub.add_parser(name, help="start and leave running" if name == "start" else "start, run DAGs, stop")

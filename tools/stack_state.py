@@ -1,6 +1,6 @@
 """The record a running local Airflow stack keeps in its home (``stack.json``), and stopping by it.
 
-It is what lets another process stop a stack it did not start: ``python -m tools.airflow_stack stop``,
+It is what lets another process stop a stack it did not start: ``python -m tools.stack_cli stop``,
 ``make demo-stop`` after ``KEEP=1``, and the next ``start`` with the same home (a stack left over by a
 run that was killed). Each process is named by its PID *and* its start time, so a recycled PID is
 never signalled.
