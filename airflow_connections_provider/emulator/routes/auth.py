@@ -92,8 +92,9 @@ def _cp4d_error(status: int, message: str) -> JSONResponse:
 @router.post("/icp4d-api/v1/authorize")
 async def cp4d_authorize(request: Request) -> JSONResponse:
     ctx = get_context(request)
+    raw = await request.body()  # past the size cap: 413 with the error container, as a front proxy answers
     try:
-        body: Any = parse_json(await request.body())
+        body: Any = parse_json(raw)
     except ApiError as exc:
         return _cp4d_error(400, exc.message)
     if not isinstance(body, dict):
