@@ -168,9 +168,6 @@ class Fields:
             raise field_error(unknown[0], f"Unknown keys {unknown}; allowed: {sorted(allowed_set)}")
         self.body: dict[str, Any] = body
 
-    def given(self, name: str) -> bool:
-        return self.body.get(name) is not None
-
     def _wrong(self, name: str, expected: str) -> ApiError:
         return field_error(name, f"'{name}' must be {expected}, not {_kind(self.body[name])}")
 
