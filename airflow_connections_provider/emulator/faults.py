@@ -36,6 +36,8 @@ from .settings import ALL_FAULT_KINDS, EmulatorSettings, FaultKind
 
 ScriptKind = Literal["status", "drop", "delay"]
 When = Literal["before", "after"]
+SCRIPT_KINDS: tuple[ScriptKind, ...] = ("status", "drop", "delay")
+WHENS: tuple[When, ...] = ("before", "after")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,17 +97,32 @@ def _random_fault(kind: FaultKind, slow_s: float) -> Fault:
     return Fault("status", when, kind, status=status, retry_after=1 if status == 429 else None)
 
 
-def validate_script(kind: str, when: str, status: int, count: int, delay_s: float) -> None:
-    if kind not in ("status", "drop", "delay"):
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_script(
+    method: Any, path: Any, kind: Any, when: Any, status: Any, count: Any, delay_s: Any, retry_after: Any
+) -> None:
+    """Every value a scripted fault keeps: a wrong one would break each later request it is matched with."""
+    if not (method is None or isinstance(method, str)) or not (path is None or isinstance(path, str)):
+        raise ValueError("method and path must be strings (or null for any)")
+    if kind not in SCRIPT_KINDS:
         raise ValueError("kind must be 'status', 'drop' or 'delay'")
-    if when not in ("before", "after"):
+    if when not in WHENS:
         raise ValueError("when must be 'before' or 'after'")
-    if kind == "status" and not 400 <= status <= 599:
+    if not _is_integer(status) or (kind == "status" and not 400 <= status <= 599):
         raise ValueError("status must be a 4xx or 5xx code")
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    if delay_s < 0:
-        raise ValueError("delay_s must be >= 0")
+    if not _is_integer(count) or count < 1:
+        raise ValueError("count must be an integer of at least 1")
+    if not _is_number(delay_s) or delay_s < 0:
+        raise ValueError("delay_s must be a finite number >= 0")
+    if retry_after is not None and (not _is_integer(retry_after) or retry_after < 0):
+        raise ValueError("retry_after must be a whole number of seconds >= 0 (or null)")
 
 
 class FaultInjector:
@@ -131,10 +148,11 @@ class FaultInjector:
     def configure(self, **changes: Any) -> FaultConfig:
         """Change some settings; naming `fault_seed` or `fault_rate` restarts the random sequence."""
         with self._lock:
-            if "fault_kinds" in changes:
+            if isinstance(changes.get("fault_kinds"), (list, tuple)):
                 changes["fault_kinds"] = tuple(changes["fault_kinds"])
             config = dataclasses.replace(self._config, **changes)
             _check_config(config)
+            # Checked in full before anything is kept: a refused change leaves the old settings.
             self._config = config
             if "fault_seed" in changes or "fault_rate" in changes:
                 self._rng = random.Random(config.fault_seed)  # noqa: S311 - see __init__
@@ -152,7 +170,7 @@ class FaultInjector:
         delay_s: float = 0.0,
         retry_after: int | None = None,
     ) -> ScriptedFault:
-        validate_script(kind, when, status, count, delay_s)
+        validate_script(method, path, kind, when, status, count, delay_s, retry_after)
         with self._lock:
             scripted = ScriptedFault(
                 next(self._ids),
@@ -203,15 +221,21 @@ class FaultInjector:
 
 
 def _check_config(config: FaultConfig) -> None:
-    if not 0.0 <= config.fault_rate <= 1.0:
-        raise ValueError("fault_rate must be between 0 and 1")
-    if config.latency_ms < 0 or config.slow_reply_s < 0:
-        raise ValueError("latency_ms and slow_reply_s must be >= 0")
-    if config.rate_limit is not None and config.rate_limit <= 0:
-        raise ValueError("rate_limit must be positive (or null for no limit)")
-    unknown = set(config.fault_kinds) - set(ALL_FAULT_KINDS)
+    """Every value the middleware reads on each request: a wrong type or a NaN would fail them all."""
+    if not _is_number(config.fault_rate) or not 0.0 <= config.fault_rate <= 1.0:
+        raise ValueError("fault_rate must be a number between 0 and 1")
+    if not all(_is_number(v) and v >= 0 for v in (config.latency_ms, config.slow_reply_s)):
+        raise ValueError("latency_ms and slow_reply_s must be finite numbers >= 0")
+    if config.rate_limit is not None and not (_is_number(config.rate_limit) and config.rate_limit > 0):
+        raise ValueError("rate_limit must be a positive finite number (or null for no limit)")
+    if config.fault_seed is not None and not _is_integer(config.fault_seed):
+        raise ValueError("fault_seed must be an integer (or null for an unseeded sequence)")
+    kinds = config.fault_kinds
+    if not isinstance(kinds, tuple) or not all(isinstance(k, str) for k in kinds):
+        raise ValueError(f"fault_kinds must be a list of some of {list(ALL_FAULT_KINDS)}")
+    unknown = set(kinds) - set(ALL_FAULT_KINDS)
     if unknown:
-        raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+        raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {list(ALL_FAULT_KINDS)}")
 
 
 # --- rate limiting ---

@@ -1,5 +1,10 @@
 """The ASGI layer around every emulated API call: trace header, request log, latency, faults and
-rate limiting. `/_emulator` paths only get the trace header.
+rate limiting. `/_emulator` paths get the trace header and the access rule of `inspection/access.py`
+(loopback peers, or the control token), and nothing else.
+
+Every path refuses a body larger than `bodies.MAX_BODY_BYTES` (413 with the error container), as a
+front proxy does: at once when `Content-Length` says so, else when the streamed body passes the cap
+while a route reads it.
 
 Order for an API request: latency -> draw a fault -> "before" faults -> rate limit -> handler ->
 "after" faults. A dropped connection is made by announcing a longer body than is sent and
@@ -18,8 +23,10 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .bodies import MAX_BODY_BYTES, too_large
 from .errors import TRACE_HEADER, error_response, new_trace
 from .faults import Fault, caller_key
+from .inspection.access import CONTROL_TOKEN_HEADER, control_refusal, forwarded_clients
 from .inspection.requestlog import is_inspection_path, redact_query, route_template
 from .state.store import EmulatorContext
 
@@ -89,7 +96,7 @@ class EmulatorMiddleware:
         status_box: list[int | None] = [None]
         traced_send = _with_trace(send, trace, status_box)
         if is_inspection_path(scope["path"]):
-            await self.app(scope, receive, traced_send)
+            await self._serve_inspection(scope, receive, traced_send, trace)
             return
         started, clock = time.time(), time.perf_counter()
         fault_box: list[Fault | None] = [None]  # set by _serve as soon as the fault is drawn
@@ -113,6 +120,18 @@ class EmulatorMiddleware:
             await self._serve(scope, receive, send_recording_first, trace, template, fault_box)
         finally:
             record()  # replies that never completed (dropped connections, errors)
+
+    async def _serve_inspection(self, scope: Scope, receive: Receive, send: Send, trace: str) -> None:
+        refusal = control_refusal(
+            _peer(scope),
+            forwarded_clients(_header(scope, b"x-forwarded-for"), _header(scope, b"forwarded")),
+            _header(scope, CONTROL_TOKEN_HEADER.lower().encode()),
+            self.ctx.settings.control_token,
+        )
+        if refusal is not None:
+            await error_response(trace, 403, "forbidden", refusal)(scope, receive, send)
+        elif not await _refused_oversized(scope, receive, send, trace):
+            await self.app(scope, _capped(receive), send)
 
     def _record(
         self, scope: Scope, template: str, started: float, clock: float, status: int | None, fault: Fault | None
@@ -143,6 +162,9 @@ class EmulatorMiddleware:
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, trace: str, template: str, fault_box: list[Fault | None]
     ) -> Fault | None:
+        if await _refused_oversized(scope, receive, send, trace):
+            return None
+        receive = _capped(receive)
         config = self.ctx.faults.config()
         if config.latency_ms > 0:
             await asyncio.sleep(config.latency_ms / 1000)
@@ -198,6 +220,62 @@ class EmulatorMiddleware:
         )
         await response(scope, receive, send)
         return True
+
+
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+def _declared_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None  # h11/httptools refuse a malformed Content-Length before we see it
+
+
+async def _refused_oversized(scope: Scope, receive: Receive, send: Send, trace: str) -> bool:
+    """Answer 413 when Content-Length announces a body over the cap."""
+    declared = _declared_length(scope)
+    if declared is None or declared <= MAX_BODY_BYTES:
+        return False
+    await _drain(receive, more=True)
+    error = too_large(declared)
+    await error_response(trace, error.status, error.code, error.message)(scope, receive, send)
+    return True
+
+
+# How much of a refused body is read and dropped, so that a client still sending gets its 413 instead
+# of a reset connection; past this the connection is closed after the reply.
+_DRAIN_LIMIT = 64 * MAX_BODY_BYTES
+
+
+async def _drain(receive: Receive, *, more: bool) -> None:
+    drained = 0
+    while more and drained < _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+
+
+def _capped(receive: Receive) -> Receive:
+    """A receive that raises the 413 ApiError once a streamed (chunked) body passes the cap."""
+    received = 0
+
+    async def capped_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                await _drain(receive, more=bool(message.get("more_body", False)))
+                raise too_large()
+        return message
+
+    return capped_receive
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

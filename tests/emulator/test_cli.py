@@ -88,6 +88,8 @@ def test_module_help() -> None:
         "--tls-cert",
         "--tls-key",
         "--tls",
+        "--allow-remote",
+        "--control-token",
     ):
         assert flag in result.stdout
 

@@ -192,3 +192,41 @@ def test_reset_clears_faults(emu: EmulatorHandle, api: Api) -> None:
     emu.reset()
     assert api.get("/v2/projects").status_code == 200
     assert emu.faults()["scripted"] == [] and emu.faults()["config"]["fault_rate"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"rate_limit": float("nan")},
+        {"latency_ms": float("inf")},
+        {"latency_ms": "5"},
+        {"slow_reply_s": True},
+        {"fault_seed": {}},
+        {"fault_seed": 1.5},
+        {"fault_kinds": "503"},
+        {"fault_kinds": [["503"]]},
+    ],
+    ids=str,
+)
+def test_handle_refuses_fault_settings_every_request_would_trip_on(
+    emu: EmulatorHandle, api: Api, changes: dict[str, object]
+) -> None:
+    before = emu.faults()
+    with pytest.raises(ValueError, match="must be"):
+        emu.set_faults(**changes)
+    assert emu.faults() == before  # nothing kept of a refused change
+    assert api.get("/v2/projects").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "script",
+    [{"method": 5}, {"path": ["/v2/*"]}, {"count": 1.5}, {"delay_s": float("nan")}, {"retry_after": "1"}],
+    ids=str,
+)
+def test_handle_refuses_scripted_faults_that_would_break_matching(
+    emu: EmulatorHandle, api: Api, script: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        emu.script_fault(**script)  # type: ignore[arg-type]
+    assert emu.faults()["scripted"] == []
+    assert api.get("/v2/projects").status_code == 200

@@ -105,3 +105,21 @@ def test_the_emulator_imports_neither_airflow_nor_the_client() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_an_unexpected_error_still_answers_in_the_error_container() -> None:
+    """A bug in a route is a 500 with the trace and no detail (the detail could hold a secret)."""
+
+    async def broken() -> None:
+        raise RuntimeError("detail-with-a-secret")
+
+    server = EmulatorServer(EmulatorSettings())
+    server.app.add_api_route("/v2/broken", broken)
+    with server:
+        reply = requests.get(server.url + "/v2/broken", timeout=10)
+    assert reply.status_code == 500
+    body = reply.json()
+    assert set(body) == {"trace", "errors"} and body["trace"] == reply.headers["x-global-transaction-id"]
+    assert body["errors"][0]["code"] == "internal_server_error"
+    assert "report it with this trace" in body["errors"][0]["message"]
+    assert "detail-with-a-secret" not in reply.text

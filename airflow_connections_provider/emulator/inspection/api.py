@@ -7,14 +7,18 @@ properties); nothing here ever contains a token or a registered data-source pass
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..errors import ApiError, invalid_parameter
-from ..faults import FaultInjector
+from ..bodies import Fields, field_error
+from ..errors import ApiError
+from ..faults import SCRIPT_KINDS, WHENS, FaultInjector
 from ..routes.common import connection_to_api, get_context, iso_time, read_json
+from ..settings import ALL_FAULT_KINDS
 from ..state.store import EmulatorContext, ScopeKind, Workspace
 from .requestlog import EMULATOR_PREFIX
 
@@ -57,19 +61,31 @@ router = APIRouter(prefix=EMULATOR_PREFIX)
 
 _SCRIPT_KEYS = {"method", "path", "kind", "when", "status", "count", "delay_s", "retry_after"}
 _CONFIG_KEYS = {"latency_ms", "rate_limit", "fault_rate", "fault_seed", "fault_kinds", "slow_reply_s"}
+_WORKSPACE_KEYS = {"name", "guid", "description", "type"}
+# Generous bounds that keep every stored number usable (a NaN or infinite delay would stall requests).
+_MAX_SECONDS = 24 * 3600.0
+_MAX_TTL = 10 * 365 * 24 * 3600.0
+_MAX_COUNT = 1_000_000
+# A workspace id goes into URL paths and query strings as it is: letters, digits, '-', '_' and '.'.
+_GUID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-async def _object_body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, default={})
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request_body", "The request body must be a JSON object")
-    return body
+async def _fields(request: Request, allowed: set[str]) -> Fields:
+    """The body as a JSON object with only `allowed` keys; an empty body is `{}`."""
+    return Fields(await read_json(request, default={}), allowed)
 
 
-def _refuse_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid_parameter(unknown[0], f"Unknown keys {unknown}; allowed: {sorted(allowed)}")
+def _fault_config(fields: Fields) -> dict[str, Any]:
+    """The settings a PUT names, each checked; the others stay as they are."""
+    readers: dict[str, Callable[[str], Any]] = {
+        "latency_ms": lambda n: fields.number(n, minimum=0, maximum=_MAX_SECONDS * 1000),
+        "slow_reply_s": lambda n: fields.number(n, minimum=0, maximum=_MAX_SECONDS),
+        "fault_rate": lambda n: fields.number(n, minimum=0, maximum=1),
+        "rate_limit": lambda n: fields.number(n, minimum=0.001, maximum=1_000_000, nullable=True),  # null: none
+        "fault_seed": lambda n: fields.integer(n, minimum=-(2**63), maximum=2**63 - 1),  # null: unseeded
+        "fault_kinds": lambda n: fields.choices(n, ALL_FAULT_KINDS),
+    }
+    return {name: read(name) for name, read in readers.items() if name in fields.body}
 
 
 @router.get("/requests")
@@ -95,11 +111,10 @@ async def get_faults(request: Request) -> dict[str, Any]:
 @router.put("/faults")
 async def put_faults(request: Request) -> dict[str, Any]:
     ctx = get_context(request)
-    body = await _object_body(request)
-    _refuse_unknown(body, _CONFIG_KEYS)
+    changes = _fault_config(await _fields(request, _CONFIG_KEYS))
     try:
-        ctx.faults.configure(**body)
-    except (ValueError, TypeError) as exc:
+        ctx.faults.configure(**changes)
+    except ValueError as exc:
         raise ApiError(400, "invalid_parameter", str(exc)) from exc
     return faults_summary(ctx.faults)
 
@@ -107,20 +122,19 @@ async def put_faults(request: Request) -> dict[str, Any]:
 @router.post("/faults", status_code=201)
 async def post_fault(request: Request) -> JSONResponse:
     ctx = get_context(request)
-    body = await _object_body(request)
-    _refuse_unknown(body, _SCRIPT_KEYS)
+    fields = await _fields(request, _SCRIPT_KEYS)
     try:
         scripted = ctx.faults.script(
-            method=body.get("method"),
-            path=body.get("path"),
-            kind=body.get("kind", "status"),
-            when=body.get("when", "before"),
-            status=int(body.get("status", 503)),
-            count=int(body.get("count", 1)),
-            delay_s=float(body.get("delay_s", 0.0)),
-            retry_after=None if body.get("retry_after") is None else int(body["retry_after"]),
+            method=fields.text("method"),
+            path=fields.text("path"),
+            kind=fields.choice("kind", SCRIPT_KINDS, "status"),  # type: ignore[arg-type]
+            when=fields.choice("when", WHENS, "before"),  # type: ignore[arg-type]
+            status=fields.integer("status", 503, minimum=400, maximum=599) or 503,
+            count=fields.integer("count", 1, minimum=1, maximum=_MAX_COUNT) or 1,
+            delay_s=fields.number("delay_s", 0.0, minimum=0, maximum=_MAX_SECONDS) or 0.0,
+            retry_after=fields.integer("retry_after", minimum=0, maximum=int(_MAX_SECONDS)),
         )
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise ApiError(400, "invalid_parameter", str(exc)) from exc
     return JSONResponse(scripted.to_api(), status_code=201)
 
@@ -145,45 +159,39 @@ async def revoke_tokens(request: Request) -> dict[str, int]:
 @router.post("/tokens", status_code=201)
 async def issue_token(request: Request) -> JSONResponse:
     ctx = get_context(request)
-    body = await _object_body(request)
-    _refuse_unknown(body, {"subject", "ttl"})
-    ttl = body.get("ttl")
-    if ttl is not None and (not isinstance(ttl, (int, float)) or ttl <= 0):
-        raise invalid_parameter("ttl", "ttl must be a positive number of seconds")
-    issued = ctx.tokens.issue(str(body.get("subject", "emulator-user")), "emulator", ttl)
+    fields = await _fields(request, {"subject", "ttl"})
+    subject = fields.text("subject", "emulator-user") or "emulator-user"
+    ttl = fields.number("ttl", minimum=0.001, maximum=_MAX_TTL)
+    issued = ctx.tokens.issue(subject, "emulator", ttl)
     return JSONResponse({"token": issued.token, "expiration": int(issued.expires_at)}, status_code=201)
 
 
 @router.post("/datasources", status_code=201)
 async def register_datasource(request: Request) -> JSONResponse:
     ctx = get_context(request)
-    body = await _object_body(request)
-    _refuse_unknown(body, {"host", "port", "username", "password"})
-    for key in ("host", "port", "username", "password"):
-        if body.get(key) in (None, ""):
-            raise invalid_parameter(key, f"'{key}' is required")
-    try:
-        port = int(body["port"])
-    except (TypeError, ValueError) as exc:
-        raise invalid_parameter("port", "port must be an integer") from exc
-    ctx.store.register_account(str(body["host"]), port, str(body["username"]), str(body["password"]))
-    return JSONResponse({"host": str(body["host"]), "port": port, "username": str(body["username"])}, status_code=201)
+    fields = await _fields(request, {"host", "port", "username", "password"})
+    host = str(fields.text("host", required=True))
+    port = int(fields.integer("port", minimum=1, maximum=65535, required=True) or 0)
+    username = str(fields.text("username", required=True))
+    password = str(fields.text("password", required=True))
+    ctx.store.register_account(host, port, username, password)
+    return JSONResponse({"host": host, "port": port, "username": username}, status_code=201)
 
 
 async def _add_workspace(request: Request, kind: ScopeKind) -> JSONResponse:
     ctx = get_context(request)
-    body = await _object_body(request)
-    _refuse_unknown(body, {"name", "guid", "description", "type"})
-    name = body.get("name")
-    if not isinstance(name, str) or not name:
-        raise invalid_parameter("name", "'name' is required")
+    fields = await _fields(request, _WORKSPACE_KEYS)
+    name = str(fields.text("name", required=True))
+    guid = fields.text("guid")
+    if guid is not None and not _GUID.match(guid):
+        raise field_error("guid", "'guid' must be 1-128 letters, digits, '-', '_' or '.' (a UUID, say)")
     try:
         ws = ctx.store.add_workspace(
             kind,
             name,
-            guid=body.get("guid"),
-            description=str(body.get("description", "")),
-            type=str(body.get("type", "cpd")),
+            guid=guid,
+            description=fields.text("description", "") or "",
+            type=fields.text("type", "cpd") or "cpd",
         )
     except ValueError as exc:
         raise ApiError(409, "conflict", str(exc)) from exc

@@ -21,6 +21,7 @@ from typing import Any
 from starlette.routing import Match, Router
 from starlette.types import Scope
 
+from ..bodies import UnusableJsonError, load_json
 from ..state.catalogue import ALL_MASKED_NAMES
 
 EMULATOR_PREFIX = "/_emulator"
@@ -81,8 +82,8 @@ class LogEntry:
 def _redact_properties_filter(value: str) -> str:
     """entity.properties is JSON; hide the values of secret property names inside it."""
     try:
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = load_json(value)
+    except UnusableJsonError:
         return REDACTED
     if not isinstance(parsed, dict):
         return REDACTED

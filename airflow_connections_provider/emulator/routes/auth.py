@@ -5,11 +5,13 @@ Their errors use each product's own body, not the /v2 error container: IAM answe
 `{"errorCode", "errorMessage", "context"}`, Cloud Pak for Data `{"_messageCode_", "message"}`. The AWS
 exchange takes IAM's form body (or JSON `{"apikey"}`) and answers `{"token", "expiration"}`; its
 error body is not documented publicly, so the emulator answers 401 with the error container.
+
+JSON bodies go through the one reader every route uses (`bodies.parse_json`): a body that is not
+UTF-8 JSON, nests too deep or holds a lone surrogate is a 400 in the endpoint's own error shape.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,7 +19,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import error_response, trace_of
+from ..bodies import parse_json
+from ..errors import ApiError, error_response, trace_of
 from ..state.tokens import iam_subject
 from .common import get_context
 
@@ -89,12 +92,13 @@ def _cp4d_error(status: int, message: str) -> JSONResponse:
 @router.post("/icp4d-api/v1/authorize")
 async def cp4d_authorize(request: Request) -> JSONResponse:
     ctx = get_context(request)
+    raw = await request.body()  # past the size cap: 413 with the error container, as a front proxy answers
     try:
-        body: Any = json.loads(await request.body())
-    except ValueError:
-        return _cp4d_error(400, "The request body must be a JSON object")
+        body: Any = parse_json(raw)
+    except ApiError as exc:
+        return _cp4d_error(400, exc.message)
     if not isinstance(body, dict):
-        return _cp4d_error(400, "The request body must be a JSON object")
+        return _cp4d_error(400, "The request body must be a JSON object with username and password or api_key")
     username, password, api_key = body.get("username"), body.get("password"), body.get("api_key")
     # IBM's SDK sends both password and api_key, the unused one as null.
     if not isinstance(username, str) or not username or (password is None and api_key is None):
@@ -110,17 +114,14 @@ async def cp4d_authorize(request: Request) -> JSONResponse:
 @router.post("/api/rest/mcsp/apikeys/token")
 async def aws_token(request: Request) -> JSONResponse:
     ctx = get_context(request)
-    raw = (await request.body()).decode("utf-8", errors="replace")
+    raw = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     api_key: Any = None
     if media_type == "application/json":
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
+        body = parse_json(raw)  # an unreadable body is a 400 with the error container
         api_key = body.get("apikey") if isinstance(body, dict) else None
     else:
-        api_key = parse_qs(raw).get("apikey", [""])[0]
+        api_key = parse_qs(raw.decode("utf-8", errors="replace")).get("apikey", [""])[0]
     if not isinstance(api_key, str) or not api_key:
         return error_response(
             trace_of(request), 400, "missing_property", "apikey is required", target="apikey", target_type="field"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from fastapi import Depends
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
+from ..bodies import parse_json
 from ..errors import ApiError, invalid_parameter, invalid_request, missing_parameter, not_found
 from ..settings import SecretMode
 from ..state.catalogue import find_type
@@ -106,15 +106,13 @@ def resolve_scope(query: Mapping[str, str], store: Store, unknown_status: int, p
 
 
 async def read_json(request: Request, *, default: Any = None) -> Any:
+    """The body as JSON that can be stored and shown again (`bodies.parse_json`), or a 400."""
     raw = await request.body()
     if not raw.strip():
         if default is not None:
             return default
         raise invalid_request("The request body is empty; a JSON document is required")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise invalid_request("The request body is not valid JSON") from exc
+    return parse_json(raw)
 
 
 def load_connection(ctx: EmulatorContext, scope: Workspace, connection_id: str) -> StoredConnection:

@@ -263,6 +263,8 @@ async def run_action(connection_id: str, action_name: str, request: Request, pri
             raise missing_field("table_name", "The get_record_count action needs a 'table_name' input")
         if not isinstance(table, str):
             raise invalid_field("table_name", "table_name must be a string")
+        if not isinstance(body.get("schema_name") or "", str):
+            raise invalid_field("schema_name", "schema_name must be a string (or left out)")
     try:
         await live_test(ctx, dtype, conn.properties)
     except ApiError as exc:

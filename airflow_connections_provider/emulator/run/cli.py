@@ -3,18 +3,26 @@
 The first stdout line is exactly `emulator listening on http://HOST:PORT` (the real port, also
 with `--port 0`), flushed at once so a parent process can read it. SIGINT and SIGTERM stop the
 server cleanly.
+
+It listens on loopback unless `--allow-remote` is given with another `--host`; then it warns on
+stderr what that exposes. `--control-token` (or the environment variable named by
+`CONTROL_TOKEN_ENV`, which keeps the token out of the process list) lets clients elsewhere use
+`/_emulator`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from types import FrameType
 
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER
 from ..settings import (
     ALL_FAULT_KINDS,
     DEFAULT_API_KEY,
@@ -38,6 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Emulate IBM's connections service (Data and AI Common Core) on a local port.",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host beyond loopback (other machines can then get tokens and read stored secrets)",
+    )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        help=f"let clients not on loopback use /_emulator when they send TOKEN in the {CONTROL_TOKEN_HEADER} "
+        f"header (default: ${CONTROL_TOKEN_ENV}, which keeps it out of the process list)",
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)")
     p.add_argument(
         "--project",
@@ -128,6 +148,8 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls=args.tls,
+        allow_remote=args.allow_remote,
+        control_token=args.control_token,
     )
 
 
@@ -151,7 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported late so --help answers without loading FastAPI and uvicorn.
     import uvicorn.config
 
-    from .server import EmulatorServer
+    from .server import EmulatorServer, RemoteBindRefusedError, RemoteExposureWarning, check_bind_host, exposure_warning
+
+    try:
+        remote = check_bind_host(settings)
+    except RemoteBindRefusedError as exc:
+        parser.error(str(exc).replace("allow_remote=True (CLI: --allow-remote)", "--allow-remote"))
 
     stop = threading.Event()
 
@@ -164,11 +191,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _log_access_to_stderr()
     server = EmulatorServer(settings, uvicorn_log_config=uvicorn.config.LOGGING_CONFIG)
     try:
-        server.start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RemoteExposureWarning)  # printed below, in the CLI's words
+            server.start()
     except (OSError, RuntimeError) as exc:
         print(f"emulator failed to start: {exc}", file=sys.stderr)
         return 1
     print(f"emulator listening on {server.url}", flush=True)
+    if remote:
+        print(exposure_warning(settings.host, server.port, settings.control_token), file=sys.stderr, flush=True)
     if server.ca_bundle is not None:
         print(f"emulator certificate (trust it to verify): {server.ca_bundle}", flush=True)
     try:

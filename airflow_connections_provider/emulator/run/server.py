@@ -6,7 +6,13 @@ The app: the routes, the error container on every error, the emulator middleware
 documents, which the emulator serves at IBM's paths.
 
 The server binds its socket before the thread starts (so port 0 works and the real port is known
-at once) and stops cleanly: the thread is joined and the listening socket closed.
+at once) and stops cleanly: the thread is joined and the listening socket closed. It binds only
+loopback addresses unless `allow_remote` is set (`RemoteBindRefusedError` otherwise), and then warns
+(`RemoteExposureWarning`) what the address exposes. uvicorn runs without proxy-header rewriting, so
+a request's client is its TCP peer: the `/_emulator` access rule relies on it.
+
+Any exception a route did not turn into an `ApiError` still answers with the error container (500
+`internal_server_error`, the trace and no detail: the detail could hold a secret).
 
 TLS (at the end): a certificate it is given, or a self-signed one it makes for loopback. The
 self-signed certificate is its own CA (basic constraints CA=true), valid for `localhost`,
@@ -25,6 +31,7 @@ import socket
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,7 @@ from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
 from ..routes import auth, connections, openapi, projects_and_types
 from ..settings import SELF_SIGNED, EmulatorSettings
@@ -74,6 +82,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(
+        trace_of(request),
+        500,
+        "internal_server_error",
+        "The emulator failed to handle this request; please report it with this trace",
+    )
+
+
 def create_app(settings: EmulatorSettings | None = None, context: EmulatorContext | None = None) -> FastAPI:
     """A ready-to-serve app; pass `context` to share state with an inspection handle."""
     settings = settings or EmulatorSettings()
@@ -92,6 +109,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     # The middleware names requests by route template. It matches our own routes, not app.router's:
     # FastAPI >= 0.16x wraps included routers in objects that match without naming the route.
     routes = Router(routes=[route for module in modules for route in module.router.routes])
@@ -111,6 +129,42 @@ def bind_socket(host: str, port: int) -> socket.socket:
         raise
     sock.set_inheritable(True)
     return sock
+
+
+class RemoteBindRefusedError(ValueError):
+    """The host is not a loopback address and `allow_remote` was not given."""
+
+
+class RemoteExposureWarning(UserWarning):
+    """The emulator listens on an address other machines may reach."""
+
+
+def check_bind_host(settings: EmulatorSettings) -> bool:
+    """Whether the host is beyond loopback (then `allow_remote` must be set, else the error says how)."""
+    if is_loopback_host(settings.host):
+        return False
+    if not settings.allow_remote:
+        raise RemoteBindRefusedError(
+            f"host {settings.host!r} is not a loopback address: other machines could reach the emulator, "
+            "mint tokens for its API keys and users and read every stored secret. Listen on 127.0.0.1, "
+            "or pass allow_remote=True (CLI: --allow-remote) to mean it"
+        )
+    return True
+
+
+def exposure_warning(host: str, port: int, control_token: str | None) -> str:
+    """What listening on `host` exposes, for stderr; names no credential."""
+    inspection = (
+        f"/_emulator/ (state with secrets in clear, token minting, faults, reset) also answers clients elsewhere "
+        f"that send the control token in {CONTROL_TOKEN_HEADER}"
+        if control_token
+        else f"/_emulator/ answers loopback clients only (set --control-token or {CONTROL_TOKEN_ENV} to open it)"
+    )
+    return (
+        f"warning: the emulator listens on {host}:{port}, beyond loopback. Anyone who can reach this port can "
+        "get tokens with its API keys and users (never give it real credentials) and read and change every "
+        f"stored connection, secrets in clear; {inspection}. Nothing is encrypted unless TLS is on."
+    )
 
 
 def url_for(host: str, port: int, *, scheme: str = "http") -> str:
@@ -151,6 +205,7 @@ class EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
         install_log_filter()
+        remote = check_bind_host(self.settings)
         if self.settings.tls == SELF_SIGNED:
             self._tls = make_self_signed(self.settings.host)
         elif self.settings.tls_cert is not None and self.settings.tls_key is not None:
@@ -158,6 +213,9 @@ class EmulatorServer:
         sock = bind_socket(self.settings.host, self.settings.port)
         self._sock = sock
         self.port = sock.getsockname()[1]
+        if remote:
+            message = exposure_warning(self.settings.host, self.port, self.settings.control_token)
+            warnings.warn(message, RemoteExposureWarning, stacklevel=2)
         config = uvicorn.Config(
             self.app,
             ssl_certfile=self._tls.cert if self._tls else None,
@@ -166,6 +224,8 @@ class EmulatorServer:
             log_level=self.settings.log_level,
             # The emulator logs access itself, with secrets redacted (see middleware.ACCESS_LOGGER).
             access_log=False,
+            # The TCP peer stays the request's client: /_emulator's loopback rule decides on it.
+            proxy_headers=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
         )

@@ -100,10 +100,20 @@ def _check_value(prop: PropertyDescriptor, value: Any) -> None:
         allowed = [v for v, _label in prop.values]
         if value not in allowed:
             raise invalid_field(name, f"Property '{name}' must be one of: {', '.join(allowed)}")
-    elif prop.name in _URL_PROPERTIES:
-        parts = urlsplit(str(value))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise invalid_field(name, f"Property '{name}' must be an http or https URL")
+    elif prop.name in _URL_PROPERTIES and not _is_http_url(str(value)):
+        raise invalid_field(name, f"Property '{name}' must be an http or https URL (host and an optional port)")
+
+
+def _is_http_url(text: str) -> bool:
+    """An http(s) URL with a host, a valid port if any, and no whitespace or control characters."""
+    if not text.isprintable() or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError past 65535 or when not a number
+    except ValueError:  # "http://[::1" and friends
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def check_properties(dtype: DatasourceType, properties: Any, *, reject_unknown: bool) -> dict[str, Any]:

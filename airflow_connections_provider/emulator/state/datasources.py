@@ -61,6 +61,8 @@ async def _probe_http(url: str, timeout: float) -> None:
         raise ProbeError(f"could not connect to {where}: timed out") from exc
     except httpx.HTTPError as exc:
         raise ProbeError(f"could not connect to {where}: {_chain_reason(exc)}") from exc
+    except (httpx.InvalidURL, ValueError) as exc:  # a URL stored before its checks, or one httpx refuses
+        raise ProbeError(f"could not connect to {where}: the URL is not valid") from exc
 
 
 def _chain_reason(exc: BaseException) -> str:
@@ -77,10 +79,14 @@ def _chain_reason(exc: BaseException) -> str:
 
 
 async def _probe_tcp(host: str, port: int, timeout: float) -> None:
+    if not 1 <= port <= 65535:
+        raise ProbeError(f"could not connect to {host}:{port}: the port is not between 1 and 65535")
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except (OSError, asyncio.TimeoutError) as exc:
         raise ProbeError(f"could not connect to {host}:{port}: {_describe_os_error(exc)}") from exc
+    except ValueError as exc:  # a host name IDNA cannot encode (a label over 63 characters), a NUL
+        raise ProbeError(f"could not connect to {host}:{port}: host name could not be resolved") from exc
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()

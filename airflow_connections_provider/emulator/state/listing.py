@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
+from ..bodies import UnusableJsonError, load_json
 from ..errors import invalid_parameter
 from .catalogue import find_type
 from .checks import KNOWN_FLAGS
@@ -208,9 +209,9 @@ def parse_filter(query: Any) -> ConnectionFilter:
     properties = None
     if query.get("entity.properties"):
         try:
-            properties = json.loads(query["entity.properties"])
-        except ValueError as exc:
-            raise invalid_parameter("entity.properties", "entity.properties must be a JSON object") from exc
+            properties = load_json(query["entity.properties"])
+        except UnusableJsonError as exc:
+            raise invalid_parameter("entity.properties", f"entity.properties {exc} (a JSON object)") from exc
         if not isinstance(properties, dict):
             raise invalid_parameter("entity.properties", "entity.properties must be a JSON object")
     contexts = tuple(_split(query.get("entity.context") or ""))
@@ -267,8 +268,8 @@ def encode_start(sort: str, key: list[Any]) -> str:
 def decode_start(token: str, sort: str) -> list[Any]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
+        decoded = load_json(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    except (ValueError, binascii.Error) as exc:  # UnusableJsonError and UnicodeError are ValueErrors
         raise invalid_parameter("start", "The start token is not valid") from exc
     if not isinstance(decoded, dict) or not isinstance(decoded.get("after"), list):
         raise invalid_parameter("start", "The start token is not valid")
