@@ -30,7 +30,13 @@ import httpx
 
 from tools.airflow_api import ApiError, RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig, StackError, stop_stack
-from tools.demo_report import ProgressDisplay, connection_report, summary_lines, validation_waits
+from tools.demo_report import (
+    ProgressDisplay,
+    connection_report,
+    failed_task_logs,
+    summary_lines,
+    validation_waits,
+)
 from tools.demo_world import PROJECT, DemoWorld, seed_project
 from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
 
@@ -199,6 +205,9 @@ class Demo:
         before_rotation = connection_report(seeded, state, self.bootstrap_log or log).refused
         for line in validation_waits(boot, before_rotation):
             print(f"  {line}", file=self.out)
+        for run in runs:
+            for line in failed_task_logs(self.stack.logs_dir, run, EXPECTED_FAILURES.get(run.dag_id, set())):
+                print(line, file=self.out)
         through_triggerer = any(k[0] == "wait_until_valid" for k in boot.ever("deferred"))
         trigger_logs = list(self.stack.logs_dir.glob(f"dag_id={BOOTSTRAP}/*/task_id=wait_until_valid/*/*.trigger.*"))
         user, password = self.stack.login

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from tools.airflow_api import RunProgress
@@ -142,3 +143,24 @@ def summary_lines(
         f"  ({report.requests} API requests in all)",
     ]
     return lines
+
+
+def failed_task_logs(
+    logs_dir: Path, run: RunProgress, expected: Iterable[tuple[str, int]], lines: int = 25
+) -> list[str]:
+    """The last lines of each unexpectedly failed task's log files (task and triggerer parts), so a
+    failed demo (or the test that runs it) says why without a second run. Task logs are masked by
+    Airflow, so printing them shows nothing a task log does not."""
+    out: list[str] = []
+    skip = set(expected)
+    for key, state in sorted(run.tasks.items()):
+        if state != "failed" or key in skip:
+            continue
+        task_id, map_index = key
+        folder = f"dag_id={run.dag_id}/run_id={run.run_id}/task_id={task_id}"
+        if map_index >= 0:
+            folder += f"/map_index={map_index}"
+        for path in sorted((logs_dir / folder).glob("attempt=*.log*")):
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            out += [f"--- {run.label(key)}: {path.name} (last {len(tail)} lines)", *(f"    {t}" for t in tail)]
+    return out

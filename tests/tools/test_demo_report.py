@@ -3,8 +3,10 @@ updates and refused live tests from the request log."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tools.airflow_api import RunProgress
-from tools.demo_report import connection_report, validation_waits
+from tools.demo_report import connection_report, failed_task_logs, validation_waits
 
 
 def entry(method: str, path: str, status: int) -> dict:
@@ -56,3 +58,22 @@ def test_validation_waits_name_each_sensor_by_its_connection_and_say_where_it_wa
         "orders-db: 22 s, deferred to the triggerer, 2 refused test(s) first",
         "events: 2 s, valid at the first test",
     ]
+
+
+def test_a_failed_demo_shows_the_tail_of_each_unexpectedly_failed_task_log(tmp_path: Path):
+    run = RunProgress("boot", "manual__1")
+    run.tasks = {("wait", 0): "failed", ("wait", 1): "success", ("drill", -1): "failed", ("create", -1): "failed"}
+    for folder, name, text in [
+        ("task_id=wait/map_index=0", "attempt=1.log", "start\nTaskDeferred\n"),
+        ("task_id=wait/map_index=0", "attempt=1.log.trigger.7.log", "trigger said: permission denied\n"),
+        ("task_id=drill", "attempt=1.log", "expected failure\n"),
+        ("task_id=create", "attempt=1.log", "\n".join(f"line {i}" for i in range(40))),
+    ]:
+        path = tmp_path / "dag_id=boot/run_id=manual__1" / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    lines = failed_task_logs(tmp_path, run, expected={("drill", -1)}, lines=5)
+    text = "\n".join(lines)
+    assert "trigger said: permission denied" in text and "TaskDeferred" in text
+    assert "expected failure" not in text  # the drill's designed failure is not noise
+    assert "line 39" in text and "line 34" not in text  # only the tail
