@@ -50,7 +50,12 @@ MARKER = "ACP_DEMO_WORKDIR"  # in the environment of the emulator and data sourc
 LABELS = {"wait_until_valid": "create_connection"}
 #: The rotation's drill (map index 2) is refused by design; the run still succeeds.
 EXPECTED_FAILURES = {ROTATION: {("rotate_secret", 2)}}
-OPEN_DELAY = 3.0  # seconds between seeing the sensor deferred and the orders database coming up
+# Seconds between seeing the sensor deferred and the orders database coming up: past one poke
+# interval (10 s), so the trigger's first test is refused and the wait is real. A trigger that fires
+# within seconds of its deferral can also overtake the scheduler's processing of the deferring
+# process's exit, which Airflow 3.0-3.3 then report as "finished with state success, but the task
+# instance's state attribute is queued" and fail (apache/airflow#66374, #67287, #72716).
+OPEN_DELAY = 12.0
 
 
 def _wait_for_line(process: ManagedProcess, prefix: str, timeout: float = 60.0) -> str:
