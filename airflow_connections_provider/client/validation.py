@@ -149,10 +149,13 @@ _CONTROL_NAMES = {
 }
 
 
+_CATEGORY_NAMES = {"Cc": "CONTROL", "Cs": "LONE SURROGATE", "Co": "PRIVATE USE", "Cn": "UNASSIGNED"}
+
+
 def describe_code_point(ch: str) -> str:
     """``U+200B (ZERO WIDTH SPACE)``: a character named without printing it."""
-    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch) or unicodedata.category(ch)
-    return f"U+{ord(ch):04X} ({name})"
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch) or _CATEGORY_NAMES.get(unicodedata.category(ch), "")
+    return f"U+{ord(ch):04X} ({name or unicodedata.category(ch)})"
 
 
 def check_name_characters(name: Any, *, what: str = "the connection name") -> list[str]:

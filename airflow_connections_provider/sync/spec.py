@@ -182,10 +182,9 @@ def _resolve_entries(
             problems.append(f"{where}: 'name' is missing")
             continue
         name = str(name)
-        where = f"entry {position} ({name!r})"  # repr: a name with a control character shows as escaped
         characters = check_name_characters(name, what="'name'")
-        if characters:
-            problems.extend(f"{where}: {p}" for p in characters)
+        if characters:  # named by position and code point: the name itself may not show as what it is
+            problems.extend(f"entry {position}: {p}" for p in characters)
             continue
         if name in seen:
             problems.append(f"{where}: duplicate name, also entry {seen[name]}")
