@@ -100,9 +100,10 @@ def secrets_in_text(text: str) -> Iterator[str]:
             value = match.group(2)
             yield value
             yield value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
-    for match in _FLOW_PAIR.finditer(text):
-        if looks_secret(_unquoted(match.group("key"))):
-            yield from _spellings_as_written(match.group("value").rstrip())
+    if root is None:  # parsed, every scalar was seen above; broken, flow mappings (one-line JSON) need this
+        for match in _FLOW_PAIR.finditer(text):
+            if looks_secret(_unquoted(match.group("key"))):
+                yield from _spellings_as_written(match.group("value").rstrip())
 
 
 def _unquoted(token: str) -> str:

@@ -85,8 +85,8 @@ class _BoundedComposer(Composer):
         event = self.peek_event()
         if self._depth >= MAX_DEPTH:
             raise SpecTextError(
-                f"the spec nests deeper than {MAX_DEPTH} levels at {_at(event.start_mark)}; a spec needs five "
-                "(connections, entry, properties, value): check the indentation and brackets",
+                f"the spec nests deeper than its depth limit of {MAX_DEPTH} levels at {_at(event.start_mark)}; "
+                "a spec needs five (connections, entry, properties, value): check the indentation and brackets",
                 event.start_mark,
             )
         if isinstance(event, AliasEvent):
@@ -116,8 +116,8 @@ class _BoundedComposer(Composer):
             )
         if self._depth + height > MAX_DEPTH:
             raise SpecTextError(
-                f"the alias at {_at(mark)} nests the spec deeper than {MAX_DEPTH} levels once expanded; "
-                "write the part out with less nesting",
+                f"the alias at {_at(mark)} nests the spec deeper than its depth limit of {MAX_DEPTH} levels "
+                "once expanded; write the part out with less nesting",
                 mark,
             )
 
@@ -186,9 +186,9 @@ class _SpecConstructor(BaseConstructor):
                 )
             if key in first_line:
                 raise SpecTextError(
-                    f"the spec repeats the key {_shown_key(key)} at {_at(key_node.start_mark)} (first at line "
-                    f"{first_line[key]}); YAML would keep only the last and silently drop the first: merge the "
-                    "two or remove one",
+                    f"duplicate key: the spec repeats the key {_shown_key(key)} at {_at(key_node.start_mark)} "
+                    f"(first at line {first_line[key]}); YAML would keep only the last and silently drop the "
+                    "first: merge the two or remove one",
                     key_node.start_mark,
                 )
             first_line[key] = key_node.start_mark.line + 1

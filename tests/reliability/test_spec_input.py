@@ -76,7 +76,8 @@ NEWLINE_NAME = "app-a\ndelete  app-prod  -   "  # would forge a "delete" row in 
 REFUSED: dict[str, Refused] = {
     # --- every key once ---------------------------------------------------------------------------------
     "duplicate-connections-block": Refused(
-        spec(entry("app-a")) + "connections:\n" + entry("app-b"), "repeats the key 'connections' at line 10"
+        spec(entry("app-a")) + "connections:\n" + entry("app-b"),
+        "duplicate key: the spec repeats the key 'connections' at line 10",
     ),
     "duplicate-entry-key": Refused(spec(entry("app-a", extra="    name: app-b\n")), "repeats the key 'name'"),
     "duplicate-property-key": Refused(
@@ -91,10 +92,10 @@ REFUSED: dict[str, Refused] = {
     # --- bounded: aliases and nesting --------------------------------------------------------------------
     "alias-bomb": Refused(alias_bomb(), "expand it by more than 100,000 nodes"),
     "alias-recursive": Refused(spec() + "loop: &loop [*loop]\n", "names a node that contains it"),
-    "alias-nests-deeper-once-expanded": Refused(deep_aliases(), "deeper than 32 levels once expanded"),
-    "nesting-3000-levels-flow": Refused(spec() + "deep: " + "[" * 3000 + "]" * 3000 + "\n", "deeper than 32 levels"),
+    "alias-nests-deeper-once-expanded": Refused(deep_aliases(), "depth limit of 32 levels once expanded"),
+    "nesting-3000-levels-flow": Refused(spec() + "deep: " + "[" * 3000 + "]" * 3000 + "\n", "depth limit of 32 levels"),
     "nesting-200-levels-block": Refused(
-        spec() + "deep:\n" + "".join(" " * (i + 1) + "- \n" for i in range(200)), "deeper than 32 levels"
+        spec() + "deep:\n" + "".join(" " * (i + 1) + "- \n" for i in range(200)), "depth limit of 32 levels"
     ),
     # --- no YAML 1.1 extras --------------------------------------------------------------------------------
     "merge-key": Refused(

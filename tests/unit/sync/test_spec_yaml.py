@@ -47,7 +47,9 @@ def test_plain_values_are_the_text_written(written, read):
         pytest.param("a: !!int 5\n", "explicit tag", id="explicit-tag"),
         pytest.param("a: !!python/object:os.system x\n", "explicit tag", id="python-tag"),
         pytest.param("a: &a [*a]\n", "names a node that contains it", id="recursive-alias"),
-        pytest.param("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "deeper than 32 levels", id="one-level-too-deep"),
+        pytest.param(
+            "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "depth limit of 32 levels", id="one-level-too-deep"
+        ),
         pytest.param("? [a, b]\n: 1\n", "keys are names", id="list-key"),
     ],
 )
