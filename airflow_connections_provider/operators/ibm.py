@@ -41,8 +41,6 @@ def __getattr__(name: str) -> Any:
 
 
 IfExists = Literal["fail", "skip", "update"]
-# Where a create's marker lives when Airflow Variables cannot hold it (see targets.CreateMarker).
-_MARKERS = "_acp_create_markers"
 _IF_EXISTS = ("fail", "skip", "update")
 
 
@@ -125,7 +123,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         with airflow_errors(action):
             dtype = client.get_datasource_type(self.datasource_type)
             mask_values(self.properties, dtype.secret_properties)
-            marker = CreateMarker(context["ti"], scope, self.name, self.__dict__.setdefault(_MARKERS, {}), self.log)
+            marker = CreateMarker(context["ti"], scope, self.name, self.log)
             existing = client.find_connection(scope, self.name)
             if existing is not None:
                 return self._existing(context, client, scope, dtype, existing, marker)

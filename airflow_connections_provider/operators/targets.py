@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: Prefix of the Airflow Variables recording a create in flight: one per task instance, removed when settled.
 CREATE_MARKER_PREFIX = "ibm_connections_create_in_flight__"
+#: The same records, kept in this process too: the only place when Variables cannot be written.
+LOCAL_MARKERS: dict[str, Any] = {}
 
 
 def same_visible(conn: Connection, wanted: Mapping[str, Any], dtype: DatasourceType) -> bool:
@@ -98,19 +100,25 @@ class CreateMarker:
     """Evidence, kept across a task's tries, that this task instance sent a create for ``name`` in ``scope``.
 
     Kept in an Airflow Variable named after the task instance (dag, task, run, map index): XComs are
-    cleared between tries, Variables are not. When Variables cannot be written (an operator run outside
-    a task runner, as in unit tests), the record lives in ``local`` (the operator object): it then
-    serves only tries in the same process, and a try elsewhere simply finds no evidence and adopts
-    nothing, the safe side. Every Variable access is best effort: a failure is logged, never raised.
+    cleared between tries, Variables are not. Also kept in this process (:data:`LOCAL_MARKERS`), the
+    only place when Variables cannot be written (an operator run outside a task runner, as in unit
+    tests): it then serves only tries in the same process, and a try elsewhere simply finds no evidence
+    and adopts nothing, the safe side. Every Variable access is best effort: a failure is logged, never
+    raised.
     """
 
     def __init__(
-        self, ti: Any, scope: Scope, name: str, local: MutableMapping[str, Any], log: logging.Logger | Any
+        self,
+        ti: Any,
+        scope: Scope,
+        name: str,
+        log: logging.Logger | Any,
+        local: MutableMapping[str, Any] | None = None,
     ) -> None:
         instance = [str(getattr(ti, attr, "")) for attr in ("dag_id", "task_id", "run_id", "map_index")]
         self.key = CREATE_MARKER_PREFIX + hashlib.sha256("\x1f".join(instance).encode()).hexdigest()[:24]
         self.value = {"scope": f"{scope.kind}:{scope.id}", "name": name, "task_instance": instance}
-        self.local = local
+        self.local = LOCAL_MARKERS if local is None else local
         self.log = log
         self.in_variable = False
 

@@ -234,8 +234,16 @@ def test_a_retried_create_adopts_its_own_earlier_create_through_the_variable(
     try 2 with a new operator object, which finds the record in the Variable and adopts, then removes it."""
     from airflow.utils.state import DagRunState
 
+    from airflow_connections_provider.operators import targets
     from airflow_connections_provider.operators.targets import CREATE_MARKER_PREFIX, CreateMarker
 
+    class Forgetful(dict):
+        """The process keeps nothing: only the Variable can carry the record to try 2."""
+
+        def __setitem__(self, key: str, value: object) -> None:
+            pass
+
+    monkeypatch.setattr(targets, "LOCAL_MARKERS", Forgetful())
     record = CreateMarker.record
     recorded_in_variable: list[bool] = []
 

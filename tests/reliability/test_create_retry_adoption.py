@@ -74,13 +74,12 @@ def test_a_retry_never_adopts_what_someone_else_created_between_the_tries(
 ):
     fault, someone_else = CASES[case_id]
     caplog.set_level(logging.DEBUG)
-    op = create_op(pg_source)
     fault(emu)
     with pytest.raises(AirflowException) as first:
-        op.execute({"ti": FakeTI(try_number=1)})
+        create_op(pg_source).execute({"ti": FakeTI(try_number=1)})
     assert not isinstance(first.value, AirflowFailException)  # transient: Airflow retries the task
     emu.clear_faults()
-    op.close_hook()  # a new try is a new process: a new client
+    op = create_op(pg_source)  # each try is a new copy of the task, with a new client
     someone_else(emu, client, pg_source)
     before = writes(emu)
     ti = FakeTI(try_number=2)
@@ -113,13 +112,11 @@ def test_a_retry_still_adopts_its_own_create_whose_reply_was_lost(airflow_conn, 
         emu.script_fault("GET", "/v2/connections", status=503, count=5)
 
     monkeypatch.setattr(CreateMarker, "record", record_then_fail_every_read)
-    op = create_op(pg_source)
     emu.script_fault("POST", "/v2/connections", kind="drop", when="after")  # saved; the reply never arrives
     with pytest.raises(AirflowException) as first:
-        op.execute({"ti": FakeTI(try_number=1)})
+        create_op(pg_source).execute({"ti": FakeTI(try_number=1)})
     assert not isinstance(first.value, AirflowFailException)
-    op.close_hook()
-    connection_id = op.execute({"ti": FakeTI(try_number=2)})
+    connection_id = create_op(pg_source).execute({"ti": FakeTI(try_number=2)})  # a new copy of the task
     (stored,) = emu.stored_connections("sales")
     assert stored["metadata"]["asset_id"] == connection_id
     assert stored["entity"]["properties"]["password"] == SECRET
