@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -120,6 +121,78 @@ def check_name(name: Any, *, what: str = "the connection name") -> list[str]:
     if len(name) > MAX_NAME_LENGTH:
         return [f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"]
     return []
+
+
+#: Invisible characters outside the format category (Cf): Hangul fillers and the combining grapheme joiner.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u034f")
+#: Unicode categories a name must not hold: control (Cc), format (Cf: zero-width and bidi controls),
+#: surrogate (Cs: a lone half of a UTF-16 pair, not text) and line/paragraph separators (Zl, Zp).
+_HIDDEN_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character",
+    "Cs": "a lone surrogate (not valid Unicode text)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+_CONTROL_NAMES = {
+    "\x00": "NULL",
+    "\t": "CHARACTER TABULATION",
+    "\n": "LINE FEED",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
+
+
+_CATEGORY_NAMES = {"Cc": "CONTROL", "Cs": "LONE SURROGATE", "Co": "PRIVATE USE", "Cn": "UNASSIGNED"}
+
+
+def describe_code_point(ch: str) -> str:
+    """``U+200B (ZERO WIDTH SPACE)``: a character named without printing it."""
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch) or _CATEGORY_NAMES.get(unicodedata.category(ch), "")
+    return f"U+{ord(ch):04X} ({name or unicodedata.category(ch)})"
+
+
+def check_name_characters(name: Any, *, what: str = "the connection name") -> list[str]:
+    """Problems with the characters of a name about to be written: it must be what it looks like.
+
+    Refused: control characters (a newline in a name forges rows in a plan or a log), invisible format
+    characters (zero-width spaces and joiners, bidi overrides, the BOM), lone surrogates, line and
+    paragraph separators, spaces other than U+0020, and whitespace at either end. Each problem names
+    the code point and its position; the name itself is not repeated. Names that are not text are
+    left to :func:`check_name`.
+    """
+    if not isinstance(name, str):
+        return []
+    problems: list[str] = []
+    if name and (name[0].isspace() or name[-1].isspace()):
+        end = "starts" if name[0].isspace() else "ends"
+        edge = name[0] if end == "starts" else name[-1]
+        problems.append(f"{what} {end} with whitespace, {describe_code_point(edge)}; remove it")
+    seen: set[str] = set()
+    for position, ch in enumerate(name, start=1):
+        category = unicodedata.category(ch)
+        kind = _HIDDEN_CATEGORIES.get(category)
+        if kind is None and ch in _INVISIBLE:
+            kind = "an invisible character"
+        if kind is None and category == "Zs" and ch != " ":
+            kind = "a space that is not U+0020"
+        if kind is None or ch in seen:
+            continue
+        seen.add(ch)
+        if len(seen) > 3:
+            problems.append(f"{what} holds more characters of these kinds; use visible characters only")
+            break
+        problems.append(
+            f"{what} contains {kind}, {describe_code_point(ch)}, at position {position}: it would not show as "
+            "what it is in the UI, plans and logs; remove it or use a visible character"
+        )
+    return problems
 
 
 def check_description(description: Any) -> list[str]:

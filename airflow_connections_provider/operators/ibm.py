@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
     from airflow_connections_provider.operators.arguments import ArgumentChecks
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
+    from airflow_connections_provider.operators.targets import CreateMarker
 
 # DAG files import this module at every parse: what only a running task needs (masking, target
 # lookups, the sync operator and its limits) is imported where it is used, or on first access.
@@ -59,8 +60,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     :param test: have the service validate the connection before saving it.
     :param if_exists: ``"fail"`` (default), ``"skip"`` (return the existing id) or ``"update"`` (apply
         ``description`` and ``properties`` to the existing connection). With ``"fail"``, a retry of the
-        task adopts a connection that an earlier try created (same name, type and visible properties)
-        and sends it this task's secret properties again, so a secret that differs is never kept.
+        task adopts a connection only when an earlier try of this task instance sent its create (recorded
+        in an Airflow Variable until settled) and its visible properties match; it then sends this
+        task's secret properties again, so a secret that differs is never kept. A connection someone else
+        created between the tries is never adopted.
     """
 
     template_fields: Sequence[str] = (
@@ -97,7 +100,11 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         mask_values(self.properties)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
+        from airflow_connections_provider.client.validation import check_name_characters
+
         checks.text("name", self.name)
+        for problem in check_name_characters(self.name, what="name"):
+            checks.add(problem)
         checks.text("datasource_type", self.datasource_type)
         checks.properties("properties", self.properties)
         checks.text("description", self.description, optional=True)
@@ -105,8 +112,9 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         checks.choice("if_exists", self.if_exists, _IF_EXISTS)
 
     def execute(self, context: Context) -> str:
-        from airflow_connections_provider.client import ConnectionNameExistsError
+        from airflow_connections_provider.client import ConnectionNameExistsError, ConnectionsClientError
         from airflow_connections_provider.masking import mask_values
+        from airflow_connections_provider.operators.targets import CreateMarker, settle_failed_create
 
         self.check_arguments()
         scope = self.resolve_scope()
@@ -115,9 +123,11 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         with airflow_errors(action):
             dtype = client.get_datasource_type(self.datasource_type)
             mask_values(self.properties, dtype.secret_properties)
+            marker = CreateMarker(context["ti"], scope, self.name, self.log)
             existing = client.find_connection(scope, self.name)
             if existing is not None:
-                return self._existing(context, client, scope, dtype, existing)
+                return self._existing(context, client, scope, dtype, existing, marker)
+            marker.record()  # before the POST: a try that dies after it leaves the evidence behind
             try:
                 created = client.create_connection(
                     scope,
@@ -129,12 +139,17 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
                 )
             except ConnectionNameExistsError:
                 # Someone created the name between our lookup and our POST (409): if_exists decides
-                # about it exactly as if the lookup had found it.
+                # about it exactly as if the lookup had found it. Ours was not saved.
+                marker.clear()
                 raced = client.find_connection(scope, self.name)
                 if raced is None:
                     raise
                 self.log.info("Connection %r was created by someone else while this task ran", self.name)
-                return self._existing(context, client, scope, dtype, raced)
+                return self._existing(context, client, scope, dtype, raced, marker)
+            except ConnectionsClientError as exc:
+                settle_failed_create(client, scope, marker, exc)
+                raise
+            marker.clear()
         self.publish_link(context, scope, created.id)
         checked = "validated by the service" if self.test else "not validated (test=False)"
         self.log.info(
@@ -143,10 +158,19 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         return created.id
 
     def _existing(
-        self, context: Context, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection
+        self,
+        context: Context,
+        client: ConnectionsClient,
+        scope: Scope,
+        dtype: DatasourceType,
+        existing: Connection,
+        marker: CreateMarker,
     ) -> str:
         from airflow_connections_provider.operators.targets import same_visible
 
+        # Only a later try can find what this task instance sent; the record is settled here either way.
+        ours = context["ti"].try_number > 1 and marker.recorded()
+        marker.clear()
         self.publish_link(context, scope, existing.id)
         if existing.datasource_type != dtype.id:
             raise AirflowFailException(
@@ -157,11 +181,15 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             self.log.info("Connection %r already exists (id %s) in %s; skipped", self.name, existing.id, scope)
             return existing.id
         if self.if_exists == "fail":
-            earlier_try = context["ti"].try_number > 1
-            if earlier_try and same_visible(existing, self.properties, dtype):
+            if ours and same_visible(existing, self.properties, dtype):
                 return self._adopt(client, scope, dtype, existing)
+            not_ours = (
+                " (no earlier try of this task sent a create for it that may have been saved, so it is not adopted)"
+                if context["ti"].try_number > 1
+                else ""
+            )
             raise AirflowFailException(
-                f"connection {self.name!r} already exists in {scope} (id {existing.id}); "
+                f"connection {self.name!r} already exists in {scope} (id {existing.id}){not_ours}; "
                 "set if_exists='skip' to keep it or if_exists='update' to apply these properties"
             )
         from airflow_connections_provider.client import ConnectionChanges
@@ -177,7 +205,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         return updated.id
 
     def _adopt(self, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection) -> str:
-        """Take over what an earlier try created, sending the secrets again: they cannot be compared."""
+        """Take over what an earlier try of this task created, sending the secrets again: they cannot be
+        compared, and the earlier try's may differ (rendered before a rotation)."""
         from airflow_connections_provider.client import ConnectionChanges
 
         secrets = {k: v for k, v in self.properties.items() if k in dtype.secret_properties}
@@ -250,10 +279,14 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         mask_values(self.set_properties)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
+        from airflow_connections_provider.client.validation import check_name_characters
+
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
         checks.properties("set_properties", self.set_properties)
         checks.names("remove_properties", self.remove_properties)
         checks.text("new_name", self.new_name, optional=True)
+        for problem in check_name_characters(self.new_name, what="new_name"):
+            checks.add(problem)
         checks.text("description", self.description, optional=True)
         checks.flag("test", self.test)
 

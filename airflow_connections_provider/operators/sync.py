@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 class IBMSyncConnectionsOperator(IBMBaseOperator):
     """Reconcile a project's connections with a declared spec, like a small Terraform inside Airflow.
 
-    The spec is validated as a whole first (one error lists every problem, nothing is written); then
-    one paged listing gives the plan (deletions first, then creates, updates with the changed field
-    names, unchanged), logged as a table, and the plan is applied with at most ``max_concurrency``
-    requests in flight. Failed entries are reported together after the others are applied; re-running
-    converges.
+    The spec is validated as a whole first (one error lists every problem, nothing is written): a YAML
+    or JSON text is read as typed (unquoted values keep their text unless the property is an integer or
+    a boolean; repeated keys, deep nesting and alias bombs are refused before any request). Then one
+    paged listing gives the plan (deletions first, then creates, updates with the changed field names,
+    unchanged), logged as a table. Creates and updates are applied first, with at most
+    ``max_concurrency`` requests in flight; deletions only once every one of them succeeded, otherwise
+    they are held back and the task fails. Failed entries are reported together; re-running converges.
 
     Secrets: the service never returns them, so their drift cannot be read back. A secret is sent
     when the connection is created, when its value differs from the one this sync last applied
@@ -44,8 +46,10 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     :param test: have the service validate creates and updates before saving.
     :param max_concurrency: writes in flight at once, 1 to 32 (the client's HTTP connection pool).
     :param rewrite_secrets: send every declared secret, even unchanged ones.
-    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints; None (default)
-        derives the name from the project and ``managed_prefix``.
+    :param fingerprint_variable: Airflow Variable that keeps the secret fingerprints and their key; None
+        (default) derives the name from the project and ``managed_prefix``. The name must be one Airflow
+        hides (it contains "secret", "password", "token" ... or a name of ``[core]
+        sensitive_var_conn_names``): anyone who can read Variables could otherwise read the key.
     :param secret_fingerprints: remember fingerprints of applied secrets between runs (default True);
         False keeps no state, so secrets only go out on create, on ``rewrite_secrets`` and with other
         changes to the same connection.
@@ -106,17 +110,24 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             )
         checks.integer("max_concurrency", self.max_concurrency, low=1, high=MAX_CONCURRENCY)
         checks.text("fingerprint_variable", self.fingerprint_variable, optional=True)
+        if self.secret_fingerprints is not False and isinstance(self.fingerprint_variable, str):
+            for problem in check_fingerprint_variable(self.fingerprint_variable):
+                checks.add(problem)
         for problem in check_limits(self.max_deletes, self.max_delete_fraction):
             checks.add(problem)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_connections_provider.sync.plan import shown
         from airflow_connections_provider.sync.runner import SyncRequest, run_sync, store_for
+        from airflow_connections_provider.sync.spec import parse_spec
 
         self.check_arguments()
+        with airflow_errors("Reading the sync spec"):
+            entries = parse_spec(self.spec)  # text refused here is refused before any request
         scope = self.resolve_scope()
         self.publish_link(context, scope, None)
         request = SyncRequest(
-            spec=self.spec,
+            spec=entries,
             managed_prefix=self.managed_prefix,
             prune=self.prune,
             dry_run=self.plan_only,
@@ -132,12 +143,40 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         with airflow_errors("Syncing connections"):
             summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
         failed: dict[str, str] = summary.get("failed") or {}
-        if failed:
+        held_back: list[str] = summary.get("held_back") or []
+        if failed or held_back:
             # The summary still reaches XCom (key sync_summary) so downstream tasks and humans see what landed.
             self.push_xcom(context, "sync_summary", summary)
-            failures = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+            failures = "; ".join(f"{shown(name)}: {reason}" for name, reason in failed.items())
             message = f"{len(failed)} connection(s) failed to sync ({failures})"
+            if held_back:
+                message += (
+                    f"; {len(held_back)} deletion(s) held back until every create and update succeeds "
+                    f"({', '.join(map(shown, held_back))}): the next run after the fix deletes them"
+                )
             if set(failed) <= set(summary.get("failed_permanently", ())):
                 raise AirflowFailException(f"{message}; a retry would send the same values, so none is spent")
             raise AirflowException(message)
         return summary
+
+
+def check_fingerprint_variable(name: str) -> list[str]:
+    """Refuse a Variable name Airflow does not treat as sensitive: the Variable holds the HMAC key.
+
+    Asked of Airflow itself (``redact`` hides a value under a sensitive name, by its built-in words and
+    ``[core] sensitive_var_conn_names``), so the answer is the one the UI and the API apply.
+    """
+    from airflow.providers.common.compat.sdk import redact
+
+    probe = "ibm-sync-fingerprint-variable-probe"
+    try:
+        hidden = redact(probe, name) != probe
+    except Exception:  # noqa: BLE001 - no masker configured (a bare 2.x process): Airflow's built-in words
+        hidden = any(word in name.lower() for word in ("secret", "password", "passwd", "token", "api_key"))
+    if hidden:
+        return []
+    return [
+        f"fingerprint_variable {name!r} is not a name Airflow hides: the Variable holds the key of the secret "
+        "fingerprints, which anyone who can read Variables could then read. Put 'secret' in the name (e.g. "
+        f"{name + '_secret'!r}), add the name to [core] sensitive_var_conn_names, or leave it unset for the default"
+    ]

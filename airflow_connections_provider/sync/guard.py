@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from airflow_connections_provider.client import InvalidInputError
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.plan import Plan
+from airflow_connections_provider.sync.plan import Plan, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,8 @@ class PruneGuard:
                     f"max_delete_fraction={self.max_delete_fraction:g} allows ({allowed})"
                 )
         if problems:
-            names = ", ".join(sorted(a.name for a in deletes)[:10]) + (" …" if len(deletes) > 10 else "")
+            first = sorted(a.name for a in deletes)[:10]
+            names = ", ".join(map(shown, first)) + (" …" if len(deletes) > 10 else "")
             problems.append(
                 f"would delete: {names}. Check the spec; if these deletions are intended, raise the limit "
                 "(or set it to None) for this run"

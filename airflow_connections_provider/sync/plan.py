@@ -82,7 +82,7 @@ class Plan:
                 changes = ", ".join(action.changed_fields)
                 if kind == "create" and action.desired is not None:
                     changes = f"new {action.desired.datasource_type.name}"
-                rows.append((kind, action.name, action.connection_id or "-", changes or "-"))
+                rows.append((kind, shown(action.name), shown(action.connection_id or "-"), changes or "-"))
         if len(rows) == 1:
             return "(no changes)"
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -90,6 +90,12 @@ class Plan:
             "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
             for row in rows
         )
+
+
+def shown(text: str) -> str:
+    """``text`` as one visible line: escaped (``'a\\nb'``) when it holds anything unprintable, so a
+    name from the service with a newline or a zero-width space cannot forge or hide a row."""
+    return text if text.isprintable() else repr(text)
 
 
 #: The order in which a plan is shown: the destructive part first.

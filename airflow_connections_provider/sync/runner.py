@@ -1,23 +1,22 @@
-"""Running a sync: check the spec, list once, plan, guard, apply with bounded concurrency, report.
+"""Running a sync: check the spec, list once, plan, guard, apply (``apply``), report.
 
 Requests spent: the datasource types named by the spec (cached), the pages of one listing, and one
-write per create, update or delete. A failed write does not stop the others — whatever the failure,
-even an unexpected one — every failure is reported in the summary and the caller fails the task
-after all the others are applied.
+write per create, update or delete. Creates and updates go first; a failed one does not stop the
+others — whatever the failure, even an unexpected one. Deletions follow only when every create and
+update succeeded, and are otherwise held back; every failure and held-back deletion is reported in
+the summary and the caller fails the task.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
 from airflow_connections_provider.client.client import ALL_FLAGS
-from airflow_connections_provider.client.transport import POOL_SIZE
-from airflow_connections_provider.operators.failures import is_permanent
+from airflow_connections_provider.sync.apply import MAX_CONCURRENCY, Outcome, apply_plan
 from airflow_connections_provider.sync.fingerprints import (
     Baseline,
     FingerprintStore,
@@ -27,13 +26,12 @@ from airflow_connections_provider.sync.fingerprints import (
 )
 from airflow_connections_provider.sync.guard import PruneGuard
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.plan import Plan, PlannedAction, make_plan
+from airflow_connections_provider.sync.plan import Plan, make_plan
 from airflow_connections_provider.sync.spec import ConnectionLookup, resolve_spec
 
-_log = logging.getLogger(__name__)
+__all__ = ["MAX_CONCURRENCY", "Outcome", "SyncRequest", "apply_plan", "run_sync", "store_for", "summarise"]
 
-#: Writes in flight at once, at most: one HTTP connection each in the client's pool.
-MAX_CONCURRENCY = POOL_SIZE
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,6 @@ class SyncRequest:
     @property
     def guard(self) -> PruneGuard:
         return PruneGuard(self.allow_empty_spec, self.max_deletes, self.max_delete_fraction)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    action: PlannedAction
-    connection_id: str | None = None
-    error: str | None = None
-    permanent: bool = False  # the same write would fail again (see operators.failures.is_permanent)
 
 
 def store_for(request: SyncRequest, scope: Scope) -> FingerprintStore | None:
@@ -151,61 +141,6 @@ def save_fingerprints(
         )
 
 
-def apply_plan(
-    client: ConnectionsClient,
-    scope: Scope,
-    plan: Plan,
-    *,
-    test: bool,
-    max_concurrency: int,
-    log: logging.Logger | Any = _log,
-) -> list[Outcome]:
-    def apply(action: PlannedAction) -> Outcome:
-        try:
-            connection_id = _apply_one(client, scope, action, test=test)
-        except ConnectionsClientError as exc:
-            log.error("Failed to %s: %s", action.describe(), exc)
-            return Outcome(action, action.connection_id, error=str(exc), permanent=is_permanent(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad entry must not abort the others mid-way
-            # The summary goes to XCom, which is never masked: the type only, the details in the task log.
-            log.error("Failed to %s: unexpected %s: %s", action.describe(), type(exc).__name__, exc)
-            return Outcome(action, action.connection_id, error=f"unexpected {type(exc).__name__} (see the task log)")
-        log.info(
-            "Done: %s", action.describe() if action.kind != "create" else f"{action.describe()} id {connection_id}"
-        )
-        return Outcome(action, connection_id)
-
-    writes = plan.writes
-    if not writes:
-        return []
-    workers = max(1, min(max_concurrency, MAX_CONCURRENCY, len(writes)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ibm-sync") as pool:
-        return list(pool.map(apply, writes))
-
-
-def _apply_one(client: ConnectionsClient, scope: Scope, action: PlannedAction, *, test: bool) -> str | None:
-    if action.kind == "create":
-        assert action.desired is not None
-        desired = action.desired
-        created = client.create_connection(
-            scope,
-            name=desired.name,
-            datasource_type=desired.datasource_type.id,
-            properties=desired.properties,
-            description=desired.description,
-            test=test,
-        )
-        return created.id
-    if action.kind == "update":
-        assert action.changes is not None
-        assert action.connection_id is not None
-        client.update_connection(scope, action.connection_id, action.changes, test=test, current=action.current)
-        return action.connection_id
-    assert action.connection_id is not None
-    client.delete_connection(scope, action.connection_id, missing_ok=True)
-    return action.connection_id
-
-
 def applied_secrets(
     outcomes: list[Outcome],
 ) -> tuple[dict[str, Mapping[str, Any]], list[str], list[str]]:
@@ -214,35 +149,30 @@ def applied_secrets(
     created: list[str] = []
     deleted: list[str] = []
     for outcome in outcomes:
-        if outcome.error is not None or outcome.connection_id is None:
+        if outcome.effect is None or outcome.connection_id is None:
             continue
-        action = outcome.action
-        if action.kind == "delete":
+        if outcome.effect == "delete":
             deleted.append(outcome.connection_id)
             continue
-        desired = action.desired
-        if desired is None:
-            continue
-        if action.kind == "create":
+        if outcome.effect == "create":
             created.append(outcome.connection_id)
-            applied[outcome.connection_id] = {k: desired.properties[k] for k in desired.secret_names}
-        else:
-            sent = action.changes.set_properties if action.changes is not None else {}
-            applied[outcome.connection_id] = {k: v for k, v in sent.items() if k in desired.secret_names}
+        applied[outcome.connection_id] = dict(outcome.sent_secrets)
     return applied, created, deleted
 
 
 def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_run: bool) -> dict[str, Any]:
-    failed = {o.action.name: o.error for o in outcomes or [] if o.error is not None}
-    ids = {o.action.name: o.connection_id for o in outcomes or [] if o.error is None}
-    done = [a for a in plan.actions if a.name not in failed]
+    """Names, ids and field names only (it goes to XCom); failures as redacted texts."""
+    if outcomes is None:  # a dry run: what the plan would do
+        outcomes = [Outcome(a, a.connection_id, effect=a.kind, changed_fields=a.changed_fields) for a in plan.writes]
+    done = [o for o in outcomes if o.effect is not None]
     return {
         "scope": {scope.kind: scope.id},
         "dry_run": dry_run,
-        "created": {a.name: ids.get(a.name) for a in done if a.kind == "create"},
-        "updated": {a.name: list(a.changed_fields) for a in done if a.kind == "update"},
-        "deleted": sorted(a.name for a in done if a.kind == "delete"),
+        "created": {o.action.name: o.connection_id for o in done if o.effect == "create"},
+        "updated": {o.action.name: list(o.changed_fields) for o in done if o.effect == "update"},
+        "deleted": sorted(o.action.name for o in done if o.effect == "delete"),
         "unchanged": sorted(a.name for a in plan.of("unchanged")),
-        "failed": failed,
-        "failed_permanently": sorted(o.action.name for o in outcomes or [] if o.error is not None and o.permanent),
+        "failed": {o.action.name: o.error for o in outcomes if o.error is not None},
+        "failed_permanently": sorted(o.action.name for o in outcomes if o.error is not None and o.permanent),
+        "held_back": sorted(o.action.name for o in outcomes if o.held_back),
     }

@@ -12,10 +12,18 @@ Each entry::
     property_map: {schema: service_name}  # optional: where those Airflow fields land
 
 Every problem of every entry is collected into one :class:`InvalidInputError` before anything is written.
+
+A spec given as text is read by :mod:`.spec_yaml`: a plain (unquoted) value is the text the user wrote,
+and its type is the declared type of the property it is the value of — text for a string or enum
+property (``2024_01``, ``0755``, ``12:30``, ``yes`` and ``1e3`` arrive as typed), a whole number for an
+integer property when it is written as one plainly, a boolean for a boolean property. An unquoted value
+an integer property cannot take as it stands (``0755``, ``5_432``, ``1e3``, ``12:30``: YAML 1.1 and 1.2
+read them differently) is refused with "quote it". Names, types and descriptions are text.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +35,14 @@ from airflow_connections_provider.client import (
     InvalidInputError,
     UnknownDatasourceTypeError,
 )
-from airflow_connections_provider.client.validation import check_new_connection, close_matches
-from airflow_connections_provider.masking import mask_texts, secret_values
+from airflow_connections_provider.client.validation import (
+    check_name_characters,
+    check_new_connection,
+    close_matches,
+)
+from airflow_connections_provider.masking import looks_secret, mask_texts, secret_values
 from airflow_connections_provider.sync.spec_text import load_text, secrets_in_text
+from airflow_connections_provider.sync.spec_yaml import MAX_DEPTH, PlainText
 
 ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
 #: Where the fields of an Airflow connection land by default, when the datasource type has that property.
@@ -40,6 +53,8 @@ DEFAULT_PROPERTY_MAP: Mapping[str, str] = {
     "password": "password",
     "schema": "database",
 }
+#: An unquoted whole number every YAML version reads alike (no sign but -, no leading zero, no _).
+_PLAIN_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +105,25 @@ def mask_spec_secrets(spec: Any) -> None:
 
 
 def _secrets_in_data(data: Any) -> Iterator[str]:
-    if isinstance(data, Mapping):
-        yield from secret_values(data)
-        for value in data.values():
-            yield from _secrets_in_data(value)
-    elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        for item in data:
-            yield from _secrets_in_data(item)
+    """Values of secret-looking keys at any depth up to :data:`MAX_DEPTH` (deeper is no spec: never
+    read, so never recursed into); iterative, so no nesting can overflow the stack."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                if _is_container(value):
+                    stack.append((value, depth + 1))
+                elif value not in (None, "") and not isinstance(value, bool) and looks_secret(str(key)):
+                    yield str(value)
+        elif _is_container(item):
+            stack.extend((value, depth + 1) for value in item)
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, Mapping) or (isinstance(value, Sequence) and not isinstance(value, (str, bytes)))
 
 
 ConnectionLookup = Callable[[str], Any]
@@ -154,6 +181,11 @@ def _resolve_entries(
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{where}: 'name' is missing")
             continue
+        name = str(name)
+        characters = check_name_characters(name, what="'name'")
+        if characters:  # named by position and code point: the name itself may not show as what it is
+            problems.extend(f"entry {position}: {p}" for p in characters)
+            continue
         if name in seen:
             problems.append(f"{where}: duplicate name, also entry {seen[name]}")
             continue
@@ -188,17 +220,49 @@ def _resolve_entry(
     if not isinstance(properties, Mapping):
         problems.append(f"{where}: 'properties' must be a mapping of name to value, got {type(properties).__name__}")
         return None
+    typed, typing_problems = typed_plain_values(dtype, properties)
+    problems.extend(f"{where}: {p}" for p in typing_problems)
     filled = _from_airflow_connection(raw, dtype, where, problems, lookup)
-    merged = {**filled, **properties}  # explicit properties win over the Airflow connection's
+    merged = {**filled, **typed}  # explicit properties win over the Airflow connection's
     normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties=merged)
     problems.extend(f"{where}: {p}" for p in entry_problems)
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(f"{where}: 'description' must be text, got {type(description).__name__}")
         return None
-    if entry_problems:
+    if entry_problems or typing_problems:
         return None
-    return DesiredConnection(str(raw["name"]), dtype, description, normalised)
+    return DesiredConnection(str(raw["name"]), dtype, None if description is None else str(description), normalised)
+
+
+def typed_plain_values(dtype: DatasourceType, properties: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[str]]:
+    """Give each unquoted YAML value (:class:`PlainText`) the type its property declares.
+
+    Text for string, enum and any other property (exactly as written); a whole number for an integer
+    property written plainly (``5432``, ``-1``); for a boolean property the text, which the checks read
+    as true/false/yes/no/on/off. An integer property's plain value that is not a plain whole number
+    (``0755``, ``5_432``, ``+5``, ``1e3``, ``12:30``) is a problem: YAML versions read it differently,
+    so it is quoted or rewritten, never guessed. Messages name the property, never the value.
+    """
+    typed: dict[Any, Any] = {}
+    problems: list[str] = []
+    for key, value in properties.items():
+        if not isinstance(value, PlainText):
+            typed[key] = value
+            continue
+        prop = dtype.get_property(key) if isinstance(key, str) else None
+        if prop is not None and prop.type.lower() == "integer":
+            if _PLAIN_INTEGER.match(value):
+                typed[key] = int(value)
+            else:
+                problems.append(
+                    f"property {key!r} is an integer, and its unquoted value is not a plain whole number "
+                    "(leading zeros, _, a + sign, an exponent or a time such as 12:30 read differently in "
+                    "YAML 1.1 and 1.2); write it as a plain whole number such as 5432, or quote it"
+                )
+            continue
+        typed[key] = str(value)
+    return typed, problems
 
 
 def _from_airflow_connection(

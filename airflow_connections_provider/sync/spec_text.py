@@ -6,8 +6,11 @@ A spec is usually a Jinja template, so its text holds rendered secrets. Two rule
   (PyYAML's own message quotes the offending line, which may hold a password).
 * Secrets are masked before anything can fail: :func:`secrets_in_text` finds the value of every
   secret-looking key, as it is written in the text (escapes and all) and as it parses; when the text
-  does not parse, a line-by-line scan masks what it can find, so the valid lines of a broken spec
-  are masked too.
+  does not parse, a scan of its ``key: value`` pairs masks what it can find, line by line and inside
+  flow mappings (a one-line JSON spec), so the valid parts of a broken spec are masked too.
+
+The text is read by :mod:`~airflow_connections_provider.sync.spec_yaml` (plain values stay the text
+written, every key once, bounded nesting and aliases), never by PyYAML's YAML 1.1 ``safe_load``.
 
 Putting a secret into a YAML spec safely: ``password: {{ conn.orders.password | tojson }}``. The
 ``tojson`` filter writes a JSON string, which YAML reads back exactly (quotes, backslashes, ``#``,
@@ -16,6 +19,7 @@ tabs and non-ASCII included); a bare ``"{{ ... }}"`` breaks on a password holdin
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -24,18 +28,26 @@ import yaml
 
 from airflow_connections_provider.client import InvalidInputError
 from airflow_connections_provider.masking import looks_secret
+from airflow_connections_provider.sync import spec_yaml
 
 # Anything PyYAML quotes in its problem text ('x', "x", `x`) may come from the spec: drop it.
 _QUOTED = re.compile(r"""'[^']*'|"[^"]*"|`[^`]*`""")
 # key: value on one line, optionally as the first key of a list item.
 _KEY_VALUE = re.compile(r"""^\s*(?:-\s+)?["']?([^"':#\s][^"':]*?)["']?\s*:\s+(.+?)\s*$""")
+# key: value anywhere, as in a flow mapping or one-line JSON ({"password": "x", ...}): a quoted or bare
+# key, then a quoted value (an unclosed one runs to the end of its line) or a bare one up to , } ] or a line end.
+_FLOW_PAIR = re.compile(
+    r"""(?P<key>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s"'{}\[\],:#][^"'{}\[\],:\n]*?)\s*:[ \t]*"""
+    r"""(?P<value>"(?:[^"\\\n]|\\.)*(?:"|$)|'(?:[^'\n]|'')*(?:'|$)|[^\s,{}\[\]"'][^,{}\[\]\n]*)""",
+    re.MULTILINE,
+)
 TOJSON_HINT = "put secrets in as {{ ... | tojson }} so quotes and backslashes survive"
 
 
 def load_text(text: str) -> Any:
-    """``yaml.safe_load`` with an error that says where and what, never quoting the text."""
+    """The spec's data (:func:`spec_yaml.load`), with an error that says where and what, never quoting the text."""
     try:
-        data = yaml.safe_load(text)
+        data = spec_yaml.load(text)
     except yaml.YAMLError as exc:
         problem = describe_yaml_error(exc)
     else:
@@ -46,6 +58,8 @@ def load_text(text: str) -> Any:
 
 
 def describe_yaml_error(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, spec_yaml.SpecTextError):
+        return exc.message  # ours: it names the place and the fix, and never a value
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
     problem = _QUOTED.sub("", str(getattr(exc, "problem", "") or "")).strip(" ,:")
@@ -72,20 +86,49 @@ def repair_strings(data: Any) -> Any:
 def secrets_in_text(text: str) -> Iterator[str]:
     """The values of secret-looking keys anywhere in ``text``, parseable or not (to hand to the masker)."""
     try:
-        root = yaml.compose(text)
+        root = spec_yaml.compose(text)
     except yaml.YAMLError:
-        root = None
+        root = None  # broken, or past the reader's bounds: the scans below still find what they can
     if root is not None:
         for raw, parsed in _secret_scalars(text, root):
             yield raw
             yield parsed
-    # Also scan line by line: it is all there is when the text does not parse, and cheap otherwise.
+    # Also scan the text itself: it is all there is when the text does not parse, and cheap otherwise.
     for line in text.splitlines():
         match = _KEY_VALUE.match(line)
         if match and looks_secret(match.group(1)):
             value = match.group(2)
             yield value
             yield value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" else value
+    if root is None:  # parsed, every scalar was seen above; broken, flow mappings (one-line JSON) need this
+        for match in _FLOW_PAIR.finditer(text):
+            if looks_secret(_unquoted(match.group("key"))):
+                yield from _spellings_as_written(match.group("value").rstrip())
+
+
+def _unquoted(token: str) -> str:
+    if len(token) > 1 and token[0] == token[-1] and token[0] in "'\"":
+        return token[1:-1]
+    return token.strip()
+
+
+def _spellings_as_written(value: str) -> Iterator[str]:
+    """A value token of the text, as written and as it reads (JSON escapes decoded, ``''`` undoubled)."""
+    if value.startswith('"'):
+        inner = value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:]
+        yield inner
+        try:
+            decoded = json.loads(f'"{inner}"')
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, str):
+            yield repair_strings(decoded)
+    elif value.startswith("'"):
+        inner = value[1:-1] if len(value) > 1 and value.endswith("'") else value[1:]
+        yield inner
+        yield inner.replace("''", "'")
+    else:
+        yield value
 
 
 def _secret_scalars(text: str, node: yaml.Node) -> Iterator[tuple[str, str]]:

@@ -225,3 +225,46 @@ def test_airflow_cli_lists_the_provider_and_tests_a_json_connection(metadata_db,
     assert "Connection failed!" in refused.stdout
     assert "AuthenticationError" in refused.stdout
     assert "Not-The-Passw0rd" not in refused.stdout + refused.stderr
+
+
+def test_a_retried_create_adopts_its_own_earlier_create_through_the_variable(
+    metadata_db, airflow_conn, emu, monkeypatch
+):
+    """Try 1 saves the connection but never learns it (reply dropped, then every read fails); Airflow runs
+    try 2 with a new operator object, which finds the record in the Variable and adopts, then removes it."""
+    from airflow.utils.state import DagRunState
+
+    from airflow_connections_provider.operators import targets
+    from airflow_connections_provider.operators.targets import CREATE_MARKER_PREFIX, CreateMarker
+
+    class Forgetful(dict):
+        """The process keeps nothing: only the Variable can carry the record to try 2."""
+
+        def __setitem__(self, key: str, value: object) -> None:
+            pass
+
+    monkeypatch.setattr(targets, "LOCAL_MARKERS", Forgetful())
+    record = CreateMarker.record
+    recorded_in_variable: list[bool] = []
+
+    def record_then_fail_every_read(marker: CreateMarker) -> None:
+        record(marker)
+        recorded_in_variable.append(marker.in_variable)
+        emu.script_fault("GET", "/v2/connections", status=503, count=6)  # the try's reads, then its settle lookup
+
+    monkeypatch.setattr(CreateMarker, "record", record_then_fail_every_read)
+    emu.script_fault("POST", "/v2/connections", kind="drop", when="after")
+    dag = load_dag("ibm_create_retry.py", "ibm_create_retry")
+    dag_run = run(dag, monkeypatch, datetime(2026, 11, 6, tzinfo=timezone.utc), pg_password=PASSWORD)
+    (ti,) = dag_run.get_task_instances()
+    assert dag_run.state == DagRunState.SUCCESS, ti.state
+    assert ti.try_number == 2 and recorded_in_variable == [True]
+    (stored,) = emu.stored_connections("sales")
+    assert stored["entity"]["properties"]["password"] == PASSWORD
+    assert emu.requests_count("POST", "/v2/connections") == 1
+    from airflow.models.variable import Variable as VariableModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        left = [v.key for v in session.query(VariableModel) if v.key.startswith(CREATE_MARKER_PREFIX)]
+    assert left == []

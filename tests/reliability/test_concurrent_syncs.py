@@ -7,10 +7,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from airflow_connections_provider.client import Scope
+import pytest
+
+from airflow_connections_provider.client import ConnectionsClient, Scope
 from airflow_connections_provider.sync.fingerprints import FingerprintState, MemoryStore
 from airflow_connections_provider.sync.runner import SyncRequest, run_sync
 from tests.integration.conftest import pg_properties
+from tests.reliability.conftest import writes
 
 
 class GatedStore:
@@ -92,3 +95,56 @@ def test_interleaved_syncs_never_leave_a_false_fingerprint(client, emu, pg_sourc
 
 def _id_of(emu: Any, name: str) -> str:
     return next(c["metadata"]["asset_id"] for c in emu.stored_connections("sales") if c["entity"]["name"] == name)
+
+
+@pytest.mark.parametrize("runs", [2, 3], ids=["two-runs", "three-runs"])
+def test_overlapping_syncs_that_create_the_same_names_converge(
+    runs, make_client, emu, pg_source, monkeypatch, scenario
+):
+    """Every run lists the project before any of them creates: all plan the same creates, one wins each
+    name, the others get 409 for it. A 409 is a concurrent writer: re-read, converge, succeed."""
+    scope = Scope.project(emu.project_id("sales"))
+    listed = threading.Barrier(runs, timeout=30)
+    real_list = ConnectionsClient.list_connections
+
+    def list_then_wait(self: ConnectionsClient, scope: Scope, **filters: Any) -> Any:
+        found = real_list(self, scope, **filters)
+        listed.wait()
+        return found
+
+    monkeypatch.setattr(ConnectionsClient, "list_connections", list_then_wait)
+    shared = MemoryStore()
+    results: dict[int, Any] = {}
+
+    def run(label: int) -> None:
+        try:
+            request = SyncRequest(spec=spec(pg_source, "pw-same-1"), managed_prefix="app-", test=False)
+            results[label] = run_sync(make_client(), scope, request, store=shared)
+        except Exception as exc:
+            results[label] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    summaries = list(results.values())
+    assert all(isinstance(s, dict) and s["failed"] == {} for s in summaries), summaries
+    assert sorted(c["entity"]["name"] for c in emu.stored_connections("sales")) == ["app-0", "app-1", "app-2"]
+    assert set(stored_passwords(emu).values()) == {"pw-same-1"}
+    created = sorted(name for s in summaries for name in s["created"])
+    converged = sorted(name for s in summaries for name in s["updated"])
+    assert created == ["app-0", "app-1", "app-2"]  # each name created once, by whichever run won it
+    assert len(converged) == 3 * (runs - 1)
+    monkeypatch.setattr(ConnectionsClient, "list_connections", real_list)
+    before = writes(emu)
+    again = run_sync(
+        make_client(), scope, SyncRequest(spec=spec(pg_source, "pw-same-1"), managed_prefix="app-"), store=shared
+    )
+    assert sorted(again["unchanged"]) == ["app-0", "app-1", "app-2"] and writes(emu) == before
+    scenario(
+        area="concurrency",
+        injected=f"{runs} overlapping syncs of one spec, all listing before any creates (3 names)",
+        outcome=f"every run succeeded: 3 created once each, {len(converged)} 409s converged as updates; "
+        "the next run wrote nothing",
+    )

@@ -81,24 +81,45 @@ def test_a_create_that_loses_a_race_for_the_name_fails_with_the_fix(api, context
     assert writes(api) == [("POST", CONNS)]
 
 
+def after_a_try_that_sent_its_create(api, op: IBMCreateConnectionOperator, existing: dict) -> None:
+    """Try 1: the name is free, the POST answers 503 (it may have been saved), and a lookup then finds
+    the connection: the try fails for a retry, and its record of the create stays (here, in the process:
+    unit tests have no Variable store). Each try is a new operator object, as in Airflow."""
+    from airflow.providers.common.compat.sdk import AirflowException
+
+    api.get(CONNS, json=payloads.page([]))
+    api.post(CONNS, status=503, json=payloads.error("service_unavailable", "try later"))
+    api.get(CONNS, json=payloads.page([existing]))  # the lookup after the failure, and try 2's
+    with pytest.raises(AirflowException):
+        op.execute({"ti": FakeTI(try_number=1)})
+
+
 def test_create_retry_adopts_what_an_earlier_try_created_and_sends_its_secret_again(api):
     """The secret cannot be read back, so an adopted connection gets this task's secret: a connection
     with the same visible properties but another password never passes for this task's result."""
     existing = payloads.connection("orders", asset_id="mine", properties=VISIBLE)
-    api.get(CONNS, json=payloads.page([existing]))
+    after_a_try_that_sent_its_create(api, create_op(), existing)
     api.patch(f"{CONNS}/mine", json=existing)
     assert create_op().execute({"ti": FakeTI(try_number=2)}) == "mine"
-    assert writes(api) == [("PATCH", f"{CONNS}/mine")]
+    assert writes(api) == [("POST", CONNS), ("PATCH", f"{CONNS}/mine")]
     body = json.loads(api.calls[-1].request.body)
     assert body == [{"op": "add", "path": "/properties/password", "value": "pw-rotate-me"}]
     assert "test=true" in api.calls[-1].request.url
+
+
+def test_create_retry_does_not_adopt_what_no_earlier_try_sent(api):
+    """The first try failed before its create: a same-looking connection someone else made is theirs."""
+    api.get(CONNS, json=payloads.page([payloads.connection("orders", asset_id="theirs", properties=VISIBLE)]))
+    with pytest.raises(AirflowFailException, match="no earlier try of this task sent a create"):
+        create_op().execute({"ti": FakeTI(try_number=2)})
+    assert writes(api) == []
 
 
 def test_create_retry_adoption_fails_when_the_service_refuses_the_secret(api):
     from tests.support.payloads import error
 
     existing = payloads.connection("orders", asset_id="mine", properties=VISIBLE)
-    api.get(CONNS, json=payloads.page([existing]))
+    after_a_try_that_sent_its_create(api, create_op(), existing)
     api.patch(f"{CONNS}/mine", status=400, json=error("connection_test_failed", "password authentication failed"))
     with pytest.raises(AirflowFailException, match="refused the validation"):
         create_op().execute({"ti": FakeTI(try_number=2)})
@@ -296,7 +317,7 @@ def test_adopt_on_retry_and_the_planner_agree_on_booleans(api, stored, rendered)
     from airflow_connections_provider.sync.spec import DesiredConnection
 
     existing = payloads.connection("orders", asset_id="mine", properties={**VISIBLE, "ssl": stored})
-    api.get(CONNS, json=payloads.page([existing]))
+    after_a_try_that_sent_its_create(api, create_op(properties={**PROPS, "ssl": rendered}), existing)
     api.patch(f"{CONNS}/mine", json=existing)
     assert create_op(properties={**PROPS, "ssl": rendered}).execute({"ti": FakeTI(try_number=2)}) == "mine"
 
