@@ -199,3 +199,12 @@ def test_patch_replies_follow_the_secret_mode(make_emulator: Callable[..., Emula
         cid = api.create(project, pg_body()).json()["metadata"]["asset_id"]
         reply = api.patch(cid, [{"op": "replace", "path": "/properties/password", "value": SECRET + "2"}], project)
         assert reply.json()["properties"].get("password") == shown, mode
+
+
+def test_a_failed_test_op_on_a_secret_never_shows_it(api: Api, emu: EmulatorHandle, demo: str, conn_id: str) -> None:
+    """jsonpatch's own message names the stored value a `test` compared; the reply must not."""
+    reply = api.patch(conn_id, [{"op": "test", "path": "/properties/password", "value": "a-guess"}], demo)
+    error = assert_error(reply, 400, "invalid_request", target="/properties/password")
+    assert "test failed" in error["message"]
+    assert SECRET not in reply.text and "a-guess" not in reply.text
+    assert _stored(emu, conn_id)["properties"]["password"] == SECRET

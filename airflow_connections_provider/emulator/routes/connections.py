@@ -2,7 +2,8 @@
 JSON Patch, delete), per connection actions, discovery and copy, and the asset search IBM's
 watsonx.ai SDK lists connections with.
 
-An update (PATCH) reads the stored connection, applies the patch to a copy (`state/checks.py`),
+An update (PATCH) reads the stored connection, applies the patch to a copy (`state/patch.py`, the
+`jsonpatch` library under our rules),
 re-checks the result, runs the live test (`state/datasources.py`), then writes with a
 compare-and-set on the connection's revision (`state/store.py`), retrying when a concurrent
 update won. It answers with the bare entity (no `metadata`), as IBM's OpenAPI document and recorded
@@ -36,19 +37,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import ApiError, invalid_field, invalid_parameter, invalid_request, missing_field, not_found
-from ..state.checks import (
-    KNOWN_FLAGS,
-    PatchError,
-    apply_patch,
-    check_entity,
-    check_name,
-    check_optional_string,
-    check_patch_paths,
-    check_properties,
-    validate_patch,
-)
+from ..state.checks import KNOWN_FLAGS, check_entity, check_name, check_optional_string, check_properties
 from ..state.datasources import browse
 from ..state.listing import ConnectionFilter, FlagRule, href, paginate, parse_filter
+from ..state.patch import PatchError, apply_patch, parse_patch
 from ..state.store import ConflictError, DuplicateNameError, EmulatorContext, Workspace
 from .common import (
     TEST_FAILED_CODE,
@@ -171,8 +163,7 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
             target_type="header",
         )
     try:
-        ops = validate_patch(await read_json(request))
-        check_patch_paths(ops)
+        ops = parse_patch(await read_json(request))
     except PatchError as exc:
         raise invalid_field(exc.path or "body", str(exc), code="invalid_request") from exc
     unique = not ctx.settings.allow_duplicate_names
