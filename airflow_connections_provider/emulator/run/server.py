@@ -14,18 +14,16 @@ a request's client is its TCP peer: the `/_emulator` access rule relies on it.
 Any exception a route did not turn into an `ApiError` still answers with the error container (500
 `internal_server_error`, the trace and no detail: the detail could hold a secret).
 
-TLS (at the end): a certificate it is given, or a self-signed one it makes for loopback. The
-self-signed certificate is its own CA (basic constraints CA=true), valid for `localhost`,
-`127.0.0.1` and `::1`, so a client verifies the emulator by trusting that one file
-(`EmulatorHandle.ca_bundle`). The key never leaves the emulator's temporary directory, which is
-removed when the server stops. `cryptography` comes with Airflow.
+TLS (at the end): a certificate it is given, or one it makes for loopback (`tls="self-signed"`): a
+throw-away CA made with trustme signs a certificate for `localhost`, `127.0.0.1` and `::1`, so a
+client verifies the emulator by trusting the CA's file (`EmulatorHandle.ca_bundle`). The keys never
+leave the emulator's temporary directory, which is removed when the server stops.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
 import shutil
 import socket
 import tempfile
@@ -198,7 +196,7 @@ class EmulatorServer:
     def ca_bundle(self) -> str | None:
         """The certificate a client trusts to verify this emulator (None when it serves plain HTTP)."""
         if self._tls is not None:
-            return self._tls.cert
+            return self._tls.ca or self._tls.cert
         return self.settings.tls_cert
 
     def start(self) -> EmulatorServer:
@@ -275,19 +273,24 @@ class EmulatorServer:
         self.stop()
 
 
-# TLS: a certificate the server is given, or a self-signed one it makes for loopback.
+# TLS: a certificate the server is given, or one it makes for loopback with a throw-away CA (trustme).
 
-_LOOPBACK_NAMES = ("localhost",)
-_LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+_LOOPBACK_IDENTITIES = ("localhost", "127.0.0.1", "::1")
+_WILDCARD_ADDRESSES = ("0.0.0.0", "::")  # noqa: S104 - names that are not a host a client could verify
 _VALID_DAYS = 7
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TlsFiles:
-    """Where the certificate chain and key are; `cleanup` holds a directory to delete on stop."""
+    """Where the certificate chain, its key and the CA to trust are; `cleanup` is a directory to delete on stop.
+
+    `cert` holds the server certificate followed by its CA, so it serves as the chain and, for a client
+    given only that file, as what to trust; `ca` is the CA alone.
+    """
 
     cert: str
     key: str
+    ca: str | None = None
     cleanup: str | None = None
 
     def remove(self) -> None:
@@ -296,40 +299,25 @@ class TlsFiles:
 
 
 def make_self_signed(extra_host: str | None = None) -> TlsFiles:
-    """A fresh key and self-signed certificate for loopback (plus `extra_host` when given)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """A fresh CA and a certificate it signs for loopback (plus `extra_host` when given), in a private
+    temporary directory."""
+    import trustme  # the `emulator` extra; imported here, as plain HTTP never needs it
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "airflow-connections-emulator")])
-    dns: list[x509.GeneralName] = [x509.DNSName(n) for n in _LOOPBACK_NAMES]
-    ips: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(a)) for a in _LOOPBACK_ADDRESSES]
-    if extra_host and extra_host not in (*_LOOPBACK_NAMES, *_LOOPBACK_ADDRESSES, "0.0.0.0", "::"):  # noqa: S104
-        try:
-            ips.append(x509.IPAddress(ipaddress.ip_address(extra_host)))
-        except ValueError:
-            dns.append(x509.DNSName(extra_host))
+    identities = list(_LOOPBACK_IDENTITIES)
+    if extra_host and extra_host not in (*_LOOPBACK_IDENTITIES, *_WILDCARD_ADDRESSES):
+        identities.append(extra_host)
+    ca = trustme.CA(organization_name="airflow-connections-emulator")
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=_VALID_DAYS))
-        .add_extension(x509.SubjectAlternativeName([*dns, *ips]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    leaf = ca.issue_cert(
+        *identities,
+        common_name="airflow-connections-emulator",
+        not_before=now - datetime.timedelta(minutes=5),
+        not_after=now + datetime.timedelta(days=_VALID_DAYS),
     )
-    directory = tempfile.mkdtemp(prefix="emulator-tls-")
-    cert_path = Path(directory, "cert.pem")
-    key_path = Path(directory, "key.pem")
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    directory = Path(tempfile.mkdtemp(prefix="emulator-tls-"))
+    cert_path, key_path, ca_path = directory / "cert.pem", directory / "key.pem", directory / "ca.pem"
+    cert_path.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems) + ca.cert_pem.bytes())
     key_path.touch(mode=0o600)
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return TlsFiles(str(cert_path), str(key_path), cleanup=directory)
+    leaf.private_key_pem.write_to_path(str(key_path))
+    ca.cert_pem.write_to_path(str(ca_path))
+    return TlsFiles(str(cert_path), str(key_path), ca=str(ca_path), cleanup=str(directory))
