@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Sequence
 from types import FrameType
 
+from ..extra import missing_extra_message, missing_modules
 from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER
 from ..settings import (
     ALL_FAULT_KINDS,
@@ -166,6 +167,10 @@ def _log_access_to_stderr() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    missing = missing_modules()
+    if missing:
+        print(f"airflow-connections-emulator: {missing_extra_message(missing)}", file=sys.stderr)
+        return 2
     try:
         settings = settings_from_args(args)
     except ValueError as exc:
