@@ -42,7 +42,7 @@ from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
-from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
+from ..inspection.access import is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
 from ..routes import auth, connections, openapi, projects_and_types
 from ..settings import SELF_SIGNED, EmulatorSettings
@@ -150,18 +150,13 @@ def check_bind_host(settings: EmulatorSettings) -> bool:
     return True
 
 
-def exposure_warning(host: str, port: int, control_token: str | None) -> str:
+def exposure_warning(host: str, port: int) -> str:
     """What listening on `host` exposes, for stderr; names no credential."""
-    inspection = (
-        f"/_emulator/ (state with secrets in clear, token minting, faults, reset) also answers clients elsewhere "
-        f"that send the control token in {CONTROL_TOKEN_HEADER}"
-        if control_token
-        else f"/_emulator/ answers loopback clients only (set --control-token or {CONTROL_TOKEN_ENV} to open it)"
-    )
     return (
         f"warning: the emulator listens on {host}:{port}, beyond loopback. Anyone who can reach this port can "
         "get tokens with its API keys and users (never give it real credentials) and read and change every "
-        f"stored connection, secrets in clear; {inspection}. Nothing is encrypted unless TLS is on."
+        "stored connection, secrets in clear; /_emulator/ still answers loopback clients only. Nothing is "
+        "encrypted unless TLS is on."
     )
 
 
@@ -212,7 +207,7 @@ class EmulatorServer:
         self._sock = sock
         self.port = sock.getsockname()[1]
         if remote:
-            message = exposure_warning(self.settings.host, self.port, self.settings.control_token)
+            message = exposure_warning(self.settings.host, self.port)
             warnings.warn(message, RemoteExposureWarning, stacklevel=2)
         config = uvicorn.Config(
             self.app,
@@ -220,7 +215,7 @@ class EmulatorServer:
             ssl_keyfile=self._tls.key if self._tls else None,
             log_config=self._log_config,
             log_level=self.settings.log_level,
-            # The emulator logs access itself, with secrets redacted (see middleware.ACCESS_LOGGER).
+            # uvicorn's access log would print raw query strings; the request log redacts them.
             access_log=False,
             # The TCP peer stays the request's client: /_emulator's loopback rule decides on it.
             proxy_headers=False,

@@ -110,7 +110,7 @@ def _is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def check_properties(dtype: DatasourceType, properties: Any, *, reject_unknown: bool) -> dict[str, Any]:
+def check_properties(dtype: DatasourceType, properties: Any) -> dict[str, Any]:
     if properties is None:
         properties = {}
     if not isinstance(properties, dict):
@@ -118,20 +118,18 @@ def check_properties(dtype: DatasourceType, properties: Any, *, reject_unknown: 
     for name, value in properties.items():
         prop = dtype.find_property(name)
         if prop is None:
-            if reject_unknown:
-                raise invalid_field(
-                    name,
-                    f"Property '{name}' is not a connection property of datasource type '{dtype.name}'",
-                    code="unknown_property",
-                )
-            continue
+            raise invalid_field(
+                name,
+                f"Property '{name}' is not a connection property of datasource type '{dtype.name}'",
+                code="unknown_property",
+            )
         _check_value(prop, value)
     for name in dtype.missing_required(properties):
         raise missing_field(name, f"Missing required property '{name}' for datasource type '{dtype.name}'")
     return dict(properties)
 
 
-def check_entity(body: Any, *, reject_unknown: bool) -> CheckedEntity:
+def check_entity(body: Any) -> CheckedEntity:
     """Validate a create body (extra top-level keys are ignored, as the service does)."""
     if not isinstance(body, dict):
         raise invalid_request("The request body must be a JSON object")
@@ -141,7 +139,7 @@ def check_entity(body: Any, *, reject_unknown: bool) -> CheckedEntity:
         name=name,
         datasource_type=dtype,
         description=check_optional_string("description", body.get("description"), ""),
-        properties=check_properties(dtype, body.get("properties"), reject_unknown=reject_unknown),
+        properties=check_properties(dtype, body.get("properties")),
         flags=check_flags(body.get("flags")),
         origin_country=check_optional_string("origin_country", body.get("origin_country"), "us"),
     )
