@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = "airflow_connections_provider.emulator"
 # The packages of the provider's `emulator` extra (their import names).
 EXTRA_MODULES = ("fastapi", "uvicorn", "jsonpatch", "trustme")
@@ -42,3 +43,12 @@ def blocking_env(directory: Path, blocked: Iterable[str]) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(directory), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def dag_folder() -> Path:
+    """The DAGs a user's deployment would parse: the example DAGs on Airflow 3 (they are written for its
+    `airflow.sdk`); on 2.x, tests/dags, which use the provider's operators and sensor the same way
+    through common-compat."""
+    from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
+
+    return ROOT / ("dags_examples" if AIRFLOW_V_3_0_PLUS else "tests/dags")

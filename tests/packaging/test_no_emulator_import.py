@@ -1,5 +1,5 @@
 """The provider never imports the emulator: with the emulator, FastAPI and uvicorn made unimportable,
-every provider module imports and the example DAGs parse.
+every provider module imports and the example DAGs parse (on Airflow 2.x, tests/dags).
 
 Airflow 3 installs FastAPI itself, so "not installed" cannot be observed on it; blocking the imports
 (tests/packaging/blocked_imports.py) is the proof that holds on every Airflow.
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.packaging.blocked_imports import EMULATOR, blocking_env
+from tests.packaging.blocked_imports import EMULATOR, blocking_env, dag_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules a DAG author or Airflow itself reaches; every other provider module is imported too.
@@ -64,7 +64,7 @@ def test_the_provider_imports_and_parses_dags_with_the_emulator_unimportable(tmp
     env = blocking_env(tmp_path / "site", (EMULATOR, "fastapi", "uvicorn"))
     env["AIRFLOW_HOME"] = str(tmp_path / "airflow-home")
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT / "dags_examples")],
+        [sys.executable, "-c", SCRIPT, str(dag_folder())],
         capture_output=True,
         text=True,
         env=env,
@@ -78,5 +78,5 @@ def test_the_provider_imports_and_parses_dags_with_the_emulator_unimportable(tmp
     imported = {name.removeprefix("airflow_connections_provider.") for name in report["imported"]}
     assert all(any(m == n or m.startswith(n + ".") for m in imported) for n in NAMED), sorted(imported)
     assert report["import_errors"] == {}
-    assert len(report["dags"]) == len(list((ROOT / "dags_examples").glob("*.py")))
+    assert len(report["dags"]) == len(list(dag_folder().glob("*.py")))
     assert report["emulator_modules"] == []

@@ -1,6 +1,7 @@
 """The wheel as users install it: built from this tree, installed alone beside a fresh Airflow.
 
-Without extras, Airflow lists the provider, every provider module imports, the example DAGs parse,
+Without extras, Airflow lists the provider, every provider module imports, the example DAGs parse
+(on Airflow 2.x, tests/dags: the examples are written for Airflow 3),
 and the wheel requires neither FastAPI nor uvicorn outside its `emulator` extra. With
 `[emulator]`, the console script serves and the pytest plugin's fixture runs a test.
 
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.packaging.blocked_imports import dag_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".venv-uv" / "bin" / "uv"
@@ -153,12 +156,12 @@ def test_the_plain_wheel_is_a_working_provider_without_the_emulator(installed: I
     assert re.search(rf"^{DIST}\s*\|", listed, re.MULTILINE), listed
 
     report = json.loads(
-        installed.run(installed.python, "-c", CHECK_PLAIN, ROOT / "dags_examples").stdout.strip().splitlines()[-1]
+        installed.run(installed.python, "-c", CHECK_PLAIN, dag_folder()).stdout.strip().splitlines()[-1]
     )
     assert Path(report["location"]).is_relative_to(installed.python.parent.parent), report["location"]
     assert report["modules"] > 20 and report["provider_info"] == DIST
     assert report["import_errors"] == {}
-    assert len(report["dags"]) == len(list((ROOT / "dags_examples").glob("*.py")))
+    assert len(report["dags"]) == len(list(dag_folder().glob("*.py")))
 
     # Requirements outside any extra (no `extra ==` marker) name neither FastAPI nor uvicorn.
     base = [r for r in report["requires"] if "extra ==" not in r]
