@@ -51,8 +51,9 @@ AIRFLOW: dict[str, tuple[str, str]] = {
     "3.2": ("3.2.2", "2026-05-29"),
     "3.3": ("3.3.2", "2026-09-17"),
 }
-# The test environments install these extras of ours (deploy: Playwright for make test-deploy).
-TEST_EXTRAS = ("dev", "deploy")
+# The test environments install these extras of ours (emulator: what every test runs against; deploy:
+# Playwright for make test-deploy).
+TEST_EXTRAS = ("emulator", "dev", "deploy")
 # Extras holding tools, not runtime code: their packages may be newer than an Airflow release.
 TOOL_EXTRAS = ("dev", "deploy", "bench")
 # 3.0 reads a provider's connection form from the hook only when wtforms is importable; 3.1 without
@@ -112,7 +113,7 @@ ENVIRONMENTS: tuple[Environment, ...] = (
         cutoff=_HIGHEST_RELEASED,
         cutoff_reason=f"Airflow {_HIGHEST_VERSION}'s release",
         requirements=(f"apache-airflow=={_HIGHEST_VERSION}",),
-        extras=("dev", "bench"),
+        extras=("emulator", "dev", "bench"),
     ),
     Environment(
         name="clients-wdi",

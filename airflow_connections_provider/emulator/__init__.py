@@ -5,6 +5,10 @@
     with run_emulator(projects=["demo"]) as emu:
         ...  # call emu.url; inspect with emu.requests_count(), emu.stored_connections(), ...
 
+It is the provider's `emulator` extra (`pip install 'airflow-connections-provider[emulator]'`):
+without it, asking for anything that serves (`run_emulator`, `EmulatorHandle`, `EmulatorServer`,
+`create_app`) raises `EmulatorExtraMissingError`, an ImportError naming the extra.
+
 Exports are loaded lazily: the pytest plugin lives in this package and must not make every test
 session pay for importing FastAPI and uvicorn.
 """
@@ -14,12 +18,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .extra import EmulatorExtraMissingError, require_emulator_extra
+
 if TYPE_CHECKING:
     from .run.handle import EmulatorHandle, run_emulator
     from .run.server import EmulatorServer, create_app
     from .settings import EmulatorSettings
 
-__all__ = ["EmulatorHandle", "EmulatorServer", "EmulatorSettings", "create_app", "run_emulator"]
+__all__ = [
+    "EmulatorExtraMissingError",
+    "EmulatorHandle",
+    "EmulatorServer",
+    "EmulatorSettings",
+    "create_app",
+    "run_emulator",
+]
 
 _EXPORTS = {
     "create_app": ".run.server",
@@ -34,4 +47,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if module != ".settings":
+        require_emulator_extra()
     return getattr(importlib.import_module(module, __name__), name)

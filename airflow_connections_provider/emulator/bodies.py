@@ -1,5 +1,5 @@
 """Request bodies: the one JSON reader every route uses, and typed field reads for the `/_emulator`
-control bodies.
+bodies.
 
 A body becomes a value only when everything in it can be stored and shown again: UTF-8 text (a BOM
 allowed), JSON without `NaN`/`Infinity` or numbers too large for a float (the service is Java, and
@@ -149,7 +149,7 @@ def _kind(value: Any) -> str:
 
 
 def field_error(name: str, message: str) -> ApiError:
-    # `invalid_parameter`, the code the control API has always used; the target says it is a body member.
+    # `invalid_parameter`, the code the inspection API has always used; the target says it is a body member.
     return ApiError(400, "invalid_parameter", message, target=name, target_type="field")
 
 
@@ -196,37 +196,4 @@ class Fields:
             raise self._wrong(name, f"an integer between {minimum} and {maximum}")
         if not minimum <= value <= maximum:
             raise field_error(name, f"'{name}' must be between {minimum} and {maximum}")
-        return value
-
-    def number(
-        self, name: str, default: float | None = None, *, minimum: float, maximum: float, nullable: bool = False
-    ) -> float | None:
-        """A finite number in [minimum, maximum] (JSON cannot carry NaN or infinity past parse_json);
-        an explicit null only when `nullable`."""
-        value = self.body.get(name)
-        if value is None:
-            if name in self.body and not nullable:
-                raise field_error(name, f"'{name}' must be a number between {minimum:g} and {maximum:g}, not null")
-            return default
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise self._wrong(name, f"a number between {minimum:g} and {maximum:g}")
-        if not minimum <= value <= maximum:
-            raise field_error(name, f"'{name}' must be between {minimum:g} and {maximum:g}")
-        return float(value)
-
-    def choices(self, name: str, choices: Iterable[str]) -> tuple[str, ...]:
-        """An array of some of `choices`."""
-        options = list(choices)
-        value = self.body.get(name)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v in options for v in value):
-            raise field_error(name, f"'{name}' must be an array of some of {options}")
-        return tuple(value)
-
-    def choice(self, name: str, choices: Iterable[str], default: str) -> str:
-        options = list(choices)
-        value = self.body.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, str) or value not in options:
-            raise field_error(name, f"'{name}' must be one of {options}")
         return value

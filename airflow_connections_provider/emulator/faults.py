@@ -11,7 +11,6 @@ create logic must survive). Random faults are fixed to one side each:
 | 500   | 500                                     | after  |
 | 502   | 502                                     | after  |
 | drop  | connection closed mid-reply             | after  |
-| slow  | reply held `slow_reply_s`, then normal  | before |
 
 Scripted faults take precedence over random ones and are consumed in the order they were added.
 
@@ -81,17 +80,14 @@ class FaultConfig:
     fault_rate: float
     fault_seed: int | None
     fault_kinds: tuple[FaultKind, ...]
-    slow_reply_s: float
 
     def to_api(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "fault_kinds": list(self.fault_kinds)}
 
 
-def _random_fault(kind: FaultKind, slow_s: float) -> Fault:
+def _random_fault(kind: FaultKind) -> Fault:
     if kind == "drop":
         return Fault("drop", "after", "drop")
-    if kind == "slow":
-        return Fault("delay", "before", "slow", delay_s=slow_s)
     status = int(kind)
     when: When = "before" if status in (429, 503) else "after"
     return Fault("status", when, kind, status=status, retry_after=1 if status == 429 else None)
@@ -134,7 +130,6 @@ class FaultInjector:
             fault_rate=settings.fault_rate,
             fault_seed=settings.fault_seed,
             fault_kinds=settings.fault_kinds,
-            slow_reply_s=settings.slow_reply_s,
         )
         self._config = self._initial
         self._rng = random.Random(self._initial.fault_seed)  # noqa: S311 - reproducible chaos, not crypto
@@ -190,10 +185,6 @@ class FaultInjector:
         with self._lock:
             return [dataclasses.replace(s) for s in self._scripts]
 
-    def clear_scripted(self) -> None:
-        with self._lock:
-            self._scripts.clear()
-
     def draw(self, method: str, path: str, template: str) -> Fault | None:
         """The fault for this request, if any (consumes one use of a matching script)."""
         with self._lock:
@@ -211,7 +202,7 @@ class FaultInjector:
             kind = self._rng.choice(config.fault_kinds)
             if roll >= config.fault_rate:
                 return None
-            return _random_fault(kind, config.slow_reply_s)
+            return _random_fault(kind)
 
     def reset(self) -> None:
         with self._lock:
@@ -224,8 +215,8 @@ def _check_config(config: FaultConfig) -> None:
     """Every value the middleware reads on each request: a wrong type or a NaN would fail them all."""
     if not _is_number(config.fault_rate) or not 0.0 <= config.fault_rate <= 1.0:
         raise ValueError("fault_rate must be a number between 0 and 1")
-    if not all(_is_number(v) and v >= 0 for v in (config.latency_ms, config.slow_reply_s)):
-        raise ValueError("latency_ms and slow_reply_s must be finite numbers >= 0")
+    if not (_is_number(config.latency_ms) and config.latency_ms >= 0):
+        raise ValueError("latency_ms must be a finite number >= 0")
     if config.rate_limit is not None and not (_is_number(config.rate_limit) and config.rate_limit > 0):
         raise ValueError("rate_limit must be a positive finite number (or null for no limit)")
     if config.fault_seed is not None and not _is_integer(config.fault_seed):

@@ -1,6 +1,6 @@
 """The ASGI layer around every emulated API call: trace header, request log, latency, faults and
 rate limiting. `/_emulator` paths get the trace header and the access rule of `inspection/access.py`
-(loopback peers, or the control token), and nothing else.
+(loopback peers only), and nothing else.
 
 Every path refuses a body larger than `bodies.MAX_BODY_BYTES` (413 with the error container), as a
 front proxy does: at once when `Content-Length` says so, else when the streamed body passes the cap
@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .bodies import MAX_BODY_BYTES, too_large
 from .errors import TRACE_HEADER, error_response, new_trace
 from .faults import Fault, caller_key
-from .inspection.access import CONTROL_TOKEN_HEADER, control_refusal, forwarded_clients
+from .inspection.access import control_refusal, forwarded_clients
 from .inspection.requestlog import is_inspection_path, redact_query, route_template
 from .state.store import EmulatorContext
 
@@ -37,9 +37,6 @@ _FAULT_MESSAGES = {
     503: "The service is temporarily unavailable (emulated fault)",
     504: "Gateway timeout (emulated fault)",
 }
-# One line per API request when access logging is on: method, path, redacted query, status.
-# (uvicorn's own access log stays off: it would print raw query strings.)
-ACCESS_LOGGER = logging.getLogger("airflow_connections_provider.emulator.access")
 # What uvicorn logs when a dropped reply is left incomplete on purpose.
 _INCOMPLETE_REPLY_LOG = "ASGI callable returned without completing response."
 
@@ -123,10 +120,7 @@ class EmulatorMiddleware:
 
     async def _serve_inspection(self, scope: Scope, receive: Receive, send: Send, trace: str) -> None:
         refusal = control_refusal(
-            _peer(scope),
-            forwarded_clients(_header(scope, b"x-forwarded-for"), _header(scope, b"forwarded")),
-            _header(scope, CONTROL_TOKEN_HEADER.lower().encode()),
-            self.ctx.settings.control_token,
+            _peer(scope), forwarded_clients(_header(scope, b"x-forwarded-for"), _header(scope, b"forwarded"))
         )
         if refusal is not None:
             await error_response(trace, 403, "forbidden", refusal)(scope, receive, send)
@@ -136,28 +130,16 @@ class EmulatorMiddleware:
     def _record(
         self, scope: Scope, template: str, started: float, clock: float, status: int | None, fault: Fault | None
     ) -> None:
-        query = redact_query(_query_items(scope))
-        duration_ms = round((time.perf_counter() - clock) * 1000, 3)
         self.ctx.log.record(
             timestamp=started,
             method=scope["method"],
             path=scope["path"],
             template=template,
-            query=query,
+            query=redact_query(_query_items(scope)),
             status=status,
-            duration_ms=duration_ms,
+            duration_ms=round((time.perf_counter() - clock) * 1000, 3),
             fault=fault.label if fault else None,
         )
-        if self.ctx.settings.access_log:
-            ACCESS_LOGGER.info(
-                "%s %s%s %s %.1fms%s",
-                scope["method"],
-                scope["path"],
-                "?" + urlencode(query) if query else "",
-                status,
-                duration_ms,
-                f" fault={fault.label}" if fault else "",
-            )
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, trace: str, template: str, fault_box: list[Fault | None]

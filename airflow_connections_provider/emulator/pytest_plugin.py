@@ -9,7 +9,8 @@ airflow_connections_provider.emulator.pytest_plugin` (see docs/emulator.md).
   enough when a test does not need its own settings.
 
 The emulator is imported inside the fixtures, so a session that loads this plugin but uses none of
-its fixtures never imports FastAPI or uvicorn.
+its fixtures never imports FastAPI or uvicorn. Without the provider's `emulator` extra, a test that
+uses one fails with a message naming it (`pip install 'airflow-connections-provider[emulator]'`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .extra import missing_extra_message, missing_modules
+
 if TYPE_CHECKING:
     from .run.handle import EmulatorHandle
     from .settings import EmulatorSettings
+
+
+def _require_extra() -> None:
+    missing = missing_modules()
+    if missing:
+        pytest.fail(missing_extra_message(missing), pytrace=False)
 
 
 @pytest.fixture
@@ -36,6 +45,7 @@ def ibm_emulator_settings() -> EmulatorSettings:
 @pytest.fixture
 def ibm_emulator(ibm_emulator_settings: EmulatorSettings) -> Iterator[EmulatorHandle]:
     """A fresh emulator on a free 127.0.0.1 port, stopped after the test."""
+    _require_extra()
     from .run.handle import run_emulator
 
     with run_emulator(ibm_emulator_settings.replace(host="127.0.0.1", port=0)) as handle:
@@ -63,6 +73,7 @@ class _SessionEmulators:
         self._running: dict[EmulatorSettings, EmulatorHandle] = {}
 
     def get(self, settings: EmulatorSettings) -> EmulatorHandle:
+        _require_extra()
         from .run.handle import run_emulator
 
         handle = self._running.get(settings)

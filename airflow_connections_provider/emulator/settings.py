@@ -15,9 +15,9 @@ from typing import Any, Literal
 # shared-credential connections), "omit" dropped, "placeholder" as ********.
 SecretMode = Literal["clear", "omit", "placeholder"]
 SECRET_MODES: tuple[SecretMode, ...] = ("clear", "omit", "placeholder")
-FaultKind = Literal["500", "502", "503", "429", "drop", "slow"]
+FaultKind = Literal["500", "502", "503", "429", "drop"]
 
-ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop", "slow")
+ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop")
 DEFAULT_API_KEY = "emulator-api-key"
 DEFAULT_USER = ("admin", "password")
 DEFAULT_PROJECT = "default"
@@ -25,8 +25,6 @@ DEFAULT_PROJECT = "default"
 # OpenAPI document lists), or 200 whose output says it failed (its schema is free-form).
 TEST_ACTION_FAILURE_STATUSES = (400, 200)
 SELF_SIGNED = "self-signed"
-# What a scope (project, catalog or space) the emulator does not know gives.
-UNKNOWN_SCOPE_STATUSES = (403, 404)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,16 +46,8 @@ class EmulatorSettings:
     fault_rate: float = 0.0
     fault_seed: int | None = None
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
-    # How long a "slow" fault holds the reply.
-    slow_reply_s: float = 3.0
     secret_mode: SecretMode = "clear"  # noqa: S105 - a mode name
     test_action_failure_status: int = 400
-    # False: a create (or rename, or copy) to a name the scope already has is 409, as the service does.
-    allow_duplicate_names: bool = False
-    unknown_scope_status: int = 403
-    probe_timeout_s: float = 3.0
-    reject_unknown_properties: bool = True
-    access_log: bool = False
     log_level: str = "warning"
     # HTTPS: a certificate chain and key to serve, or tls="self-signed" for a loopback certificate made
     # at start-up (its path is EmulatorHandle.ca_bundle). None everywhere: plain HTTP.
@@ -67,8 +57,6 @@ class EmulatorSettings:
     # Listening beyond loopback must be asked for: the API hands out tokens for the accepted keys and
     # shows stored secrets (see run/server.py, docs/emulator.md "Listening beyond loopback").
     allow_remote: bool = False
-    # Lets clients that are not on loopback use /_emulator when they send it (inspection/access.py).
-    control_token: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Accept lists (what callers naturally write) and store tuples.
@@ -88,25 +76,19 @@ class EmulatorSettings:
             raise ValueError(f"tls must be {SELF_SIGNED!r} or None, not {self.tls!r}")
         if self.tls is not None and self.tls_cert is not None:
             raise ValueError("choose tls='self-signed' or tls_cert/tls_key, not both")
-        if self.unknown_scope_status not in UNKNOWN_SCOPE_STATUSES:
-            raise ValueError(f"unknown_scope_status must be one of {UNKNOWN_SCOPE_STATUSES}")
         if not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
         if self.token_ttl <= 0:
             raise ValueError("token_ttl must be positive")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError("rate_limit must be positive (or None for no limit)")
-        if self.latency_ms < 0 or self.slow_reply_s < 0 or self.probe_timeout_s <= 0:
-            raise ValueError("latency_ms and slow_reply_s must be >= 0, probe_timeout_s > 0")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
         unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {ALL_FAULT_KINDS}")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
-        if self.control_token is not None and not (
-            self.control_token.isascii() and self.control_token.isprintable() and self.control_token.strip()
-        ):
-            raise ValueError("control_token must be non-blank printable ASCII (it travels in an HTTP header)")
 
     def seed_projects(self) -> list[tuple[str, str | None]]:
         """The projects to create at start-up, as (name, pinned guid or None)."""

@@ -163,12 +163,13 @@ def sdk_pin(client: Client) -> str:
 
 def run_client(client: Client, venvs: Path) -> Outcome:
     print(f"== {client.title} ({sdk_pin(client)})", flush=True)
-    tls = make_self_signed() if client.tls else None  # the emulator's own loopback certificate
+    tls = make_self_signed() if client.tls else None  # the emulator's own loopback certificate and its CA
     cert, key = (Path(tls.cert), Path(tls.key)) if tls is not None else (None, None)
+    ca = Path(tls.ca) if tls is not None and tls.ca is not None else None
     try:
         with running_emulator(emulator_command(tls_cert=cert, tls_key=key)) as emulator:
             print(f"  emulator at {emulator.url} (pid {emulator.pid})", flush=True)
-            return run_driver(client, venvs, emulator.url, cert)
+            return run_driver(client, venvs, emulator.url, ca)
     except RuntimeError as exc:
         print(f"FAIL {client.title}: {exc}", flush=True)
         return Outcome(failed=1)

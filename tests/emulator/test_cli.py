@@ -42,7 +42,7 @@ def start_cli() -> Iterator[object]:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_prints_its_url_serves_and_stops_on_signal(start_cli: object, stop_signal: signal.Signals) -> None:
-    process, first_line = start_cli("--project", "demo", "--project", "second", "--user", "bob:pw", "--access-log")  # type: ignore[operator]
+    process, first_line = start_cli("--project", "demo", "--project", "second", "--user", "bob:pw")  # type: ignore[operator]
     prefix = "emulator listening on http://127.0.0.1:"
     assert first_line.startswith(prefix), first_line
     port = int(first_line[len(prefix) :])
@@ -54,7 +54,6 @@ def test_cli_prints_its_url_serves_and_stops_on_signal(start_cli: object, stop_s
     process.send_signal(stop_signal)
     assert process.wait(timeout=10) == 0
     _, stderr = process.communicate(timeout=10)
-    assert "GET /v2/projects 200" in stderr
     assert zen.split()[1] not in stderr
     with pytest.raises(OSError):
         Api(url).get("/_emulator/requests", timeout=2)
@@ -84,12 +83,10 @@ def test_module_help() -> None:
         "--fault-seed",
         "--secret-mode",
         "--test-action-failure-status",
-        "--allow-duplicate-names",
         "--tls-cert",
         "--tls-key",
         "--tls",
         "--allow-remote",
-        "--control-token",
     ):
         assert flag in result.stdout
 

@@ -29,16 +29,21 @@ def test_concurrent_creates_each_land_exactly_once(emu: EmulatorHandle, demo: st
 
 
 def test_concurrent_patches_of_one_connection_are_all_applied(make_emulator: Callable[..., EmulatorHandle]) -> None:
-    emu = make_emulator(reject_unknown_properties=False)
+    emu = make_emulator()
     project = emu.project_id("default")
     cid = Api(emu.url, emu.issue_token()).create(project, pg_body()).json()["metadata"]["asset_id"]
+    # Each patch sets a different PostgreSQL property: none may be lost to another's write.
+    names = ["host", "database", "username", "ssl_certificate", "ssl_certificate_host", "key_certificate"]
+    names += ["proxy_host", "proxy_user"]
 
-    def patch(i: int) -> int:
+    def patch(name: str) -> int:
         api = Api(emu.url, emu.issue_token())
-        return api.patch(cid, [{"op": "add", "path": f"/properties/p{i}", "value": str(i)}], project).status_code
+        return api.patch(
+            cid, [{"op": "add", "path": f"/properties/{name}", "value": f"set-{name}"}], project
+        ).status_code
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        statuses = list(pool.map(patch, range(THREADS)))
-    assert statuses == [200] * THREADS
+    with ThreadPoolExecutor(len(names)) as pool:
+        statuses = list(pool.map(patch, names))
+    assert statuses == [200] * len(names)
     properties = emu.stored_connection(cid)["entity"]["properties"]
-    assert {f"p{i}" for i in range(THREADS)} <= set(properties)
+    assert {name: properties[name] for name in names} == {name: f"set-{name}" for name in names}

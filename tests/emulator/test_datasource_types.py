@@ -149,7 +149,7 @@ def test_type_entity_shape(api: Api) -> None:
     assert {"connection", "source", "target", "filter", "conditions"} == set(entity["properties"])
     port = next(p for p in entity["properties"]["connection"] if p["name"] == "port")
     assert port["type"] == "integer" and port["default_value"] == "5432"
-    assert [a["name"] for a in entity["actions"]] == ["test", "get_record_count"]
+    assert [a["name"] for a in entity["actions"]] == ["test"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""The pure RFC 6902 / RFC 6901 implementation behind PATCH."""
+"""Our rules around the `jsonpatch` library (state/patch.py): what a patch may touch, all or nothing,
+and errors that never repeat a value. RFC 6902 itself is the library's, and test_connections_patch.py
+checks it end to end."""
 
 from __future__ import annotations
 
@@ -6,61 +8,89 @@ from typing import Any
 
 import pytest
 
-from airflow_connections_provider.emulator.state.checks import PatchError, apply_patch, parse_pointer
+from airflow_connections_provider.emulator.state.patch import PatchError, apply_patch, parse_patch
 
-DOC: dict[str, Any] = {"name": "n", "properties": {"a": 1, "list": [1, 2]}}
+SECRET = "s3cr3t-Value-42"
+DOC: dict[str, Any] = {"name": "n", "description": "d", "properties": {"host": "h", "password": SECRET}}
 
 
-@pytest.mark.parametrize(
-    ("pointer", "tokens"),
-    [("", []), ("/a", ["a"]), ("/a~1b", ["a/b"]), ("/a~0b", ["a~b"]), ("/~01", ["~1"]), ("/a/", ["a", ""])],
-)
-def test_pointer_parsing(pointer: str, tokens: list[str]) -> None:
-    assert parse_pointer(pointer) == tokens
+def _apply(ops: list[dict[str, Any]]) -> dict[str, Any]:
+    return apply_patch(DOC, parse_patch(ops))
 
 
 @pytest.mark.parametrize(
     ("ops", "expected"),
     [
-        pytest.param([{"op": "add", "path": "/properties/b", "value": 2}], {"a": 1, "b": 2, "list": [1, 2]}, id="add"),
+        pytest.param([{"op": "add", "path": "/properties/port", "value": 5}], {"port": 5}, id="add"),
+        pytest.param([{"op": "add", "path": "/properties/host", "value": "x"}], {"host": "x"}, id="add-replaces"),
+        pytest.param([{"op": "replace", "path": "/properties/host", "value": "x"}], {"host": "x"}, id="replace"),
+        pytest.param([{"op": "remove", "path": "/properties/host"}], {"host": None}, id="remove"),
+        pytest.param([{"op": "add", "path": "/properties/a~1b", "value": 1}], {"a/b": 1}, id="escaped"),
         pytest.param(
-            [{"op": "add", "path": "/properties/list/1", "value": 9}], {"a": 1, "list": [1, 9, 2]}, id="insert"
-        ),
-        pytest.param(
-            [{"op": "add", "path": "/properties/list/-", "value": 3}], {"a": 1, "list": [1, 2, 3]}, id="append"
-        ),
-        pytest.param([{"op": "replace", "path": "/properties/a", "value": 5}], {"a": 5, "list": [1, 2]}, id="replace"),
-        pytest.param([{"op": "remove", "path": "/properties/list/0"}], {"a": 1, "list": [2]}, id="remove-item"),
-        pytest.param(
-            [{"op": "move", "from": "/properties/a", "path": "/properties/z"}], {"z": 1, "list": [1, 2]}, id="move"
-        ),
-        pytest.param(
-            [{"op": "copy", "from": "/properties/a", "path": "/properties/z"}],
-            {"a": 1, "z": 1, "list": [1, 2]},
-            id="copy",
+            [{"op": "move", "from": "/properties/host", "path": "/properties/server"}],
+            {"host": None, "server": "h"},
+            id="move",
         ),
     ],
 )
-def test_operations(ops: list[dict[str, Any]], expected: dict[str, Any]) -> None:
-    assert apply_patch(DOC, ops)["properties"] == expected
-    assert DOC["properties"] == {"a": 1, "list": [1, 2]}  # the input is never modified
+def test_operations_apply_to_a_copy(ops: list[dict[str, Any]], expected: dict[str, Any]) -> None:
+    properties = _apply(ops)["properties"]
+    for name, value in expected.items():
+        assert properties.get(name) == value
+    assert DOC["properties"] == {"host": "h", "password": SECRET}  # the input is never modified
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    ["/datasource_type", "/metadata/asset_id", "/name/deeper", "/properties/host/x", "", "/", "/flags"],
+)
+def test_only_the_entity_members_an_update_may_change_are_patchable(pointer: str) -> None:
+    for ops in (
+        [{"op": "add", "path": pointer, "value": "x"}],
+        [{"op": "copy", "from": pointer, "path": "/description"}],  # `from` is held to the same rule
+    ):
+        with pytest.raises(PatchError, match="cannot be patched") as caught:
+            parse_patch(ops)
+        assert caught.value.path == pointer
 
 
 @pytest.mark.parametrize(
     "ops",
     [
-        pytest.param([{"op": "remove", "path": "/properties/zz"}], id="remove-missing"),
-        pytest.param([{"op": "replace", "path": "/nope", "value": 1}], id="replace-missing"),
-        pytest.param([{"op": "add", "path": "/missing/child", "value": 1}], id="add-under-missing"),
-        pytest.param([{"op": "add", "path": "/properties/list/7", "value": 1}], id="index-out-of-range"),
-        pytest.param([{"op": "add", "path": "/properties/list/01", "value": 1}], id="leading-zero"),
-        pytest.param([{"op": "move", "from": "/properties", "path": "/properties/x"}], id="move-into-child"),
-        pytest.param([{"op": "test", "path": "/name", "value": "other"}], id="test-fails"),
-        pytest.param([{"op": "remove", "path": ""}], id="remove-root"),
-        pytest.param([{"op": "copy", "path": "/x"}], id="copy-without-from"),
+        pytest.param({"op": "add"}, id="not-an-array"),
         pytest.param(["not an object"], id="not-an-object"),
+        pytest.param([{"op": "frobnicate", "path": "/name"}], id="unknown-op"),
+        pytest.param([{"path": "/name", "value": 1}], id="no-op"),
+        pytest.param([{"op": "replace", "path": "/name"}], id="no-value"),
+        pytest.param([{"op": "copy", "path": "/name"}], id="no-from"),
+        pytest.param([{"op": "replace", "path": "name", "value": 1}], id="no-leading-slash"),
+        pytest.param([{"op": "replace", "path": "/properties/a~2b", "value": 1}], id="bad-escape"),
+        pytest.param([{"op": "replace", "path": 7, "value": 1}], id="path-not-a-string"),
     ],
 )
-def test_invalid_operations_raise(ops: list[Any]) -> None:
+def test_malformed_patches_are_refused_before_anything_is_applied(ops: Any) -> None:
     with pytest.raises(PatchError):
-        apply_patch(DOC, ops)
+        parse_patch(ops)
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        pytest.param([{"op": "test", "path": "/properties/password", "value": "guess"}], id="failed-test"),
+        pytest.param([{"op": "remove", "path": "/properties/nope"}], id="remove-missing"),
+        pytest.param([{"op": "replace", "path": "/properties/nope", "value": SECRET}], id="replace-missing"),
+        pytest.param(
+            [{"op": "remove", "path": "/properties"}, {"op": "add", "path": "/properties/x", "value": 1}],
+            id="parent-removed",
+        ),
+        pytest.param([{"op": "move", "from": "/properties", "path": "/properties/x"}], id="move-into-itself"),
+    ],
+)
+def test_an_operation_that_cannot_apply_is_named_and_no_value_is_repeated(ops: list[dict[str, Any]]) -> None:
+    """The library's own messages print the stored value a `test` compared, or the whole document."""
+    with pytest.raises(PatchError) as caught:
+        _apply([{"op": "replace", "path": "/name", "value": "first-op-applies"}, *ops])
+    message = str(caught.value)
+    assert message.startswith(f"operation {len(ops)}"), message  # the one that failed
+    assert SECRET not in message and "'h'" not in message and "first-op-applies" not in message
+    assert DOC["name"] == "n"

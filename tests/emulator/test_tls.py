@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 import requests
+from cryptography import x509
 
 from airflow_connections_provider.emulator import EmulatorHandle
 from airflow_connections_provider.emulator.run.server import make_self_signed
@@ -40,6 +41,22 @@ def test_self_signed_serves_https_that_verifies_against_its_ca_bundle(
     with httpx.Client(verify=context, trust_env=False) as client:
         localhost = emu.url.replace("127.0.0.1", "localhost")
         assert client.get(f"{localhost}/v2/connections/version", headers=emu.auth_headers()).status_code == 200
+
+
+def test_the_served_certificate_is_signed_by_the_ca_bundle_it_names(
+    make_emulator: Callable[..., EmulatorHandle],
+) -> None:
+    """A CA and a server certificate it signs (trustme), not one certificate that is its own CA."""
+    emu = make_emulator(tls="self-signed")
+    assert emu.ca_bundle is not None
+    served = x509.load_pem_x509_certificate(ssl.get_server_certificate((emu.host, emu.port)).encode())
+    with open(emu.ca_bundle, "rb") as f:
+        ca = x509.load_pem_x509_certificate(f.read())
+    assert served.issuer == ca.subject and served.subject != ca.subject
+    assert not served.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    served.verify_directly_issued_by(ca)
+    names = served.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
 
 
 def test_the_self_signed_key_is_removed_when_the_server_stops(make_emulator: Callable[..., EmulatorHandle]) -> None:

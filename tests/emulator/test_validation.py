@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from airflow_connections_provider.emulator import EmulatorHandle
+from airflow_connections_provider.emulator.routes import common
 
 from .helpers import SECRET, Api, assert_error, http_body, pg_body
 
@@ -165,11 +166,12 @@ def silent_server() -> Iterator[SilentServer]:
 
 
 def test_a_slow_probe_does_not_stall_other_requests(
-    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer
+    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An HTTP probe of a server that never answers runs off the event loop: while it hangs (for as long
     as the test holds it: the probe timeout is far away), other requests are answered."""
-    emu = make_emulator(probe_timeout_s=60.0)
+    monkeypatch.setattr(common, "PROBE_TIMEOUT_S", 60.0)
+    emu = make_emulator()
     api = Api(emu.url, emu.issue_token())
     project = emu.project_id("default")
     replies: list[requests.Response] = []
@@ -186,9 +188,10 @@ def test_a_slow_probe_does_not_stall_other_requests(
 
 
 def test_a_probe_of_a_server_that_never_answers_times_out_with_a_clear_message(
-    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer
+    make_emulator: Callable[..., EmulatorHandle], silent_server: SilentServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emu = make_emulator(probe_timeout_s=0.5)
+    monkeypatch.setattr(common, "PROBE_TIMEOUT_S", 0.5)
+    emu = make_emulator()
     api = Api(emu.url, emu.issue_token())
     reply = api.create(emu.project_id("default"), http_body(f"http://127.0.0.1:{silent_server.port}/"), test=True)
     error = assert_error(reply, 400, "connection_test_failed")

@@ -4,8 +4,8 @@
   `/icp4d-api/v1/authorize`).
 - `auth` also serves the AWS deployment's API-key exchange (`/api/rest/mcsp/apikeys/token`).
 - `connections`: everything at a connection's paths: `/v2/connections` CRUD and update by JSON
-  Patch (bare-entity reply, 409 on names); per connection actions (`test`, `get_record_count`),
-  discovery and copy; and `POST /v2/asset_types/connection/search`, the asset search IBM's
+  Patch (bare-entity reply, 409 on names); the `test` action; and
+  `POST /v2/asset_types/connection/search`, the asset search IBM's
   watsonx.ai SDK lists connections with (outside the connections service; served from the same
   state).
 - `projects_and_types`: `/v2/projects` and `/v2/datasource_types`.

@@ -27,7 +27,6 @@ from .common import get_context
 router = APIRouter()
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
-REFRESH_GRANT = "refresh_token"
 
 
 def _iam_error(request: Request, code: str, message: str) -> JSONResponse:
@@ -57,26 +56,19 @@ def _iam_error(request: Request, code: str, message: str) -> JSONResponse:
 async def iam_token(request: Request) -> JSONResponse:
     ctx = get_context(request)
     form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
-    grant_type = form.get("grant_type", [""])[0]
-    if grant_type == APIKEY_GRANT:
-        api_key = form.get("apikey", [""])[0]
-        if not api_key:
-            return _iam_error(request, "BXNIM0109E", "Property missing or empty. Property: apikey")
-        if not ctx.tokens.api_key_known(api_key):
-            return _iam_error(request, "BXNIM0415E", "Provided API key could not be found")
-        subject = iam_subject(api_key)
-    elif grant_type == REFRESH_GRANT:
-        found = ctx.tokens.refresh_subject(form.get("refresh_token", [""])[0])
-        if found is None:
-            return _iam_error(request, "BXNIM0407E", "Provided refresh token is not valid")
-        subject = found
-    else:
+    if form.get("grant_type", [""])[0] != APIKEY_GRANT:
         return _iam_error(request, "BXNIM0103E", "Unsupported grant type")
-    issued = ctx.tokens.issue(subject, "iam")
+    api_key = form.get("apikey", [""])[0]
+    if not api_key:
+        return _iam_error(request, "BXNIM0109E", "Property missing or empty. Property: apikey")
+    if not ctx.tokens.api_key_known(api_key):
+        return _iam_error(request, "BXNIM0415E", "Provided API key could not be found")
+    issued = ctx.tokens.issue(iam_subject(api_key), "iam")
     return JSONResponse(
         {
             "access_token": issued.token,
-            "refresh_token": ctx.tokens.issue_refresh_token(subject),
+            # What IAM answers for the API-key grant: its tokens are renewed with the key, not refreshed.
+            "refresh_token": "not_supported",
             "token_type": "Bearer",
             "expires_in": int(issued.expires_at - issued.issued_at),
             "expiration": int(issued.expires_at),

@@ -32,7 +32,7 @@ from ..settings import SecretMode
 from ..state.catalogue import find_type
 from ..state.datasources import ProbeError, interaction_properties, probe
 from ..state.descriptors import DatasourceType
-from ..state.store import SCOPE_PARAMS, EmulatorContext, ScopeKind, Store, StoredConnection, Workspace
+from ..state.store import SCOPE_PARAMS, EmulatorContext, Store, StoredConnection, Workspace
 from ..state.tokens import AuthError, Principal
 
 
@@ -81,14 +81,11 @@ def parse_int(query: QueryParams, name: str, default: int, *, minimum: int, maxi
     return min(number, maximum) if maximum is not None else number
 
 
-def scope_parameters(query: Mapping[str, str], prefix: str = "") -> list[tuple[ScopeKind, str]]:
-    return [(kind, query[prefix + param]) for kind, param in SCOPE_PARAMS.items() if query.get(prefix + param)]
-
-
-def resolve_scope(query: Mapping[str, str], store: Store, unknown_status: int, prefix: str = "") -> Workspace:
-    """Exactly one of project_id, catalog_id, space_id (each optionally prefixed, e.g. target_)."""
-    names = [prefix + p for p in SCOPE_PARAMS.values()]
-    given = scope_parameters(query, prefix)
+def resolve_scope(query: Mapping[str, str], store: Store) -> Workspace:
+    """Exactly one of project_id, catalog_id, space_id; an unknown one is 403, as a multi-tenant service
+    does not say whether a workspace exists."""
+    names = list(SCOPE_PARAMS.values())
+    given = [(kind, query[param]) for kind, param in SCOPE_PARAMS.items() if query.get(param)]
     if not given:
         raise missing_parameter(names[0], f"One of {', '.join(names)} must be specified")
     if len(given) > 1:
@@ -96,9 +93,9 @@ def resolve_scope(query: Mapping[str, str], store: Store, unknown_status: int, p
     kind, guid = given[0]
     workspace = store.workspace(kind, guid)
     if workspace is None:
-        param = prefix + SCOPE_PARAMS[kind]
-        code = "forbidden" if unknown_status == 403 else "not_found"
-        raise ApiError(unknown_status, code, f"The {kind} '{guid}' does not exist or is not accessible", target=param)
+        raise ApiError(
+            403, "forbidden", f"The {kind} '{guid}' does not exist or is not accessible", target=SCOPE_PARAMS[kind]
+        )
     return workspace
 
 
@@ -131,12 +128,14 @@ def type_of(conn: StoredConnection) -> DatasourceType:
 
 
 TEST_FAILED_CODE = "connection_test_failed"
+# How long a live test waits for the data source (an HTTP GET or a TCP connect).
+PROBE_TIMEOUT_S = 3.0
 
 
 async def live_test(ctx: EmulatorContext, dtype: DatasourceType, properties: dict[str, Any]) -> None:
     """Try the data source; a failure is 400 with no `target` (nothing in the request is wrong)."""
     try:
-        await probe(dtype, properties, ctx.store, ctx.settings.probe_timeout_s)
+        await probe(dtype, properties, ctx.store, PROBE_TIMEOUT_S)
     except ProbeError as exc:
         raise ApiError(400, TEST_FAILED_CODE, f"The test of the connection failed: {exc}") from exc
 

@@ -1,19 +1,19 @@
 """Everything at a connection's paths: `/v2/connections` (version, list, create, get, update by
-JSON Patch, delete), per connection actions, discovery and copy, and the asset search IBM's
-watsonx.ai SDK lists connections with.
+JSON Patch, delete), its actions, and the asset search IBM's watsonx.ai SDK lists connections with.
 
-An update (PATCH) reads the stored connection, applies the patch to a copy (`state/checks.py`),
-re-checks the result, runs the live test (`state/datasources.py`), then writes with a
-compare-and-set on the connection's revision (`state/store.py`), retrying when a concurrent
-update won. It answers with the bare entity (no `metadata`), as IBM's OpenAPI document and recorded
+An update (PATCH) reads the stored connection, applies the patch to a copy (`state/patch.py`: the
+`jsonpatch` library under our rules), re-checks the result, runs the live test
+(`state/datasources.py`), then writes with a compare-and-set on the connection's revision
+(`state/store.py`), retrying when a concurrent update won. It answers with the bare entity (no
+`metadata`), as IBM's OpenAPI document and recorded
 reply do. An empty patch is an update that changes nothing: with `test=true` it tests the stored
 values like any update's result; re-testing a connection is the `test` action's job.
 
-A name the scope already has is 409 on create and on rename, unless `allow_duplicate_names`.
+A name the scope already has is 409 on create and on rename.
 
-Actions: `PUT …/actions/{name}` answers 200 with the action's output, a free-form object in IBM's
-OpenAPI document ("any output produced by the action"); IBM's recorded `get_record_count` reply is
-just `{"record_count": …}`. A passing `test` outputs `{}`. A failing one is 400 with the error
+Actions: every type has `test` (the one the provider and IBM's SDKs run). `PUT …/actions/test`
+answers 200 with the action's output, a free-form object in IBM's OpenAPI document ("any output
+produced by the action"): `{}` when the test passes. A failing one is 400 with the error
 container and no `target` (as a refused `test=true` write), or, with
 `test_action_failure_status=200`, a 200 whose output says it failed — the schema allows both, so
 clients must handle both.
@@ -28,27 +28,16 @@ other query or asset type is 400: the emulator does not search.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..errors import ApiError, invalid_field, invalid_parameter, invalid_request, missing_field, not_found
-from ..state.checks import (
-    KNOWN_FLAGS,
-    PatchError,
-    apply_patch,
-    check_entity,
-    check_name,
-    check_optional_string,
-    check_patch_paths,
-    check_properties,
-    validate_patch,
-)
-from ..state.datasources import browse
+from ..errors import ApiError, invalid_field, invalid_parameter, invalid_request, not_found
+from ..state.checks import KNOWN_FLAGS, check_entity, check_name, check_optional_string, check_properties
 from ..state.listing import ConnectionFilter, FlagRule, href, paginate, parse_filter
+from ..state.patch import PatchError, apply_patch, parse_patch
 from ..state.store import ConflictError, DuplicateNameError, EmulatorContext, Workspace
 from .common import (
     TEST_FAILED_CODE,
@@ -99,7 +88,7 @@ async def service_version(principal: Caller) -> dict[str, Any]:
 async def list_connections(request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
     query = request.query_params
-    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(query, ctx.store)
     parse_bool(query, "decrypt_secrets", False)  # validated, but secrets stay masked (documented)
     limit = parse_int(query, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     conn_filter = parse_filter(query)
@@ -120,11 +109,10 @@ async def list_connections(request: Request, principal: Caller) -> dict[str, Any
 @router.post("/v2/connections", status_code=201)
 async def create_connection(request: Request, principal: Caller) -> JSONResponse:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     test = parse_bool(request.query_params, "test", True)
-    entity = check_entity(await read_json(request), reject_unknown=ctx.settings.reject_unknown_properties)
-    unique = not ctx.settings.allow_duplicate_names
-    if unique and _name_taken(ctx, scope, entity.name):
+    entity = check_entity(await read_json(request))
+    if _name_taken(ctx, scope, entity.name):
         raise duplicate_name(entity.name)  # before the (slow) live test, as a name check is cheap
     if test:
         await live_test(ctx, entity.datasource_type, entity.properties)
@@ -139,7 +127,7 @@ async def create_connection(request: Request, principal: Caller) -> JSONResponse
             flags=entity.flags,
             origin_country=entity.origin_country,
             creator_id=principal.subject,
-            unique_name=unique,
+            unique_name=True,
         )
     except DuplicateNameError as exc:  # created by a concurrent request during the live test
         raise duplicate_name(exc.name) from exc
@@ -149,7 +137,7 @@ async def create_connection(request: Request, principal: Caller) -> JSONResponse
 @router.get("/v2/connections/{connection_id}")
 async def get_connection(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     parse_bool(request.query_params, "decrypt_secrets", False)
     conn = load_connection(ctx, scope, connection_id)
     conn = ctx.store.record_access(conn.asset_id, principal.subject) or conn
@@ -159,7 +147,7 @@ async def get_connection(connection_id: str, request: Request, principal: Caller
 @router.patch("/v2/connections/{connection_id}")
 async def update_connection(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     test = parse_bool(request.query_params, "test", True)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in PATCH_MEDIA_TYPES:
@@ -171,11 +159,9 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
             target_type="header",
         )
     try:
-        ops = validate_patch(await read_json(request))
-        check_patch_paths(ops)
+        ops = parse_patch(await read_json(request))
     except PatchError as exc:
         raise invalid_field(exc.path or "body", str(exc), code="invalid_request") from exc
-    unique = not ctx.settings.allow_duplicate_names
     for _attempt in range(_UPDATE_ATTEMPTS):
         conn = load_connection(ctx, scope, connection_id)
         dtype = type_of(conn)
@@ -192,10 +178,8 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
         name = check_name(patched.get("name"))
         description = check_optional_string("description", patched.get("description"), "")
         origin_country = check_optional_string("origin_country", patched.get("origin_country"), "us")
-        properties = check_properties(
-            dtype, patched.get("properties"), reject_unknown=ctx.settings.reject_unknown_properties
-        )
-        if unique and name != conn.name and _name_taken(ctx, scope, name):
+        properties = check_properties(dtype, patched.get("properties"))
+        if name != conn.name and _name_taken(ctx, scope, name):
             raise duplicate_name(name)
         if test:
             await live_test(ctx, dtype, properties)
@@ -208,7 +192,7 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
                 properties=properties,
                 origin_country=origin_country,
                 updater_id=principal.subject,
-                unique_name=unique,
+                unique_name=True,
             )
         except DuplicateNameError as exc:
             raise duplicate_name(exc.name) from exc
@@ -223,23 +207,20 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
 @router.delete("/v2/connections/{connection_id}", status_code=204)
 async def delete_connection(connection_id: str, request: Request, principal: Caller) -> Response:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     load_connection(ctx, scope, connection_id)
     if not ctx.store.delete_connection(connection_id):
         raise ApiError(404, "not_found", f"Connection '{connection_id}' was not found")
     return Response(status_code=204)
 
 
-# Per connection: actions, discovery (`/assets`) and copy.
-
-DEFAULT_ASSET_LIMIT = 100
-MAX_ASSET_LIMIT = 200
+# Per connection: its actions (every type has `test`, the one the provider and IBM's SDKs run).
 
 
 @router.get("/v2/connections/{connection_id}/actions")
 async def list_actions(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     dtype = type_of(load_connection(ctx, scope, connection_id))
     return {"actions": [action.to_api() for action in dtype.actions]}
 
@@ -247,7 +228,7 @@ async def list_actions(connection_id: str, request: Request, principal: Caller) 
 @router.put("/v2/connections/{connection_id}/actions/{action_name}")
 async def run_action(connection_id: str, action_name: str, request: Request, principal: Caller) -> JSONResponse:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     conn = load_connection(ctx, scope, connection_id)
     dtype = type_of(conn)
     if dtype.find_action(action_name) is None:
@@ -257,83 +238,14 @@ async def run_action(connection_id: str, action_name: str, request: Request, pri
     body = await read_json(request, default={})
     if not isinstance(body, dict):
         raise invalid_request("The action's request body must be a JSON object")
-    if action_name == "get_record_count":
-        table = body.get("table_name")
-        if table is None or table == "":
-            raise missing_field("table_name", "The get_record_count action needs a 'table_name' input")
-        if not isinstance(table, str):
-            raise invalid_field("table_name", "table_name must be a string")
-        if not isinstance(body.get("schema_name") or "", str):
-            raise invalid_field("schema_name", "schema_name must be a string (or left out)")
     try:
         await live_test(ctx, dtype, conn.properties)
     except ApiError as exc:
-        if action_name == "test" and ctx.settings.test_action_failure_status == 200:
+        if ctx.settings.test_action_failure_status == 200:
             failed = {"status": "failed", "errors": [{"code": TEST_FAILED_CODE, "message": exc.message}]}
             return JSONResponse(failed)
         raise
-    if action_name == "test":
-        return JSONResponse({})
-    path = f"{body.get('schema_name') or ''}.{body['table_name']}"
-    # Deterministic per table, so tests can compare two calls.
-    count = int(hashlib.sha256(path.encode()).hexdigest()[:6], 16) % 10_000
-    return JSONResponse({"record_count": count})
-
-
-@router.get("/v2/connections/{connection_id}/assets")
-async def discover(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
-    ctx = get_context(request)
-    query = request.query_params
-    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
-    conn = load_connection(ctx, scope, connection_id)
-    dtype = type_of(conn)
-    # Paths are absolute; one written without its leading "/" means the same place.
-    path = "/" + (query.get("path") or "/").lstrip("/")
-    offset = parse_int(query, "offset", 0, minimum=0)
-    limit = parse_int(query, "limit", DEFAULT_ASSET_LIMIT, minimum=1, maximum=MAX_ASSET_LIMIT)
-    # Discovery reads the live data source, so it needs it reachable, as the service does.
-    await live_test(ctx, dtype, conn.properties)
-    found = browse(dtype.discovery, conn.asset_id, path, conn.properties)
-    if found is None:
-        raise not_found(f"Path '{path}' was not found in the data source", target="path")
-    asset_types, assets = found
-    items = list(query.multi_items())
-    base = base_url(request)
-    body: dict[str, Any] = {
-        "path": path,
-        "asset_types": asset_types,
-        "assets": assets[offset : offset + limit],
-        "total_count": len(assets),
-        "first": {"href": href(base, request.url.path, items, offset=None)},
-    }
-    if offset + limit < len(assets):
-        body["next"] = {"href": href(base, request.url.path, items, offset=str(offset + limit))}
-    return body
-
-
-@router.post("/v2/connections/{connection_id}/copy", status_code=201)
-async def copy_connection(connection_id: str, request: Request, principal: Caller) -> JSONResponse:
-    ctx = get_context(request)
-    query = request.query_params
-    scope = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status)
-    conn = load_connection(ctx, scope, connection_id)
-    target = resolve_scope(query, ctx.store, ctx.settings.unknown_scope_status, prefix="target_")
-    try:
-        copied = ctx.store.create_connection(
-            scope_kind=target.kind,
-            scope_id=target.guid,
-            name=conn.name,
-            datasource_type=conn.datasource_type,
-            description=conn.description,
-            properties=conn.properties,
-            flags=conn.flags,
-            origin_country=conn.origin_country,
-            creator_id=principal.subject,
-            unique_name=not ctx.settings.allow_duplicate_names,
-        )
-    except DuplicateNameError as exc:
-        raise duplicate_name(exc.name) from exc
-    return JSONResponse(connection_to_api(copied, ctx.settings.secret_mode), status_code=201)
+    return JSONResponse({})
 
 
 # The asset search IBM's watsonx.ai SDK lists connections with (see the module docstring).
@@ -347,7 +259,7 @@ _EVERY_CONNECTION = ConnectionFilter(flags=FlagRule(added=frozenset(KNOWN_FLAGS)
 @router.post("/v2/asset_types/{asset_type}/search")
 async def search_assets(asset_type: str, request: Request, principal: Caller) -> dict[str, Any]:
     ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store, ctx.settings.unknown_scope_status)
+    scope = resolve_scope(request.query_params, ctx.store)
     if asset_type != "connection":
         raise invalid_parameter("asset_type", "The emulator searches connections only")
     body = await read_json(request)

@@ -90,12 +90,6 @@ async def list_projects(request: Request, principal: Caller) -> Response:
     return JSONResponse(body)
 
 
-@router.get("/v2/projects/total")
-async def count_projects(request: Request, principal: Caller) -> dict[str, int]:
-    ctx = get_context(request)
-    return {"total": len(_named(ctx.store.workspaces("project"), request.query_params.get("name")))}
-
-
 @router.get("/v2/projects/{project_id}")
 async def get_project(project_id: str, request: Request, principal: Caller) -> dict[str, Any]:
     project = get_context(request).store.workspace("project", project_id)

@@ -5,16 +5,13 @@ with `--port 0`), flushed at once so a parent process can read it. SIGINT and SI
 server cleanly.
 
 It listens on loopback unless `--allow-remote` is given with another `--host`; then it warns on
-stderr what that exposes. `--control-token` (or the environment variable named by
-`CONTROL_TOKEN_ENV`, which keeps the token out of the process list) lets clients elsewhere use
-`/_emulator`.
+stderr what that exposes. Without the provider's `emulator` extra it says which to install and
+exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import signal
 import sys
 import threading
@@ -22,7 +19,7 @@ import warnings
 from collections.abc import Sequence
 from types import FrameType
 
-from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER
+from ..extra import missing_extra_message, missing_modules
 from ..settings import (
     ALL_FAULT_KINDS,
     DEFAULT_API_KEY,
@@ -31,7 +28,6 @@ from ..settings import (
     SECRET_MODES,
     SELF_SIGNED,
     TEST_ACTION_FAILURE_STATUSES,
-    UNKNOWN_SCOPE_STATUSES,
     EmulatorSettings,
     as_tuple,
     parse_user_spec,
@@ -50,13 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a --host beyond loopback (other machines can then get tokens and read stored secrets)",
-    )
-    p.add_argument(
-        "--control-token",
-        metavar="TOKEN",
-        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
-        help=f"let clients not on loopback use /_emulator when they send TOKEN in the {CONTROL_TOKEN_HEADER} "
-        f"header (default: ${CONTROL_TOKEN_ENV}, which keeps it out of the process list)",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)")
     p.add_argument(
@@ -89,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated random fault kinds (default: %(default)s)",
     )
-    p.add_argument("--slow-reply", type=float, default=3.0, metavar="SECONDS", help="delay of a 'slow' fault")
     p.add_argument("--secret-mode", choices=SECRET_MODES, default="clear", help="how replies show secret properties")
     p.add_argument(
         "--test-action-failure-status",
@@ -98,21 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=400,
         help="how the test action reports a failed test: 400 error, or 200 with a failed output",
     )
-    p.add_argument(
-        "--allow-duplicate-names", action="store_true", help="accept a connection name the scope already has (no 409)"
-    )
-    p.add_argument(
-        "--unknown-scope-status",
-        type=int,
-        choices=UNKNOWN_SCOPE_STATUSES,
-        default=403,
-        help="status for an unknown project/catalog/space id",
-    )
-    p.add_argument("--probe-timeout", type=float, default=3.0, metavar="SECONDS", help="live test timeout")
-    p.add_argument(
-        "--allow-unknown-properties", action="store_true", help="accept properties the datasource type does not define"
-    )
-    p.add_argument("--access-log", action="store_true", help="log every API request to stderr (secrets redacted)")
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain (with --tls-key)")
     p.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -136,36 +109,23 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         fault_rate=args.fault_rate,
         fault_seed=args.fault_seed,
         fault_kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
-        slow_reply_s=args.slow_reply,
         secret_mode=args.secret_mode,
         test_action_failure_status=args.test_action_failure_status,
-        allow_duplicate_names=args.allow_duplicate_names,
-        unknown_scope_status=args.unknown_scope_status,
-        probe_timeout_s=args.probe_timeout,
-        reject_unknown_properties=not args.allow_unknown_properties,
-        access_log=args.access_log,
         log_level=args.log_level,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls=args.tls,
         allow_remote=args.allow_remote,
-        control_token=args.control_token,
     )
-
-
-def _log_access_to_stderr() -> None:
-    from ..middleware import ACCESS_LOGGER
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    ACCESS_LOGGER.addHandler(handler)
-    ACCESS_LOGGER.setLevel(logging.INFO)
-    ACCESS_LOGGER.propagate = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    missing = missing_modules()
+    if missing:
+        print(f"airflow-connections-emulator: {missing_extra_message(missing)}", file=sys.stderr)
+        return 2
     try:
         settings = settings_from_args(args)
     except ValueError as exc:
@@ -187,8 +147,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    if settings.access_log:
-        _log_access_to_stderr()
     server = EmulatorServer(settings, uvicorn_log_config=uvicorn.config.LOGGING_CONFIG)
     try:
         with warnings.catch_warnings():
@@ -199,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"emulator listening on {server.url}", flush=True)
     if remote:
-        print(exposure_warning(settings.host, server.port, settings.control_token), file=sys.stderr, flush=True)
+        print(exposure_warning(settings.host, server.port), file=sys.stderr, flush=True)
     if server.ca_bundle is not None:
         print(f"emulator certificate (trust it to verify): {server.ca_bundle}", flush=True)
     try:

@@ -6,7 +6,6 @@ call the in-process state directly (no HTTP), for tests.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -55,11 +54,6 @@ class EmulatorHandle:
     def user(self) -> tuple[str, str]:
         """The first Cloud Pak for Data user as (username, password)."""
         return self.settings.users[0]
-
-    def zen_api_key(self, username: str | None = None, api_key: str | None = None) -> str:
-        """The value of an `Authorization: ZenApiKey ...` header the emulator accepts."""
-        raw = f"{username or self.user[0]}:{api_key or self.api_key}"
-        return "ZenApiKey " + base64.b64encode(raw.encode()).decode("ascii")
 
     def issue_token(self, subject: str = "emulator-user", ttl: float | None = None) -> str:
         """A bearer token valid for `ttl` seconds (default: the configured token ttl)."""
@@ -136,7 +130,7 @@ class EmulatorHandle:
 
         Seeding does not enforce unique names: it puts data in place as other tools or older data
         could have left it, so a test can set up two connections of one name (the API refuses the
-        second with 409 unless `allow_duplicate_names` is on).
+        second with 409).
         """
         scope = self._scope(project, catalog, space) or (
             "project",
@@ -149,7 +143,7 @@ class EmulatorHandle:
             "description": description,
             "flags": list(flags),
         }
-        entity = check_entity(body, reject_unknown=self.settings.reject_unknown_properties)
+        entity = check_entity(body)
         return self._ctx.store.create_connection(
             scope_kind=scope[0],
             scope_id=scope[1],
@@ -161,11 +155,6 @@ class EmulatorHandle:
             origin_country=entity.origin_country,
             creator_id=creator_id,
         ).asset_id
-
-    def connections_examined(self) -> int:
-        """Stored connections the list endpoint has looked at since the last reset: how a test proves
-        that a page costs O(page), not O(everything stored)."""
-        return self._ctx.store.connections_examined()
 
     def register_datasource_credentials(self, host: str, port: int, username: str, password: str) -> None:
         """Make live validation of host:port also require this username and password."""
@@ -220,17 +209,12 @@ class EmulatorHandle:
         return scripted.to_api()
 
     def set_faults(self, **changes: Any) -> dict[str, Any]:
-        """Change latency_ms, rate_limit, fault_rate, fault_seed, fault_kinds or slow_reply_s."""
+        """Change latency_ms, rate_limit, fault_rate, fault_seed or fault_kinds."""
         self._ctx.faults.configure(**changes)
         return self.faults()
 
     def faults(self) -> dict[str, Any]:
         return faults_summary(self._ctx.faults)
-
-    def clear_faults(self) -> None:
-        """Drop scripted faults and restore the start-up fault settings."""
-        self._ctx.faults.reset()
-        self._ctx.limiter.reset()
 
     def reset(self) -> None:
         """Clear connections, credentials, log, counters and faults; keep seeded projects and tokens."""

@@ -14,18 +14,16 @@ a request's client is its TCP peer: the `/_emulator` access rule relies on it.
 Any exception a route did not turn into an `ApiError` still answers with the error container (500
 `internal_server_error`, the trace and no detail: the detail could hold a secret).
 
-TLS (at the end): a certificate it is given, or a self-signed one it makes for loopback. The
-self-signed certificate is its own CA (basic constraints CA=true), valid for `localhost`,
-`127.0.0.1` and `::1`, so a client verifies the emulator by trusting that one file
-(`EmulatorHandle.ca_bundle`). The key never leaves the emulator's temporary directory, which is
-removed when the server stops. `cryptography` comes with Airflow.
+TLS (at the end): a certificate it is given, or one it makes for loopback (`tls="self-signed"`): a
+throw-away CA made with trustme signs a certificate for `localhost`, `127.0.0.1` and `::1`, so a
+client verifies the emulator by trusting the CA's file (`EmulatorHandle.ca_bundle`). The keys never
+leave the emulator's temporary directory, which is removed when the server stops.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import ipaddress
 import shutil
 import socket
 import tempfile
@@ -44,7 +42,7 @@ from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
-from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
+from ..inspection.access import is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
 from ..routes import auth, connections, openapi, projects_and_types
 from ..settings import SELF_SIGNED, EmulatorSettings
@@ -152,18 +150,13 @@ def check_bind_host(settings: EmulatorSettings) -> bool:
     return True
 
 
-def exposure_warning(host: str, port: int, control_token: str | None) -> str:
+def exposure_warning(host: str, port: int) -> str:
     """What listening on `host` exposes, for stderr; names no credential."""
-    inspection = (
-        f"/_emulator/ (state with secrets in clear, token minting, faults, reset) also answers clients elsewhere "
-        f"that send the control token in {CONTROL_TOKEN_HEADER}"
-        if control_token
-        else f"/_emulator/ answers loopback clients only (set --control-token or {CONTROL_TOKEN_ENV} to open it)"
-    )
     return (
         f"warning: the emulator listens on {host}:{port}, beyond loopback. Anyone who can reach this port can "
         "get tokens with its API keys and users (never give it real credentials) and read and change every "
-        f"stored connection, secrets in clear; {inspection}. Nothing is encrypted unless TLS is on."
+        "stored connection, secrets in clear; /_emulator/ still answers loopback clients only. Nothing is "
+        "encrypted unless TLS is on."
     )
 
 
@@ -198,7 +191,7 @@ class EmulatorServer:
     def ca_bundle(self) -> str | None:
         """The certificate a client trusts to verify this emulator (None when it serves plain HTTP)."""
         if self._tls is not None:
-            return self._tls.cert
+            return self._tls.ca or self._tls.cert
         return self.settings.tls_cert
 
     def start(self) -> EmulatorServer:
@@ -214,7 +207,7 @@ class EmulatorServer:
         self._sock = sock
         self.port = sock.getsockname()[1]
         if remote:
-            message = exposure_warning(self.settings.host, self.port, self.settings.control_token)
+            message = exposure_warning(self.settings.host, self.port)
             warnings.warn(message, RemoteExposureWarning, stacklevel=2)
         config = uvicorn.Config(
             self.app,
@@ -222,7 +215,7 @@ class EmulatorServer:
             ssl_keyfile=self._tls.key if self._tls else None,
             log_config=self._log_config,
             log_level=self.settings.log_level,
-            # The emulator logs access itself, with secrets redacted (see middleware.ACCESS_LOGGER).
+            # uvicorn's access log would print raw query strings; the request log redacts them.
             access_log=False,
             # The TCP peer stays the request's client: /_emulator's loopback rule decides on it.
             proxy_headers=False,
@@ -275,19 +268,24 @@ class EmulatorServer:
         self.stop()
 
 
-# TLS: a certificate the server is given, or a self-signed one it makes for loopback.
+# TLS: a certificate the server is given, or one it makes for loopback with a throw-away CA (trustme).
 
-_LOOPBACK_NAMES = ("localhost",)
-_LOOPBACK_ADDRESSES = ("127.0.0.1", "::1")
+_LOOPBACK_IDENTITIES = ("localhost", "127.0.0.1", "::1")
+_WILDCARD_ADDRESSES = ("0.0.0.0", "::")  # noqa: S104 - names that are not a host a client could verify
 _VALID_DAYS = 7
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TlsFiles:
-    """Where the certificate chain and key are; `cleanup` holds a directory to delete on stop."""
+    """Where the certificate chain, its key and the CA to trust are; `cleanup` is a directory to delete on stop.
+
+    `cert` holds the server certificate followed by its CA, so it serves as the chain and, for a client
+    given only that file, as what to trust; `ca` is the CA alone.
+    """
 
     cert: str
     key: str
+    ca: str | None = None
     cleanup: str | None = None
 
     def remove(self) -> None:
@@ -296,40 +294,25 @@ class TlsFiles:
 
 
 def make_self_signed(extra_host: str | None = None) -> TlsFiles:
-    """A fresh key and self-signed certificate for loopback (plus `extra_host` when given)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """A fresh CA and a certificate it signs for loopback (plus `extra_host` when given), in a private
+    temporary directory."""
+    import trustme  # the `emulator` extra; imported here, as plain HTTP never needs it
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "airflow-connections-emulator")])
-    dns: list[x509.GeneralName] = [x509.DNSName(n) for n in _LOOPBACK_NAMES]
-    ips: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address(a)) for a in _LOOPBACK_ADDRESSES]
-    if extra_host and extra_host not in (*_LOOPBACK_NAMES, *_LOOPBACK_ADDRESSES, "0.0.0.0", "::"):  # noqa: S104
-        try:
-            ips.append(x509.IPAddress(ipaddress.ip_address(extra_host)))
-        except ValueError:
-            dns.append(x509.DNSName(extra_host))
+    identities = list(_LOOPBACK_IDENTITIES)
+    if extra_host and extra_host not in (*_LOOPBACK_IDENTITIES, *_WILDCARD_ADDRESSES):
+        identities.append(extra_host)
+    ca = trustme.CA(organization_name="airflow-connections-emulator")
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=_VALID_DAYS))
-        .add_extension(x509.SubjectAlternativeName([*dns, *ips]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    leaf = ca.issue_cert(
+        *identities,
+        common_name="airflow-connections-emulator",
+        not_before=now - datetime.timedelta(minutes=5),
+        not_after=now + datetime.timedelta(days=_VALID_DAYS),
     )
-    directory = tempfile.mkdtemp(prefix="emulator-tls-")
-    cert_path = Path(directory, "cert.pem")
-    key_path = Path(directory, "key.pem")
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    directory = Path(tempfile.mkdtemp(prefix="emulator-tls-"))
+    cert_path, key_path, ca_path = directory / "cert.pem", directory / "key.pem", directory / "ca.pem"
+    cert_path.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems) + ca.cert_pem.bytes())
     key_path.touch(mode=0o600)
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return TlsFiles(str(cert_path), str(key_path), cleanup=directory)
+    leaf.private_key_pem.write_to_path(str(key_path))
+    ca.cert_pem.write_to_path(str(ca_path))
+    return TlsFiles(str(cert_path), str(key_path), ca=str(ca_path), cleanup=str(directory))

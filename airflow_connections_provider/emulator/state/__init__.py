@@ -7,8 +7,9 @@
   actions) and the building blocks the catalogue's tables share.
 - `catalogue`: the datasource types served, and their lookup; the types themselves, with IBM's real ids
   and properties, are tables in `database_types` and `file_types`.
-- `checks`: what is checked before a connection is saved, and RFC 6902 JSON Patch.
+- `checks`: what is checked before a connection is saved.
+- `patch`: an update's RFC 6902 JSON Patch (the `jsonpatch` library) under the service's rules.
 - `listing`: list filters, sorting and `start`-token paging, on `ScopeIndex`: per scope, the order
   and indexes that make a list page cost O(log n + page).
-- `datasources`: the live probe of a connection's data source, and the tree discovery browses.
+- `datasources`: the live probe of a connection's data source, and its interaction properties.
 """

@@ -13,12 +13,10 @@ from .descriptors import (
     PASSWORD,
     PROXY,
     PROXY_RULES,
-    RELATIONAL_ACTIONS,
     SSL,
     SSL_CERT,
     SSL_HOST,
     SSL_VALIDATE,
-    TEST_ACTION,
     USERNAME,
     Condition,
     DatasourceType,
@@ -40,8 +38,6 @@ def _relational(
         entity_type="database",
         properties=(DISCOVER, DEFER, HOST, port(default_port), *props, *(PROXY if proxy else ())),
         probe="tcp",
-        discovery="relational",
-        actions=RELATIONAL_ACTIONS,
         conditions=(*CREDENTIAL_RULES, *(PROXY_RULES if proxy else ())),
     )
 
@@ -156,8 +152,6 @@ ORACLE = DatasourceType(
         *PROXY,
     ),
     probe="tcp",
-    discovery="relational",
-    actions=RELATIONAL_ACTIONS,
     conditions=(
         # Oracle is named by a service name unless the connection mode says SID.
         _when("service_name", Condition("connection_mode", "not_equals", ("sid",))),
@@ -203,8 +197,6 @@ MONGODB = DatasourceType(
         P("special_char_behavior", "enum", "Special character behavior", values=("include", "replace", "strip")),
     ),
     probe="tcp",
-    discovery="document",
-    actions=RELATIONAL_ACTIONS,
     conditions=CREDENTIAL_RULES,
 )
 
@@ -262,8 +254,6 @@ BIGQUERY = DatasourceType(
         SSL_VALIDATE,
     ),
     probe="none",
-    discovery="relational",
-    actions=(TEST_ACTION,),
     conditions=(
         _when("credentials", NOT_DEFERRED, Condition("auth_method", "equals", ("credentials",))),
         _when("client_id", NOT_DEFERRED, _OAUTH2),
@@ -304,8 +294,6 @@ SNOWFLAKE = DatasourceType(
         P("query_timeout", "integer", "Query timeout"),
     ),
     probe="none",
-    discovery="relational",
-    actions=RELATIONAL_ACTIONS,
     conditions=(
         _when("username", NOT_DEFERRED),
         # Password unless a key pair is chosen; the key pair's private key only then.

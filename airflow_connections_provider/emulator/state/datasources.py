@@ -1,5 +1,5 @@
-"""The data sources behind connections: the live probe that validates a connection, and the small
-deterministic tree that discovery (`/v2/connections/{id}/assets`) browses.
+"""The data sources behind connections: the live probe that validates a connection, and what a
+connection's reply lists as its interaction properties.
 
 Probe: `http`-probed types get an HTTP GET to their `url` (any HTTP reply counts as reachable);
 cloud services the emulator cannot reach (probe `none`: bigquery, snowflake) always pass;
@@ -8,12 +8,9 @@ that host:port accepts, the connection's username and password must match them. 
 async so a slow data source never stalls the event loop. Failure messages say why and never
 contain a secret (URL user-info is left out too).
 
-Discovery: the real service lists what the live data source holds; the emulator serves a fixed
-tree per family of datasource types (schemas and tables, databases and collections, folders and
-files). Paths are case-sensitive; an unknown path is a 404.
-
 Interaction properties: what a connection's reply lists under `entity.interaction_properties` (the
-properties a flow reading or writing through the connection sets), a small fixed set per family.
+properties a flow reading or writing through the connection sets), a small fixed set for tables and
+one for files.
 """
 
 from __future__ import annotations
@@ -22,13 +19,12 @@ import asyncio
 import contextlib
 import hmac
 import socket
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .descriptors import DatasourceType, DiscoveryFamily, P
+from .descriptors import DatasourceType, P
 from .store import Store
 
 
@@ -122,60 +118,6 @@ async def probe(dtype: DatasourceType, properties: dict[str, Any], store: Store,
         raise ProbeError(f"authentication failed for user {username}")
 
 
-# --- discovery ---
-
-# family -> (container type, leaf type, {container name: [leaf names]})
-_TREES: dict[DiscoveryFamily, tuple[str, str, dict[str, list[str]]]] = {
-    "relational": ("schema", "table", {"PUBLIC": ["CUSTOMERS", "ORDERS"], "SALES": ["INVOICES"]}),
-    "document": ("database", "collection", {"app": ["users", "events"], "audit": ["log"]}),
-    "files": ("folder", "file", {"data": ["customers.csv", "orders.csv"], "archive": ["2024.csv"]}),
-}
-_ASSET_NAMESPACE = uuid.UUID("6f1c5d5e-6a1f-4c1e-9a8e-0c6d2b7f1a11")
-
-
-def _item(connection_id: str, path: str, name: str, kind: str, has_children: bool) -> dict[str, Any]:
-    return {
-        # Stable per connection and path, like the service's ids for discovered assets.
-        "id": str(uuid.uuid5(_ASSET_NAMESPACE, f"{connection_id}:{path}")),
-        "name": name,
-        "path": path,
-        "type": kind,
-        "has_children": has_children,
-    }
-
-
-def _asset_type(kind: str, *, container: bool) -> dict[str, Any]:
-    return {"type": kind, "dataset": not container, "dataset_container": container}
-
-
-def browse(
-    family: DiscoveryFamily, connection_id: str, path: str, properties: dict[str, Any]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-    """(asset_types, assets) under `path`, or None when the path does not exist."""
-    parts = [p for p in path.split("/") if p]
-    if family == "http":
-        url_path = urlsplit(str(properties.get("url", ""))).path
-        file_name = url_path.rstrip("/").rsplit("/", 1)[-1] or "index"
-        if not parts:
-            return [_asset_type("file", container=False)], [
-                _item(connection_id, f"/{file_name}", file_name, "file", False)
-            ]
-        return ([], []) if parts == [file_name] else None
-    container_type, leaf_type, tree = _TREES[family]
-    if not parts:
-        items = [_item(connection_id, f"/{name}", name, container_type, True) for name in tree]
-        return [_asset_type(container_type, container=True)], items
-    if parts[0] not in tree:
-        return None
-    if len(parts) == 1:
-        leaves = tree[parts[0]]
-        items = [_item(connection_id, f"/{parts[0]}/{leaf}", leaf, leaf_type, False) for leaf in leaves]
-        return [_asset_type(leaf_type, container=False)], items
-    if len(parts) == 2 and parts[1] in tree[parts[0]]:
-        return [], []
-    return None
-
-
 # --- interaction properties ---
 
 _TABLE = (
@@ -195,7 +137,7 @@ def interaction_properties(dtype: DatasourceType | None) -> dict[str, Any]:
     """`entity.interaction_properties` of a connection of this type ({"source": [...], "target": [...]})."""
     if dtype is None:
         return {"source": [], "target": []}
-    files = dtype.discovery in ("files", "http")
+    files = dtype.entity_type == "file"
     source = [*(_FILE if files else _TABLE), _ROW_LIMIT]
     target = [*(_FILE if files else _TABLE), _FILE_WRITE_MODE if files else _WRITE_MODE]
     return {

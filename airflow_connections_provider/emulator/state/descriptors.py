@@ -18,8 +18,6 @@ PropertyType = Literal["string", "integer", "boolean", "enum"]
 # How live validation tries a data source of this type ("none": a cloud service the emulator
 # cannot reach; its live test always succeeds).
 ProbeKind = Literal["http", "tcp", "none"]
-# Which synthetic tree discovery (`/assets`) shows for a type.
-DiscoveryFamily = Literal["relational", "document", "files", "http"]
 EntityType = Literal["database", "file", "generic"]
 ConditionKind = Literal["equals", "not_equals", "in", "set", "not_set", "matches"]
 
@@ -152,8 +150,6 @@ class DatasourceType:
     entity_type: EntityType
     properties: tuple[PropertyDescriptor, ...]
     probe: ProbeKind
-    discovery: DiscoveryFamily
-    actions: tuple[ActionSpec, ...]
     conditions: tuple[ConditionalRequirement, ...] = ()
     allowed_as_source: bool = True
     allowed_as_target: bool = True
@@ -161,12 +157,13 @@ class DatasourceType:
     def find_property(self, name: str) -> PropertyDescriptor | None:
         return next((p for p in self.properties if p.name == name), None)
 
+    @property
+    def actions(self) -> tuple[ActionSpec, ...]:
+        """Every type has the `test` action: the one the provider and IBM's SDKs run."""
+        return (TEST_ACTION,)
+
     def find_action(self, name: str) -> ActionSpec | None:
         return next((a for a in self.actions if a.name == name), None)
-
-    @property
-    def action_names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.actions)
 
     @property
     def masked_names(self) -> frozenset[str]:
@@ -258,16 +255,6 @@ NOT_DEFERRED = Condition("defer_credentials", "not_equals", ("yes",))
 PROXY_ON = Condition("proxy", "equals", ("true",))
 
 TEST_ACTION = ActionSpec("test", "Test the connection to the data source")
-RECORD_COUNT_ACTION = ActionSpec(
-    "get_record_count",
-    "Get the number of rows in the specified table",
-    inputs=(
-        P("schema_name", "string", "Schema Name", description="Name of the schema that contains the table"),
-        P("table_name", "string", "Table Name", required=True, description="Name of the table to count"),
-    ),
-    outputs=(P("record_count", "integer", "Record Count", required=True, description="Number of available rows"),),
-)
-RELATIONAL_ACTIONS = (TEST_ACTION, RECORD_COUNT_ACTION)
 
 # Properties most types share, in IBM's order of appearance.
 DEFER = P("defer_credentials", "boolean", "Defer credentials", hidden=True, default="false")

@@ -12,7 +12,6 @@ from .descriptors import (
     SSL_CERT,
     SSL_HOST,
     SSL_VALIDATE,
-    TEST_ACTION,
     Condition,
     DatasourceType,
     P,
@@ -28,8 +27,6 @@ HTTP = DatasourceType(
     entity_type="file",
     properties=(P("url", "string", "URL", required=True, group="domain"), DEFER, SSL_CERT),
     probe="http",
-    discovery="http",
-    actions=(TEST_ACTION,),
     allowed_as_target=False,
 )
 
@@ -65,8 +62,6 @@ FTP = DatasourceType(
         P("use_home_as_root", "boolean", "Use home as root", default="true"),
     ),
     probe="tcp",
-    discovery="files",
-    actions=(TEST_ACTION,),
 )
 
 _COS_AUTH = ("accesskey_secretkey", "instanceid_apikey", "instanceid_apikey_accesskey_secretkey", "credentials")
@@ -98,8 +93,6 @@ CLOUD_OBJECT_STORAGE = DatasourceType(
         P("trust_all_ssl_cert", "boolean", "Trust all SSL certificates", default="false", group="ssl"),
     ),
     probe="http",
-    discovery="files",
-    actions=(TEST_ACTION,),
     # Credentials follow the chosen auth_method; none are needed when they are deferred.
     conditions=(
         _when("api_key", NOT_DEFERRED, _COS_APIKEY),
@@ -133,8 +126,6 @@ BLUEMIX_COS = DatasourceType(
         P("url", "string", "Login URL", required=True, description="The URL for logging in to Cloud Object Storage"),
     ),
     probe="http",
-    discovery="files",
-    actions=(TEST_ACTION,),
     # IBM's recorded type, verbatim.
     conditions=(
         _when("resource_instance_id", NOT_DEFERRED, all_required=False),

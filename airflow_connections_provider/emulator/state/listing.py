@@ -17,9 +17,8 @@ apply before removals.
 sorting. Creation sequences only grow, so appending keeps `_order` sorted: a page in the default
 order is a `bisect` to the cursor plus a walk of the page, O(log n + page), whatever the scope
 holds. An exact-name filter starts from the name index instead of the whole scope. Other sort
-orders are sorted once per change of the scope and cached. `examined` counts the connections a
-query looked at, so tests can prove the cost without timing anything. Not thread-safe on its own:
-the store calls it under its lock.
+orders are sorted once per change of the scope and cached. Not thread-safe on its own: the store
+calls it under its lock.
 """
 
 from __future__ import annotations
@@ -73,7 +72,6 @@ class ScopeIndex:
         # How many connections carry each exact set of flags: totals without a scan.
         self._flag_sets: Counter[frozenset[str]] = Counter()
         self._sorted_cache: dict[str, list[Any]] = {}
-        self.examined = 0
 
     def __len__(self) -> int:
         return len(self._order)
@@ -122,7 +120,6 @@ class ScopeIndex:
             start = 0 if after_seq is None else bisect.bisect_right(self._order, after_seq)
             positions = range(start, len(self._order))
         for position in positions:
-            self.examined += 1
             yield self._by_seq[self._order[position]]
 
     def sorted_by(self, field: str, key: Callable[[Any], list[Any]]) -> list[Any]:
@@ -131,7 +128,6 @@ class ScopeIndex:
         if cached is None:
             cached = sorted(self._by_seq.values(), key=key)
             self._sorted_cache[field] = cached
-        self.examined += len(cached)
         return cached
 
     def all(self) -> list[Any]:
@@ -290,7 +286,6 @@ def _candidates(index: ScopeIndex, f: ConnectionFilter, after: list[Any] | None)
     key_of = SORT_FIELDS[f.sort_field]
     if f.name is not None and f.exact_name:
         named: Sequence[StoredConnection] = sorted(index.named(f.name), key=key_of, reverse=f.descending)
-        index.examined += len(named)
     elif f.sort_field == DEFAULT_SORT:
         if after is not None and (len(after) != 1 or not isinstance(after[0], int)):
             raise invalid_parameter("start", "The start token is not valid")
@@ -324,7 +319,6 @@ def paginate(index: ScopeIndex, f: ConnectionFilter, limit: int, start: str | No
     else:
         # An exact name bounds the count to that name's connections; other filters scan the scope.
         pool = index.named(f.name) if f.name is not None and f.exact_name else index.all()
-        index.examined += len(pool)
         total = sum(1 for c in pool if matches(c, f))
     next_start = encode_start(f.sort, SORT_FIELDS[f.sort_field](page[-1])) if more else None
     return Page([c.copy() for c in page], total, next_start)

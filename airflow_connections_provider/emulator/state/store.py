@@ -229,11 +229,6 @@ class Store:
         with self._lock:
             return query(self._index(kind, scope_id))
 
-    def connections_examined(self) -> int:
-        """How many stored connections list queries have looked at since the last reset."""
-        with self._lock:
-            return sum(index.examined for index in self._scopes.values())
-
     def update_connection(
         self,
         asset_id: str,

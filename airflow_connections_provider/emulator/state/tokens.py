@@ -68,7 +68,6 @@ class TokenRegistry:
         self._static = frozenset(static_tokens)
         self._signing_key = secrets.token_bytes(32)
         self._tokens: dict[str, IssuedToken] = {}
-        self._refresh: dict[str, str] = {}  # refresh token -> subject
 
     # --- credential checks used by the token endpoints ---
     def api_key_known(self, api_key: str) -> bool:
@@ -82,10 +81,6 @@ class TokenRegistry:
         if password is not None:
             return hmac.compare_digest(password, expected)
         return api_key is not None and api_key in self._api_keys
-
-    def refresh_subject(self, refresh_token: str) -> str | None:
-        with self._lock:
-            return self._refresh.get(refresh_token)
 
     # --- issuing ---
     def issue(self, subject: str, kind: PrincipalKind, ttl: float | None = None) -> IssuedToken:
@@ -110,18 +105,11 @@ class TokenRegistry:
             self._tokens[token] = issued
         return issued
 
-    def issue_refresh_token(self, subject: str) -> str:
-        refresh = secrets.token_urlsafe(32)
-        with self._lock:
-            self._refresh[refresh] = subject
-        return refresh
-
     def revoke_all(self) -> int:
         """Forget every issued token (static tokens and Zen API keys keep working)."""
         with self._lock:
             count = len(self._tokens)
             self._tokens.clear()
-            self._refresh.clear()
             return count
 
     # --- checking an Authorization header ---
