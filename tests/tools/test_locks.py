@@ -41,13 +41,13 @@ def test_the_committed_locks_match_pyproject(checkout: Path) -> None:
 def test_a_dependency_added_to_pyproject_makes_every_project_lock_stale(checkout: Path) -> None:
     pyproject = checkout / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text().replace('    "requests>=2.31",\n', '    "requests>=2.31",\n    "jsonpatch>=1.33",\n')
+        pyproject.read_text().replace('    "requests>=2.31",\n', '    "requests>=2.31",\n    "cowsay>=6.1",\n')
     )
     result = _check(checkout)
     assert result.returncode == 1
     stale = set(re.findall(r"locks/(\S+)\.txt is stale", result.stderr))
     assert stale == {env.name for env in locks.ENVIRONMENTS if env.project}  # the SDK venvs do not hold the project
-    assert "+ jsonpatch>=1.33" in result.stderr
+    assert "+ cowsay>=6.1" in result.stderr
     assert "Run `make lock`" in result.stderr
 
 

@@ -216,6 +216,11 @@ class EmulatorHandle:
     def faults(self) -> dict[str, Any]:
         return faults_summary(self._ctx.faults)
 
+    def clear_faults(self) -> None:
+        """Drop scripted faults and restore the start-up fault settings (connections are kept)."""
+        self._ctx.faults.reset()
+        self._ctx.limiter.reset()
+
     def reset(self) -> None:
         """Clear connections, credentials, log, counters and faults; keep seeded projects and tokens."""
         self._ctx.reset()
