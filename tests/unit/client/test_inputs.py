@@ -141,7 +141,7 @@ def test_changes_given_as_something_else_are_refused(mocked, client, types):
         ),
         pytest.param(
             lambda: Credentials(AuthType.IAM_API_KEY, api_key="k", iam_url="iam.cloud.ibm.com"),
-            "iam_url 'iam.cloud.ibm.com' is not a URL",
+            "iam_url 'iam.cloud.ibm.com' must be a URL starting with http:// or https://",
             id="iam-url-without-scheme",
         ),
     ],
