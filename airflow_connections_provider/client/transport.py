@@ -18,6 +18,7 @@ shell).
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections.abc import Callable
@@ -216,7 +217,7 @@ class SyncTransport:
         """``(error to raise, its cause)`` for ``exc``; ``(None, None)`` re-raises ``exc`` itself."""
         if cut_off:  # whatever the socket cut off at the deadline made the read raise
             return deadline_exceeded(spec.method, spec.where, self.config.deadline), None
-        if isinstance(exc, _UNSENDABLE) or (
+        if isinstance(exc, (*_UNSENDABLE, http.client.InvalidURL)) or (
             isinstance(exc, (ValueError, UnicodeError)) and not isinstance(exc, requests.RequestException)
         ):
             # requests or http.client refusing a header or URL: their text quotes it (a credential), so it
