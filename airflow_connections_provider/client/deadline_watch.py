@@ -52,8 +52,8 @@ class DeadlineWatchdog:
 
     A request registers its deadline (a heap push); the thread sleeps until the earliest one, and when a
     request is still running then, shuts down its socket. It stops when nothing was watched for
-    ``IDLE_EXIT_S`` and starts again with the next request. A finished request is only marked: it
-    leaves the heap when the thread next passes it.
+    ``IDLE_EXIT_S`` and starts again with the next request. A finished request is marked, and leaves
+    the heap once it reaches the front.
     """
 
     IDLE_EXIT_S = 5.0
@@ -84,6 +84,10 @@ class DeadlineWatchdog:
     def finish(self, watch: Watch) -> None:
         with self._cond:
             watch.done = True
+            # Requests of one client share a deadline length, so they mostly finish in the order they
+            # expire: dropping finished ones from the front keeps the heap as small as what is in flight.
+            while self._heap and self._heap[0][2].done:
+                heapq.heappop(self._heap)
 
     def _run(self) -> None:
         with self._cond:
