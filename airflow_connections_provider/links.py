@@ -46,7 +46,8 @@ def connection_ui_url(api_base_url: str, scope_kind: str, scope_id: str, connect
     A sync (``connection_id`` None) links to the workspace page too.
     """
     parts = urlsplit(api_base_url)
-    host = parts.netloc
+    # Host and port only: never the user:password@ a URL could carry (the settings refuse one anyway).
+    host = parts.netloc.rpartition("@")[2]
     ibm_cloud = parts.hostname is not None and parts.hostname.endswith(_IBM_CLOUD_SUFFIXES)
     if ibm_cloud and host.startswith("api."):
         host = host[len("api.") :]

@@ -5,8 +5,17 @@ properties whose *names* look secret are masked; once the datasource type is kno
 properties the type marks ``masked`` are masked too, and operators re-send their rendered fields at
 the end so the second net applies there as well.
 
-A secret can appear in rendered text in another spelling than its value: ``{{ x | tojson }}`` writes
-``"a\\tb\\"c"`` for ``a<TAB>b"c``. Every spelling a spec may hold is masked (:func:`spellings`).
+A secret can appear in text in another spelling than its value: ``{{ x | tojson }}`` writes
+``"a\\tb\\"c"`` for ``a<TAB>b"c``, and an exception's text shows a value through ``repr()``, so a token
+pasted with a trailing newline reads ``tok\\n`` there, and one with a curly quote ``\\u201c`` or, as the
+bytes an HTTP library saw, ``\\xe2\\x80\\x9c``. Every such spelling is masked (:func:`spellings`);
+:func:`escaped_spellings` gives the extra ones of a value Airflow already masks as it is (a connection's
+password), to register through the public ``mask_secret``.
+
+Nothing here ever raises, whatever it is handed: nested values are walked without recursion (a
+structure thousands of levels deep, or one that contains itself, included), values that cannot be
+turned into text are skipped, and an error of Airflow's own masker for one value (re2's "pattern too
+large" on Airflow 2.x) is logged by its type and the other values are still masked.
 
 Many secrets at once (a sync spec holds one or more per connection) go through :func:`mask_texts`.
 Airflow's ``SecretsMasker.add_mask`` recompiles one regex of *every* known secret each time it learns
@@ -71,13 +80,30 @@ def looks_secret(name: str) -> bool:
 
 
 def spellings(value: str) -> Iterator[str]:
-    """The value and the escaped forms a JSON/YAML text may carry it in (``tojson``, ``json.dumps``)."""
+    """The value and the escaped forms a text may carry it in: JSON (``tojson``, ``json.dumps``), and
+    ``repr()``/``ascii()`` of it and of its bytes (exception messages)."""
     yield value
     for ensure_ascii in (True, False):
         inner = json.dumps(value, ensure_ascii=ensure_ascii)[1:-1]
         yield inner
         # Jinja's tojson also escapes <, >, & and ' for HTML safety.
         yield (inner.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027"))
+    yield repr(value)[1:-1]
+    yield ascii(value)[1:-1]
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            yield repr(value.encode(encoding))[2:-1]
+        except UnicodeEncodeError:
+            continue
+
+
+def escaped_spellings(values: Iterable[Any]) -> list[str]:
+    """The spellings of ``values`` other than the values themselves (none for a plain ASCII value)."""
+    found: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, str) and value:
+            found.update((s, None) for s in spellings(value) if s and s != value)
+    return list(found)
 
 
 def mask_text(value: str) -> None:
@@ -85,18 +111,37 @@ def mask_text(value: str) -> None:
     mask_texts([value])
 
 
-def mask_texts(values: Iterable[str]) -> None:
-    """Hand many secrets, in every spelling, to Airflow's masker at a cost linear in their number."""
-    spelled = list(dict.fromkeys(s for value in values if value for s in spellings(value) if s))
+def mask_texts(values: Iterable[Any]) -> None:
+    """Hand many secrets, in every spelling, to Airflow's masker at a cost linear in their number.
+
+    Never raises: a value that is not text is skipped, and a value Airflow's masker fails on is logged
+    (its error's type only: the text of a regex error can quote the secret) while the others go on.
+    """
+    try:
+        spelled = list(
+            dict.fromkeys(s for value in values if isinstance(value, str) and value for s in spellings(value) if s)
+        )
+    except Exception as exc:  # noqa: BLE001 - the values' iterable itself failed: mask none rather than crash
+        _log.warning("could not collect the values to mask (%s)", type(exc).__name__)
+        return
     if not spelled:
         return
     from airflow.providers.common.compat.sdk import mask_secret
 
     masker = live_masker(mask_secret)
-    if masker is not None and not preregister(masker, spelled):
-        _log.debug("the secrets masker is not laid out as expected; masking %d values one by one", len(spelled))
+    try:
+        if masker is not None and not preregister(masker, spelled):
+            _log.debug("the secrets masker is not laid out as expected; masking %d values one by one", len(spelled))
+    except Exception as exc:  # noqa: BLE001 - the public pass below still masks every value it can
+        _log.warning("the secrets masker refused a batch (%s); masking one by one", type(exc).__name__)
+    failures: dict[str, int] = {}
     for value in spelled:
-        mask_secret(value)
+        try:
+            mask_secret(value)
+        except Exception as exc:  # noqa: BLE001 - one value Airflow's masker cannot take must not stop the rest
+            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+    if failures:
+        _log.warning("Airflow's secrets masker failed on %s value(s) to mask", failures)
 
 
 def live_masker(mask_secret: Any) -> Any | None:
@@ -119,7 +164,7 @@ def preregister(masker: Any, values: Sequence[str]) -> bool:
     True when done; False when a scratch copy does not work like the masker, or the masker did not build
     its replacer the way this relies on: then the live masker is left (or put back) as it was, and the
     public pass adds and compiles the patterns itself. An error of the live ``add_mask`` itself (re2's
-    "pattern too large" on Airflow 2.x) is raised: the public path would end in the same error.
+    "pattern too large" on Airflow 2.x) is raised, for :func:`mask_texts` to fall back to the public path.
     """
     try:
         scratch = copy.copy(masker)
@@ -158,12 +203,54 @@ def mask_values(properties: Mapping[str, Any] | None, names: Iterable[str] | Non
 
 
 def secret_values(properties: Mapping[str, Any] | None, names: Iterable[str] | None = None) -> Iterator[str]:
-    """The values :func:`mask_values` masks, for callers that collect many before one :func:`mask_texts`."""
+    """The values :func:`mask_values` masks, for callers that collect many before one :func:`mask_texts`.
+
+    A value that is a list or a mapping yields every text and number inside it, walked without recursion
+    however deep it is. Never raises.
+    """
     if not properties or not isinstance(properties, Mapping):
         return
-    wanted = set(names) if names is not None else None
-    for key, value in properties.items():
-        if value in (None, "") or isinstance(value, bool):
+    try:
+        wanted = {n for n in names if isinstance(n, str)} if names is not None else None
+        items = list(properties.items())
+    except Exception:  # noqa: BLE001 - a mapping that cannot even be read has nothing to mask
+        return
+    for key, value in items:
+        name = key if isinstance(key, str) else None
+        if name is None:
             continue
-        if (wanted is not None and key in wanted) or (wanted is None and looks_secret(str(key))):
-            yield str(value)
+        if (wanted is not None and name in wanted) or (wanted is None and looks_secret(name)):
+            yield from leaf_texts(value)
+
+
+def leaf_texts(value: Any) -> Iterator[str]:
+    """Every text and number inside ``value`` as text, depth-first, without recursion; containers seen
+    before (a structure that holds itself) are not walked again. Never raises."""
+    stack = [value]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, bool) or item == "":
+            continue
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, (int, float)):
+            text = _number_text(item)
+            if text is not None:
+                yield text
+        elif isinstance(item, (Mapping, list, tuple, set, frozenset)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            try:
+                children = list(item.values()) if isinstance(item, Mapping) else list(item)
+            except Exception:  # noqa: BLE001, S112 - a container that cannot be read holds nothing to mask
+                continue
+            stack.extend(reversed(children))
+
+
+def _number_text(value: int | float) -> str | None:
+    try:
+        return str(value)
+    except ValueError:  # an integer past 4,300 digits cannot be written in decimal, so no text holds it so
+        return None

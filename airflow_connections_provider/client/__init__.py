@@ -16,12 +16,14 @@ Module map, from the bottom up (each imports only modules above it in this list)
 
 - ``errors`` — the exception tree, and which statuses mean what (transient, refused test, name taken).
 - ``values`` — the one normalisation of property values (``"5432"`` is ``5432``, ``"true"`` is ``True``).
+- ``setting_checks`` — checks of single setting values (URLs, credentials, the retry limit), worded once.
 - ``config`` — frozen settings: base URL, credentials, timeouts, retry policy, TLS.
 - ``models`` — typed views of replies (connections, datasource types and their conditions, projects).
 - ``validation`` — input checks made before any write.
 - ``protocol`` — the API as data: every request, and how each reply maps to a result or an error.
 - ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
 - ``retry`` — the one retry policy (what is retried, how long to wait, what is logged).
+- ``deadline_watch`` — the blocking shell's total deadline per request (a watchdog thread).
 - ``transport`` / ``async_transport`` — the I/O shells (requests, httpx): sockets, locks, sleeps.
 - ``client`` / ``async_client`` — the operations users call.
 """

@@ -1,7 +1,9 @@
 """The asyncio HTTP shell (httpx), for triggers: never blocks the event loop.
 
 It mirrors :mod:`transport` step for step but owns no logic of its own: request specs, reply
-mapping, token parsing and retry decisions all come from the same pure modules.
+mapping, token parsing and retry decisions all come from the same pure modules. httpx's read timeout
+restarts with every byte, like requests'; each request's total deadline is an ``asyncio.timeout``
+around it, ending in the same error as the blocking shell's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import httpx
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import ConfigurationError, ConnectionsClientError, TransportError
+from airflow_connections_provider.client.errors import (
+    ConfigurationError,
+    ConnectionsClientError,
+    TransportError,
+    deadline_exceeded,
+    unsendable_request,
+)
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retry import Attempts
 
@@ -44,8 +52,15 @@ POOL_SIZE = 128
 KEEPALIVE = 32
 
 
+#: httpx's errors for a request it cannot build or send as given (a header value h11 refuses, a URL):
+#: never transient, and their text may quote the header (a credential).
+_UNSENDABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
+
+
 def async_transport_error(spec: RequestSpec, exc: httpx.HTTPError, timeouts: tuple[float, float]) -> TransportError:
     method, where = spec.method, spec.where
+    if isinstance(exc, _UNSENDABLE):
+        return unsendable_request(method, where)
     text = str(exc).lower()
     if isinstance(exc, httpx.ConnectError) and ("certificate" in text or "ssl" in text):
         return TransportError(
@@ -152,7 +167,7 @@ class AsyncTransport:
         if reply.status == 401 and self._auth.can_refresh:
             self._tokens.invalidate(authorization.partition(" ")[2])
             reply = await self._send(spec, await self._authorization())
-        return raise_for_reply(spec, reply, now=self._clock())
+        return raise_for_reply(spec, reply, now=self._clock(), config=self.config)
 
     async def _authorization(self) -> str:
         static = self._auth.static_header()
@@ -166,7 +181,7 @@ class AsyncTransport:
 
     async def _fetch_token(self) -> str:
         spec = self._auth.token_request()
-        token = self._auth.token_from_reply(spec, await self._send(spec, None), self._clock())
+        token = self._auth.token_from_reply(spec, await self._send(spec, None), self._clock(), self.config)
         if self.config.on_secret is not None:
             outcome = self.config.on_secret(token.value)
             if inspect.isawaitable(outcome):  # e.g. Airflow's amask_secret inside a trigger
@@ -182,15 +197,22 @@ class AsyncTransport:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
-                response = await self._client.request(
-                    spec.method,
-                    spec.url(self.config.base_url),
-                    params=dict(spec.params),
-                    content=body,
-                    headers=headers,
-                )
+                async with asyncio.timeout(self.config.deadline):
+                    response = await self._client.request(
+                        spec.method,
+                        spec.url(self.config.base_url),
+                        params=dict(spec.params),
+                        content=body,
+                        headers=headers,
+                    )
+            except TimeoutError:  # asyncio.timeout's own (httpx's timeouts are httpx.TimeoutException)
+                raise deadline_exceeded(spec.method, spec.where, self.config.deadline) from None
+            except _UNSENDABLE:
+                raise unsendable_request(spec.method, spec.where) from None
             except httpx.HTTPError as exc:
                 raise async_transport_error(spec, exc, self.config.timeouts) from exc
+            except (ValueError, UnicodeError):  # httpx encoding a header value that is not ASCII
+                raise unsendable_request(spec.method, spec.where) from None
             finally:
                 self.in_flight -= 1
         return Reply.from_raw(response.status_code, response.content, response.headers, response.reason_phrase)

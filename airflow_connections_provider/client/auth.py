@@ -8,8 +8,9 @@ Refresh policy: a token is renewed once 80% of its lifetime has passed (IBM's ow
 same fraction) and at least ``_MIN_LEAD`` seconds before it expires — but never before a fifth of its
 life (``_MIN_USE_FRACTION``), so a token that lives 5 s or less is still reused for a while instead of
 being fetched again for every call. After a 401 the shells invalidate the token they used and fetch a new
-one once. An exchange over plain ``http://`` to a host other than this machine logs a warning: the
-API key or password would travel in clear.
+one once. Every credential sent over plain ``http://`` to a host other than this machine is named in a
+warning when the client is built: the API key or password of an exchange, the tokens every API request
+carries, a Zen API key or a static bearer token.
 """
 
 from __future__ import annotations
@@ -25,14 +26,21 @@ from urllib.parse import urlsplit
 
 import jwt
 
-from airflow_connections_provider.client.config import DEFAULT_IAM_URL, AuthType, Credentials, aws_token_url
+from airflow_connections_provider.client.config import (
+    DEFAULT_IAM_URL,
+    AuthType,
+    ClientConfig,
+    Credentials,
+    aws_token_url,
+)
 from airflow_connections_provider.client.errors import (
     AuthenticationError,
     ConfigurationError,
     is_transient_status,
     parse_error_body,
 )
-from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
+from airflow_connections_provider.client.protocol import Reply, RequestSpec, not_the_api, raise_for_reply
+from airflow_connections_provider.client.setting_checks import credential_problem
 
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"
 IAM_TOKEN_PATH = "/identity/token"  # noqa: S105 - a path, not a secret
@@ -76,17 +84,33 @@ class Authenticator:
     def parse_token(self, body: Any, now: float) -> Token:
         raise NotImplementedError
 
-    def token_from_reply(self, spec: RequestSpec, reply: Reply, now: float) -> Token:
+    def token_from_reply(
+        self, spec: RequestSpec, reply: Reply, now: float, config: ClientConfig | None = None
+    ) -> Token:
         """The token of a token-exchange reply.
 
         A transient failure (429, 5xx) raises the retryable error, for the one retry loop around the
-        API call; a refusal raises :class:`AuthenticationError`, which is never retried.
+        API call; a redirect or a page that is not JSON raises an error naming the URL setting to fix
+        (``config`` says how to name it); a refusal raises :class:`AuthenticationError`. None of these is
+        retried, nor is a token that an ``Authorization`` header could not carry.
         """
-        if is_transient_status(reply.status):
-            raise_for_reply(spec, reply, now=now)
+        if is_transient_status(reply.status) or 300 <= reply.status < 400:
+            raise_for_reply(spec, reply, now=now, config=config)
         if not 200 <= reply.status < 300:
             raise token_exchange_failed(reply.status, reply.body, path=spec.where)
-        return self.parse_token(reply.body, now)
+        if reply.not_json:
+            raise not_the_api(spec, reply, config)
+        token = self.parse_token(reply.body, now)
+        if credential_problem(token.value, header_safe=True) is not None:
+            raise AuthenticationError(
+                reply.status,
+                "the token reply holds a token that an HTTP header cannot carry (a line break, a space or a "
+                "character outside ASCII); the token endpoint is not working as IBM's does",
+                code="malformed_token_reply",
+                method=spec.method,
+                path=spec.where,
+            )
+        return token
 
     def header_for(self, token: str) -> str:
         return f"Bearer {token}"
@@ -121,6 +145,7 @@ class IamAuthenticator(Authenticator):
             headers={"Accept": "application/json"},
             absolute=True,
             log_path=IAM_TOKEN_PATH,
+            url_setting="iam_url",
         )
 
     def parse_token(self, body: Any, now: float) -> Token:
@@ -144,6 +169,7 @@ class AwsApiKeyAuthenticator(Authenticator):
             headers={"Accept": "application/json"},
             absolute=True,
             log_path=urlsplit(self._url).path or self._url,
+            url_setting="iam_url",
         )
 
     def parse_token(self, body: Any, now: float) -> Token:
@@ -213,13 +239,30 @@ def authenticator_for(credentials: Credentials, base_url: str) -> Authenticator:
             auth = BearerTokenAuthenticator(_given(c.token))
         case _:  # pragma: no cover - AuthType.parse admits nothing else
             raise ConfigurationError(f"unsupported auth type {c.auth_type!r}")
-    if auth.static_header() is None:
-        warn_if_cleartext(auth.token_request().url(base_url))
+    warn_about_cleartext(auth, base_url)
     return auth
 
 
-def warn_if_cleartext(url: str) -> None:
-    """Log that a credential exchange travels unencrypted (this machine's own addresses excepted)."""
+#: What an exchange sends, by auth type (for the cleartext warning).
+_EXCHANGED = {
+    AuthType.IAM_API_KEY: "the API key is",
+    AuthType.AWS_API_KEY: "the API key is",
+    AuthType.CP4D_API_KEY: "the username and API key are",
+    AuthType.CP4D_PASSWORD: "the username and password are",
+}
+#: What every API request carries in its ``Authorization`` header, by auth type.
+_CARRIED = {AuthType.ZEN_API_KEY: "the Zen API key is", AuthType.BEARER_TOKEN: "the bearer token is"}
+
+
+def warn_about_cleartext(auth: Authenticator, base_url: str) -> None:
+    """Warn, once per client, about every credential that would travel unencrypted."""
+    if auth.static_header() is None:
+        warn_if_cleartext(auth.token_request().url(base_url), _EXCHANGED.get(auth.auth_type, "the credentials are"))
+    warn_if_cleartext(base_url, _CARRIED.get(auth.auth_type, "the access token is"))
+
+
+def warn_if_cleartext(url: str, what: str = "the credentials are") -> None:
+    """Log that ``what`` (subject and verb) goes unencrypted to ``url`` (this machine's own addresses excepted)."""
     parts = urlsplit(url)
     if parts.scheme != "http":
         return
@@ -229,11 +272,12 @@ def warn_if_cleartext(url: str) -> None:
     except ValueError:
         local = False
     if not local:
+        shown_host = f"[{host}]" if ":" in host else host
         log.warning(
-            "The token exchange at http://%s%s is not encrypted: the API key or password travels in clear. "
-            "Use an https:// URL",
-            parts.netloc,
-            parts.path,
+            "%s sent to http://%s%s without encryption, in clear. Use an https:// URL",
+            what[:1].upper() + what[1:],
+            shown_host,
+            f":{parts.port}" if parts.port else "",
         )
 
 

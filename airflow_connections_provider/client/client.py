@@ -25,6 +25,7 @@ from airflow_connections_provider.client.errors import (
     ConnectionNameExistsError,
     ConnectionsClientError,
     InvalidInputError,
+    ListingError,
     NotFoundError,
     ProjectNotFoundError,
     UnknownDatasourceTypeError,
@@ -47,7 +48,7 @@ from airflow_connections_provider.client.protocol import (
 from airflow_connections_provider.client.retry import is_ambiguous
 from airflow_connections_provider.client.transport import SyncTransport
 from airflow_connections_provider.client.validation import check_changes, check_new_connection, close_matches
-from airflow_connections_provider.client.values import same_property_values
+from airflow_connections_provider.client.values import parse_int, same_property_values
 
 log = logging.getLogger("airflow_connections_provider.client")
 
@@ -109,15 +110,17 @@ class ConnectionsClient:
 
     def iter_datasource_types(self, *, page_size: int = protocol.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
         offset = 0
+        pages = protocol.PageCount("datasource types", page_size)
         while True:
             reply = self.transport.request(protocol.list_datasource_types(limit=page_size, offset=offset))
             body = reply.json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield self._remember(DatasourceType.from_api(item))
-            nxt = protocol.next_page_param(body, "offset")
-            if nxt is None or int(nxt) <= offset:
+            nxt = parse_int(protocol.next_page_param(body, "offset"))
+            if nxt is None or nxt <= offset:
                 return
-            offset = int(nxt)
+            pages.turn(body)
+            offset = nxt
 
     def list_datasource_types(self) -> list[DatasourceType]:
         return list(self.iter_datasource_types())
@@ -153,6 +156,7 @@ class ConnectionsClient:
     ) -> Iterator[Project]:
         """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
         bookmark: str | None = None
+        pages = protocol.PageCount("projects", page_size)
         while True:
             reply = self.transport.request(protocol.list_projects(name=name, limit=page_size, bookmark=bookmark))
             body = reply.json_object(empty_ok=True)
@@ -162,6 +166,7 @@ class ConnectionsClient:
             nxt = body.get("bookmark")
             if not nxt or not resources or nxt == bookmark:
                 return
+            pages.turn(body)
             bookmark = str(nxt)
 
     def get_project(self, project_id: str) -> Project:
@@ -222,6 +227,7 @@ class ConnectionsClient:
     ) -> Iterator[Connection]:
         start: str | None = None
         seen: set[str] = set()
+        pages = protocol.PageCount("connections", page_size)
         while True:
             body = send(protocol.list_connections(scope, flt, limit=page_size, start=start)).json_object(empty_ok=True)
             for item in body.get("resources") or []:
@@ -230,8 +236,9 @@ class ConnectionsClient:
             if start is None:
                 return
             if start in seen:  # a service bug must not become an endless loop
-                raise ConnectionsClientError(f"the connections list repeated page token {start!r}")
+                raise ListingError(f"the connections list repeated page token {start!r}")
             seen.add(start)
+            pages.turn(body)
 
     def list_connections(self, scope: Scope, **filters: Any) -> list[Connection]:
         return list(self.iter_connections(scope, **filters))

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_connections_provider.client.errors import ConfigurationError
+from airflow_connections_provider.client.errors import ConfigurationError, shown
+from airflow_connections_provider.client.setting_checks import (
+    MAX_RETRY_LIMIT,
+    credential_problem,
+    header_value_problem,
+    retry_limit_problem,
+    shown_url,
+    url_problem,
+)
+
+__all__ = ["MAX_RETRY_LIMIT", "AuthType", "ClientConfig", "Credentials", "RetryPolicy"]
 
 #: IBM Cloud regions and the API base URL of each (Sydney and Toronto live under ``dai.``).
 REGION_BASE_URLS: Mapping[str, str] = {
@@ -25,6 +35,15 @@ REGION_BASE_URLS: Mapping[str, str] = {
     "jp-tok": "https://api.jp-tok.dataplatform.cloud.ibm.com",
     "au-syd": "https://api.au-syd.dai.cloud.ibm.com",
     "ca-tor": "https://api.ca-tor.dai.cloud.ibm.com",
+}
+#: The city of each region, so a message can say which one a user meant ("eu-frankfurt" is eu-de).
+REGION_CITIES: Mapping[str, str] = {
+    "us-south": "Dallas",
+    "eu-de": "Frankfurt",
+    "eu-gb": "London",
+    "jp-tok": "Tokyo",
+    "au-syd": "Sydney",
+    "ca-tor": "Toronto",
 }
 DEFAULT_BASE_URL = REGION_BASE_URLS["us-south"]
 DEFAULT_IAM_URL = "https://iam.cloud.ibm.com"
@@ -55,21 +74,49 @@ class AuthType(str, enum.Enum):
 
 
 def resolve_base_url(host: str | None) -> str:
-    """Turn a region shortcut, a bare host name or a URL into an API base URL without a trailing slash."""
+    """Turn a region, a bare host name or a URL into an API base URL without a trailing slash.
+
+    A bare word that is neither a region nor a host name (``us-east``, ``eu-frankfurt``) is refused with
+    the list of regions rather than taken for a host: ``https://us-east`` would only fail later, as a
+    host that does not resolve. A host of your own network without a dot needs its scheme
+    (``https://cpd``).
+    """
     value = (host or "").strip()
     if not value:
         return DEFAULT_BASE_URL
     if value.lower() in REGION_BASE_URLS:
         return REGION_BASE_URLS[value.lower()]
     if "://" not in value:
+        if "@" not in value and not looks_like_host(value):
+            raise ConfigurationError(f"API base URL {region_problem(value)}")
         value = f"https://{value}"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        regions = ", ".join(REGION_BASE_URLS)
-        raise ConfigurationError(
-            f"API base URL {host!r} is neither a URL nor a region; use https://<host> or one of: {regions}"
-        )
+    problem = url_problem(value)
+    if problem is not None:
+        regions = "" if "credentials" in problem else f" (or give a region: {', '.join(REGION_BASE_URLS)})"
+        raise ConfigurationError(f"API base URL {shown_url(host)} {problem}{regions}")
     return value.rstrip("/")
+
+
+def region_problem(value: str) -> str:
+    """Why a bare word is not a usable host: it is not a region; which regions there are, and which one
+    the word may mean (by city)."""
+    lowered = value.lower()
+    meant = [region for region, city in REGION_CITIES.items() if city.lower() in lowered]
+    hint = f" (did you mean {meant[0]!r}?)" if meant else ""
+    regions = ", ".join(f"{region} ({city})" for region, city in REGION_CITIES.items())
+    return (
+        f"{shown(value)} is not an IBM Cloud region{hint}. Use one of: {regions}; or the API's URL, such as "
+        "https://cpd.example.com (a host of your own network without a dot needs its scheme: https://cpd)"
+    )
+
+
+def looks_like_host(value: str) -> bool:
+    """A bare ``host[:port][/path]``: a name with a dot, ``localhost`` or a bracketed IPv6 address."""
+    host = value.split("/", 1)[0]
+    if host.startswith("["):
+        return True
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return "." in name.strip(".") or name.lower() == "localhost"
 
 
 def aws_token_url(api_base_url: str) -> str:
@@ -91,7 +138,8 @@ def aws_token_url(api_base_url: str) -> str:
 class RetryPolicy:
     """How transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried.
 
-    ``retry_limit`` counts retries *after* the first attempt: 0 means one attempt and no retry.
+    ``retry_limit`` counts retries *after* the first attempt: 0 means one attempt and no retry; at most
+    :data:`MAX_RETRY_LIMIT`.
     Waits grow from ``retry_delay`` (doubling, with jitter) and never exceed ``max_retry_wait``;
     a ``Retry-After`` sent by the service is honoured up to that same cap.
     """
@@ -102,12 +150,13 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         problems = []
-        if not isinstance(self.retry_limit, int) or isinstance(self.retry_limit, bool) or self.retry_limit < 0:
-            problems.append(f"retry_limit must be an integer >= 0, got {self.retry_limit!r}")
+        limit_problem = retry_limit_problem(self.retry_limit)
+        if limit_problem is not None:
+            problems.append(f"retry_limit {limit_problem}")
         if not _is_number(self.retry_delay) or self.retry_delay < 0:
-            problems.append(f"retry_delay must be a finite number of seconds >= 0, got {self.retry_delay!r}")
+            problems.append(f"retry_delay must be a finite number of seconds >= 0, got {shown(self.retry_delay)}")
         if not _is_number(self.max_retry_wait) or self.max_retry_wait < 0:
-            problems.append(f"max_retry_wait must be a finite number of seconds >= 0, got {self.max_retry_wait!r}")
+            problems.append(f"max_retry_wait must be a finite number of seconds >= 0, got {shown(self.max_retry_wait)}")
         if problems:
             raise ConfigurationError("; ".join(problems))
 
@@ -159,11 +208,12 @@ class Credentials:
                 f"auth type {self.auth_type.value!r} needs {' and '.join(missing)}: set "
                 + ", ".join(_WHERE[name] for name in missing)
             )
-        parts = urlsplit(self.iam_url) if isinstance(self.iam_url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(
-                f"iam_url {self.iam_url!r} is not a URL; give it with its scheme, e.g. {DEFAULT_IAM_URL}"
-            )
+        problems = [f"{_WHERE[name]} {problem}" for name, problem in credential_problems(self)]
+        problem = url_problem(self.iam_url)
+        if problem is not None:
+            problems.append(f"iam_url {shown_url(self.iam_url)} {problem} (e.g. {DEFAULT_IAM_URL})")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
 
 
 _WHERE = {
@@ -172,15 +222,48 @@ _WHERE = {
     "password": "the password (the Airflow connection's password field)",
     "token": "the bearer token (the Airflow connection's password field)",
 }
+#: Credentials that travel in (or as) an ``Authorization`` header value must be visible ASCII.
+HEADER_SAFE_CREDENTIALS = frozenset({"api_key", "token"})
+
+
+def credential_problems(credentials: Credentials) -> list[tuple[str, str]]:
+    """``(field, problem)`` for each set credential HTTP cannot carry (see :func:`credential_problem`)."""
+    found = []
+    for name in ("api_key", "username", "password", "token"):
+        value = getattr(credentials, name)
+        if value is None:
+            continue
+        problem = credential_problem(value, header_safe=name in HEADER_SAFE_CREDENTIALS)
+        if problem is not None:
+            found.append((name, problem))
+    return found
+
+
+def where_to_fix(setting: str, origin: str | None) -> str:
+    """The setting to fix, named as the user gave it: a field of an Airflow connection, or the client's own.
+
+    ``setting`` is ``"host"`` (where API requests go) or ``"iam_url"`` (where an API key is exchanged).
+    """
+    if origin:
+        label = "the host field" if setting == "host" else f"extra {setting!r}"
+        return f"{label} of {origin}"
+    return "ClientConfig.base_url" if setting == "host" else f"Credentials.{setting}"
 
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
     """Everything a client needs. ``verify`` is True/False or a CA bundle path.
 
+    ``timeout`` is the read timeout (it restarts with every byte received); ``total_timeout`` bounds one
+    request attempt from connecting to the reply's last byte, so a reply trickled byte by byte cannot
+    hold a task or a trigger forever. Unset, it is the connect timeout plus twice the read timeout.
+
     ``on_secret`` is called with every token the client obtains, before it is used, so a host
     framework can mask it in logs (the Airflow hook passes ``mask_secret``; the async client awaits
     the result when it is awaitable, so a trigger can pass ``amask_secret``).
+
+    ``origin`` says who configured the client, for errors that point at a setting ("Airflow
+    connection 'x'": they then name its field, "the host field of Airflow connection 'x'").
     """
 
     credentials: Credentials
@@ -191,12 +274,16 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     user_agent: str = "airflow-connections-provider"
     on_secret: Callable[[str], object] | None = field(default=None, repr=False, compare=False)
+    total_timeout: float | None = None
+    origin: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("timeout", "connect_timeout"):
+        for name in ("timeout", "connect_timeout", "total_timeout"):
             value = getattr(self, name)
-            if not _is_number(value) or value <= 0:
-                raise ConfigurationError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+            if (value is not None or name != "total_timeout") and (not _is_number(value) or value <= 0):
+                raise ConfigurationError(f"{name} must be a positive, finite number of seconds, got {shown(value)}")
+        if not isinstance(self.user_agent, str) or header_value_problem(self.user_agent):
+            raise ConfigurationError("user_agent must be text HTTP can carry (visible ASCII and spaces)")
         if isinstance(self.verify, str):
             # Checked here so every caller (operator, sensor, trigger) gets a configuration error naming
             # the path, not a TLS failure on the first request.
@@ -217,6 +304,14 @@ class ClientConfig:
     def timeouts(self) -> tuple[float, float]:
         """``(connect, read)`` timeouts; connect never waits longer than read."""
         return (min(self.connect_timeout, self.timeout), self.timeout)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one request attempt may take in all (see the class docstring)."""
+        if self.total_timeout is not None:
+            return self.total_timeout
+        connect, read = self.timeouts
+        return connect + 2 * read
 
     def tls_verify(self, environ: Mapping[str, str] | None = None) -> bool | str:
         """What both HTTP shells verify with, decided once so they can never disagree.

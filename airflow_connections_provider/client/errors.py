@@ -7,10 +7,13 @@
     ├── InvalidInputError                  input refused before any write; ``.problems`` lists all
     │   └── UnknownDatasourceTypeError     ``.suggestions`` names close matches
     ├── AmbiguousNameError                 several objects share a name that must be unique
-    ├── TransportError                     no HTTP reply: connection refused/dropped, timeout
+    ├── TransportError                     no HTTP reply: connection refused/dropped, timeout, the
+    │                                      request's total deadline, a request that cannot be sent
     ├── RetriesExhaustedError              transient failures outlasted the retry policy
+    ├── ListingError                       a paged listing that does not end (a service fault)
     └── ApiError                           the service replied 3xx/4xx/5xx (status, code, message, trace)
         ├── UnexpectedRedirectError        3xx: never a success (a malformed path, a proxy in the way)
+        ├── UnexpectedReplyError           2xx that is not the API's JSON (a login page, a proxy's page)
         ├── BadRequestError                400 and other 4xx without a class of their own: the request
         │   │                              itself is wrong, sending it again cannot help
         │   └── ValidationRefusedError     the data source failed the service's live test (worth retrying
@@ -37,8 +40,10 @@ a token or a property value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 
 #: Statuses that may go away by themselves; every other error status is final for that request.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -126,6 +131,37 @@ class TransportError(ConnectionsClientError):
         super().__init__(f"{method} {path}: {reason}")
 
 
+def deadline_exceeded(method: str, path: str, seconds: float) -> TransportError:
+    """A request that outlived its total deadline (a reply trickled byte by byte never trips the read
+    timeout, which restarts with every byte). Both HTTP shells raise exactly this."""
+    return TransportError(
+        method,
+        path,
+        f"no complete reply within {seconds:g} s (the total deadline of one request, total_timeout)",
+        maybe_applied=True,
+    )
+
+
+def unsendable_request(method: str, path: str) -> TransportError:
+    """A request the HTTP library refused to send: a header or the URL holds a character HTTP cannot carry.
+
+    Settings are checked when the client is configured, so this is a last net; its text never quotes the
+    header (it holds a credential) and sending it again cannot help.
+    """
+    return TransportError(
+        method,
+        path,
+        "the request cannot be sent: a header or the URL holds a line break or a character HTTP does not allow "
+        "(check the credentials and URLs of the client's settings)",
+        maybe_applied=False,
+        transient=False,
+    )
+
+
+class ListingError(ConnectionsClientError):
+    """A paged listing that does not end: the service kept naming new pages past any number it could hold."""
+
+
 class ApiError(ConnectionsClientError):
     """The service answered with an error status and (usually) an IBM error container."""
 
@@ -163,6 +199,18 @@ class UnexpectedRedirectError(ApiError):
     """A 3xx reply. This client never follows redirects: the API answers its own paths directly, and a
     redirect means a malformed path or something between us and the service (reported, not followed).
     """
+
+
+class UnexpectedReplyError(ApiError, ValueError):
+    """A success status whose body is not the API's JSON: an HTML login page or a proxy's page answered
+    instead of the service (the URL points at the wrong place). Sending it again cannot help.
+    A ``ValueError`` too, as the bare JSON error it replaces was.
+    """
+
+    def __str__(self) -> str:  # not "failed with HTTP 200": the status was fine, the reply was not the API's
+        where = f"{self.method} {self.path}: " if self.method and self.path else ""
+        trace = f" [trace {self.trace}]" if self.trace else ""
+        return f"{where}{self.message}{trace}"
 
 
 class BadRequestError(ApiError):
@@ -334,8 +382,13 @@ def api_error_from_reply(
     validating_write: bool = False,
     names_connection: bool = False,
     location: str | None = None,
+    fix: str | None = None,
 ) -> ApiError:
-    """Map an error reply to the right exception. Only the service's own error text is kept."""
+    """Map an error reply to the right exception. Only the service's own error text is kept.
+
+    ``fix`` names the setting that decides where requests go (``"check the host field of Airflow
+    connection 'x'"``): a redirect is about that setting, never about the request itself.
+    """
     parsed = parse_error_body(body)
     cls = error_class_for(
         status,
@@ -356,12 +409,43 @@ def api_error_from_reply(
         kwargs["retry_after"] = retry_after
     message = parsed.message or reason or "no error message in the reply"
     if cls is UnexpectedRedirectError:
-        # The target's path only: a query string could carry anything.
-        to = f" to {location.split('?', 1)[0]}" if location else ""
-        message = (
-            f"the service answered with a redirect{to}, which this client never follows (check the id and the URL)"
-        )
+        to = f" to {redirect_target(location)}" if location else ""
+        advice = fix or "check the URL and the id"
+        message = f"the service answered with a redirect{to}, which this client never follows; {advice}"
     return cls(status, message, **kwargs)
+
+
+def redirect_target(location: str) -> str:
+    """Where a redirect points, safe to show: scheme, host, port and path; never credentials or a query."""
+    try:
+        parts = urlsplit(location.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    if not parts.scheme or not host:
+        return parts.path or "/"  # a relative redirect: the path on the same host
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters; never raises (an integer of thousands of
+    digits cannot even be printed). Only for values that cannot be secrets."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a {_digit_count(value)}-digit number"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a message must never fail because of the value it describes
+        return f"a {type(value).__name__}"
+    if isinstance(value, str) and text.isascii() and len(value) > limit and value.isdigit():
+        return f"a {len(value)}-digit number"
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
+
+
+def _digit_count(value: int) -> int:
+    """Decimal digits of ``value`` (about), without converting it to text (Python refuses past 4,300 digits)."""
+    return int(math.log10(abs(value))) + 1
 
 
 def _str(value: Any) -> str | None:

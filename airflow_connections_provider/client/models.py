@@ -380,8 +380,12 @@ class ConnectionChanges:
         removals = self.remove_properties
         if isinstance(removals, (str, bytes)) or not isinstance(removals, (list, tuple, set, frozenset)):
             problems.append(f"remove_properties must be a list of property names, got {type(removals).__name__}")
-        elif not all(isinstance(k, str) for k in removals):
-            problems.append("remove_properties must be a list of property names (strings)")
+        else:
+            problems += [
+                f"remove_properties[{i}] must be a property name (a string), got {type(k).__name__}"
+                for i, k in enumerate(removals)
+                if not isinstance(k, str)
+            ]
         if problems:
             raise InvalidInputError("connection changes", problems)
         object.__setattr__(self, "set_properties", _frozen(self.set_properties))

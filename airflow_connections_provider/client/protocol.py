@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from airflow_connections_provider.client.errors import InvalidInputError, ValidationRefusedError, api_error_from_reply
+from airflow_connections_provider.client.config import ClientConfig, where_to_fix
+from airflow_connections_provider.client.errors import (
+    InvalidInputError,
+    ListingError,
+    UnexpectedReplyError,
+    ValidationRefusedError,
+    api_error_from_reply,
+)
 from airflow_connections_provider.client.models import ConnectionChanges, Scope
 
 CONNECTIONS = "/v2/connections"
@@ -92,6 +99,8 @@ class RequestSpec:
     ``validating`` marks live tests (``test=true`` writes, the ``test`` action), where a 400 may mean the
     data source failed the test; ``names_connection`` marks creates and renames, where 409 means the name
     is taken. ``log_path`` is what logs and errors show: a path without query string, never a body.
+    ``url_setting`` names the setting that decides where the request goes (``host``, or ``iam_url`` for
+    an API-key exchange), for errors that can only be fixed there.
     """
 
     method: str
@@ -105,6 +114,7 @@ class RequestSpec:
     validating: bool = False
     names_connection: bool = False
     log_path: str | None = None
+    url_setting: str = "host"
 
     @property
     def where(self) -> str:
@@ -131,16 +141,24 @@ class Reply:
     body: Any = field(repr=False)
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # lower-case names
     reason: str = ""
+    #: The reply had a body that is not JSON (a login page, a proxy's page): ``body`` is None then.
+    not_json: bool = False
 
     @classmethod
     def from_raw(cls, status: int, content: bytes, headers: Mapping[str, str], reason: str = "") -> Reply:
         body: Any = None
+        not_json = False
         if content:
             try:
                 body = json.loads(content)
-            except ValueError:
-                body = None  # not JSON (a proxy's HTML page, say): the status alone must do
-        return cls(status, body, {k.lower(): v for k, v in headers.items()}, reason)
+            except ValueError:  # a proxy's HTML page, say: an error status alone must do
+                not_json = True
+        return cls(status, body, {k.lower(): v for k, v in headers.items()}, reason, not_json)
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters (``text/html``), or ``""``."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
     def json_object(self, *, empty_ok: bool = False) -> Mapping[str, Any]:
         """The body as a JSON object. ``empty_ok``: a 204 No Content is an empty object (a list that
@@ -148,7 +166,9 @@ class Reply:
         if empty_ok and self.status == 204:
             return {}
         if not isinstance(self.body, Mapping):
-            raise ValueError(f"expected a JSON object in the HTTP {self.status} reply")
+            got = "no body" if self.body is None else f"a JSON {type(self.body).__name__}"
+            message = f"expected a JSON object in the HTTP {self.status} reply, got {got}"
+            raise UnexpectedReplyError(self.status, message)
         return self.body
 
 
@@ -170,9 +190,17 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(when.timestamp() - now, 0.0)
 
 
-def raise_for_reply(spec: RequestSpec, reply: Reply, *, now: float) -> Reply:
-    """Return ``reply`` when it is a success (2xx), raise the mapped :class:`ApiError` otherwise."""
+def raise_for_reply(spec: RequestSpec, reply: Reply, *, now: float, config: ClientConfig | None = None) -> Reply:
+    """Return ``reply`` when it is a success (2xx) of the API, raise the mapped :class:`ApiError` otherwise.
+
+    A success whose body is not JSON did not come from the API (a login page answers every path with
+    200 ``text/html``): :class:`UnexpectedReplyError`, naming the setting that points there (``config``
+    says how to name it). A redirect names that setting too.
+    """
+    origin = config.origin if config is not None else None
     if 200 <= reply.status < 300:
+        if reply.not_json:
+            raise not_the_api(spec, reply, config)
         return reply
     raise api_error_from_reply(
         reply.status,
@@ -185,6 +213,25 @@ def raise_for_reply(spec: RequestSpec, reply: Reply, *, now: float) -> Reply:
         validating_write=spec.validating,
         names_connection=spec.names_connection,
         location=reply.headers.get("location"),
+        fix=f"check {where_to_fix(spec.url_setting, origin)}",
+    )
+
+
+def not_the_api(spec: RequestSpec, reply: Reply, config: ClientConfig | None) -> UnexpectedReplyError:
+    """The error for a success reply that is not the API's JSON: the URL setting points at a web page."""
+    url = spec.path if spec.absolute or config is None else config.base_url + spec.path
+    example = ""
+    if spec.url_setting == "host":
+        example = " (a region such as eu-de, or https://<cluster> for Cloud Pak for Data)"
+    fix = where_to_fix(spec.url_setting, config.origin if config is not None else None)
+    return UnexpectedReplyError(
+        reply.status,
+        f"{url.split('?', 1)[0]} answered HTTP {reply.status} with {reply.content_type or 'a body'}, not JSON: "
+        "this is not IBM's API "
+        f"(a login page, or a proxy's page?); set {fix} to the API's address{example}",
+        code="not_json",
+        method=spec.method,
+        path=spec.where,
     )
 
 
@@ -398,6 +445,49 @@ def list_projects(
 
 def get_project(project_id: str) -> RequestSpec:
     return RequestSpec("GET", f"{PROJECTS}/{checked_id(project_id, 'project id')}")
+
+
+#: The most items one scope can be expected to hold when a listing does not say how many it has: far
+#: above any project's connections (a sync of 100,000 was measured) and IBM's few hundred datasource types.
+MAX_LISTED_ITEMS = 1_000_000
+
+
+def page_budget(total_count: Any, page_size: int) -> int:
+    """How many pages a listing may take before it is a service fault (fresh ``next`` tokens with empty
+    pages, served forever). The service says how many items it holds (``total_count``): their pages, plus
+    a margin for items created while the listing runs; without a count, :data:`MAX_LISTED_ITEMS`."""
+    size = max(int(page_size), 1)
+    if isinstance(total_count, int) and not isinstance(total_count, bool) and 0 <= total_count <= MAX_LISTED_ITEMS:
+        pages = -(-total_count // size)
+        return pages + max(10, pages // 10)
+    return -(-MAX_LISTED_ITEMS // size) + 10
+
+
+class PageCount:
+    """Counts the pages of one listing against :func:`page_budget`: a service serving fresh ``next``
+    tokens with empty pages must not keep a task listing forever."""
+
+    __slots__ = ("_budget", "_page_size", "_what", "count")
+
+    def __init__(self, what: str, page_size: int) -> None:
+        self._what = what
+        self._page_size = page_size
+        self._budget: int | None = None
+        self.count = 0
+
+    def turn(self, body: Mapping[str, Any]) -> None:
+        """One more page follows ``body`` (the first page's ``total_count`` sets the budget)."""
+        self.count += 1
+        if self._budget is None:
+            self._budget = page_budget(body.get("total_count"), self._page_size)
+        if self.count >= self._budget:
+            total = body.get("total_count")
+            said = f"the service reported {total} in all" if isinstance(total, int) else "the service gave no count"
+            raise ListingError(
+                f"the listing of {self._what} went on past {self.count} pages of {self._page_size} ({said}): "
+                "the service keeps naming new pages, a fault on its side; stopped rather than list forever. "
+                "Try again later; if it persists, report it to IBM support"
+            )
 
 
 def next_page_param(body: Mapping[str, Any], param: str) -> str | None:

@@ -10,10 +10,15 @@ netrc: with ``trust_env`` on (the default, and kept: proxies and CA bundles come
 requests reads ``~/.netrc`` (or ``$NETRC``) for every request sent without ``auth`` and lets those
 credentials replace the ``Authorization`` header we set. Every request therefore carries an explicit
 :class:`ExplicitAuthorization`, so netrc is never consulted: not for API calls, not for the token exchange.
+
+Total deadline: requests has only a read timeout, which restarts with every byte; each request is
+watched by ``deadline_watch`` (a reply trickled byte by byte ends with the same error as in the async
+shell).
 """
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +31,13 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from airflow_connections_provider.client.auth import Authenticator, TokenCache, authenticator_for
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.errors import ConnectionsClientError, TransportError
+from airflow_connections_provider.client.deadline_watch import DeadlineAdapter, watched_request
+from airflow_connections_provider.client.errors import (
+    ConnectionsClientError,
+    TransportError,
+    deadline_exceeded,
+    unsendable_request,
+)
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retry import Attempts
 
@@ -36,9 +47,20 @@ T = TypeVar("T")
 POOL_SIZE = 32
 
 
+#: requests' errors for a request it cannot even build: a malformed URL or header. Never transient.
+_UNSENDABLE = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+)
+
+
 def transport_error(spec: RequestSpec, exc: requests.RequestException, timeouts: tuple[float, float]) -> TransportError:
     """Classify a requests failure without echoing its text (which holds the full URL)."""
     method, where = spec.method, spec.where
+    if isinstance(exc, _UNSENDABLE):
+        return unsendable_request(method, where)
     if isinstance(exc, requests.exceptions.SSLError):
         return TransportError(
             method,
@@ -111,7 +133,7 @@ class SyncTransport:
     def _new_session() -> requests.Session:
         session = requests.Session()
         # Room for the sync operator's bounded pool of writers (urllib3 warns and reconnects past the pool).
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -146,7 +168,7 @@ class SyncTransport:
             # The token may have been revoked or expired early: renew once, replay once.
             self._tokens.invalidate(authorization.partition(" ")[2])
             reply = self._send(spec, self._authorization())
-        return raise_for_reply(spec, reply, now=self._clock())
+        return raise_for_reply(spec, reply, now=self._clock(), config=self.config)
 
     def _authorization(self) -> str:
         static = self._auth.static_header()
@@ -160,7 +182,7 @@ class SyncTransport:
 
     def _fetch_token(self) -> str:
         spec = self._auth.token_request()
-        token = self._auth.token_from_reply(spec, self._send(spec, None), self._clock())
+        token = self._auth.token_from_reply(spec, self._send(spec, None), self._clock(), self.config)
         if self.config.on_secret is not None:
             self.config.on_secret(token.value)
         self._tokens.store(token)
@@ -168,19 +190,39 @@ class SyncTransport:
 
     def _send(self, spec: RequestSpec, authorization: str | None) -> Reply:
         body, headers = spec.encoded_body()
-        try:
-            response = self._session.request(
-                spec.method,
-                spec.url(self.config.base_url),
-                params=dict(spec.params),
-                data=body,
-                headers=headers,
-                auth=ExplicitAuthorization(authorization),
-                timeout=self.config.timeouts,
-                verify=self._verify,
-                allow_redirects=False,
-            )
-            content = response.content
-        except requests.RequestException as exc:
-            raise transport_error(spec, exc, self.config.timeouts) from exc
+        with watched_request(self.config.deadline) as watch:
+            try:
+                response = self._session.request(
+                    spec.method,
+                    spec.url(self.config.base_url),
+                    params=dict(spec.params),
+                    data=body,
+                    headers=headers,
+                    auth=ExplicitAuthorization(authorization),
+                    timeout=self.config.timeouts,
+                    verify=self._verify,
+                    allow_redirects=False,
+                )
+                content = response.content
+            except Exception as exc:
+                error, cause = self._failure(spec, exc, cut_off=watch.expired)
+                if error is None:
+                    raise
+                raise error from cause
         return Reply.from_raw(response.status_code, content, response.headers, response.reason or "")
+
+    def _failure(
+        self, spec: RequestSpec, exc: Exception, *, cut_off: bool
+    ) -> tuple[TransportError | None, Exception | None]:
+        """``(error to raise, its cause)`` for ``exc``; ``(None, None)`` re-raises ``exc`` itself."""
+        if cut_off:  # whatever the socket cut off at the deadline made the read raise
+            return deadline_exceeded(spec.method, spec.where, self.config.deadline), None
+        if isinstance(exc, (*_UNSENDABLE, http.client.InvalidURL)) or (
+            isinstance(exc, (ValueError, UnicodeError)) and not isinstance(exc, requests.RequestException)
+        ):
+            # requests or http.client refusing a header or URL: their text quotes it (a credential), so it
+            # is not kept as the cause.
+            return unsendable_request(spec.method, spec.where), None
+        if isinstance(exc, requests.RequestException):
+            return transport_error(spec, exc, self.config.timeouts), exc
+        return None, None

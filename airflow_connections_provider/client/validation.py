@@ -17,8 +17,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from airflow_connections_provider.client.errors import shown
 from airflow_connections_provider.client.models import ConnectionChanges, DatasourceType, PropertyDefinition
-from airflow_connections_provider.client.values import parse_bool, parse_int
+from airflow_connections_provider.client.values import INT64_RANGE, as_text, oversized_integer, parse_bool, parse_int
 
 #: No public source states the service's limit on connection names; this is ours, and generous.
 MAX_NAME_LENGTH = 255
@@ -50,6 +51,15 @@ def _normalise_value(prop: PropertyDefinition, value: Any) -> tuple[Any, str | N
         return None, f"property {name!r} is null; remove it instead, or give a {kind} value"
     if isinstance(value, float) and not math.isfinite(value):
         return value, f"property {name!r} must be a finite {kind}, got {value!r}"
+    digits = oversized_integer(value)
+    if digits is not None and kind == "integer":
+        # Wider than any integer the service holds; past 4,300 digits Python cannot even print it.
+        if _is_port(prop):
+            return value, f"property {name!r} is a port: it must be between {PORT_RANGE[0]} and {PORT_RANGE[1]}"
+        low, high = INT64_RANGE
+        return value, f"property {name!r} must be an integer between {low} and {high}, got a {digits}-digit number"
+    if digits is not None and not isinstance(value, str) and kind not in ("boolean", "enum"):
+        return value, f"property {name!r} must be a string, got a {digits}-digit number; write it as text"
     if kind == "integer":
         number = parse_int(value)
         if number is None:
@@ -67,15 +77,24 @@ def _normalise_value(prop: PropertyDefinition, value: Any) -> tuple[Any, str | N
     if kind == "enum":
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return value, f"property {name!r} must be one of its listed values (a string), got {_kind_of(value)}"
-        if prop.values and str(value) not in prop.values:
+        if prop.values and as_text(value) not in prop.values:
             return value, f"property {name!r} must be one of {', '.join(prop.values)}"
-        return str(value), None
+        return as_text(value), None
     # string and any type this client does not know: text, or a number it can write as text
     if isinstance(value, str):
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value), None
-    return value, f"property {name!r} must be a string, got {_kind_of(value)}"
+    return value, f"property {name!r} must be a string, got {_shape(value)}"
+
+
+def _shape(value: Any) -> str:
+    """What a value is, for a message: its type, and for a container its size (never its content)."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return f"{_kind_of(value)} ({len(value)} item(s)); give text (JSON-encode a structured value)"
+    if isinstance(value, Mapping):
+        return f"{_kind_of(value)} ({len(value)} key(s)); give text (JSON-encode a structured value)"
+    return _kind_of(value)
 
 
 def _unknown(dtype: DatasourceType, name: str) -> str:
@@ -94,10 +113,13 @@ def check_properties(dtype: DatasourceType, properties: Any, *, require_all: boo
         return {}, [f"properties must be a mapping of property name to value, got {_kind_of(properties)}"]
     problems: list[str] = []
     normalised: dict[str, Any] = {}
+    nulls: set[str] = set()
     for name, value in properties.items():
         if not isinstance(name, str):
-            problems.append(f"property names must be strings, got {_kind_of(name)}")
+            problems.append(f"property names must be strings, got {_kind_of(name)} {shown(name)}")
             continue
+        if value is None:
+            nulls.add(name)
         prop = dtype.get_property(name)
         if prop is None:
             problems.append(_unknown(dtype, name))
@@ -108,7 +130,7 @@ def check_properties(dtype: DatasourceType, properties: Any, *, require_all: boo
     if require_all:
         given = {k: v for k, v in properties.items() if v not in ("", None)}
         for name in dtype.required_for(given):
-            if name not in given:
+            if name not in given and name not in nulls:  # a null one is named above already
                 problems.append(f"required property {name!r} is missing")
     return normalised, problems
 

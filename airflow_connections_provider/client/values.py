@@ -19,6 +19,12 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+#: The integers a property can hold: 64-bit, as the service's integer properties are. Wider values (a
+#: port of 5,000 digits) are refused by validation, and never reach ``int()``, which refuses strings of
+#: more than 4,300 digits with a ValueError of its own.
+INT64_RANGE = (-(2**63), 2**63 - 1)
+_MAX_DIGITS = 19
+
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off"})
 _UNTYPED_TRUE = frozenset({"true", "yes"})  # without a type, "1"/"on" stay what they look like
@@ -41,7 +47,8 @@ def parse_bool(value: Any) -> bool | None:
 
 
 def parse_int(value: Any) -> int | None:
-    """``value`` as an integer, or None (booleans, fractions, NaN and malformed strings are not integers)."""
+    """``value`` as an integer, or None (booleans, fractions, NaN and malformed strings are not integers,
+    nor digit strings wider than a 64-bit integer: see :func:`oversized_integer`). Never raises."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -49,11 +56,51 @@ def parse_int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and value.is_integer() else None
     if isinstance(value, str):
-        text = value.strip()
-        digits = text[1:] if text[:1] in "+-" else text
-        if digits.isascii() and digits.isdigit():
-            return int(text)
+        number = _small_int(value)
+        if number is not None:
+            return number
     return None
+
+
+def oversized_integer(value: Any) -> int | None:
+    """How many digits ``value`` has when it is an integer (or a digit string) wider than 64 bits, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = INT64_RANGE
+        if low <= value <= high:
+            return None
+        return int(math.log10(abs(value))) + 1  # not len(str(value)): str() refuses past 4,300 digits
+    digits = _digits(value) if isinstance(value, str) else None
+    if digits is None:
+        return None
+    number = _small_int(value)
+    if number is not None and INT64_RANGE[0] <= number <= INT64_RANGE[1]:
+        return None
+    return len(digits.lstrip("0"))
+
+
+def _digits(value: str) -> str | None:
+    """The digits of an integer written as text (sign and spaces around allowed), else None."""
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    return digits if digits.isascii() and digits.isdigit() else None
+
+
+def _small_int(value: str) -> int | None:
+    """An integer written as text with at most 19 significant digits, else None (never calls int() on more)."""
+    digits = _digits(value)
+    if digits is None:
+        return None
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > _MAX_DIGITS:
+        return None
+    return -int(significant) if value.strip().startswith("-") else int(significant)
+
+
+def as_text(value: Any) -> str:
+    """``str(value)``, except an integer too wide for decimal text (>4,300 digits) is written in hex."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 14_000:
+        return hex(value)
+    return str(value)
 
 
 def normalise_property_value(value: Any, kind: str | None = None) -> Any:
@@ -67,15 +114,15 @@ def normalise_property_value(value: Any, kind: str | None = None) -> Any:
         return ("null", None)
     if kind == "boolean":
         flag = parse_bool(value)
-        return ("bool", flag) if flag is not None else ("text", str(value))
+        return ("bool", flag) if flag is not None else ("text", as_text(value))
     if kind == "integer":
         number = parse_int(value)
-        return ("int", number) if number is not None else ("text", str(value))
+        return ("int", number) if number is not None else ("text", as_text(value))
     if kind in ("string", "enum", "password"):
         if isinstance(value, bool):
             return ("text", "true" if value else "false")
         number = parse_int(value) if isinstance(value, (int, float)) else None
-        return ("text", str(number) if number is not None else str(value))
+        return ("text", as_text(number) if number is not None else as_text(value))
     # type unknown: read what is unambiguous
     if isinstance(value, bool):
         return ("bool", value)
@@ -90,7 +137,7 @@ def normalise_property_value(value: Any, kind: str | None = None) -> Any:
         return ("list", tuple(normalise_property_value(v) for v in value))
     if isinstance(value, Mapping):
         return ("map", tuple(sorted((str(k), normalise_property_value(v)) for k, v in value.items())))
-    return ("text", str(value))
+    return ("text", as_text(value))
 
 
 def same_property_values(

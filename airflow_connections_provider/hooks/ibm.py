@@ -15,9 +15,22 @@ from airflow_connections_provider.compat import unreadable_connection_value
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_connections_provider.hooks.settings import (
     HookSettings,
+    credential_values,
     settings_from_connection,
     unreadable_connection_error,
 )
+
+
+def mask_escaped_credentials(conn: Any) -> None:
+    """Mask the escaped spellings of the connection's secrets (Airflow masks each value as it is).
+
+    A token with a trailing newline reads ``tok\\n`` in an exception's text, a curly quote ``\\u201c``:
+    Airflow's masker would not know those. Plain values have none, so this usually registers nothing.
+    """
+    from airflow_connections_provider.masking import escaped_spellings
+
+    for spelling in escaped_spellings(credential_values(conn)):
+        mask_secret(spelling)
 
 
 class IBMDataPlatformHook(BaseHook):
@@ -64,6 +77,7 @@ class IBMDataPlatformHook(BaseHook):
             if raw_value is None:
                 raise
             raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
+        mask_escaped_credentials(conn)
         return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
 
     @cached_property

@@ -7,8 +7,11 @@ way, so the two can never read a field differently.
 Field mapping: host → API base URL or region; port → the URL's port when the host names none;
 login → username; password → API key, password or bearer token (by auth type); schema → unused;
 extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
-``ca_bundle``, ``timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``. Extra keys may
-also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
+``ca_bundle``, ``timeout``, ``total_timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``.
+Extra keys may also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
+
+Every problem names the Airflow connection and its field, and never quotes a credential (nor a URL
+that carries one: credentials belong in the login and password fields, never in a URL).
 """
 
 from __future__ import annotations
@@ -19,18 +22,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from airflow_connections_provider.client.config import (
     DEFAULT_IAM_URL,
+    HEADER_SAFE_CREDENTIALS,
     REGION_BASE_URLS,
     AuthType,
     ClientConfig,
     Credentials,
     RetryPolicy,
+    looks_like_host,
+    region_problem,
     resolve_base_url,
 )
-from airflow_connections_provider.client.errors import ConfigurationError
+from airflow_connections_provider.client.errors import ConfigurationError, shown
+from airflow_connections_provider.client.setting_checks import (
+    credential_problem,
+    retry_limit_problem,
+    split_url,
+    url_problem,
+)
 from airflow_connections_provider.connection_type import CONN_TYPE
 
 _PREFIX = f"extra__{CONN_TYPE}__"
@@ -94,18 +106,36 @@ def unreadable_connection_error(conn_id: str, raw_value: str) -> ConfigurationEr
     )
 
 
-def _number(extras: Mapping[str, Any], key: str, conn_id: str, *, integer: bool = False) -> Any:
+def _number(extras: Mapping[str, Any], key: str, conn_id: str, *, integer: bool = False, positive: bool = False) -> Any:
     if key not in extras:
         return None
     value = extras[key]
-    kind = "an integer" if integer else "a finite number"
-    try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError, OverflowError):
-        number = None
-    if number is None or isinstance(value, bool) or not math.isfinite(number):
-        raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be {kind}, got {value!r}")
+    kind = "an integer" if integer else "a finite number" + (" > 0" if positive else "")
+    number: Any = None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        number = _parse_number(value, integer=integer)
+    if number is None or (positive and number <= 0):
+        if key == "retry_limit":  # worded as wherever a retry limit is given
+            raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} {retry_limit_problem(value)}")
+        raise ConfigurationError(f"extra {key!r} of Airflow connection {conn_id!r} must be {kind}, got {shown(value)}")
     return number
+
+
+def _parse_number(value: int | float | str, *, integer: bool) -> Any:
+    """``value`` as an int or a finite float, or None; never raises (a 5,000-digit text included)."""
+    if integer:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > 18:
+            return None  # too wide for any setting; int() itself refuses past 4,300 digits
+        return int(text)
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _flag(value: Any, key: str, conn_id: str) -> bool:
@@ -125,27 +155,26 @@ def _base_url(conn: AirflowConnectionLike) -> str | None:
 
     The schema field is not read (the form hides it): write ``http://`` in the host for plain HTTP.
     """
+    conn_id = conn.conn_id
+    if conn.port not in (None, 0) and not _valid_port(conn.port):
+        raise ConfigurationError(
+            f"the port field of Airflow connection {conn_id!r} must be between 1 and 65535, got {shown(conn.port)}"
+        )
+    if conn.host is not None and not isinstance(conn.host, str):
+        raise ConfigurationError(f"the host field of Airflow connection {conn_id!r} must be text")
     host = (conn.host or "").strip()
     if not host or host.lower() in REGION_BASE_URLS:
         return host or None
+    where = f"the host field of Airflow connection {conn_id!r}"
     if "://" not in host:
+        if "@" not in host and not looks_like_host(host):
+            raise ConfigurationError(f"{where}: {region_problem(host)}")
         host = f"https://{host}"
-    parts = urlsplit(host.rstrip("/"))
-    where = f"Airflow connection {conn.conn_id!r}"
-    if parts.query or parts.fragment or "?" in host or "#" in host:
-        raise ConfigurationError(
-            f"the host of {where} has a query string or fragment; give the API base URL only "
-            "(https://<host>[:<port>][/<path>]) or a region"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigurationError(f"the host of {where} has an invalid port; use 1 to 65535") from None
-    if port == 0:
-        raise ConfigurationError(f"the host of {where} has an invalid port; use 1 to 65535")
-    if conn.port is not None and conn.port != 0 and not _valid_port(conn.port):
-        raise ConfigurationError(f"the port field of {where} must be between 1 and 65535")
-    if conn.port and port is None:
+    problem = url_problem(host)
+    if problem is not None:
+        raise ConfigurationError(f"{where} {problem}")
+    parts = split_url(host.rstrip("/"))
+    if conn.port and parts.port is None:
         return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{conn.port}"))
     return parts.geturl()
 
@@ -155,14 +184,66 @@ def _valid_port(value: Any) -> bool:
 
 
 def _iam_url(extras: Mapping[str, Any], conn_id: str) -> str:
-    value = str(extras.get("iam_url") or DEFAULT_IAM_URL).strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"extra 'iam_url' of Airflow connection {conn_id!r} must be a URL such as {DEFAULT_IAM_URL} "
-            "(scheme and host, no query string)"
-        )
-    return value
+    value = extras.get("iam_url") or DEFAULT_IAM_URL
+    problem = url_problem(value.strip() if isinstance(value, str) else value)
+    if problem is not None:
+        example = "" if "credentials" in problem else f" (IBM Cloud's is {DEFAULT_IAM_URL})"
+        raise ConfigurationError(f"extra 'iam_url' of Airflow connection {conn_id!r} {problem}{example}")
+    return str(value).strip()
+
+
+#: Where each credential comes from: the form field first, then the extra that may carry it instead.
+_CREDENTIAL_FIELDS = {
+    "api_key": (("password", "the password field"), ("api_key", "extra 'api_key'")),
+    "token": (("password", "the password field"), ("token", "extra 'token'")),
+    "password": (("password", "the password field"),),
+    "username": (("login", "the login field"), ("username", "extra 'username'")),
+}
+
+
+def _credentials(
+    conn: AirflowConnectionLike, extras: Mapping[str, Any], auth_type: AuthType, iam_url: str
+) -> Credentials:
+    """The credentials ``auth_type`` needs, each checked where it was given (field named, value never shown)."""
+    given: dict[str, Any] = {}
+    problems = []
+    for name in _NEEDS[auth_type]:
+        for source, label in _CREDENTIAL_FIELDS[name]:
+            value = getattr(conn, source) if source in ("password", "login") else extras.get(source)
+            if value in (None, ""):
+                continue
+            problem = credential_problem(value, header_safe=name in HEADER_SAFE_CREDENTIALS)
+            if problem is not None:
+                problems.append(f"{label} of Airflow connection {conn.conn_id!r} {problem}")
+            given[name] = value
+            break
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return Credentials(auth_type=auth_type, iam_url=iam_url, **given)
+
+
+_NEEDS = {
+    AuthType.IAM_API_KEY: ("api_key",),
+    AuthType.AWS_API_KEY: ("api_key",),
+    AuthType.CP4D_PASSWORD: ("username", "password"),
+    AuthType.CP4D_API_KEY: ("username", "api_key"),
+    AuthType.ZEN_API_KEY: ("username", "api_key"),
+    AuthType.BEARER_TOKEN: ("token",),
+}
+
+
+def credential_values(conn: AirflowConnectionLike) -> list[str]:
+    """The secrets an Airflow connection may hold (password, extra ``api_key`` and ``token``), for masking.
+
+    Never raises: masking comes before the checks that may refuse the connection.
+    """
+    values = [conn.password] if isinstance(conn.password, str) else []
+    try:
+        extras = _extras(conn.extra, conn.conn_id)
+    except ConfigurationError:
+        extras = {}
+    values += [extras[key] for key in ("api_key", "token") if isinstance(extras.get(key), str)]
+    return [value for value in values if value]
 
 
 def settings_from_connection(
@@ -180,7 +261,7 @@ def settings_from_connection(
     """
     conn_id = conn.conn_id
     extras = _extras(conn.extra, conn_id)
-    problems: list[str] = []
+    problems: list[str] = []  # every problem, each naming its field
 
     def attempt(build: Callable[[], Any], fallback: Any) -> Any:
         try:
@@ -191,26 +272,18 @@ def settings_from_connection(
 
     auth_type = attempt(lambda: AuthType.parse(extras.get("auth_type", AuthType.IAM_API_KEY)), None)
     iam_url = attempt(lambda: _iam_url(extras, conn_id), DEFAULT_IAM_URL)
-    secret = conn.password or None
     credentials = None
     if auth_type is not None:
-        credentials = attempt(
-            lambda: Credentials(
-                auth_type=auth_type,
-                api_key=(secret or extras.get("api_key")) if auth_type in _KEY_AUTH else None,
-                username=conn.login or extras.get("username"),
-                password=secret if auth_type is AuthType.CP4D_PASSWORD else None,
-                token=(secret or extras.get("token")) if auth_type is AuthType.BEARER_TOKEN else None,
-                iam_url=iam_url,
-            ),
-            None,
-        )
+        credentials = attempt(lambda: _credentials(conn, extras, auth_type, iam_url), None)
     numbers: dict[str, Any] = {}
-    for key, integer in (("retry_limit", True), ("retry_delay", False), ("max_retry_wait", False), ("timeout", False)):
-        numbers[key] = attempt(partial(_number, extras, key, conn_id, integer=integer), None)
+    for key, integer, positive in _NUMBERS:
+        numbers[key] = attempt(partial(_number, extras, key, conn_id, integer=integer, positive=positive), None)
+    limit_problem = retry_limit_problem(numbers["retry_limit"]) if numbers["retry_limit"] is not None else None
+    if limit_problem is not None:
+        problems.append(f"extra 'retry_limit' of Airflow connection {conn_id!r} {limit_problem}")
     policy = attempt(
         lambda: RetryPolicy(
-            retry_limit=_pick(retry_limit, numbers["retry_limit"], 5),
+            retry_limit=_pick(retry_limit, None if limit_problem else numbers["retry_limit"], 5),
             retry_delay=_pick(retry_delay, numbers["retry_delay"], 1.0),
             max_retry_wait=_pick(max_retry_wait, numbers["max_retry_wait"], 60.0),
         ),
@@ -220,21 +293,35 @@ def settings_from_connection(
     if extras.get("ca_bundle") and verify:
         verify = str(extras["ca_bundle"])
     base_url = attempt(lambda: resolve_base_url(_base_url(conn)), None)
-    if problems or credentials is None:
+    config = None
+    if not problems and credentials is not None:
+        config = attempt(
+            lambda: ClientConfig(
+                credentials=credentials,
+                base_url=base_url,
+                verify=verify,
+                timeout=_pick(timeout, numbers["timeout"], 60.0),
+                total_timeout=numbers["total_timeout"],
+                retry=policy,
+                on_secret=on_secret,
+                origin=f"Airflow connection {conn_id!r}",
+            ),
+            None,
+        )
+    if problems or config is None:
         raise ConfigurationError(f"Airflow connection {conn_id!r} is not usable: " + "; ".join(problems))
-    config = ClientConfig(
-        credentials=credentials,
-        base_url=base_url,
-        verify=verify,
-        timeout=_pick(timeout, numbers["timeout"], 60.0),
-        retry=policy,
-        on_secret=on_secret,
-    )
     project = extras.get("project")
     return HookSettings(client_config=config, default_project=str(project).strip() if project else None)
 
 
-_KEY_AUTH = frozenset({AuthType.IAM_API_KEY, AuthType.AWS_API_KEY, AuthType.CP4D_API_KEY, AuthType.ZEN_API_KEY})
+#: Numeric extras: (key, integer, must be > 0).
+_NUMBERS = (
+    ("retry_limit", True, False),
+    ("retry_delay", False, False),
+    ("max_retry_wait", False, False),
+    ("timeout", False, True),
+    ("total_timeout", False, True),
+)
 
 
 def _pick(explicit: Any, from_conn: Any, default: Any) -> Any:

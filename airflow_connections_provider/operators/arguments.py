@@ -68,8 +68,10 @@ class ArgumentChecks:
         for key, item in value.items():
             if not isinstance(key, str) or not key.strip():
                 self.add(f"{name} has a key that is not a property name ({_type(key)})")
-            elif item is None or isinstance(item, (str, bool, int)):
-                continue  # None is left to the client, which says to remove the property instead
+            elif item is None:  # named here with the others, not left for the client to find after them
+                self.add(f"{name}[{key!r}] is null: give a value, or leave the property out")
+            elif isinstance(item, (str, bool, int)):
+                continue
             elif isinstance(item, float):
                 if not math.isfinite(item):
                     self.add(f"{name}[{key!r}] must be a finite number, got {item!r}")

@@ -102,7 +102,10 @@ class IBMBaseOperator(BaseOperator):
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)
         checks.text("project", self.project, optional=True)
-        checks.integer("request_retry_limit", self.request_retry_limit, low=0, high=100, optional=True)
+        from airflow_connections_provider.client.setting_checks import retry_limit_problem
+
+        if self.request_retry_limit is not None and (problem := retry_limit_problem(self.request_retry_limit)):
+            checks.add(f"request_retry_limit {problem}")  # worded as for the Airflow connection's retry_limit
         checks.seconds("request_retry_delay", self.request_retry_delay)
         checks.seconds("request_max_retry_wait", self.request_max_retry_wait)
         checks.seconds("request_timeout", self.request_timeout, positive=True)

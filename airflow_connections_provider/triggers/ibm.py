@@ -80,6 +80,7 @@ _CLIENT_MODULES = (
     "airflow_connections_provider.triggers.client_pool",
     "airflow_connections_provider.hooks.settings",
     "airflow_connections_provider.compat",
+    "airflow_connections_provider.masking",
 )
 _client_imported = False
 _client_importing: dict[int, SharedOutcome[None]] = {}  # per running loop: the import under way
@@ -267,7 +268,12 @@ class IBMConnectionValidationTrigger(BaseTrigger):
 
     async def _client_config(self) -> Any:
         from airflow_connections_provider.compat import aget_connection, amask_secret, unreadable_connection_value
-        from airflow_connections_provider.hooks.settings import settings_from_connection, unreadable_connection_error
+        from airflow_connections_provider.hooks.settings import (
+            credential_values,
+            settings_from_connection,
+            unreadable_connection_error,
+        )
+        from airflow_connections_provider.masking import escaped_spellings
 
         try:
             conn = await aget_connection(self.ibm_conn_id)
@@ -281,6 +287,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
             if raw_value is None:
                 raise
             raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
+        # The escaped spellings of its secrets (a pasted newline reads "\\n" in an error), which Airflow's
+        # own masking of the connection does not cover; plain values have none, so usually nothing is sent.
+        for spelling in escaped_spellings(credential_values(conn)):
+            await amask_secret(spelling)
         settings = settings_from_connection(
             conn,
             retry_limit=self.retry.get("retry_limit"),

@@ -170,3 +170,63 @@ def test_when_preregistration_declines_the_public_path_masks_everything(monkeypa
     secrets = fresh(20, "fallback")
     masking.mask_texts(secrets)
     assert readable(secrets, str(redact(" ".join(secrets)))) == []
+
+
+# -- escaped spellings, and a module that never raises ----------------------------------------------------
+
+
+def test_the_repr_and_bytes_spellings_of_a_secret_are_masked():
+    (core,) = fresh(1, "escaped")
+    secret = f"{core}\u201c\n"  # a curly quote and a trailing newline: every escaping form differs
+    masking.mask_texts([secret])
+    texts = [repr(secret), ascii(secret), repr(secret.encode()), f"Invalid header value {secret.encode('utf-8')!r}"]
+    assert [t for t in texts if core in str(redact(t))] == []
+
+
+def test_a_plain_value_has_no_escaped_spellings():
+    assert masking.escaped_spellings(["plain-ASCII-token-1", None, 5, ""]) == []
+    assert "tok-1\\n" in masking.escaped_spellings(["tok-1\n"])
+
+
+def deep(levels: int, leaf: object) -> object:
+    value = leaf
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_a_deeply_nested_secret_is_walked_without_recursion():
+    (secret,) = fresh(1, "deep")
+    nested = {"password": deep(3000, {"inner": deep(3000, secret)})}
+    assert list(masking.secret_values(nested)) == [secret]
+    masking.mask_values(nested)  # never raises
+    assert readable([secret], str(redact(secret))) == []
+
+
+def test_odd_values_never_make_masking_raise():
+    looping: list[object] = ["loop-secret-1"]
+    looping.append(looping)
+
+    class Unreadable(dict):
+        def values(self):  # type: ignore[override]
+            raise RuntimeError("cannot read")
+
+    odd = {"password": looping, "token": Unreadable(a=1), "secret": 10**5000, 7: "key-not-text", "api_key": b"bytes"}
+    assert list(masking.secret_values(odd)) == ["loop-secret-1"]
+    masking.mask_values(odd)
+    masking.mask_texts([None, 5, "", object()])  # type: ignore[list-item]
+
+
+def test_a_value_airflows_masker_refuses_does_not_stop_the_others(monkeypatch, caplog):
+    masked: list[str] = []
+
+    def refusing_mask_secret(secret: str, name: str | None = None) -> None:
+        if "refused" in secret:
+            raise RuntimeError(f"pattern too large: {secret}")
+        masked.append(secret)
+
+    refusing_mask_secret.__module__ = "somewhere.else.secrets"
+    monkeypatch.setattr("airflow.providers.common.compat.sdk.mask_secret", refusing_mask_secret, raising=False)
+    masking.mask_texts(["first-secret-1", "refused-secret-2", "third-secret-3"])
+    assert masked == ["first-secret-1", "third-secret-3"]
+    assert "refused-secret-2" not in caplog.text and "RuntimeError" in caplog.text

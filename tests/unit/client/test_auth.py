@@ -312,7 +312,7 @@ def test_a_cleartext_token_exchange_is_warned_about(make_client, caplog, iam_url
     make_client(
         AuthType.IAM_API_KEY, credentials=Credentials(AuthType.IAM_API_KEY, api_key="sekret-key", iam_url=iam_url)
     )
-    assert ("travels in clear" in caplog.text) is warned
+    assert ("without encryption, in clear" in caplog.text) is warned
     assert "sekret-key" not in caplog.text
 
 

@@ -62,15 +62,32 @@ def writes(mocked) -> list[str]:
         pytest.param({"name": "  "}, "the connection name is empty", id="name-blank"),
         pytest.param({"name": "n" * 256}, "the limit is 255", id="name-too-long"),
         pytest.param({"description": {"a": 1}}, "the description must be a string, got dict", id="description-dict"),
+        pytest.param({"properties": {**GOOD, "port": "9" * 5000}}, "'port' is a port", id="port-5000-digit-text"),
+        pytest.param({"properties": {**GOOD, "port": "0" * 5000 + "5"}}, None, id="port-5000-leading-zeros"),
+        pytest.param(
+            {"properties": {**GOOD, "database": 10**4999}}, "got a 5000-digit number; write it as text", id="huge-int"
+        ),
+        pytest.param({"properties": {**GOOD, "host": ["a", "b"]}}, "got list (2 item(s))", id="list-value"),
+        pytest.param({"properties": {**GOOD, 7: "x"}}, "got int 7", id="non-string-key-named"),
     ],
 )
 def test_bad_create_input_is_refused_before_any_write(mocked, client, types, overrides, expected):
     args = {"name": "db", "datasource_type": "postgresql", "properties": dict(GOOD)}
     args.update(overrides)
+    if expected is None:  # fine after all (5,000 leading zeros are the port 5): the write goes out
+        mocked.post(f"{API}/v2/connections", status=201, json=real.created().json())
+        client.create_connection(SCOPE, **args)
+        return
     with pytest.raises(InvalidInputError) as caught:
         client.create_connection(SCOPE, **args)
     assert expected in str(caught.value)
     assert writes(mocked) == []
+
+
+def test_a_null_required_property_is_named_once(mocked, client, types):
+    with pytest.raises(InvalidInputError) as caught:
+        client.create_connection(SCOPE, name="db", datasource_type="postgresql", properties={**GOOD, "username": None})
+    assert str(caught.value).count("'username'") == 1 and "is null" in str(caught.value)
 
 
 def test_good_values_are_normalised_before_sending(mocked, client, types):
@@ -141,7 +158,7 @@ def test_changes_given_as_something_else_are_refused(mocked, client, types):
         ),
         pytest.param(
             lambda: Credentials(AuthType.IAM_API_KEY, api_key="k", iam_url="iam.cloud.ibm.com"),
-            "iam_url 'iam.cloud.ibm.com' is not a URL",
+            "iam_url 'iam.cloud.ibm.com' must be a URL starting with http:// or https://",
             id="iam-url-without-scheme",
         ),
     ],

@@ -108,3 +108,27 @@ def test_all_conditions_required_switches_between_all_and_any(all_required, expe
         }
     )
     assert rule.applies({"a": "1"}, {}) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed", "oversized"),
+    [
+        pytest.param("9" * 5000, None, 5000, id="5000-digit-text"),
+        pytest.param("0" * 5000 + "7", 7, None, id="leading-zeros"),
+        pytest.param("-9223372036854775808", -(2**63), None, id="int64-min"),
+        pytest.param("9223372036854775808", 2**63, 19, id="past-int64"),
+        pytest.param(10**4999, 10**4999, 5000, id="5000-digit-number"),
+        pytest.param("12a", None, None, id="not-a-number"),
+    ],
+)
+def test_integers_are_read_without_ever_raising(value, parsed, oversized):
+    from airflow_connections_provider.client.values import oversized_integer, parse_int
+
+    assert parse_int(value) == parsed
+    assert oversized_integer(value) == oversized
+
+
+def test_a_number_too_wide_for_decimal_text_still_compares():
+    huge = 10**5000
+    assert normalise_property_value(huge, "string") == normalise_property_value(huge, "string")
+    assert normalise_property_value(huge, "string") != normalise_property_value(huge + 1, "string")

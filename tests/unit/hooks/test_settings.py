@@ -161,8 +161,54 @@ def test_no_secret_in_configuration_errors():
         pytest.param({"extra": {"timeout": "nan"}}, "'timeout' .* finite number", id="timeout-nan"),
         pytest.param({"extra": {"retry_delay": "inf"}}, "'retry_delay' .* finite number", id="delay-inf"),
         pytest.param({"extra": {"retry_limit": True}}, "'retry_limit' .* integer", id="limit-bool"),
+        pytest.param({"extra": {"retry_limit": 101}}, "'retry_limit' .* between 0 and 100", id="limit-past-cap"),
+        pytest.param({"extra": {"timeout": -1}}, "'timeout' .* > 0", id="timeout-negative"),
+        pytest.param({"extra": {"total_timeout": 0}}, "'total_timeout' .* > 0", id="total-timeout-zero"),
+        pytest.param({"host": "us-east"}, "host field .* not an IBM Cloud region", id="not-a-region"),
+        pytest.param({"host": "http://[::1"}, "host field .* both brackets", id="host-ipv6-unclosed"),
+        pytest.param({"host": "https://u:p@cpd.example.com"}, "host field .* holds credentials", id="host-credentials"),
+        pytest.param({"extra": {"iam_url": "https://u:p@iam"}}, "'iam_url' .* holds credentials", id="iam-credentials"),
+        pytest.param({"extra": {"iam_url": "http://[::1"}}, "'iam_url' .* both brackets", id="iam-ipv6-unclosed"),
+        pytest.param({"host": "cpd.example.com", "port": 10**4999}, "port field .* 5000-digit", id="port-5000-digits"),
     ],
 )
 def test_configuration_mistakes_name_the_setting(fields, message):
     with pytest.raises(ConfigurationError, match=message):
         settings(password="api-key-1", **fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        pytest.param({"password": "tok-1\n", "extra": {"auth_type": "bearer_token"}}, "the password field", id="pw"),
+        pytest.param({"extra": {"auth_type": "bearer_token", "token": "tok-1\n"}}, "extra 'token'", id="extra-token"),
+        pytest.param({"extra": {"api_key": "\u201ckey-1\u201d"}}, "extra 'api_key'", id="extra-api-key"),
+        pytest.param(
+            {"login": "admin\n", "password": "pw", "extra": {"auth_type": "cp4d_password"}},
+            "the login field",
+            id="login",
+        ),
+    ],
+)
+def test_a_credential_http_cannot_carry_is_named_by_its_field(fields, where):
+    with pytest.raises(ConfigurationError) as caught:
+        settings(**fields)
+    message = str(caught.value)
+    assert f"{where} of Airflow connection 'ibm'" in message
+    assert "tok-1" not in message and "key-1" not in message and "admin" not in message
+
+
+def test_every_problem_is_listed_at_once_and_the_config_knows_its_origin():
+    with pytest.raises(ConfigurationError) as caught:
+        settings(host="us-east", password="k\n", extra={"retry_limit": 1000})
+    message = str(caught.value)
+    assert "host field" in message and "password field" in message and "'retry_limit'" in message
+    assert settings(password="k").client_config.origin == "Airflow connection 'ibm'"
+
+
+def test_the_secrets_of_a_connection_are_found_for_masking_even_when_it_is_broken():
+    from airflow_connections_provider.hooks.settings import credential_values
+
+    conn = Conn(password="pw-1", extra=json.dumps({"api_key": "k-1", "token": "t-1"}))
+    assert credential_values(conn) == ["pw-1", "k-1", "t-1"]
+    assert credential_values(Conn(password="pw-1", extra="{broken")) == ["pw-1"]

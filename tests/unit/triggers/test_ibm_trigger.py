@@ -16,6 +16,7 @@ from airflow_connections_provider.client import (
     ServerError,
     ValidationRefusedError,
 )
+from airflow_connections_provider.client.errors import UnexpectedReplyError, deadline_exceeded, unsendable_request
 from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
 
 SCOPE = Scope.project("p1")
@@ -80,6 +81,11 @@ def refused() -> ValidationRefusedError:
         pytest.param(NotFoundError(404, "no such connection"), ("error", True), id="not-found-is-final"),
         pytest.param(AuthenticationError(401, "bad token"), ("error", True), id="auth-is-final"),
         pytest.param(RuntimeError("bug"), ("error", False), id="unexpected-still-one-event"),
+        pytest.param(UnexpectedReplyError(200, "a login page"), ("error", True), id="login-page-is-final"),
+        pytest.param(unsendable_request("PUT", "/x"), ("error", True), id="unsendable-header-is-final"),
+        pytest.param(
+            RetriesExhaustedError("PUT", "/x", 1, deadline_exceeded("PUT", "/x", 1.0)), None, id="deadline-is-not-yet"
+        ),
     ],
 )
 async def test_one_poll_decides(outcome, expected):
@@ -183,3 +189,19 @@ async def test_triggers_starting_together_share_one_import_of_the_client(monkeyp
     assert len(imports) == 2 and ibm._client_imported
     await ibm._import_client_off_loop()  # imported: returns at once
     assert len(imports) == 2
+
+
+async def test_a_credential_http_cannot_carry_is_one_permanent_event_and_its_spellings_are_masked(monkeypatch):
+    masked: list[str] = []
+
+    async def record(value: str) -> None:
+        masked.append(value)
+
+    monkeypatch.setattr("airflow_connections_provider.compat.amask_secret", record)
+    conn = {"conn_type": "ibmdataplatform", "host": "http://127.0.0.1:1", "password": "tok-secret-1\n"}
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_NEWLINE", json.dumps({**conn, "extra": {"auth_type": "bearer_token"}}))
+    events = [ValidationEvent.from_payload(e.payload) async for e in trigger(ibm_conn_id="ibm_newline").run()]
+    assert [(e.status, e.permanent) for e in events] == [("error", True)]
+    assert "the password field of Airflow connection 'ibm_newline' holds a line break" in events[0].message
+    assert "tok-secret-1" not in events[0].message
+    assert "tok-secret-1\\n" in masked  # the spelling an error's repr would show
