@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from importlib import metadata
+
+import pytest
 
 _HOME = tempfile.mkdtemp(prefix="acp-airflow-home-")
 os.environ["AIRFLOW_HOME"] = _HOME
@@ -25,3 +28,14 @@ pytest_plugins = ["airflow_connections_provider.emulator.pytest_plugin", "tests.
 
 # The deployment tests start a whole Airflow (four processes) and a browser: `make test-deploy` runs them.
 collect_ignore = [] if os.environ.get("ACP_DEPLOY_TESTS") else ["deploy"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_task_identity() -> None:
+    """Each test's task instances are new ones: a create marker one test leaves (in this process, or in an
+    Airflow Variable once a test made a metadata database) is never found by another test."""
+    from airflow_connections_provider.operators.targets import LOCAL_MARKERS
+    from tests.support import task_fixtures
+
+    task_fixtures.RUN_ID[0] = f"run-{uuid.uuid4().hex[:8]}"
+    LOCAL_MARKERS.clear()

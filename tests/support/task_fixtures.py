@@ -15,6 +15,11 @@ API = "https://api.test"
 PROJECT_ID = payloads.PROJECT_ID
 
 
+#: The run id of every FakeTI a test makes: new for each test (``fresh_task_identity``), the same for
+#: the tries of one test, so state kept per task instance (the create marker) never leaks between tests.
+RUN_ID = ["run"]
+
+
 class FakeTI:
     """The slice of a task instance the operators use: XCom pushes and the try number."""
 
@@ -22,7 +27,7 @@ class FakeTI:
         self.try_number = try_number
         self.xcom: dict[str, Any] = {}
         # What Airflow 2.x's sensors read from the task instance in reschedule mode.
-        self.max_tries, self.dag_id, self.task_id, self.run_id, self.map_index = 0, "dag", "task", "run", -1
+        self.max_tries, self.dag_id, self.task_id, self.run_id, self.map_index = 0, "dag", "task", RUN_ID[0], -1
 
     def get_first_reschedule_date(self, context: Any) -> None:
         return None  # a first try: no earlier reschedule
