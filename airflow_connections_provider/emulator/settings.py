@@ -57,6 +57,8 @@ class EmulatorSettings:
     # Listening beyond loopback must be asked for: the API hands out tokens for the accepted keys and
     # shows stored secrets (see run/server.py, docs/emulator.md "Listening beyond loopback").
     allow_remote: bool = False
+    # Lets clients that are not on loopback use /_emulator when they send it (inspection/access.py).
+    control_token: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Accept lists (what callers naturally write) and store tuples.
@@ -89,6 +91,10 @@ class EmulatorSettings:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {ALL_FAULT_KINDS}")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.control_token is not None and not (
+            self.control_token.isascii() and self.control_token.isprintable() and self.control_token.strip()
+        ):
+            raise ValueError("control_token must be non-blank printable ASCII (it travels in an HTTP header)")
 
     def seed_projects(self) -> list[tuple[str, str | None]]:
         """The projects to create at start-up, as (name, pinned guid or None)."""

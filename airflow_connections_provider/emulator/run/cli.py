@@ -5,13 +5,16 @@ with `--port 0`), flushed at once so a parent process can read it. SIGINT and SI
 server cleanly.
 
 It listens on loopback unless `--allow-remote` is given with another `--host`; then it warns on
-stderr what that exposes. Without the provider's `emulator` extra it says which to install and
+stderr what that exposes. `--control-token` (or the environment variable named by
+`CONTROL_TOKEN_ENV`, which keeps the token out of the process list) lets clients elsewhere use
+`/_emulator`. Without the provider's `emulator` extra it says which to install and
 exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -20,6 +23,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ..extra import missing_extra_message, missing_modules
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER
 from ..settings import (
     ALL_FAULT_KINDS,
     DEFAULT_API_KEY,
@@ -46,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a --host beyond loopback (other machines can then get tokens and read stored secrets)",
+    )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        help=f"let clients not on loopback use /_emulator when they send TOKEN in the {CONTROL_TOKEN_HEADER} "
+        f"header (default: ${CONTROL_TOKEN_ENV}, which keeps it out of the process list)",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)")
     p.add_argument(
@@ -116,6 +127,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         tls_key=args.tls_key,
         tls=args.tls,
         allow_remote=args.allow_remote,
+        control_token=args.control_token,
     )
 
 
@@ -157,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"emulator listening on {server.url}", flush=True)
     if remote:
-        print(exposure_warning(settings.host, server.port), file=sys.stderr, flush=True)
+        print(exposure_warning(settings.host, server.port, settings.control_token), file=sys.stderr, flush=True)
     if server.ca_bundle is not None:
         print(f"emulator certificate (trust it to verify): {server.ca_bundle}", flush=True)
     try:

@@ -42,7 +42,7 @@ from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
-from ..inspection.access import is_loopback_host
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
 from ..routes import auth, connections, openapi, projects_and_types
 from ..settings import SELF_SIGNED, EmulatorSettings
@@ -150,13 +150,18 @@ def check_bind_host(settings: EmulatorSettings) -> bool:
     return True
 
 
-def exposure_warning(host: str, port: int) -> str:
-    """What listening on `host` exposes, for stderr; names no credential."""
+def exposure_warning(host: str, port: int, control_token: str | None = None) -> str:
+    """What listening on `host` exposes, for stderr; names no credential (never the control token)."""
+    inspection = (
+        "/_emulator/ (stored state with secrets in clear, seeding) also answers clients elsewhere "
+        f"that send the control token in {CONTROL_TOKEN_HEADER}"
+        if control_token
+        else f"/_emulator/ still answers loopback clients only (set --control-token or {CONTROL_TOKEN_ENV} to open it)"
+    )
     return (
         f"warning: the emulator listens on {host}:{port}, beyond loopback. Anyone who can reach this port can "
         "get tokens with its API keys and users (never give it real credentials) and read and change every "
-        "stored connection, secrets in clear; /_emulator/ still answers loopback clients only. Nothing is "
-        "encrypted unless TLS is on."
+        f"stored connection, secrets in clear; {inspection}. Nothing is encrypted unless TLS is on."
     )
 
 
@@ -207,7 +212,7 @@ class EmulatorServer:
         self._sock = sock
         self.port = sock.getsockname()[1]
         if remote:
-            message = exposure_warning(self.settings.host, self.port)
+            message = exposure_warning(self.settings.host, self.port, self.settings.control_token)
             warnings.warn(message, RemoteExposureWarning, stacklevel=2)
         config = uvicorn.Config(
             self.app,
