@@ -186,7 +186,7 @@ class EmulatorMiddleware:
             return
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
         message = _FAULT_MESSAGES.get(fault.status, "Emulated fault")
-        response = error_response(trace, fault.status, None, message, headers=headers)
+        response = error_response(trace, fault.status, None, message, headers=headers, path=scope["path"])
         await response(scope, receive, send)
 
     async def _rate_limited(self, scope: Scope, receive: Receive, send: Send, trace: str, limit: float) -> bool:
@@ -202,6 +202,7 @@ class EmulatorMiddleware:
             "too_many_requests",
             f"Rate limit of {limit:g} requests per second exceeded; retry after {retry_after} s",
             headers={"Retry-After": str(retry_after)},
+            path=scope["path"],
         )
         await response(scope, receive, send)
         return True

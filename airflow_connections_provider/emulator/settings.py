@@ -16,6 +16,7 @@ from typing import Any, Literal
 SecretMode = Literal["clear", "omit", "placeholder"]
 SECRET_MODES: tuple[SecretMode, ...] = ("clear", "omit", "placeholder")
 FaultKind = Literal["500", "502", "503", "429", "drop"]
+WorkspaceKind = Literal["project", "catalog", "space"]
 
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop")
 DEFAULT_API_KEY = "emulator-api-key"
@@ -35,6 +36,9 @@ class EmulatorSettings:
     port: int = 0
     # "NAME" or "NAME=GUID" (to pin the project id).
     projects: tuple[str, ...] = (DEFAULT_PROJECT,)
+    # Catalogs and deployment spaces to seed, each "NAME" or "NAME=GUID" (none by default).
+    catalogs: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
     # Cloud Pak for Data users as (username, password).
     users: tuple[tuple[str, str], ...] = (DEFAULT_USER,)
@@ -62,7 +66,7 @@ class EmulatorSettings:
 
     def __post_init__(self) -> None:
         # Accept lists (what callers naturally write) and store tuples.
-        for name in ("projects", "api_keys", "static_tokens", "fault_kinds"):
+        for name in ("projects", "catalogs", "spaces", "api_keys", "static_tokens", "fault_kinds"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "users", tuple((u, p) for u, p in self.users))
         self._validate()
@@ -100,16 +104,25 @@ class EmulatorSettings:
         """The projects to create at start-up, as (name, pinned guid or None)."""
         return [parse_project_spec(spec) for spec in self.projects]
 
+    def seed_workspaces(self) -> list[tuple[WorkspaceKind, str, str | None]]:
+        """Every workspace to create at start-up, as (kind, name, pinned guid or None)."""
+        groups: tuple[tuple[WorkspaceKind, tuple[str, ...]], ...] = (
+            ("project", self.projects),
+            ("catalog", self.catalogs),
+            ("space", self.spaces),
+        )
+        return [(kind, *parse_project_spec(spec)) for kind, specs in groups for spec in specs]
+
     def replace(self, **changes: Any) -> EmulatorSettings:
         return dataclasses.replace(self, **changes)
 
 
 def parse_project_spec(spec: str) -> tuple[str, str | None]:
-    """Split "NAME" or "NAME=GUID"."""
+    """Split "NAME" or "NAME=GUID" (a project, catalog or space to seed)."""
     name, sep, guid = spec.partition("=")
     name = name.strip()
     if not name:
-        raise ValueError(f"project spec {spec!r} has no name")
+        raise ValueError(f"workspace spec {spec!r} has no name")
     return name, (guid.strip() or None) if sep else None
 
 

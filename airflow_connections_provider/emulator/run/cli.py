@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[=GUID]",
         help=f"seed a project (repeatable; default: one named {DEFAULT_PROJECT!r})",
     )
+    p.add_argument("--catalog", action="append", metavar="NAME[=GUID]", help="seed a catalog (repeatable)")
+    p.add_argument("--space", action="append", metavar="NAME[=GUID]", help="seed a deployment space (repeatable)")
     p.add_argument(
         "--api-key",
         action="append",
@@ -111,6 +113,8 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         host=args.host,
         port=args.port,
         projects=as_tuple(args.project, (DEFAULT_PROJECT,)),
+        catalogs=as_tuple(args.catalog, ()),
+        spaces=as_tuple(args.space, ()),
         api_keys=as_tuple(args.api_key, (DEFAULT_API_KEY,)),
         users=tuple(parse_user_spec(u) for u in args.user) if args.user else (DEFAULT_USER,),
         static_tokens=as_tuple(args.static_token, ()),

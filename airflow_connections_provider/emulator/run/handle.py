@@ -73,11 +73,19 @@ class EmulatorHandle:
     def add_project(self, name: str, *, guid: str | None = None, description: str = "", type: str = "cpd") -> str:
         return self._ctx.store.add_workspace("project", name, guid=guid, description=description, type=type).guid
 
-    def add_catalog(self, name: str, *, guid: str | None = None) -> str:
-        return self._ctx.store.add_workspace("catalog", name, guid=guid).guid
+    def add_catalog(self, name: str, *, guid: str | None = None, description: str = "") -> str:
+        return self._ctx.store.add_workspace("catalog", name, guid=guid, description=description).guid
 
-    def add_space(self, name: str, *, guid: str | None = None) -> str:
-        return self._ctx.store.add_workspace("space", name, guid=guid).guid
+    def add_space(self, name: str, *, guid: str | None = None, description: str = "") -> str:
+        return self._ctx.store.add_workspace("space", name, guid=guid, description=description).guid
+
+    def catalog_id(self, name: str) -> str:
+        """A catalog's guid (by name, or a guid)."""
+        return self._ctx.store.resolve_workspace("catalog", name).guid
+
+    def space_id(self, name: str) -> str:
+        """A deployment space's id (by name, or an id)."""
+        return self._ctx.store.resolve_workspace("space", name).guid
 
     def _scope(self, project: str | None, catalog: str | None, space: str | None) -> tuple[ScopeKind, str] | None:
         candidates: tuple[tuple[ScopeKind, str | None], ...] = (

@@ -44,7 +44,7 @@ from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
 from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
-from ..routes import auth, connections, openapi, projects_and_types
+from ..routes import auth, connections, datasource_types, openapi, projects, workspaces
 from ..settings import SELF_SIGNED, EmulatorSettings
 from ..state.store import EmulatorContext
 
@@ -62,13 +62,16 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
         target=exc.target,
         target_type=exc.target_type,
         headers=exc.headers,
+        path=request.url.path,
     )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = "The requested resource was not found" if exc.status_code == 404 else str(exc.detail)
-    return error_response(trace_of(request), exc.status_code, None, message, headers=dict(exc.headers or {}))
+    return error_response(
+        trace_of(request), exc.status_code, None, message, headers=dict(exc.headers or {}), path=request.url.path
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -76,7 +79,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     target = str(first.get("loc", ["", "request"])[-1])
     return error_response(
-        trace_of(request), 400, "invalid_parameter", str(first.get("msg", "Invalid request")), target=target
+        trace_of(request),
+        400,
+        "invalid_parameter",
+        str(first.get("msg", "Invalid request")),
+        target=target,
+        path=request.url.path,
     )
 
 
@@ -86,6 +94,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         500,
         "internal_server_error",
         "The emulator failed to handle this request; please report it with this trace",
+        path=request.url.path,
     )
 
 
@@ -101,7 +110,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    modules = (openapi, auth, connections, projects_and_types, inspection_api)
+    modules = (openapi, auth, connections, projects, workspaces, datasource_types, inspection_api)
     for module in modules:
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)

@@ -190,7 +190,7 @@ class DatasourceType:
                 missing.append(prop.name)
         return missing
 
-    def to_api(self, *, connection_properties: bool) -> dict[str, Any]:
+    def to_api(self, *, connection_properties: bool, actions: bool = False) -> dict[str, Any]:
         properties: dict[str, Any] = {"source": [], "target": [], "filter": []}
         if connection_properties:
             properties = {"connection": [p.to_api() for p in self.properties], **properties}
@@ -206,7 +206,7 @@ class DatasourceType:
                 "allowed_as_source": self.allowed_as_source,
                 "allowed_as_target": self.allowed_as_target,
                 "tags": ["IBM"],
-                "actions": [a.to_api() for a in self.actions],
+                "actions": [a.to_api() for a in self.actions] if actions else [],
                 "properties": properties,
             },
         }

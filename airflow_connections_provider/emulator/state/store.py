@@ -44,6 +44,7 @@ class Workspace:
     type: str = "cpd"
     seeded: bool = False
     storage_guid: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
+    creator_id: str = "admin"
 
 
 @dataclasses.dataclass(slots=True)
@@ -316,8 +317,8 @@ class EmulatorContext:
     @classmethod
     def create(cls, settings: EmulatorSettings) -> EmulatorContext:
         store = Store()
-        for name, guid in settings.seed_projects():
-            store.add_workspace("project", name, guid=guid, seeded=True)
+        for kind, name, guid in settings.seed_workspaces():
+            store.add_workspace(kind, name, guid=guid, seeded=True)
         tokens = TokenRegistry(
             ttl=settings.token_ttl,
             api_keys=settings.api_keys,
