@@ -52,6 +52,9 @@ class EmulatorSettings:
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
     secret_mode: SecretMode = "clear"  # noqa: S105 - a mode name
     test_action_failure_status: int = 400
+    # The administrator's allow-only-vaulted-credentials: a shared connection may not carry a plain
+    # secret unless the create/update says skip_enforcement=true (state/vault.py).
+    enforce_vaulted_credentials: bool = False
     log_level: str = "warning"
     # HTTPS: a certificate chain and key to serve, or tls="self-signed" for a loopback certificate made
     # at start-up (its path is EmulatorHandle.ca_bundle). None everywhere: plain HTTP.

@@ -193,7 +193,9 @@ def test_bluemix_cos_carries_ibms_recorded_conditions(api: Api) -> None:
     ]
     descriptors = _descriptors(dtype)
     assert {n for n, p in descriptors.items() if p["required"]} == {"api_key", "resource_instance_id", "url"}
+    # IBM's recorded hidden properties, and the `vaulted_properties` every type takes (IBM's SDK models).
     assert {n for n, p in descriptors.items() if p["hidden"]} == {
+        "vaulted_properties",
         "auto_discovery",
         "defer_credentials",
         "iam_url",

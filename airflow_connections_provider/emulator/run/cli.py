@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=400,
         help="how the test action reports a failed test: 400 error, or 200 with a failed output",
     )
+    p.add_argument(
+        "--enforce-vaulted-credentials",
+        action="store_true",
+        help="refuse plain secrets in shared connections unless skip_enforcement=true (allow-only-vaulted-credentials)",
+    )
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain (with --tls-key)")
     p.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -126,6 +131,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         fault_kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
         secret_mode=args.secret_mode,
         test_action_failure_status=args.test_action_failure_status,
+        enforce_vaulted_credentials=args.enforce_vaulted_credentials,
         log_level=args.log_level,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..faults import ScriptKind, When
-from ..inspection.api import faults_summary, log_entries, state_snapshot
+from ..inspection.api import add_data_asset, add_vault_secret, faults_summary, log_entries, state_snapshot
 from ..settings import EmulatorSettings
-from ..state.checks import check_entity
+from ..state.checks import check_entity, unchecked_entity
 from ..state.store import ScopeKind
 from .server import EmulatorServer
 
@@ -133,12 +133,15 @@ class EmulatorHandle:
         description: str = "",
         flags: Iterable[str] = (),
         creator_id: str = "emulator-user",
+        checks: bool = True,
     ) -> str:
         """Seed a connection directly (same checks as the API, no live test); returns its id.
 
         Seeding does not enforce unique names: it puts data in place as other tools or older data
         could have left it, so a test can set up two connections of one name (the API refuses the
-        second with 409).
+        second with 409). `checks=False` stores the properties as given too (no required, type or
+        vault-reference checks; a known type and a properties object still), so the `validate`
+        action has something to refuse.
         """
         scope = self._scope(project, catalog, space) or (
             "project",
@@ -151,7 +154,7 @@ class EmulatorHandle:
             "description": description,
             "flags": list(flags),
         }
-        entity = check_entity(body)
+        entity = check_entity(body) if checks else unchecked_entity(body)
         return self._ctx.store.create_connection(
             scope_kind=scope[0],
             scope_id=scope[1],
@@ -167,6 +170,25 @@ class EmulatorHandle:
     def register_datasource_credentials(self, host: str, port: int, username: str, password: str) -> None:
         """Make live validation of host:port also require this username and password."""
         self._ctx.store.register_account(host, port, username, password)
+
+    def add_vault_secret(self, secret_urn: str, value: str) -> None:
+        """Put a secret in the emulator's vault, for live tests of connections that reference it."""
+        add_vault_secret(self._ctx, secret_urn, value)
+
+    def add_data_asset(
+        self,
+        name: str,
+        connection_id: str,
+        connection_path: str = "/",
+        *,
+        description: str = "",
+        mime_type: str = "text/csv",
+    ) -> str:
+        """A data asset in the connection's workspace whose remote attachment points at the connection
+        (at `connection_path`); returns its asset id. The connection must exist (ValueError otherwise)."""
+        return add_data_asset(
+            self._ctx, name, connection_id, connection_path, description=description, mime_type=mime_type
+        ).asset_id
 
     # --- requests seen ---
     def requests_count(self, method: str | None = None, path: str | None = None) -> int:
@@ -225,7 +247,8 @@ class EmulatorHandle:
         return faults_summary(self._ctx.faults)
 
     def reset(self) -> None:
-        """Clear connections, credentials, log, counters and faults; keep seeded projects and tokens."""
+        """Clear connections, data assets, vault secrets, credentials, log, counters and faults; keep seeded
+        workspaces and tokens."""
         self._ctx.reset()
 
     def stop(self) -> None:

@@ -44,7 +44,7 @@ from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
 from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
-from ..routes import auth, connections, datasource_types, openapi, projects, workspaces
+from ..routes import actions, auth, connections, datasource_types, openapi, projects, search, workspaces
 from ..settings import SELF_SIGNED, EmulatorSettings
 from ..state.store import EmulatorContext
 
@@ -110,7 +110,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    modules = (openapi, auth, connections, projects, workspaces, datasource_types, inspection_api)
+    modules = (openapi, auth, connections, actions, search, projects, workspaces, datasource_types, inspection_api)
     for module in modules:
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)

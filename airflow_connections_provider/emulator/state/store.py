@@ -5,8 +5,8 @@ data sources accept. One re-entrant lock guards everything: handlers run on uvic
 while tests call the same store from their own thread through the inspection handle. Every read
 returns a copy, so no caller can change stored data except through the store's methods.
 
-`EmulatorContext`: the store plus tokens, faults, rate limiter and request log of one instance,
-shared by the routes, the middleware and the Python handle.
+`EmulatorContext`: the store plus tokens, faults, rate limiter, request log, vault and data assets
+of one instance, shared by the routes, the middleware and the Python handle.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from typing import Any, Literal, TypeVar
 from ..faults import FaultInjector, RateLimiter
 from ..inspection.requestlog import RequestLog
 from ..settings import EmulatorSettings
+from .data_assets import DataAssetStore
 from .listing import ScopeIndex
 from .tokens import TokenRegistry
+from .vault import Vault
 
 ScopeKind = Literal["project", "catalog", "space"]
 T = TypeVar("T")
@@ -313,6 +315,8 @@ class EmulatorContext:
     faults: FaultInjector
     limiter: RateLimiter
     log: RequestLog
+    vault: Vault = dataclasses.field(default_factory=Vault)
+    data_assets: DataAssetStore = dataclasses.field(default_factory=DataAssetStore)
 
     @classmethod
     def create(cls, settings: EmulatorSettings) -> EmulatorContext:
@@ -328,8 +332,11 @@ class EmulatorContext:
         return cls(settings, store, tokens, FaultInjector(settings), RateLimiter(), RequestLog())
 
     def reset(self) -> None:
-        """Clear connections, accounts, log, counters and faults; keep seeded projects and tokens."""
+        """Clear connections, accounts, vault secrets, log, counters and faults; keep seeded workspaces and
+        tokens."""
         self.store.reset()
+        self.vault.reset()
+        self.data_assets.reset()
         self.log.reset()
         self.faults.reset()
         self.limiter.reset()
