@@ -246,6 +246,12 @@ class EmulatorHandle:
     def faults(self) -> dict[str, Any]:
         return faults_summary(self._ctx.faults)
 
+    def clear_faults(self) -> None:
+        """Drop scripted faults and restore the start-up fault settings (and rate-limit windows), keeping
+        the stored state: for a test that fails a first try and lets the next one through."""
+        self._ctx.faults.reset()
+        self._ctx.limiter.reset()
+
     def reset(self) -> None:
         """Clear connections, data assets, vault secrets, credentials, log, counters and faults; keep seeded
         workspaces and tokens."""
