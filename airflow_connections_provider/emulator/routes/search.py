@@ -25,8 +25,9 @@ from typing import Any, Protocol, TypeVar
 from fastapi import APIRouter, Request
 
 from ..errors import invalid_field, invalid_parameter, invalid_request
-from ..state.asset_query import parse_query
+from ..state.asset_query import AssetQuery, parse_query
 from ..state.data_assets import DataAsset
+from ..state.listing import ScopeIndex
 from ..state.store import SCOPE_PARAMS, EmulatorContext, StoredConnection
 from .common import Caller, connection_to_api, get_context, iso_time, read_json, resolve_scope
 
@@ -155,6 +156,21 @@ def _page(candidates: list[T], after: int, limit: int) -> tuple[list[T], bool]:
     return following[:limit], len(following) > limit
 
 
+def _connection_page(
+    index: ScopeIndex, query: AssetQuery, after: int, limit: int
+) -> tuple[int, list[StoredConnection], bool]:
+    """(matches, the page's copies, whether more follow), from the scope's creation-order index under the
+    store's lock: only the page is copied, so a walk of a large scope stays linear."""
+    total = len(index) if query.name is None else sum(1 for c in index.all() if query.matches(c.name))
+    page: list[StoredConnection] = []
+    for conn in index.in_order(after or None):
+        if query.matches(conn.name):
+            if len(page) == limit:
+                return total, page, True
+            page.append(conn.copy())
+    return total, page, False
+
+
 def _connection_result(conn: StoredConnection, include: frozenset[str], ctx: EmulatorContext, viewer: str) -> Any:
     shown = connection_to_api(conn, ctx.settings.secret_mode, viewer=viewer)
     if "entity" not in include:
@@ -184,9 +200,10 @@ async def search_assets(asset_type: str, request: Request, principal: Caller) ->
         total, last = len(assets), asset_page[-1].seq if asset_page else after
         results = [data_asset_to_api(a, include) for a in asset_page]
     else:
-        connections = [c for c in ctx.store.connections(scope.kind, scope.guid) if query.matches(c.name)]
-        conn_page, more = _page(connections, after, limit)
-        total, last = len(connections), conn_page[-1].seq if conn_page else after
+        total, conn_page, more = ctx.store.query_scope(
+            scope.kind, scope.guid, lambda index: _connection_page(index, query, after, limit)
+        )
+        last = conn_page[-1].seq if conn_page else after
         results = [_connection_result(c, include, ctx, principal.subject) for c in conn_page]
     reply: dict[str, Any] = {"total_rows": total, "results": results}
     if more:
