@@ -140,7 +140,7 @@ TEST_FAILED_CODE = "connection_test_failed"
 PROBE_TIMEOUT_S = 3.0
 
 
-def test_failed(reason: object) -> ApiError:
+def failed_test_error(reason: object) -> ApiError:
     """400 with no `target`: nothing in the request is wrong, the data source (or the vault) said no."""
     return ApiError(400, TEST_FAILED_CODE, f"The test of the connection failed: {reason}")
 
@@ -151,7 +151,7 @@ async def live_test(ctx: EmulatorContext, dtype: DatasourceType, properties: dic
         resolved = resolve(properties, ctx.vault.secret)
         await probe(dtype, resolved, ctx.store, PROBE_TIMEOUT_S)
     except (ProbeError, UnresolvedSecretError) as exc:
-        raise test_failed(exc) from exc
+        raise failed_test_error(exc) from exc
 
 
 def base_url(request: Request) -> str:
