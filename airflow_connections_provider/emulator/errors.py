@@ -1,8 +1,13 @@
-"""IBM's error container, and the one exception the route code raises to produce it.
+"""IBM's error bodies, and the one exception the route code raises to produce them.
 
 Every 4xx/5xx reply of an API path has the shape
 `{"trace": "<id>", "errors": [{"code", "message", "more_info", "target"?: {"type", "name"}}]}` and the
 same trace in the `x-global-transaction-id` header, which the middleware sets on every reply.
+
+Except the projects service (`/v2/projects...`): its errors are its own `HTTPErrorResponse` (IBM's
+OpenAPI document), `{"code": "404", "error": "Not Found", "message": <the status's generic text>,
+"reason": <what went wrong and the fix>}`, `code` a string and no `description`, as every example in
+that document shows them. `error_response` picks the shape from the request path.
 
 `target.type` follows IBM's API Handbook (and the generated `ErrorTargetModel`): `field` for a member of
 the request body, `parameter` for a query or path parameter, `header` for a header. A 400 that rejects
@@ -12,6 +17,7 @@ live test names none, which is how a client tells the two apart.
 
 from __future__ import annotations
 
+import http
 import uuid
 from typing import Any, Literal
 
@@ -21,6 +27,15 @@ from starlette.responses import JSONResponse
 TRACE_HEADER = "x-global-transaction-id"
 MORE_INFO = "https://cloud.ibm.com/apidocs/data-ai-common-core"
 TargetType = Literal["field", "parameter", "header"]
+ErrorShape = Literal["container", "projects"]
+PROJECTS_PATH = "/v2/projects"
+# The `message` of a projects error: the generic text of its status, as IBM's OpenAPI examples give it.
+PROJECTS_MESSAGES: dict[int, str] = {
+    400: "The server cannot or will not process the request due to an apparent client error.",
+    401: "Authentication failed.",
+    403: "The target operation is strictly forbidden due to schema constraints.",
+    404: "The requested resource could not be found.",
+}
 
 # The code each status gets when a handler does not choose one.
 DEFAULT_CODES: dict[int, str] = {
@@ -80,6 +95,24 @@ def error_body(
     return {"trace": trace, "errors": [error]}
 
 
+def error_shape_for(path: str | None) -> ErrorShape:
+    """The projects service answers in its own error shape; every other path in the container."""
+    if path is not None and (path == PROJECTS_PATH or path.startswith(PROJECTS_PATH + "/")):
+        return "projects"
+    return "container"
+
+
+def projects_error_body(status: int, reason: str) -> dict[str, Any]:
+    """The projects service's `HTTPErrorResponse` as its examples show it (no `description`)."""
+    try:
+        known = http.HTTPStatus(status)
+        name, generic = known.phrase, known.description
+    except ValueError:
+        name, generic = "Error", "The request failed."
+    generic = PROJECTS_MESSAGES.get(status, generic.rstrip(".") + ".")
+    return {"code": str(status), "error": name, "message": generic, "reason": reason}
+
+
 def error_response(
     trace: str,
     status: int,
@@ -89,8 +122,14 @@ def error_response(
     target: str | None = None,
     target_type: TargetType = "parameter",
     headers: dict[str, str] | None = None,
+    path: str | None = None,
 ) -> JSONResponse:
-    body = error_body(trace, code or DEFAULT_CODES.get(status, "error"), message, target, target_type)
+    """The error reply for `path` (the container, or the projects service's own body). A 413 is always
+    the container: the size cap is the front proxy's, whatever service is behind it."""
+    if status != 413 and error_shape_for(path) == "projects":
+        body = projects_error_body(status, message)
+    else:
+        body = error_body(trace, code or DEFAULT_CODES.get(status, "error"), message, target, target_type)
     return JSONResponse(body, status_code=status, headers={TRACE_HEADER: trace, **(headers or {})})
 
 

@@ -1,6 +1,6 @@
 """The ASGI layer around every emulated API call: trace header, request log, latency, faults and
 rate limiting. `/_emulator` paths get the trace header and the access rule of `inspection/access.py`
-(loopback peers only), and nothing else.
+(loopback peers, or the control token), and nothing else.
 
 Every path refuses a body larger than `bodies.MAX_BODY_BYTES` (413 with the error container), as a
 front proxy does: at once when `Content-Length` says so, else when the streamed body passes the cap
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .bodies import MAX_BODY_BYTES, too_large
 from .errors import TRACE_HEADER, error_response, new_trace
 from .faults import Fault, caller_key
-from .inspection.access import control_refusal, forwarded_clients
+from .inspection.access import CONTROL_TOKEN_HEADER, control_refusal, forwarded_clients
 from .inspection.requestlog import is_inspection_path, redact_query, route_template
 from .state.store import EmulatorContext
 
@@ -120,7 +120,10 @@ class EmulatorMiddleware:
 
     async def _serve_inspection(self, scope: Scope, receive: Receive, send: Send, trace: str) -> None:
         refusal = control_refusal(
-            _peer(scope), forwarded_clients(_header(scope, b"x-forwarded-for"), _header(scope, b"forwarded"))
+            _peer(scope),
+            forwarded_clients(_header(scope, b"x-forwarded-for"), _header(scope, b"forwarded")),
+            _header(scope, CONTROL_TOKEN_HEADER.lower().encode()),
+            self.ctx.settings.control_token,
         )
         if refusal is not None:
             await error_response(trace, 403, "forbidden", refusal)(scope, receive, send)
@@ -183,7 +186,7 @@ class EmulatorMiddleware:
             return
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
         message = _FAULT_MESSAGES.get(fault.status, "Emulated fault")
-        response = error_response(trace, fault.status, None, message, headers=headers)
+        response = error_response(trace, fault.status, None, message, headers=headers, path=scope["path"])
         await response(scope, receive, send)
 
     async def _rate_limited(self, scope: Scope, receive: Receive, send: Send, trace: str, limit: float) -> bool:
@@ -199,6 +202,7 @@ class EmulatorMiddleware:
             "too_many_requests",
             f"Rate limit of {limit:g} requests per second exceeded; retry after {retry_after} s",
             headers={"Retry-After": str(retry_after)},
+            path=scope["path"],
         )
         await response(scope, receive, send)
         return True

@@ -16,6 +16,7 @@ from typing import Any, Literal
 SecretMode = Literal["clear", "omit", "placeholder"]
 SECRET_MODES: tuple[SecretMode, ...] = ("clear", "omit", "placeholder")
 FaultKind = Literal["500", "502", "503", "429", "drop"]
+WorkspaceKind = Literal["project", "catalog", "space"]
 
 ALL_FAULT_KINDS: tuple[FaultKind, ...] = ("500", "502", "503", "429", "drop")
 DEFAULT_API_KEY = "emulator-api-key"
@@ -35,6 +36,9 @@ class EmulatorSettings:
     port: int = 0
     # "NAME" or "NAME=GUID" (to pin the project id).
     projects: tuple[str, ...] = (DEFAULT_PROJECT,)
+    # Catalogs and deployment spaces to seed, each "NAME" or "NAME=GUID" (none by default).
+    catalogs: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
     # Cloud Pak for Data users as (username, password).
     users: tuple[tuple[str, str], ...] = (DEFAULT_USER,)
@@ -48,6 +52,9 @@ class EmulatorSettings:
     fault_kinds: tuple[FaultKind, ...] = ALL_FAULT_KINDS
     secret_mode: SecretMode = "clear"  # noqa: S105 - a mode name
     test_action_failure_status: int = 400
+    # The administrator's allow-only-vaulted-credentials: a shared connection may not carry a plain
+    # secret unless the create/update says skip_enforcement=true (state/vault.py).
+    enforce_vaulted_credentials: bool = False
     log_level: str = "warning"
     # HTTPS: a certificate chain and key to serve, or tls="self-signed" for a loopback certificate made
     # at start-up (its path is EmulatorHandle.ca_bundle). None everywhere: plain HTTP.
@@ -57,10 +64,12 @@ class EmulatorSettings:
     # Listening beyond loopback must be asked for: the API hands out tokens for the accepted keys and
     # shows stored secrets (see run/server.py, docs/emulator.md "Listening beyond loopback").
     allow_remote: bool = False
+    # Lets clients that are not on loopback use /_emulator when they send it (inspection/access.py).
+    control_token: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Accept lists (what callers naturally write) and store tuples.
-        for name in ("projects", "api_keys", "static_tokens", "fault_kinds"):
+        for name in ("projects", "catalogs", "spaces", "api_keys", "static_tokens", "fault_kinds"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "users", tuple((u, p) for u, p in self.users))
         self._validate()
@@ -89,21 +98,34 @@ class EmulatorSettings:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {ALL_FAULT_KINDS}")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.control_token is not None and not (
+            self.control_token.isascii() and self.control_token.isprintable() and self.control_token.strip()
+        ):
+            raise ValueError("control_token must be non-blank printable ASCII (it travels in an HTTP header)")
 
     def seed_projects(self) -> list[tuple[str, str | None]]:
         """The projects to create at start-up, as (name, pinned guid or None)."""
         return [parse_project_spec(spec) for spec in self.projects]
+
+    def seed_workspaces(self) -> list[tuple[WorkspaceKind, str, str | None]]:
+        """Every workspace to create at start-up, as (kind, name, pinned guid or None)."""
+        groups: tuple[tuple[WorkspaceKind, tuple[str, ...]], ...] = (
+            ("project", self.projects),
+            ("catalog", self.catalogs),
+            ("space", self.spaces),
+        )
+        return [(kind, *parse_project_spec(spec)) for kind, specs in groups for spec in specs]
 
     def replace(self, **changes: Any) -> EmulatorSettings:
         return dataclasses.replace(self, **changes)
 
 
 def parse_project_spec(spec: str) -> tuple[str, str | None]:
-    """Split "NAME" or "NAME=GUID"."""
+    """Split "NAME" or "NAME=GUID" (a project, catalog or space to seed)."""
     name, sep, guid = spec.partition("=")
     name = name.strip()
     if not name:
-        raise ValueError(f"project spec {spec!r} has no name")
+        raise ValueError(f"workspace spec {spec!r} has no name")
     return name, (guid.strip() or None) if sep else None
 
 

@@ -109,3 +109,15 @@ def assert_error(
     if target is not None:
         assert error["target"] == {"type": target_type, "name": target}
     return error
+
+
+def assert_projects_error(reply: requests.Response, status: int, reason_fragment: str = "") -> dict[str, Any]:
+    """The projects service's own error body (IBM's `HTTPErrorResponse` as its examples show it):
+    `code` (the status as a string), `error` (its name), `message` (its generic text), `reason`."""
+    assert reply.status_code == status, reply.text
+    body = reply.json()
+    assert set(body) == {"code", "error", "message", "reason"}, body
+    assert body["code"] == str(status) and body["error"] and body["message"]
+    assert reply.headers["x-global-transaction-id"]
+    assert reason_fragment in body["reason"], body
+    return body

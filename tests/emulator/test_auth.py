@@ -11,7 +11,7 @@ import pytest
 
 from airflow_connections_provider.emulator import EmulatorHandle
 
-from .helpers import Api, assert_error
+from .helpers import Api, assert_error, assert_projects_error
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 
@@ -140,12 +140,24 @@ def test_static_token_is_accepted_as_is(emu: EmulatorHandle) -> None:
         pytest.param("Basic YWRtaW46cGFzc3dvcmQ=", id="other-scheme"),
     ],
 )
-@pytest.mark.parametrize("path", ["/v2/connections/version", "/v2/connections", "/v2/datasource_types", "/v2/projects"])
+@pytest.mark.parametrize(
+    "path",
+    ["/v2/connections/version", "/v2/connections", "/v2/datasource_types", "/v2/catalogs", "/v2/spaces"],
+)
 def test_v2_paths_without_valid_credentials_are_401_with_the_error_container(
     emu: EmulatorHandle, authorization: str | None, path: str
 ) -> None:
     reply = Api(emu.url, authorization=authorization).get(path, params={"project_id": emu.project_id("demo")})
     assert_error(reply, 401, "invalid_token")
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"], ids=["missing", "unknown-token"])
+@pytest.mark.parametrize("path", ["/v2/projects", "/v2/projects/any-guid"])
+def test_projects_paths_without_valid_credentials_are_401_in_the_projects_shape(
+    emu: EmulatorHandle, authorization: str | None, path: str
+) -> None:
+    body = assert_projects_error(Api(emu.url, authorization=authorization).get(path), 401)
+    assert body["error"] == "Unauthorized" and body["message"] == "Authentication failed."
 
 
 def test_issued_tokens_expire_after_the_ttl(make_emulator: Callable[..., EmulatorHandle]) -> None:

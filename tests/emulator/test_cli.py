@@ -99,3 +99,14 @@ def test_console_script_is_installed() -> None:
         [str(script), "--help"], capture_output=True, text=True, timeout=60, check=True, env={**os.environ}
     )
     assert "usage: airflow-connections-emulator" in result.stdout
+
+
+def test_catalog_and_space_flags_seed_workspaces() -> None:
+    from airflow_connections_provider.emulator.run.cli import build_parser, settings_from_args
+
+    args = build_parser().parse_args(["--catalog", "cat=c1", "--catalog", "other", "--space", "QA"])
+    settings = settings_from_args(args)
+    assert settings.catalogs == ("cat=c1", "other") and settings.spaces == ("QA",)
+    assert ("catalog", "cat", "c1") in settings.seed_workspaces()
+    assert ("space", "QA", None) in settings.seed_workspaces()
+    assert settings_from_args(build_parser().parse_args([])).catalogs == ()

@@ -304,13 +304,6 @@ def test_unknown_query_parameters_are_ignored(api: Api, demo: str) -> None:
     assert reply.status_code == 200
 
 
-def test_actions_are_listed_per_connection(api: Api, demo: str) -> None:
-    pg = api.create(demo, pg_body()).json()["metadata"]["asset_id"]
-    actions = api.get(f"/v2/connections/{pg}/actions", params={"project_id": demo}).json()["actions"]
-    assert [a["name"] for a in actions] == ["test"]
-    assert actions[0]["description"] and actions[0]["properties"] == {"input": [], "output": []}
-
-
 def test_unknown_action_is_404(api: Api, demo: str, http_source: str) -> None:
     cid = api.create(demo, http_body(http_source)).json()["metadata"]["asset_id"]
     reply = api.put(f"/v2/connections/{cid}/actions/get_record_count", params={"project_id": demo}, json={})

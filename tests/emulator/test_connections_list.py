@@ -272,8 +272,9 @@ def test_the_asset_search_ibms_watsonx_ai_sdk_lists_with_pages_every_connection(
     assert seen == ids
 
 
-def test_the_asset_search_answers_only_the_match_all_query(api: Api, demo: str) -> None:
+def test_the_asset_search_refuses_queries_and_types_it_does_not_answer(api: Api, demo: str) -> None:
     reply = api.post("/v2/asset_types/connection/search", params={"project_id": demo}, json={"query": "name:x"})
-    assert_error(reply, 400, "invalid_property", target="query")
-    other = api.post("/v2/asset_types/data_asset/search", params={"project_id": demo}, json={"query": "*:*"})
+    error = assert_error(reply, 400, "invalid_property", target="query")
+    assert "asset.name:<prefix>*" in error["message"] and "name:x" not in error["message"]
+    other = api.post("/v2/asset_types/job/search", params={"project_id": demo}, json={"query": "*:*"})
     assert_error(other, 400, "invalid_parameter", target="asset_type", target_type="parameter")

@@ -210,3 +210,13 @@ def test_handle_refuses_scripted_faults_that_would_break_matching(
         emu.script_fault(**script)  # type: ignore[arg-type]
     assert emu.faults()["scripted"] == []
     assert api.get("/v2/projects").status_code == 200
+
+
+def test_clear_faults_drops_scripts_and_settings_but_keeps_the_state(emu: EmulatorHandle, api: Api, demo: str) -> None:
+    cid = emu.create_connection("kept", "http", {"url": "http://x"}, project="demo")
+    emu.script_fault("GET", "/v2/connections", status=503, count=5)
+    emu.set_faults(latency_ms=1.0)
+    emu.clear_faults()
+    assert api.get("/v2/connections", params={"project_id": demo}).status_code == 200
+    assert emu.faults()["scripted"] == [] and emu.faults()["config"]["latency_ms"] == 0
+    assert [c["metadata"]["asset_id"] for c in emu.stored_connections()] == [cid]

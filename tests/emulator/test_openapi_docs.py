@@ -64,3 +64,27 @@ def test_documents_need_no_token(api: Api) -> None:
 @pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
 def test_fastapis_own_docs_are_disabled(api: Api, path: str) -> None:
     assert api.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "prefixes"),
+    [
+        ("/v2/connections/api/docs", ("/v2/connections", "/v2/datasource_types")),
+        ("/v2/projects/docs/schemas/v2-projects-api-openapi.yml", ("/v2/projects",)),
+    ],
+)
+def test_a_document_lists_exactly_the_operations_served(api: Api, path: str, prefixes: tuple[str, ...]) -> None:
+    from fastapi.routing import APIRoute
+
+    from airflow_connections_provider.emulator import create_app
+
+    reply = api.get(path)
+    document = reply.json() if path.endswith("docs") else yaml.safe_load(reply.text)
+    documented = {(method.upper(), p) for p, ops in document["paths"].items() for method in ops}
+    served = {
+        (method, route.path)
+        for route in create_app().routes
+        if isinstance(route, APIRoute) and route.path.startswith(prefixes) and "/docs" not in route.path
+        for method in route.methods
+    }
+    assert documented == served

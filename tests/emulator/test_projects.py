@@ -1,4 +1,5 @@
-"""`/v2/projects`: shape, partial name filter, bookmark paging, total, get."""
+"""`/v2/projects`: shape, partial name filter, bookmark paging, get, and the projects service's own
+error body."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from airflow_connections_provider.emulator import EmulatorHandle
 
-from .helpers import Api, assert_error
+from .helpers import Api, assert_projects_error
 
 
 def test_project_has_every_key_ibms_sdk_requires(api: Api, emu: EmulatorHandle) -> None:
@@ -29,7 +30,8 @@ def test_project_has_every_key_ibms_sdk_requires(api: Api, emu: EmulatorHandle) 
         "compute",
     }
     assert entity["name"] == "demo" and entity["type"] in ("cpd", "wx")
-    assert entity["storage"]["type"] and entity["storage"]["guid"] and "properties" in entity["storage"]
+    # IBM's recorded CPD reply: `storage` is {type, guid}; `properties` is optional and absent there.
+    assert set(entity["storage"]) == {"type", "guid"} and entity["storage"]["type"] == "assetfiles"
     assert entity["scope"]["bss_account_id"] and entity["compute"] == []
 
 
@@ -69,13 +71,29 @@ def test_default_page_is_ten_projects(api: Api, emu: EmulatorHandle) -> None:
     assert len(body["resources"]) == 10 and body["bookmark"]
 
 
-def test_bad_bookmark_is_400(api: Api) -> None:
-    reply = api.get("/v2/projects", params={"bookmark": "!!"})
-    assert_error(reply, 400, "invalid_parameter", target="bookmark", target_type="parameter")
+def test_bad_bookmark_is_400_in_the_projects_shape(api: Api) -> None:
+    body = assert_projects_error(api.get("/v2/projects", params={"bookmark": "!!"}), 400, "bookmark is not valid")
+    assert body["error"] == "Bad Request"
 
 
-def test_unknown_project_is_404(api: Api) -> None:
-    assert_error(api.get("/v2/projects/no-such-guid"), 404, "not_found")
+def test_bad_limit_is_400_in_the_projects_shape(api: Api) -> None:
+    assert_projects_error(api.get("/v2/projects", params={"limit": "many"}), 400, "'limit' must be an integer")
+
+
+def test_unknown_project_is_404_in_the_projects_shape(api: Api) -> None:
+    body = assert_projects_error(api.get("/v2/projects/no-such-guid"), 404, "Failed to retrieve project: no-such-guid")
+    assert body == {
+        "code": "404",
+        "error": "Not Found",
+        "message": "The requested resource could not be found.",
+        "reason": body["reason"],
+    }
+
+
+def test_a_fault_on_a_projects_path_answers_in_the_projects_shape(api: Api, emu: EmulatorHandle) -> None:
+    emu.script_fault("GET", "/v2/projects", status=503)
+    body = assert_projects_error(api.get("/v2/projects"), 503)
+    assert body["error"] == "Service Unavailable"
 
 
 def test_projects_can_be_pinned_and_added(make_emulator: Callable[..., EmulatorHandle]) -> None:

@@ -1,5 +1,5 @@
 """Listening beyond loopback is asked for, warned about, and leaves `/_emulator` closed to other
-machines.
+machines unless they send the control token.
 
 The peers here are real: the emulator listens on this machine's own non-loopback address and the
 test connects from that address, so the emulator sees a peer that is not 127.0.0.1 (the test is
@@ -17,14 +17,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from airflow_connections_provider.emulator import run_emulator
+from airflow_connections_provider.emulator import EmulatorSettings, run_emulator
 from airflow_connections_provider.emulator.inspection.access import (
+    CONTROL_TOKEN_ENV,
     control_refusal,
     forwarded_clients,
     is_loopback_address,
 )
 from airflow_connections_provider.emulator.run.server import RemoteBindRefusedError, RemoteExposureWarning
 
+CONTROL_TOKEN = "control-Token-5150"
 MODULE = "airflow_connections_provider.emulator"
 
 
@@ -66,16 +68,28 @@ def remote_emulator() -> Iterator[tuple[str, int]]:
     address = machine_address()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RemoteExposureWarning)
-        with run_emulator(host=address, allow_remote=True) as emu:
+        with run_emulator(host=address, allow_remote=True, control_token=CONTROL_TOKEN) as emu:
             yield address, emu.port
 
 
-def test_a_remote_peer_gets_403_on_the_inspection_api(remote_emulator: tuple[str, int]) -> None:
+def test_a_remote_peer_gets_403_on_the_control_api_without_the_token(remote_emulator: tuple[str, int]) -> None:
     address, port = remote_emulator
-    for method, path in (("GET", "/_emulator/state"), ("POST", "/_emulator/datasources")):
-        status, body = call(address, port, method, path, source=address)
-        assert status == 403 and body["errors"][0]["code"] == "forbidden"
-        assert "loopback clients only" in body["errors"][0]["message"]
+    for path in ("/_emulator/state", "/_emulator/requests", "/_emulator/nowhere"):
+        status, body = call(address, port, "GET", path, source=address)
+        assert status == 403, (path, body)
+        error = body["errors"][0]
+        assert error["code"] == "forbidden"
+        assert "loopback" in error["message"] and "X-Emulator-Token" in error["message"]
+    wrong = {"X-Emulator-Token": "wrong"}
+    status, body = call(address, port, "POST", "/_emulator/datasources", source=address, **wrong)
+    assert status == 403 and "send the token the emulator was started with" in body["errors"][0]["message"]
+    assert CONTROL_TOKEN not in json.dumps(body)
+
+
+def test_a_remote_peer_with_the_control_token_is_let_in(remote_emulator: tuple[str, int]) -> None:
+    address, port = remote_emulator
+    status, body = call(address, port, "GET", "/_emulator/state", source=address, **{"X-Emulator-Token": CONTROL_TOKEN})
+    assert status == 200 and "connections" in body
 
 
 def test_the_api_itself_still_answers_a_remote_peer(remote_emulator: tuple[str, int]) -> None:
@@ -87,6 +101,14 @@ def test_the_api_itself_still_answers_a_remote_peer(remote_emulator: tuple[str, 
 
 def exposure_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, RemoteExposureWarning)]
+
+
+def test_without_a_control_token_a_remote_peer_is_refused_even_with_a_header() -> None:
+    address = machine_address()
+    with warnings.catch_warnings(record=True) as caught, run_emulator(host=address, allow_remote=True) as emu:
+        status, body = call(address, emu.port, "GET", "/_emulator/state", source=address, **{"X-Emulator-Token": "x"})
+    assert status == 403 and CONTROL_TOKEN_ENV in body["errors"][0]["message"]
+    assert "answers loopback clients only" in exposure_warnings(caught)[0]
 
 
 def test_a_request_forwarded_for_a_remote_client_counts_as_remote() -> None:
@@ -123,21 +145,27 @@ def test_localhost_needs_no_flag() -> None:
 
 
 @pytest.mark.parametrize(
-    ("peer", "forwarded", "allowed"),
+    ("peer", "forwarded", "presented", "token", "allowed"),
     [
-        ("127.0.0.1", [], True),
-        ("127.8.9.10", [], True),
-        ("::1", [], True),
-        ("::ffff:127.0.0.1", [], True),
-        ("::ffff:192.0.2.1", [], False),
-        ("192.0.2.1", [], False),
-        ("127.0.0.1", ["198.51.100.2"], False),
-        (None, [], False),
-        ("localhost", [], False),  # a name, not an address: never taken on trust
+        ("127.0.0.1", [], None, None, True),
+        ("127.8.9.10", [], None, None, True),
+        ("::1", [], None, None, True),
+        ("::ffff:127.0.0.1", [], None, None, True),
+        ("::ffff:192.0.2.1", [], None, None, False),
+        ("192.0.2.1", [], None, None, False),
+        ("192.0.2.1", [], "t", None, False),
+        ("192.0.2.1", [], "t", "t", True),
+        ("192.0.2.1", [], "T", "t", False),
+        ("127.0.0.1", ["198.51.100.2"], None, None, False),
+        ("127.0.0.1", ["198.51.100.2"], "t", "t", True),
+        (None, [], None, None, False),
+        ("localhost", [], None, None, False),  # a name, not an address: never taken on trust
     ],
 )
-def test_control_access_decision(peer: str | None, forwarded: list[str], allowed: bool) -> None:
-    assert (control_refusal(peer, forwarded) is None) is allowed
+def test_control_access_decision(
+    peer: str | None, forwarded: list[str], presented: str | None, token: str | None, allowed: bool
+) -> None:
+    assert (control_refusal(peer, forwarded, presented, token) is None) is allowed
 
 
 def test_forwarded_clients_reads_both_headers() -> None:
@@ -147,6 +175,13 @@ def test_forwarded_clients_reads_both_headers() -> None:
         "192.0.2.60",
         "2001:db8::1",
     ]
+
+
+def test_the_control_token_stays_out_of_reprs_and_must_be_printable() -> None:
+    settings = EmulatorSettings(control_token=CONTROL_TOKEN)
+    assert CONTROL_TOKEN not in repr(settings)
+    with pytest.raises(ValueError, match="printable ASCII"):
+        EmulatorSettings(control_token="bad\ntoken")
 
 
 # --- the command line ---
@@ -170,15 +205,18 @@ def test_cli_refuses_a_remote_host_without_allow_remote() -> None:
     assert "emulator listening" not in result.stdout
 
 
-def test_cli_with_allow_remote_warns_on_stderr_and_keeps_the_inspection_api_on_loopback() -> None:
+def test_cli_with_allow_remote_warns_on_stderr_and_opens_control_api_with_the_env_token() -> None:
+    import os
     import signal
 
     address = machine_address()
+    env = {**os.environ, CONTROL_TOKEN_ENV: CONTROL_TOKEN}
     process = subprocess.Popen(
         [sys.executable, "-m", MODULE, "--port", "0", "--host", address, "--allow-remote"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     try:
         assert process.stdout is not None
@@ -186,7 +224,8 @@ def test_cli_with_allow_remote_warns_on_stderr_and_keeps_the_inspection_api_on_l
         assert first_line.startswith(f"emulator listening on http://{address}:"), first_line
         port = int(first_line.rsplit(":", 1)[1])
         assert call(address, port, "GET", "/_emulator/state", source=address)[0] == 403
-        assert call(address, port, "GET", "/v2/connections/api/docs", source=address)[0] == 200
+        headers = {"X-Emulator-Token": CONTROL_TOKEN}
+        assert call(address, port, "GET", "/_emulator/state", source=address, **headers)[0] == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         _, stderr = process.communicate(timeout=10)
@@ -195,5 +234,26 @@ def test_cli_with_allow_remote_warns_on_stderr_and_keeps_the_inspection_api_on_l
             process.kill()
             process.communicate(timeout=10)
     assert f"warning: the emulator listens on {address}:{port}, beyond loopback" in stderr
-    assert "loopback clients only" in stderr
+    assert "X-Emulator-Token" in stderr and CONTROL_TOKEN not in stderr
     assert stderr.count("warning:") == 1
+
+
+def test_the_control_token_comes_from_the_flag_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_connections_provider.emulator.run.cli import build_parser, settings_from_args
+
+    monkeypatch.delenv(CONTROL_TOKEN_ENV, raising=False)
+    assert settings_from_args(build_parser().parse_args([])).control_token is None
+    flagged = settings_from_args(build_parser().parse_args(["--control-token", CONTROL_TOKEN]))
+    assert flagged.control_token == CONTROL_TOKEN
+    monkeypatch.setenv(CONTROL_TOKEN_ENV, CONTROL_TOKEN)
+    assert settings_from_args(build_parser().parse_args([])).control_token == CONTROL_TOKEN
+
+
+def test_the_exposure_warning_says_whether_a_token_opens_the_control_api() -> None:
+    from airflow_connections_provider.emulator.run.server import exposure_warning
+
+    closed = exposure_warning("192.0.2.1", 8080)
+    assert "loopback clients only" in closed and CONTROL_TOKEN_ENV in closed
+    opened = exposure_warning("192.0.2.1", 8080, CONTROL_TOKEN)
+    assert "X-Emulator-Token" in opened and "loopback clients only" not in opened
+    assert CONTROL_TOKEN not in opened

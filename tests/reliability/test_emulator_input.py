@@ -60,7 +60,16 @@ VALID_BODIES: dict[Route, Any] = {
     ("PUT", "/v2/connections/{connection_id}/actions/{action_name}"): {},  # the `test` action takes any object
     ("POST", "/v2/asset_types/{asset_type}/search"): {"query": "*:*", "limit": 10},
     ("POST", "/_emulator/datasources"): {"host": "db.example", "port": 5432, "username": "etl", "password": SECRET},
+    ("POST", "/_emulator/vault-secrets"): {"secret_urn": "1000330999:db-password", "value": SECRET},
+    ("POST", "/_emulator/data-assets"): {
+        "name": "orders.csv",
+        "connection_id": "SEEDED-CONNECTION-ID",  # replaced by the seeded connection's id when sent
+        "connection_path": "/landing/orders.csv",
+        "description": "made by the sweep",
+        "mime_type": "text/csv",
+    },
 }
+CONNECTION_PLACEHOLDER = b"SEEDED-CONNECTION-ID"
 # Routes that read no body (IBM's GET and DELETE): a body is ignored, whatever it holds.
 BODYLESS = {r for r in ROUTES if r[0] in ("GET", "DELETE")}
 # Token endpoints answer in their product's own error body (docs/emulator.md, "Auth").
@@ -83,6 +92,8 @@ class Target:
     project: str
     other_project: str
     connection: str
+    catalog: str
+    space: str
 
     def call(self, route: Route, body: bytes | Iterator[bytes] | None) -> requests.Response:
         method, template = route
@@ -91,8 +102,12 @@ class Target:
             action_name="test",
             asset_type="connection",
             project_id=self.project,
+            catalog_id=self.catalog,
+            space_id=self.space,
             datasource_type="snowflake",
         )
+        if isinstance(body, bytes):
+            body = body.replace(CONNECTION_PLACEHOLDER, self.connection.encode())
         headers = {"Authorization": f"Bearer {STATIC_TOKEN}", "Content-Type": _content_type(route)}
         params = {"project_id": self.project, "target_project_id": self.other_project, "test": "false"}
         return self.session.request(
@@ -154,11 +169,24 @@ def seed(handle: EmulatorHandle) -> str:
 @pytest.fixture(scope="module")
 def target() -> Iterator[Target]:
     with run_emulator(
-        projects=["p", "other"], users=[("admin", SECRET)], api_keys=[API_KEY], static_tokens=[STATIC_TOKEN]
+        projects=["p", "other"],
+        catalogs=["c"],
+        spaces=["s"],
+        users=[("admin", SECRET)],
+        api_keys=[API_KEY],
+        static_tokens=[STATIC_TOKEN],
     ) as handle:
         session = requests.Session()
         session.trust_env = False
-        yield Target(handle, session, handle.project_id("p"), handle.project_id("other"), seed(handle))
+        yield Target(
+            handle,
+            session,
+            handle.project_id("p"),
+            handle.project_id("other"),
+            seed(handle),
+            handle.catalog_id("c"),
+            handle.space_id("s"),
+        )
         session.close()
 
 
@@ -395,7 +423,8 @@ def test_hostile_body_is_refused_on_every_route_and_nothing_breaks(
                 problems.append(f"the message does not say {family.fragment!r}: {message}")
             if family_name == "wrong-types" and not label.startswith("body="):
                 member = label.split("=")[0].rsplit("/", 1)[-1]
-                member = PATCHED_MEMBER.get(member, member)
+                if route[0] == "PATCH":
+                    member = PATCHED_MEMBER.get(member, member)
                 if member not in message:
                     problems.append(f"the message does not name {member!r}: {message}")
             if SECRET in reply.text or API_KEY in reply.text:
@@ -465,6 +494,8 @@ CHUNKED_ROUTES = [
     ("PATCH", "/v2/connections/{connection_id}"),
     ("POST", "/icp4d-api/v1/authorize"),
     ("POST", "/_emulator/datasources"),
+    ("POST", "/_emulator/vault-secrets"),
+    ("POST", "/v2/asset_types/{asset_type}/search"),
 ]
 
 
@@ -495,6 +526,16 @@ HOSTILE_VALUES: dict[str, tuple[str, dict[str, Any], str]] = {
     "url-broken-ipv6": ("http", {"url": "http://[::1/x"}, "must be an http or https URL"),
     "url-port-past-65535": ("http", {"url": "http://127.0.0.1:99999/"}, "must be an http or https URL"),
     "url-with-nul": ("http", {"url": "http://a\x00b/"}, "must be an http or https URL"),
+    "vault-reference-holding-the-secret": (
+        "postgresql",
+        _pg(vaulted_properties="password"),
+        "must be a vault secret URN",
+    ),
+    "vault-reference-the-vault-lacks": (
+        "postgresql",
+        _pg(password="1000330999:nowhere", vaulted_properties="password"),
+        "was not found; add it to the vault",
+    ),
 }
 
 

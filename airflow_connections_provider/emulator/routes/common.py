@@ -7,7 +7,10 @@ Query parameters are read the way the service does: booleans take `true`/`false`
 
 Secret properties in replies follow the secret mode: `clear` (the default) returns them as stored,
 as IBM's recorded replies do for shared-credential connections; `omit` drops them; `placeholder`
-shows each as `SECRET_PLACEHOLDER`. The inspection API always asks for `reveal=True`.
+shows each as `SECRET_PLACEHOLDER`. A connection flagged `personal_credentials` shows its secrets
+to its creator only ("visible only to the user who created the connection", cpdctl): to anyone else
+they are absent, whatever the mode. A vaulted property (`state/vault.py`) holds a secret URN, not a
+secret: it is shown as stored to everyone. The inspection API always asks for `reveal=True`.
 
 A connection is shown as IBM's recorded replies show it: `metadata` with `asset_category` and
 `usage` {last_access_time, last_accessor_id, access_count} and no `href`; `entity` with
@@ -34,6 +37,7 @@ from ..state.datasources import ProbeError, interaction_properties, probe
 from ..state.descriptors import DatasourceType
 from ..state.store import SCOPE_PARAMS, EmulatorContext, Store, StoredConnection, Workspace
 from ..state.tokens import AuthError, Principal
+from ..state.vault import PERSONAL_CREDENTIALS, UnresolvedSecretError, resolve, vaulted_names
 
 
 def get_context(request: Request) -> EmulatorContext:
@@ -87,9 +91,13 @@ def resolve_scope(query: Mapping[str, str], store: Store) -> Workspace:
     names = list(SCOPE_PARAMS.values())
     given = [(kind, query[param]) for kind, param in SCOPE_PARAMS.items() if query.get(param)]
     if not given:
-        raise missing_parameter(names[0], f"One of {', '.join(names)} must be specified")
+        raise missing_parameter(names[0], f"One of {', '.join(names)} must be specified: name the workspace")
     if len(given) > 1:
-        raise invalid_parameter(names[0], f"Only one of {', '.join(names)} may be specified")
+        sent = [SCOPE_PARAMS[kind] for kind, _ in given]
+        raise invalid_parameter(
+            sent[1],
+            f"Only one of {', '.join(names)} may be specified; this request gives {' and '.join(sent)}: keep one",
+        )
     kind, guid = given[0]
     workspace = store.workspace(kind, guid)
     if workspace is None:
@@ -132,12 +140,18 @@ TEST_FAILED_CODE = "connection_test_failed"
 PROBE_TIMEOUT_S = 3.0
 
 
+def failed_test_error(reason: object) -> ApiError:
+    """400 with no `target`: nothing in the request is wrong, the data source (or the vault) said no."""
+    return ApiError(400, TEST_FAILED_CODE, f"The test of the connection failed: {reason}")
+
+
 async def live_test(ctx: EmulatorContext, dtype: DatasourceType, properties: dict[str, Any]) -> None:
-    """Try the data source; a failure is 400 with no `target` (nothing in the request is wrong)."""
+    """Try the data source with the vaulted properties resolved (the secrets never leave this call)."""
     try:
-        await probe(dtype, properties, ctx.store, PROBE_TIMEOUT_S)
-    except ProbeError as exc:
-        raise ApiError(400, TEST_FAILED_CODE, f"The test of the connection failed: {exc}") from exc
+        resolved = resolve(properties, ctx.vault.secret)
+        await probe(dtype, resolved, ctx.store, PROBE_TIMEOUT_S)
+    except (ProbeError, UnresolvedSecretError) as exc:
+        raise failed_test_error(exc) from exc
 
 
 def base_url(request: Request) -> str:
@@ -157,22 +171,26 @@ def iso_time(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def masked_properties(conn: StoredConnection, secret_mode: SecretMode) -> dict[str, Any]:
-    if secret_mode == "clear":  # noqa: S105 - a mode name
-        return copy.deepcopy(conn.properties)
+def shown_properties(conn: StoredConnection, secret_mode: SecretMode, viewer: str) -> dict[str, Any]:
+    """The properties as `viewer` sees them: secrets by the mode, a personal connection's secrets to
+    its creator only, vault references (URNs) always."""
     dtype = find_type(conn.datasource_type)
-    masked = dtype.masked_names if dtype else frozenset()
+    secret = (dtype.masked_names if dtype else frozenset()) - vaulted_names(conn.properties)
+    hidden = PERSONAL_CREDENTIALS in conn.flags and viewer != conn.creator_id
     shown: dict[str, Any] = {}
     for name, value in conn.properties.items():
-        if name not in masked:
+        if name not in secret or (secret_mode == "clear" and not hidden):  # noqa: S105 - a mode name
             shown[name] = copy.deepcopy(value)
-        elif secret_mode == "placeholder":  # noqa: S105 - a mode name
+        elif secret_mode == "placeholder" and not hidden:  # noqa: S105 - a mode name
             shown[name] = SECRET_PLACEHOLDER
     return shown
 
 
-def entity_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bool = False) -> dict[str, Any]:
-    """The `entity` of a connection; alone, it is what a PATCH answers."""
+def entity_to_api(
+    conn: StoredConnection, secret_mode: SecretMode, *, viewer: str = "", reveal: bool = False
+) -> dict[str, Any]:
+    """The `entity` of a connection as `viewer` sees it (`reveal`: everything, for inspection); alone,
+    it is what a PATCH answers."""
     dtype = find_type(conn.datasource_type)
     entity: dict[str, Any] = {
         "datasource_type": conn.datasource_type,
@@ -181,7 +199,7 @@ def entity_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bo
         "origin_country": conn.origin_country,
         "owner_id": conn.creator_id,
         "rov": {"mode": 0},
-        "properties": copy.deepcopy(conn.properties) if reveal else masked_properties(conn, secret_mode),
+        "properties": copy.deepcopy(conn.properties) if reveal else shown_properties(conn, secret_mode, viewer),
         "interaction_properties": interaction_properties(dtype),
     }
     if conn.flags:  # IBM's recorded replies carry `flags` only when there are some
@@ -189,7 +207,9 @@ def entity_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bo
     return entity
 
 
-def connection_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal: bool = False) -> dict[str, Any]:
+def connection_to_api(
+    conn: StoredConnection, secret_mode: SecretMode, *, viewer: str = "", reveal: bool = False
+) -> dict[str, Any]:
     return {
         "metadata": {
             "asset_id": conn.asset_id,
@@ -205,5 +225,5 @@ def connection_to_api(conn: StoredConnection, secret_mode: SecretMode, *, reveal
                 "access_count": conn.access_count,
             },
         },
-        "entity": entity_to_api(conn, secret_mode, reveal=reveal),
+        "entity": entity_to_api(conn, secret_mode, viewer=viewer, reveal=reveal),
     }

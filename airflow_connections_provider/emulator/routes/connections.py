@@ -1,5 +1,9 @@
-"""Everything at a connection's paths: `/v2/connections` (version, list, create, get, update by
-JSON Patch, delete), its actions, and the asset search IBM's watsonx.ai SDK lists connections with.
+"""`/v2/connections`: version, list, create, get, update by JSON Patch, delete. (A connection's
+actions are `actions`; the asset search, which also finds connections, is `search`.)
+
+Every route takes exactly one of `project_id`, `catalog_id`, `space_id` (`common.resolve_scope`).
+Replies show secrets as the caller may see them (`common.shown_properties`: the secret mode, and a
+`personal_credentials` connection's secrets to its creator only).
 
 An update (PATCH) reads the stored connection, applies the patch to a copy (`state/patch.py`: the
 `jsonpatch` library under our rules), re-checks the result, runs the live test
@@ -9,21 +13,13 @@ An update (PATCH) reads the stored connection, applies the patch to a copy (`sta
 reply do. An empty patch is an update that changes nothing: with `test=true` it tests the stored
 values like any update's result; re-testing a connection is the `test` action's job.
 
-A name the scope already has is 409 on create and on rename.
+A name the scope already has is 409 on create and on rename (IBM's OpenAPI document lists 409 for
+create only; a rename keeps the same status for the same conflict, docs/emulator.md says why).
 
-Actions: every type has `test` (the one the provider and IBM's SDKs run). `PUT …/actions/test`
-answers 200 with the action's output, a free-form object in IBM's OpenAPI document ("any output
-produced by the action"): `{}` when the test passes. A failing one is 400 with the error
-container and no `target` (as a refused `test=true` write), or, with
-`test_action_failure_status=200`, a 200 whose output says it failed — the schema allows both, so
-clients must handle both.
-
-Asset search (`POST /v2/asset_types/connection/search`, from `connections.list()` /
-`get_details()` without an id) belongs to the asset service, not the connections service; the
-emulator serves the one query that SDK sends (`{"query": "*:*", "include": "entity", "limit": N}`,
-then the reply's `next` as the next body) from the same stored connections, in creation order,
-flagged ones included (a search sees every asset). Results have the connection reply's shape. Any
-other query or asset type is 400: the emulator does not search.
+With `enforce_vaulted_credentials` (the administrator's `allow-only-vaulted-credentials`) a create or
+update that puts a plain secret into a shared connection is 400 `vaulted_credentials_required`
+naming the property, unless the query says `skip_enforcement=true` (cpdctl's `--skip-enforcement`,
+create and update only); see `state/vault.py`.
 """
 
 from __future__ import annotations
@@ -34,13 +30,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..errors import ApiError, invalid_field, invalid_parameter, invalid_request, not_found
-from ..state.checks import KNOWN_FLAGS, check_entity, check_name, check_optional_string, check_properties
-from ..state.listing import ConnectionFilter, FlagRule, href, paginate, parse_filter
+from ..errors import ApiError, invalid_field
+from ..state.checks import check_entity, check_name, check_optional_string, check_properties
+from ..state.listing import href, paginate, parse_filter
 from ..state.patch import PatchError, apply_patch, parse_patch
 from ..state.store import ConflictError, DuplicateNameError, EmulatorContext, Workspace
+from ..state.vault import refuse_plain_secrets
 from .common import (
-    TEST_FAILED_CODE,
     Caller,
     base_url,
     connection_to_api,
@@ -73,6 +69,12 @@ def _name_taken(ctx: EmulatorContext, scope: Workspace, name: str) -> bool:
     return ctx.store.query_scope(scope.kind, scope.guid, lambda index: bool(index.named(name)))
 
 
+def _enforcing(ctx: EmulatorContext, request: Request) -> bool:
+    """Whether the vaulted-credentials guard applies to this create or update."""
+    skip = parse_bool(request.query_params, "skip_enforcement", False)
+    return ctx.settings.enforce_vaulted_credentials and not skip
+
+
 @router.get("/v2/connections/version")
 async def service_version(principal: Caller) -> dict[str, Any]:
     return {
@@ -98,7 +100,7 @@ async def list_connections(request: Request, principal: Caller) -> dict[str, Any
     base = base_url(request)
     body: dict[str, Any] = {
         "total_count": page.total_count,
-        "resources": [connection_to_api(c, ctx.settings.secret_mode) for c in page.items],
+        "resources": [connection_to_api(c, ctx.settings.secret_mode, viewer=principal.subject) for c in page.items],
         "first": {"href": href(base, request.url.path, items, start=None)},
     }
     if page.next_start is not None:
@@ -111,7 +113,10 @@ async def create_connection(request: Request, principal: Caller) -> JSONResponse
     ctx = get_context(request)
     scope = resolve_scope(request.query_params, ctx.store)
     test = parse_bool(request.query_params, "test", True)
+    enforcing = _enforcing(ctx, request)
     entity = check_entity(await read_json(request))
+    if enforcing:
+        refuse_plain_secrets(entity.datasource_type, entity.properties, entity.flags)
     if _name_taken(ctx, scope, entity.name):
         raise duplicate_name(entity.name)  # before the (slow) live test, as a name check is cheap
     if test:
@@ -131,7 +136,7 @@ async def create_connection(request: Request, principal: Caller) -> JSONResponse
         )
     except DuplicateNameError as exc:  # created by a concurrent request during the live test
         raise duplicate_name(exc.name) from exc
-    return JSONResponse(connection_to_api(conn, ctx.settings.secret_mode), status_code=201)
+    return JSONResponse(connection_to_api(conn, ctx.settings.secret_mode, viewer=principal.subject), status_code=201)
 
 
 @router.get("/v2/connections/{connection_id}")
@@ -141,7 +146,7 @@ async def get_connection(connection_id: str, request: Request, principal: Caller
     parse_bool(request.query_params, "decrypt_secrets", False)
     conn = load_connection(ctx, scope, connection_id)
     conn = ctx.store.record_access(conn.asset_id, principal.subject) or conn
-    return connection_to_api(conn, ctx.settings.secret_mode)
+    return connection_to_api(conn, ctx.settings.secret_mode, viewer=principal.subject)
 
 
 @router.patch("/v2/connections/{connection_id}")
@@ -149,6 +154,7 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
     ctx = get_context(request)
     scope = resolve_scope(request.query_params, ctx.store)
     test = parse_bool(request.query_params, "test", True)
+    enforcing = _enforcing(ctx, request)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in PATCH_MEDIA_TYPES:
         raise ApiError(
@@ -179,6 +185,8 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
         description = check_optional_string("description", patched.get("description"), "")
         origin_country = check_optional_string("origin_country", patched.get("origin_country"), "us")
         properties = check_properties(dtype, patched.get("properties"))
+        if enforcing:
+            refuse_plain_secrets(dtype, properties, conn.flags, previous=conn.properties)
         if name != conn.name and _name_taken(ctx, scope, name):
             raise duplicate_name(name)
         if test:
@@ -200,7 +208,7 @@ async def update_connection(connection_id: str, request: Request, principal: Cal
             continue  # changed while we tested: apply the patch again to the new state
         except KeyError as exc:
             raise ApiError(404, "not_found", f"Connection '{connection_id}' was not found") from exc
-        return entity_to_api(updated, ctx.settings.secret_mode)
+        return entity_to_api(updated, ctx.settings.secret_mode, viewer=principal.subject)
     raise ApiError(409, "conflict", "The connection kept changing during the update; retry it")
 
 
@@ -212,74 +220,3 @@ async def delete_connection(connection_id: str, request: Request, principal: Cal
     if not ctx.store.delete_connection(connection_id):
         raise ApiError(404, "not_found", f"Connection '{connection_id}' was not found")
     return Response(status_code=204)
-
-
-# Per connection: its actions (every type has `test`, the one the provider and IBM's SDKs run).
-
-
-@router.get("/v2/connections/{connection_id}/actions")
-async def list_actions(connection_id: str, request: Request, principal: Caller) -> dict[str, Any]:
-    ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store)
-    dtype = type_of(load_connection(ctx, scope, connection_id))
-    return {"actions": [action.to_api() for action in dtype.actions]}
-
-
-@router.put("/v2/connections/{connection_id}/actions/{action_name}")
-async def run_action(connection_id: str, action_name: str, request: Request, principal: Caller) -> JSONResponse:
-    ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store)
-    conn = load_connection(ctx, scope, connection_id)
-    dtype = type_of(conn)
-    if dtype.find_action(action_name) is None:
-        raise not_found(
-            f"Action '{action_name}' is not supported by datasource type '{dtype.name}'", target="action_name"
-        )
-    body = await read_json(request, default={})
-    if not isinstance(body, dict):
-        raise invalid_request("The action's request body must be a JSON object")
-    try:
-        await live_test(ctx, dtype, conn.properties)
-    except ApiError as exc:
-        if ctx.settings.test_action_failure_status == 200:
-            failed = {"status": "failed", "errors": [{"code": TEST_FAILED_CODE, "message": exc.message}]}
-            return JSONResponse(failed)
-        raise
-    return JSONResponse({})
-
-
-# The asset search IBM's watsonx.ai SDK lists connections with (see the module docstring).
-
-MATCH_ALL = "*:*"
-SEARCH_DEFAULT_LIMIT = 200
-SEARCH_MAX_LIMIT = 200
-_EVERY_CONNECTION = ConnectionFilter(flags=FlagRule(added=frozenset(KNOWN_FLAGS)))
-
-
-@router.post("/v2/asset_types/{asset_type}/search")
-async def search_assets(asset_type: str, request: Request, principal: Caller) -> dict[str, Any]:
-    ctx = get_context(request)
-    scope = resolve_scope(request.query_params, ctx.store)
-    if asset_type != "connection":
-        raise invalid_parameter("asset_type", "The emulator searches connections only")
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise invalid_request("The search body must be a JSON object")
-    if body.get("query") != MATCH_ALL:
-        raise invalid_field("query", f"The emulator answers only the query {MATCH_ALL!r}")
-    limit = body.get("limit", SEARCH_DEFAULT_LIMIT)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise invalid_field("limit", "limit must be a positive integer")
-    bookmark = body.get("bookmark")
-    if bookmark is not None and not isinstance(bookmark, str):
-        raise invalid_field("bookmark", "bookmark must be a string")
-    page = ctx.store.query_scope(
-        scope.kind, scope.guid, lambda index: paginate(index, _EVERY_CONNECTION, min(limit, SEARCH_MAX_LIMIT), bookmark)
-    )
-    reply: dict[str, Any] = {
-        "total_rows": page.total_count,
-        "results": [connection_to_api(c, ctx.settings.secret_mode) for c in page.items],
-    }
-    if page.next_start is not None:
-        reply["next"] = {**body, "bookmark": page.next_start}
-    return reply

@@ -1,9 +1,9 @@
 """The two OpenAPI 3 documents the service publishes, served at the service's own paths.
 
-Hand-written for what the emulator serves. Real clients read the list endpoints' query parameters
-from them at run time, each given as `{"$ref": "#/components/parameters/<Name>"}`; that is the
-part that must be exact. They need no token: they describe the API rather than expose data
-(documented choice).
+Hand-written for what the emulator serves, every path of it and nothing more (a test compares them
+with the app's routes). Real clients read the list endpoints' query parameters from them at run
+time, each given as `{"$ref": "#/components/parameters/<Name>"}`; that is the part that must be
+exact. They need no token: they describe the API rather than expose data (documented choice).
 """
 
 from __future__ import annotations
@@ -69,6 +69,18 @@ _ERROR_CONTAINER = {
     },
 }
 
+# The projects service's own error body (IBM's `HTTPErrorResponse`, as its examples give it; named
+# ErrorContainer here so `_op` can refer to one schema name in both documents).
+_HTTP_ERROR_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+}
+
 _CONNECTION_PARAMETERS = {
     "ProjectId": _param("project_id", "string", "The project that holds the connection"),
     "CatalogId": _param("catalog_id", "string", "The catalog that holds the connection"),
@@ -85,19 +97,21 @@ _CONNECTION_PARAMETERS = {
     ),
     "MetadataCreator": _param("metadata.creator", "string", "Creator id filter"),
     "Sort": _param("sort", "string", "entity.name, metadata.create_time or entity.datasource_type; '-' reverses"),
-    "DecryptSecrets": _param("decrypt_secrets", "boolean", "Ignored: secrets are never returned in clear"),
+    "DecryptSecrets": _param("decrypt_secrets", "boolean", "Accepted and ignored (shared secrets are returned)"),
     "Limit": _param("limit", "integer", "Page size"),
     "Start": _param("start", "string", "Opaque token naming the next page (from next.href)"),
     "Test": _param("test", "boolean", "Test the connection before saving it (default true)"),
+    "SkipEnforcement": _param(
+        "skip_enforcement",
+        "boolean",
+        "Disable the shared-credentials and vaulted-credentials guards for this create or update",
+    ),
     "ConnectionId": _param("connection_id", "string", "The connection's asset id", where="path"),
     "ActionName": _param("action_name", "string", "The action to run", where="path"),
     "DatasourceTypeId": _param("datasource_type", "string", "A datasource type id or name", where="path"),
     "Offset": _param("offset", "integer", "Index of the first item to return"),
     "ConnectionProperties": _param("connection_properties", "boolean", "Include the connection properties"),
-    "Path": _param("path", "string", "Path inside the data source to browse"),
-    "TargetProjectId": _param("target_project_id", "string", "Project to copy into"),
-    "TargetCatalogId": _param("target_catalog_id", "string", "Catalog to copy into"),
-    "TargetSpaceId": _param("target_space_id", "string", "Space to copy into"),
+    "Actions": _param("actions", "boolean", "Whether to return information about supported actions"),
 }
 _SCOPE = ("ProjectId", "CatalogId", "SpaceId")
 
@@ -124,12 +138,16 @@ def connections_document() -> dict[str, Any]:
             "/v2/connections/version": {"get": _op("Get the service version", [], "Service version")},
             "/v2/connections": {
                 "get": _op("List connections", list_params, "A page of connections"),
-                "post": _op("Create a connection", _refs(*_SCOPE, "Test"), "The created connection", "201"),
+                "post": _op(
+                    "Create a connection", _refs(*_SCOPE, "Test", "SkipEnforcement"), "The created connection", "201"
+                ),
             },
             "/v2/connections/{connection_id}": {
                 "get": _op("Get a connection", [*one, *_refs("DecryptSecrets")], "The connection"),
                 "patch": _op(
-                    "Update a connection (JSON Patch)", [*one, *_refs("Test")], "The updated connection entity"
+                    "Update a connection (JSON Patch)",
+                    [*one, *_refs("Test", "SkipEnforcement")],
+                    "The updated connection entity",
                 ),
                 "delete": _op("Delete a connection", one, "Deleted", "204"),
             },
@@ -137,22 +155,15 @@ def connections_document() -> dict[str, Any]:
             "/v2/connections/{connection_id}/actions/{action_name}": {
                 "put": _op("Run an action", [*one, *_refs("ActionName")], "Any output produced by the action")
             },
-            "/v2/connections/{connection_id}/assets": {
-                "get": _op("Discover assets", [*one, *_refs("Path", "Offset", "Limit")], "Discovered assets")
-            },
-            "/v2/connections/{connection_id}/copy": {
-                "post": _op(
-                    "Copy a connection",
-                    [*one, *_refs("TargetProjectId", "TargetCatalogId", "TargetSpaceId")],
-                    "The copy",
-                    "201",
+            "/v2/datasource_types": {
+                "get": _op(
+                    "List datasource types", _refs("ConnectionProperties", "Actions", "Offset", "Limit"), "Types"
                 )
             },
-            "/v2/datasource_types": {
-                "get": _op("List datasource types", _refs("ConnectionProperties", "Offset", "Limit"), "A page of types")
-            },
             "/v2/datasource_types/{datasource_type}": {
-                "get": _op("Get a datasource type", _refs("DatasourceTypeId", "ConnectionProperties"), "The type")
+                "get": _op(
+                    "Get a datasource type", _refs("DatasourceTypeId", "ConnectionProperties", "Actions"), "The type"
+                )
             },
         },
         "components": {"parameters": _CONNECTION_PARAMETERS, "schemas": {"ErrorContainer": _ERROR_CONTAINER}},
@@ -172,10 +183,9 @@ def projects_document() -> dict[str, Any]:
         "info": {"title": "Projects", "version": "2.0.0", "description": "Data and AI Common Core projects"},
         "paths": {
             "/v2/projects": {"get": _op("List projects", _refs("Name", "Limit", "Bookmark", "Include"), "Projects")},
-            "/v2/projects/total": {"get": _op("Count projects", _refs("Name"), "The total")},
             "/v2/projects/{project_id}": {"get": _op("Get a project", _refs("ProjectId"), "The project")},
         },
-        "components": {"parameters": parameters, "schemas": {"ErrorContainer": _ERROR_CONTAINER}},
+        "components": {"parameters": parameters, "schemas": {"ErrorContainer": _HTTP_ERROR_RESPONSE}},
     }
 
 

@@ -5,13 +5,16 @@ with `--port 0`), flushed at once so a parent process can read it. SIGINT and SI
 server cleanly.
 
 It listens on loopback unless `--allow-remote` is given with another `--host`; then it warns on
-stderr what that exposes. Without the provider's `emulator` extra it says which to install and
+stderr what that exposes. `--control-token` (or the environment variable named by
+`CONTROL_TOKEN_ENV`, which keeps the token out of the process list) lets clients elsewhere use
+`/_emulator`. Without the provider's `emulator` extra it says which to install and
 exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -20,6 +23,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ..extra import missing_extra_message, missing_modules
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER
 from ..settings import (
     ALL_FAULT_KINDS,
     DEFAULT_API_KEY,
@@ -47,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a --host beyond loopback (other machines can then get tokens and read stored secrets)",
     )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+        help=f"let clients not on loopback use /_emulator when they send TOKEN in the {CONTROL_TOKEN_HEADER} "
+        f"header (default: ${CONTROL_TOKEN_ENV}, which keeps it out of the process list)",
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port; 0 picks a free one (default: %(default)s)")
     p.add_argument(
         "--project",
@@ -54,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[=GUID]",
         help=f"seed a project (repeatable; default: one named {DEFAULT_PROJECT!r})",
     )
+    p.add_argument("--catalog", action="append", metavar="NAME[=GUID]", help="seed a catalog (repeatable)")
+    p.add_argument("--space", action="append", metavar="NAME[=GUID]", help="seed a deployment space (repeatable)")
     p.add_argument(
         "--api-key",
         action="append",
@@ -86,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=400,
         help="how the test action reports a failed test: 400 error, or 200 with a failed output",
     )
+    p.add_argument(
+        "--enforce-vaulted-credentials",
+        action="store_true",
+        help="refuse plain secrets in shared connections unless skip_enforcement=true (allow-only-vaulted-credentials)",
+    )
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     p.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain (with --tls-key)")
     p.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -100,6 +118,8 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         host=args.host,
         port=args.port,
         projects=as_tuple(args.project, (DEFAULT_PROJECT,)),
+        catalogs=as_tuple(args.catalog, ()),
+        spaces=as_tuple(args.space, ()),
         api_keys=as_tuple(args.api_key, (DEFAULT_API_KEY,)),
         users=tuple(parse_user_spec(u) for u in args.user) if args.user else (DEFAULT_USER,),
         static_tokens=as_tuple(args.static_token, ()),
@@ -111,11 +131,13 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         fault_kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
         secret_mode=args.secret_mode,
         test_action_failure_status=args.test_action_failure_status,
+        enforce_vaulted_credentials=args.enforce_vaulted_credentials,
         log_level=args.log_level,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls=args.tls,
         allow_remote=args.allow_remote,
+        control_token=args.control_token,
     )
 
 
@@ -157,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"emulator listening on {server.url}", flush=True)
     if remote:
-        print(exposure_warning(settings.host, server.port), file=sys.stderr, flush=True)
+        print(exposure_warning(settings.host, server.port, settings.control_token), file=sys.stderr, flush=True)
     if server.ca_bundle is not None:
         print(f"emulator certificate (trust it to verify): {server.ca_bundle}", flush=True)
     try:

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..faults import ScriptKind, When
-from ..inspection.api import faults_summary, log_entries, state_snapshot
+from ..inspection.api import add_data_asset, add_vault_secret, faults_summary, log_entries, state_snapshot
 from ..settings import EmulatorSettings
-from ..state.checks import check_entity
+from ..state.checks import check_entity, unchecked_entity
 from ..state.store import ScopeKind
 from .server import EmulatorServer
 
@@ -73,11 +73,19 @@ class EmulatorHandle:
     def add_project(self, name: str, *, guid: str | None = None, description: str = "", type: str = "cpd") -> str:
         return self._ctx.store.add_workspace("project", name, guid=guid, description=description, type=type).guid
 
-    def add_catalog(self, name: str, *, guid: str | None = None) -> str:
-        return self._ctx.store.add_workspace("catalog", name, guid=guid).guid
+    def add_catalog(self, name: str, *, guid: str | None = None, description: str = "") -> str:
+        return self._ctx.store.add_workspace("catalog", name, guid=guid, description=description).guid
 
-    def add_space(self, name: str, *, guid: str | None = None) -> str:
-        return self._ctx.store.add_workspace("space", name, guid=guid).guid
+    def add_space(self, name: str, *, guid: str | None = None, description: str = "") -> str:
+        return self._ctx.store.add_workspace("space", name, guid=guid, description=description).guid
+
+    def catalog_id(self, name: str) -> str:
+        """A catalog's guid (by name, or a guid)."""
+        return self._ctx.store.resolve_workspace("catalog", name).guid
+
+    def space_id(self, name: str) -> str:
+        """A deployment space's id (by name, or an id)."""
+        return self._ctx.store.resolve_workspace("space", name).guid
 
     def _scope(self, project: str | None, catalog: str | None, space: str | None) -> tuple[ScopeKind, str] | None:
         candidates: tuple[tuple[ScopeKind, str | None], ...] = (
@@ -125,12 +133,15 @@ class EmulatorHandle:
         description: str = "",
         flags: Iterable[str] = (),
         creator_id: str = "emulator-user",
+        checks: bool = True,
     ) -> str:
         """Seed a connection directly (same checks as the API, no live test); returns its id.
 
         Seeding does not enforce unique names: it puts data in place as other tools or older data
         could have left it, so a test can set up two connections of one name (the API refuses the
-        second with 409).
+        second with 409). `checks=False` stores the properties as given too (no required, type or
+        vault-reference checks; a known type and a properties object still), so the `validate`
+        action has something to refuse.
         """
         scope = self._scope(project, catalog, space) or (
             "project",
@@ -143,7 +154,7 @@ class EmulatorHandle:
             "description": description,
             "flags": list(flags),
         }
-        entity = check_entity(body)
+        entity = check_entity(body) if checks else unchecked_entity(body)
         return self._ctx.store.create_connection(
             scope_kind=scope[0],
             scope_id=scope[1],
@@ -159,6 +170,25 @@ class EmulatorHandle:
     def register_datasource_credentials(self, host: str, port: int, username: str, password: str) -> None:
         """Make live validation of host:port also require this username and password."""
         self._ctx.store.register_account(host, port, username, password)
+
+    def add_vault_secret(self, secret_urn: str, value: str) -> None:
+        """Put a secret in the emulator's vault, for live tests of connections that reference it."""
+        add_vault_secret(self._ctx, secret_urn, value)
+
+    def add_data_asset(
+        self,
+        name: str,
+        connection_id: str,
+        connection_path: str = "/",
+        *,
+        description: str = "",
+        mime_type: str = "text/csv",
+    ) -> str:
+        """A data asset in the connection's workspace whose remote attachment points at the connection
+        (at `connection_path`); returns its asset id. The connection must exist (ValueError otherwise)."""
+        return add_data_asset(
+            self._ctx, name, connection_id, connection_path, description=description, mime_type=mime_type
+        ).asset_id
 
     # --- requests seen ---
     def requests_count(self, method: str | None = None, path: str | None = None) -> int:
@@ -217,12 +247,14 @@ class EmulatorHandle:
         return faults_summary(self._ctx.faults)
 
     def clear_faults(self) -> None:
-        """Drop scripted faults and restore the start-up fault settings (connections are kept)."""
+        """Drop scripted faults and restore the start-up fault settings (and rate-limit windows), keeping
+        the stored state: for a test that fails a first try and lets the next one through."""
         self._ctx.faults.reset()
         self._ctx.limiter.reset()
 
     def reset(self) -> None:
-        """Clear connections, credentials, log, counters and faults; keep seeded projects and tokens."""
+        """Clear connections, data assets, vault secrets, credentials, log, counters and faults; keep seeded
+        workspaces and tokens."""
         self._ctx.reset()
 
     def stop(self) -> None:

@@ -42,9 +42,9 @@ from starlette.routing import Router
 
 from ..errors import ApiError, error_response, trace_of
 from ..inspection import api as inspection_api
-from ..inspection.access import is_loopback_host
+from ..inspection.access import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, is_loopback_host
 from ..middleware import EmulatorMiddleware, install_log_filter
-from ..routes import auth, connections, openapi, projects_and_types
+from ..routes import actions, auth, connections, datasource_types, openapi, projects, search, workspaces
 from ..settings import SELF_SIGNED, EmulatorSettings
 from ..state.store import EmulatorContext
 
@@ -62,13 +62,16 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
         target=exc.target,
         target_type=exc.target_type,
         headers=exc.headers,
+        path=request.url.path,
     )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = "The requested resource was not found" if exc.status_code == 404 else str(exc.detail)
-    return error_response(trace_of(request), exc.status_code, None, message, headers=dict(exc.headers or {}))
+    return error_response(
+        trace_of(request), exc.status_code, None, message, headers=dict(exc.headers or {}), path=request.url.path
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -76,7 +79,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {}
     target = str(first.get("loc", ["", "request"])[-1])
     return error_response(
-        trace_of(request), 400, "invalid_parameter", str(first.get("msg", "Invalid request")), target=target
+        trace_of(request),
+        400,
+        "invalid_parameter",
+        str(first.get("msg", "Invalid request")),
+        target=target,
+        path=request.url.path,
     )
 
 
@@ -86,6 +94,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         500,
         "internal_server_error",
         "The emulator failed to handle this request; please report it with this trace",
+        path=request.url.path,
     )
 
 
@@ -101,7 +110,7 @@ def create_app(settings: EmulatorSettings | None = None, context: EmulatorContex
     )
     app.state.emulator = ctx
     # Docs first: their paths sit under /v2/connections and /v2/projects.
-    modules = (openapi, auth, connections, projects_and_types, inspection_api)
+    modules = (openapi, auth, connections, actions, search, projects, workspaces, datasource_types, inspection_api)
     for module in modules:
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
@@ -150,13 +159,18 @@ def check_bind_host(settings: EmulatorSettings) -> bool:
     return True
 
 
-def exposure_warning(host: str, port: int) -> str:
-    """What listening on `host` exposes, for stderr; names no credential."""
+def exposure_warning(host: str, port: int, control_token: str | None = None) -> str:
+    """What listening on `host` exposes, for stderr; names no credential (never the control token)."""
+    inspection = (
+        "/_emulator/ (stored state with secrets in clear, seeding) also answers clients elsewhere "
+        f"that send the control token in {CONTROL_TOKEN_HEADER}"
+        if control_token
+        else f"/_emulator/ still answers loopback clients only (set --control-token or {CONTROL_TOKEN_ENV} to open it)"
+    )
     return (
         f"warning: the emulator listens on {host}:{port}, beyond loopback. Anyone who can reach this port can "
         "get tokens with its API keys and users (never give it real credentials) and read and change every "
-        "stored connection, secrets in clear; /_emulator/ still answers loopback clients only. Nothing is "
-        "encrypted unless TLS is on."
+        f"stored connection, secrets in clear; {inspection}. Nothing is encrypted unless TLS is on."
     )
 
 
@@ -207,7 +221,7 @@ class EmulatorServer:
         self._sock = sock
         self.port = sock.getsockname()[1]
         if remote:
-            message = exposure_warning(self.settings.host, self.port)
+            message = exposure_warning(self.settings.host, self.port, self.settings.control_token)
             warnings.warn(message, RemoteExposureWarning, stacklevel=2)
         config = uvicorn.Config(
             self.app,

@@ -12,4 +12,8 @@
 - `listing`: list filters, sorting and `start`-token paging, on `ScopeIndex`: per scope, the order
   and indexes that make a list page cost O(log n + page).
 - `datasources`: the live probe of a connection's data source, and its interaction properties.
+- `vault`: vault references in connection properties (our model), the seedable vault, and the
+  vaulted-credentials guard.
+- `data_assets`: data assets whose remote attachment points at a connection; `asset_query`: the
+  asset search's query forms.
 """

@@ -8,29 +8,41 @@ Sources (docs/emulator.md, "The catalogue", says which applies to each type):
   (`services/datastage/models/connections/*.py`); labels follow the SDK's field names, which are
   generated from IBM's labels; gateway/satellite/cluster properties are left out;
 - `bluemixcloudobjectstorage`: IBM's recorded type (labels, `masked`, `hidden`, conditions verbatim).
+Every type also takes the hidden `vaulted_properties` (see `vault`).
 Which properties are `masked` is recorded only for bluemixcloudobjectstorage (`api_key`,
 `secret_key`; `access_key` is not); elsewhere every property holding a credential is masked.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from .database_types import BIGQUERY, DB2, MONGODB, MYSQL, ORACLE, POSTGRESQL, SNOWFLAKE, SQLSERVER
-from .descriptors import DatasourceType
+from .descriptors import VAULTED, DatasourceType
 from .file_types import BLUEMIX_COS, CLOUD_OBJECT_STORAGE, FTP, HTTP
 
-CATALOGUE: tuple[DatasourceType, ...] = (
-    HTTP,
-    POSTGRESQL,
-    DB2,
-    MYSQL,
-    ORACLE,
-    SQLSERVER,
-    MONGODB,
-    FTP,
-    CLOUD_OBJECT_STORAGE,
-    BLUEMIX_COS,
-    BIGQUERY,
-    SNOWFLAKE,
+
+def _with_vaulted_properties(dtype: DatasourceType) -> DatasourceType:
+    """Every type takes `vaulted_properties` (hidden), as IBM's SDK models give most types."""
+    return dataclasses.replace(dtype, properties=(*dtype.properties, VAULTED))
+
+
+CATALOGUE: tuple[DatasourceType, ...] = tuple(
+    _with_vaulted_properties(t)
+    for t in (
+        HTTP,
+        POSTGRESQL,
+        DB2,
+        MYSQL,
+        ORACLE,
+        SQLSERVER,
+        MONGODB,
+        FTP,
+        CLOUD_OBJECT_STORAGE,
+        BLUEMIX_COS,
+        BIGQUERY,
+        SNOWFLAKE,
+    )
 )
 
 _BY_ID = {t.id: t for t in CATALOGUE}

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..errors import invalid_field, invalid_request, missing_field
 from .catalogue import find_type
 from .descriptors import DatasourceType, PropertyDescriptor
+from .vault import check_references
 
 # The flags IBM's sources name (`entity.flags`); a connection may carry any of them.
 KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
@@ -111,19 +112,24 @@ def _is_http_url(text: str) -> bool:
 
 
 def check_properties(dtype: DatasourceType, properties: Any) -> dict[str, Any]:
+    """Known properties of the right types, vault references well formed (`vault`), required ones given
+    (a vaulted property's URN counts as its value)."""
     if properties is None:
         properties = {}
     if not isinstance(properties, dict):
         raise invalid_field("properties", "properties must be a JSON object")
-    for name, value in properties.items():
-        prop = dtype.find_property(name)
-        if prop is None:
+    for name in properties:
+        if dtype.find_property(name) is None:
             raise invalid_field(
                 name,
                 f"Property '{name}' is not a connection property of datasource type '{dtype.name}'",
                 code="unknown_property",
             )
-        _check_value(prop, value)
+    vaulted = check_references(dtype, properties)
+    for name, value in properties.items():
+        prop = dtype.find_property(name)
+        if prop is not None and name not in vaulted:  # a vaulted value is a URN, whatever the property's type
+            _check_value(prop, value)
     for name in dtype.missing_required(properties):
         raise missing_field(name, f"Missing required property '{name}' for datasource type '{dtype.name}'")
     return dict(properties)
@@ -142,4 +148,20 @@ def check_entity(body: Any) -> CheckedEntity:
         properties=check_properties(dtype, body.get("properties")),
         flags=check_flags(body.get("flags")),
         origin_country=check_optional_string("origin_country", body.get("origin_country"), "us"),
+    )
+
+
+def unchecked_entity(body: dict[str, Any]) -> CheckedEntity:
+    """A seed that skips the property checks (`EmulatorHandle.create_connection(checks=False)`): the type
+    must exist and the properties be an object, nothing more."""
+    properties = body.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise invalid_field("properties", "properties must be a JSON object")
+    return CheckedEntity(
+        name=check_name(body.get("name")),
+        datasource_type=resolve_datasource_type(body.get("datasource_type")),
+        description=check_optional_string("description", body.get("description"), ""),
+        properties=dict(properties),
+        flags=check_flags(body.get("flags")),
+        origin_country="us",
     )

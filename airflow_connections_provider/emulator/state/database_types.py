@@ -17,6 +17,7 @@ from .descriptors import (
     SSL_CERT,
     SSL_HOST,
     SSL_VALIDATE,
+    TABLE_ACTIONS,
     USERNAME,
     Condition,
     DatasourceType,
@@ -39,6 +40,7 @@ def _relational(
         properties=(DISCOVER, DEFER, HOST, port(default_port), *props, *(PROXY if proxy else ())),
         probe="tcp",
         conditions=(*CREDENTIAL_RULES, *(PROXY_RULES if proxy else ())),
+        actions=TABLE_ACTIONS,
     )
 
 
@@ -152,6 +154,7 @@ ORACLE = DatasourceType(
         *PROXY,
     ),
     probe="tcp",
+    actions=TABLE_ACTIONS,
     conditions=(
         # Oracle is named by a service name unless the connection mode says SID.
         _when("service_name", Condition("connection_mode", "not_equals", ("sid",))),
@@ -197,6 +200,7 @@ MONGODB = DatasourceType(
         P("special_char_behavior", "enum", "Special character behavior", values=("include", "replace", "strip")),
     ),
     probe="tcp",
+    actions=TABLE_ACTIONS,
     conditions=CREDENTIAL_RULES,
 )
 
@@ -294,6 +298,7 @@ SNOWFLAKE = DatasourceType(
         P("query_timeout", "integer", "Query timeout"),
     ),
     probe="none",
+    actions=TABLE_ACTIONS,
     conditions=(
         _when("username", NOT_DEFERRED),
         # Password unless a key pair is chosen; the key pair's private key only then.

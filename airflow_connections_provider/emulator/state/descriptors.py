@@ -153,17 +153,16 @@ class DatasourceType:
     conditions: tuple[ConditionalRequirement, ...] = ()
     allowed_as_source: bool = True
     allowed_as_target: bool = True
+    # The actions the type lists (its `entity.actions`, a connection's `GET …/actions`), as IBM's
+    # recorded replies list them: `test` and `validate` are not among them, yet every type runs them.
+    actions: tuple[ActionSpec, ...] = ()
 
     def find_property(self, name: str) -> PropertyDescriptor | None:
         return next((p for p in self.properties if p.name == name), None)
 
-    @property
-    def actions(self) -> tuple[ActionSpec, ...]:
-        """Every type has the `test` action: the one the provider and IBM's SDKs run."""
-        return (TEST_ACTION,)
-
     def find_action(self, name: str) -> ActionSpec | None:
-        return next((a for a in self.actions if a.name == name), None)
+        """A listed action, or one every type runs without listing it (`test`, `validate`)."""
+        return next((a for a in (*self.actions, *UNLISTED_ACTIONS) if a.name == name), None)
 
     @property
     def masked_names(self) -> frozenset[str]:
@@ -190,7 +189,7 @@ class DatasourceType:
                 missing.append(prop.name)
         return missing
 
-    def to_api(self, *, connection_properties: bool) -> dict[str, Any]:
+    def to_api(self, *, connection_properties: bool, actions: bool = False) -> dict[str, Any]:
         properties: dict[str, Any] = {"source": [], "target": [], "filter": []}
         if connection_properties:
             properties = {"connection": [p.to_api() for p in self.properties], **properties}
@@ -206,7 +205,7 @@ class DatasourceType:
                 "allowed_as_source": self.allowed_as_source,
                 "allowed_as_target": self.allowed_as_target,
                 "tags": ["IBM"],
-                "actions": [a.to_api() for a in self.actions],
+                "actions": [a.to_api() for a in self.actions] if actions else [],
                 "properties": properties,
             },
         }
@@ -254,7 +253,33 @@ def port(default: str, *, required: bool = True) -> PropertyDescriptor:
 NOT_DEFERRED = Condition("defer_credentials", "not_equals", ("yes",))
 PROXY_ON = Condition("proxy", "equals", ("true",))
 
-TEST_ACTION = ActionSpec("test", "Test the connection to the data source")
+# IBM's OpenAPI document (`performAction`'s enum): `test` "to check if a connection can be established
+# to the data source", `validate` "to validate the connection properties without establishing a
+# connection". IBM's recorded listings never show them.
+TEST_ACTION = ActionSpec("test", "Check if a connection can be established to the data source")
+VALIDATE_ACTION = ActionSpec("validate", "Validate the connection properties without establishing a connection")
+UNLISTED_ACTIONS = (TEST_ACTION, VALIDATE_ACTION)
+# IBM's recorded `connections/listActions` reply, verbatim (a Db2 Warehouse connection).
+RECORD_COUNT_ACTION = ActionSpec(
+    "get_record_count",
+    "Get the number of rows in the specified table",
+    inputs=(
+        P("schema_name", "string", "Schema Name", description="Name of the schema that contains the table"),
+        P(
+            "table_name",
+            "string",
+            "Table Name",
+            required=True,
+            description="Name of the table for which to obtain the number of rows",
+        ),
+    ),
+    outputs=(P("record_count", "integer", "Record Count", required=True, description="Number of available rows"),),
+)
+TABLE_ACTIONS = (RECORD_COUNT_ACTION,)
+
+# IBM's SDK models give most types this hidden string; the emulator reads it as the names of the
+# properties whose values are vault secret URNs (`vault`, OUR model of an unverified detail).
+VAULTED = P("vaulted_properties", "string", "Vaulted properties", hidden=True)
 
 # Properties most types share, in IBM's order of appearance.
 DEFER = P("defer_credentials", "boolean", "Defer credentials", hidden=True, default="false")

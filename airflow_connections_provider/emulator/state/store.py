@@ -5,8 +5,8 @@ data sources accept. One re-entrant lock guards everything: handlers run on uvic
 while tests call the same store from their own thread through the inspection handle. Every read
 returns a copy, so no caller can change stored data except through the store's methods.
 
-`EmulatorContext`: the store plus tokens, faults, rate limiter and request log of one instance,
-shared by the routes, the middleware and the Python handle.
+`EmulatorContext`: the store plus tokens, faults, rate limiter, request log, vault and data assets
+of one instance, shared by the routes, the middleware and the Python handle.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from typing import Any, Literal, TypeVar
 from ..faults import FaultInjector, RateLimiter
 from ..inspection.requestlog import RequestLog
 from ..settings import EmulatorSettings
+from .data_assets import DataAssetStore
 from .listing import ScopeIndex
 from .tokens import TokenRegistry
+from .vault import Vault
 
 ScopeKind = Literal["project", "catalog", "space"]
 T = TypeVar("T")
@@ -44,6 +46,7 @@ class Workspace:
     type: str = "cpd"
     seeded: bool = False
     storage_guid: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
+    creator_id: str = "admin"
 
 
 @dataclasses.dataclass(slots=True)
@@ -312,12 +315,14 @@ class EmulatorContext:
     faults: FaultInjector
     limiter: RateLimiter
     log: RequestLog
+    vault: Vault = dataclasses.field(default_factory=Vault)
+    data_assets: DataAssetStore = dataclasses.field(default_factory=DataAssetStore)
 
     @classmethod
     def create(cls, settings: EmulatorSettings) -> EmulatorContext:
         store = Store()
-        for name, guid in settings.seed_projects():
-            store.add_workspace("project", name, guid=guid, seeded=True)
+        for kind, name, guid in settings.seed_workspaces():
+            store.add_workspace(kind, name, guid=guid, seeded=True)
         tokens = TokenRegistry(
             ttl=settings.token_ttl,
             api_keys=settings.api_keys,
@@ -327,8 +332,11 @@ class EmulatorContext:
         return cls(settings, store, tokens, FaultInjector(settings), RateLimiter(), RequestLog())
 
     def reset(self) -> None:
-        """Clear connections, accounts, log, counters and faults; keep seeded projects and tokens."""
+        """Clear connections, accounts, vault secrets, log, counters and faults; keep seeded workspaces and
+        tokens."""
         self.store.reset()
+        self.vault.reset()
+        self.data_assets.reset()
         self.log.reset()
         self.faults.reset()
         self.limiter.reset()
