@@ -34,12 +34,26 @@ What stays here is what it does not give, or where this provider has its own rul
   cannot read as "isn't defined"; which values it cannot read differs by version (see there);
 - :func:`hook_meta_service`: the API server's form reader of Airflow 3.0/3.1, whose field stand-ins
   our hook hands out so the form survives the hook being loaded before the form (see there).
+- :func:`live_masker` and :func:`preregister`: many secrets into the secrets masker with one regex
+  compile (``masking.mask_texts``). No Airflow version has a public batch method, and ``add_mask``
+  recompiles a regex of every known secret per secret (O(N²): ~15 s of CPU at 1,000 secrets). Feature-
+  detected and verified after use; anything unexpected falls back to the public ``mask_secret``.
+
+The private Airflow names this module uses, each checked on every supported minor by
+``tests/unit/test_compat_private_names.py``: ``airflow.models.taskinstance._update_rtif`` (2.x),
+``HookMetaService.Mock*Field`` (3.0/3.1 API server), the secrets masker instance behind ``mask_secret``
+(``_secrets_masker()``, its ``patterns`` set and ``replacer``), and the secrets-backend loaders
+(``ensure_secrets_backend_loaded`` on 3.x, ``ensure_secrets_loaded`` on 2.x).
 """
 
 from __future__ import annotations
 
+import copy
+import importlib
+import logging
 import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from airflow import __version__ as _airflow_version
@@ -178,3 +192,68 @@ def hook_meta_service() -> Any | None:
     module = sys.modules.get(_HOOK_META_MODULE)
     service = getattr(module, "HookMetaService", None)
     return service if hasattr(service, "MockBaseField") else None
+
+
+_log = logging.getLogger(__name__)
+
+# Where the masker instance that ``mask_secret`` feeds lives, by the module common-compat resolves
+# ``mask_secret`` from: 3.1+ ``airflow.sdk.log`` feeds the task SDK's shared masker; 3.0 and 2.x
+# define ``mask_secret`` next to their ``_secrets_masker()``.
+_MASKER_MODULES = {
+    "airflow.sdk.log": "airflow.sdk._shared.secrets_masker",
+    "airflow.sdk.execution_time.secrets_masker": "airflow.sdk.execution_time.secrets_masker",
+    "airflow.utils.log.secrets_masker": "airflow.utils.log.secrets_masker",
+}
+
+
+def live_masker(mask_secret: Any) -> Any | None:
+    """The masker instance ``mask_secret`` feeds, if it has the shape pre-registration relies on; else None."""
+    module_name = _MASKER_MODULES.get(getattr(mask_secret, "__module__", ""))
+    if module_name is None:
+        return None
+    try:
+        masker = importlib.import_module(module_name)._secrets_masker()
+    except Exception:  # noqa: BLE001 - e.g. 2.x without a SecretsMasker on airflow.task: the public path decides
+        return None
+    if not isinstance(getattr(masker, "patterns", None), set) or not callable(getattr(masker, "add_mask", None)):
+        return None
+    return masker
+
+
+def preregister(masker: Any, values: Sequence[str]) -> bool:
+    """Put the patterns of ``values`` into ``masker`` with one compile of its replacer (see module docstring).
+
+    True when done; False when a scratch copy does not work like the masker, or the masker did not build
+    its replacer the way this relies on: then the live masker is left (or put back) as it was, and the
+    public pass adds and compiles the patterns itself. An error of the live ``add_mask`` itself (re2's
+    "pattern too large" on Airflow 2.x) is raised, for :func:`mask_texts` to fall back to the public path.
+    """
+    try:
+        scratch = copy.copy(masker)
+        patterns_of: dict[str, set[str]] = {}
+        for value in values:
+            scratch.patterns = set()  # so each add_mask compiles this one value's patterns only
+            scratch.add_mask(value)
+            patterns_of[value] = set(scratch.patterns)
+    except Exception as exc:  # noqa: BLE001 - nothing changed yet; the public path decides
+        # The type only: the error of a regex built from a secret can quote that secret.
+        _log.debug("secrets masker scratch copy failed (%s); masking one by one", type(exc).__name__)
+        return False
+    known: set[str] = masker.patterns
+    last = next((v for v, p in patterns_of.items() if not p <= known), None)
+    if last is None:
+        return True  # nothing new: the public pass will not compile either
+    added = set().union(*(p for v, p in patterns_of.items() if v != last)) - patterns_of[last] - known
+    known.update(added)
+    try:
+        # The one compile, by Airflow's own add_mask (its regex module, its way of joining patterns).
+        masker.add_mask(last)
+        replacer = getattr(masker.replacer, "pattern", None)
+        # A masker that compiled only the newest patterns onto its old regex would leave ours out.
+        covered = replacer == "|".join(masker.patterns)
+    except BaseException:
+        known.difference_update(added)
+        raise
+    if not covered:
+        known.difference_update(added)
+    return covered

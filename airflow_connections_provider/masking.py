@@ -23,11 +23,11 @@ a new one, so handing it N secrets one by one (or as a list, which it walks one 
 ~15 s of CPU at 1,000 secrets, ~25 min at 10,000 (extrapolated). No Airflow version (2.11 to 3.3) has
 a public batch method, so :func:`mask_texts` does two passes:
 
-1. *Pre-registration* (masker internals, feature-detected): each secret is handed to ``add_mask`` of a
-   scratch copy of the live masker, so Airflow's own rules (minimum length, skip list, adaptations,
-   escaping, ``re`` or ``re2``) decide its patterns; their union goes into the live masker's
-   ``patterns`` set, all but one secret's, and that last secret goes through the live ``add_mask``,
-   which compiles the replacer once, with Airflow's own code, over every pattern.
+1. *Pre-registration* (masker internals, feature-detected, confined to ``compat.py``): each secret
+   is handed to ``add_mask`` of a scratch copy of the live masker, so Airflow's own rules (minimum
+   length, skip list, adaptations, escaping, ``re`` or ``re2``) decide its patterns; their union goes
+   into the live masker's ``patterns`` set, all but one secret's, and that last secret goes through
+   the live ``add_mask``, which compiles the replacer once, with Airflow's own code, over every pattern.
 2. *The public pass*: ``mask_secret`` on every value, one by one, as before. Locally each is then
    already known (a set lookup, no compile); in an Airflow 3 task it also tells the supervisor, which
    masks the task log, through Airflow's own message. The supervisor's ``add_mask`` stays Airflow's:
@@ -42,23 +42,12 @@ masks everything, as before: slower, never weaker.
 
 from __future__ import annotations
 
-import copy
-import importlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 _log = logging.getLogger(__name__)
-
-# Where the masker instance that ``mask_secret`` feeds lives, by the module common-compat resolves
-# ``mask_secret`` from: 3.1+ ``airflow.sdk.log`` feeds the task SDK's shared masker; 3.0 and 2.x
-# define ``mask_secret`` next to their ``_secrets_masker()``.
-_MASKER_MODULES = {
-    "airflow.sdk.log": "airflow.sdk._shared.secrets_masker",
-    "airflow.sdk.execution_time.secrets_masker": "airflow.sdk.execution_time.secrets_masker",
-    "airflow.utils.log.secrets_masker": "airflow.utils.log.secrets_masker",
-}
 
 _SECRET_WORDS = (
     "password",
@@ -128,6 +117,8 @@ def mask_texts(values: Iterable[Any]) -> None:
         return
     from airflow.providers.common.compat.sdk import mask_secret
 
+    from airflow_connections_provider.compat import live_masker, preregister
+
     masker = live_masker(mask_secret)
     try:
         if masker is not None and not preregister(masker, spelled):
@@ -142,59 +133,6 @@ def mask_texts(values: Iterable[Any]) -> None:
             failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
     if failures:
         _log.warning("Airflow's secrets masker failed on %s value(s) to mask", failures)
-
-
-def live_masker(mask_secret: Any) -> Any | None:
-    """The masker instance ``mask_secret`` feeds, if it has the shape pre-registration relies on; else None."""
-    module_name = _MASKER_MODULES.get(getattr(mask_secret, "__module__", ""))
-    if module_name is None:
-        return None
-    try:
-        masker = importlib.import_module(module_name)._secrets_masker()
-    except Exception:  # noqa: BLE001 - e.g. 2.x without a SecretsMasker on airflow.task: the public path decides
-        return None
-    if not isinstance(getattr(masker, "patterns", None), set) or not callable(getattr(masker, "add_mask", None)):
-        return None
-    return masker
-
-
-def preregister(masker: Any, values: Sequence[str]) -> bool:
-    """Put the patterns of ``values`` into ``masker`` with one compile of its replacer (see module docstring).
-
-    True when done; False when a scratch copy does not work like the masker, or the masker did not build
-    its replacer the way this relies on: then the live masker is left (or put back) as it was, and the
-    public pass adds and compiles the patterns itself. An error of the live ``add_mask`` itself (re2's
-    "pattern too large" on Airflow 2.x) is raised, for :func:`mask_texts` to fall back to the public path.
-    """
-    try:
-        scratch = copy.copy(masker)
-        patterns_of: dict[str, set[str]] = {}
-        for value in values:
-            scratch.patterns = set()  # so each add_mask compiles this one value's patterns only
-            scratch.add_mask(value)
-            patterns_of[value] = set(scratch.patterns)
-    except Exception as exc:  # noqa: BLE001 - nothing changed yet; the public path decides
-        # The type only: the error of a regex built from a secret can quote that secret.
-        _log.debug("secrets masker scratch copy failed (%s); masking one by one", type(exc).__name__)
-        return False
-    known: set[str] = masker.patterns
-    last = next((v for v, p in patterns_of.items() if not p <= known), None)
-    if last is None:
-        return True  # nothing new: the public pass will not compile either
-    added = set().union(*(p for v, p in patterns_of.items() if v != last)) - patterns_of[last] - known
-    known.update(added)
-    try:
-        # The one compile, by Airflow's own add_mask (its regex module, its way of joining patterns).
-        masker.add_mask(last)
-        replacer = getattr(masker.replacer, "pattern", None)
-        # A masker that compiled only the newest patterns onto its old regex would leave ours out.
-        covered = replacer == "|".join(masker.patterns)
-    except BaseException:
-        known.difference_update(added)
-        raise
-    if not covered:
-        known.difference_update(added)
-    return covered
 
 
 def mask_values(properties: Mapping[str, Any] | None, names: Iterable[str] | None = None) -> None:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from airflow.providers.common.compat.sdk import mask_secret, redact
 
-from airflow_connections_provider import masking
+from airflow_connections_provider import compat, masking
 
 
 def fresh(count: int, tag: str) -> list[str]:
@@ -49,15 +49,15 @@ def test_every_spelling_of_a_batch_is_masked():
 
 def test_this_airflow_takes_the_one_compile_path():
     # The live masker is found and has the shape pre-registration relies on, on each supported Airflow.
-    masker = masking.live_masker(mask_secret)
+    masker = compat.live_masker(mask_secret)
     assert masker is not None
     secrets = fresh(50, "shape")
-    assert masking.preregister(masker, secrets) is True
+    assert compat.preregister(masker, secrets) is True
     assert readable(secrets, str(redact(" ".join(secrets)))) == []  # before any public mask_secret call
 
 
 def test_preregistration_calls_the_live_add_mask_once_for_the_whole_batch():
-    live = masking.live_masker(mask_secret)
+    live = compat.live_masker(mask_secret)
     calls: list[str] = []
 
     class Counting(type(live)):  # type: ignore[misc]
@@ -70,17 +70,17 @@ def test_preregistration_calls_the_live_add_mask_once_for_the_whole_batch():
     target.__class__ = Counting
     target.patterns = set(live.patterns)
     secrets = fresh(300, "once")
-    assert masking.preregister(target, secrets) is True
+    assert compat.preregister(target, secrets) is True
     assert len(calls) == 1
     assert readable(secrets, target.replacer.sub("***", " ".join(secrets))) == []
 
 
 def test_nothing_new_compiles_nothing():
-    live = masking.live_masker(mask_secret)
+    live = compat.live_masker(mask_secret)
     secrets = fresh(5, "known")
     masking.mask_texts(secrets)
     replacer = live.replacer
-    assert masking.preregister(live, secrets) is True
+    assert compat.preregister(live, secrets) is True
     assert live.replacer is replacer
 
 
@@ -101,7 +101,7 @@ class IncrementalMasker:
 def test_a_replacer_that_does_not_cover_every_pattern_undoes_the_preregistration():
     masker = IncrementalMasker()
     masker.add_mask("older-secret")
-    assert masking.preregister(masker, ["first-secret", "second-secret", "third-secret"]) is False
+    assert compat.preregister(masker, ["first-secret", "second-secret", "third-secret"]) is False
     # Only what add_mask itself added (and compiled) stays: the public pass adds the others its own way.
     assert masker.patterns == {re.escape("older-secret"), re.escape("first-secret")}
     assert masker.replacer is not None
@@ -119,7 +119,7 @@ def test_a_failing_compile_leaves_no_pattern_the_replacer_does_not_cover():
     masker = FailingCompileMasker()
     masker.add_mask("older-secret")
     with pytest.raises(RuntimeError):
-        masking.preregister(masker, ["first-secret", "second-secret"])
+        compat.preregister(masker, ["first-secret", "second-secret"])
     assert masker.patterns == {re.escape("older-secret")}
 
 
@@ -130,26 +130,26 @@ def test_an_unknown_masker_layout_falls_back_to_the_public_mask_secret(monkeypat
         seen.append(secret)
 
     other_mask_secret.__module__ = "somewhere.else.secrets"
-    assert masking.live_masker(other_mask_secret) is None
+    assert compat.live_masker(other_mask_secret) is None
     monkeypatch.setattr("airflow.providers.common.compat.sdk.mask_secret", other_mask_secret, raising=False)
     masking.mask_texts(["alpha-secret-1", "beta-secret-2", "alpha-secret-1"])
     assert seen == ["alpha-secret-1", "beta-secret-2"]
 
 
 def test_a_masker_without_a_patterns_set_is_not_preregistered(monkeypatch):
-    module = importlib.import_module(masking._MASKER_MODULES[mask_secret.__module__])
+    module = importlib.import_module(compat._MASKER_MODULES[mask_secret.__module__])
     monkeypatch.setattr(module, "_secrets_masker", lambda: SimpleNamespace(add_mask=lambda *a, **k: None))
-    assert masking.live_masker(mask_secret) is None
+    assert compat.live_masker(mask_secret) is None
 
 
 def test_a_missing_masker_is_not_preregistered(monkeypatch):
-    module = importlib.import_module(masking._MASKER_MODULES[mask_secret.__module__])
+    module = importlib.import_module(compat._MASKER_MODULES[mask_secret.__module__])
 
     def no_masker() -> None:
         raise RuntimeError("Logging Configuration Error! No SecretsMasker found!")
 
     monkeypatch.setattr(module, "_secrets_masker", no_masker)
-    assert masking.live_masker(mask_secret) is None
+    assert compat.live_masker(mask_secret) is None
 
 
 class UncopyableMasker(IncrementalMasker):
@@ -161,12 +161,12 @@ def test_a_masker_whose_copy_fails_is_left_untouched():
     masker = UncopyableMasker()
     masker.add_mask("older-secret")
     before = (set(masker.patterns), masker.replacer)
-    assert masking.preregister(masker, ["first-secret", "second-secret"]) is False
+    assert compat.preregister(masker, ["first-secret", "second-secret"]) is False
     assert (masker.patterns, masker.replacer) == before
 
 
 def test_when_preregistration_declines_the_public_path_masks_everything(monkeypatch):
-    monkeypatch.setattr(masking, "preregister", lambda masker, values: False)
+    monkeypatch.setattr(compat, "preregister", lambda masker, values: False)
     secrets = fresh(20, "fallback")
     masking.mask_texts(secrets)
     assert readable(secrets, str(redact(" ".join(secrets)))) == []
