@@ -98,7 +98,8 @@ def _line(e: Mapping[str, Any]) -> str:
     where = f" (id {shown(e['id'])})" if e.get("id") else ""
     head = f"{MARKS[e['action']]} {shown(e['name'])}{where}"
     if e["action"] == "create":
-        return f"{head}: missing, a sync creates it ({e.get('datasource_type') or 'unknown type'})"
+        line = f"{head}: missing, a sync creates it ({e.get('datasource_type') or 'unknown type'})"
+        return line + (f"; not available here: {', '.join(e['not_compared'])}" if e.get("not_compared") else "")
     if e["action"] == "delete":
         return f"{head}: not in the spec, a sync with prune deletes it"
     parts = [", ".join(e["fields"])] if e["fields"] else []

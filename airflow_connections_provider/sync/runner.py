@@ -41,6 +41,7 @@ __all__ = [
     "PlannedSync",
     "SyncRequest",
     "apply_plan",
+    "apply_planned",
     "plan_sync",
     "run_sync",
     "store_for",
@@ -165,14 +166,29 @@ def run_sync(
             log.warning("A real run would refuse this plan: %s", exc)
             summary["refused"] = str(exc)
         return summary
+    return apply_planned(client, scope, request, planned, log=log, store=store, clock=clock)
+
+
+def apply_planned(
+    client: ConnectionsClient,
+    scope: Scope,
+    request: SyncRequest,
+    planned: PlannedSync,
+    *,
+    log: logging.Logger | Any = _log,
+    store: FingerprintStore | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
+    """The second half: refuse what must not be written (values not available, the prune guard),
+    apply, save the fingerprints; the summary."""
     check_complete(planned.desired)
-    request.guard.check_plan(plan, managed=planned.managed)
+    request.guard.check_plan(planned.plan, managed=planned.managed)
     outcomes = apply_plan(
-        client, scope, plan, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
+        client, scope, planned.plan, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
     )
     if store is not None and planned.baseline is not None:
         save_fingerprints(store, planned.baseline, outcomes, log=log)
-    return summarise(scope, plan, outcomes, dry_run=False)
+    return summarise(scope, planned.plan, outcomes, dry_run=False)
 
 
 def check_complete(desired: list[DesiredConnection]) -> None:
