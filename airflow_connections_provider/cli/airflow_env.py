@@ -133,7 +133,7 @@ def _hostname(parts: Any) -> str:
     """As Airflow reads it: the URL-decoded host (lower-cased by ``urlsplit``); an encoded ``/`` keeps the netloc."""
     host = unquote(parts.hostname or "")
     if "/" in host:
-        host = parts.netloc.rsplit("@", 1)[-1].split(":", 1)[0]
+        host = unquote(parts.netloc.rsplit("@", 1)[-1].split(":", 1)[0])
     return host
 
 

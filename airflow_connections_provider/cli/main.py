@@ -10,6 +10,7 @@ a value: unexpected exceptions are named by type only, since their text could qu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -45,7 +46,8 @@ def main(
 ) -> int:
     io = Io(out or sys.stdout, err or sys.stderr, os.environ if environ is None else environ)
     try:
-        args = parser().parse_args(argv)
+        with contextlib.redirect_stdout(io.out), contextlib.redirect_stderr(io.err):  # --help, usage errors
+            args = parser().parse_args(argv)
     except SystemExit as exit_:  # argparse: --help is 0, a usage error 2, which here means "changes"
         return 0 if exit_.code == 0 else EXIT_ERROR
     try:

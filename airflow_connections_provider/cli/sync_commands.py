@@ -31,7 +31,14 @@ from airflow_connections_provider.client import (
 )
 from airflow_connections_provider.sync.guard import check_limits
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.runner import MAX_CONCURRENCY, PlannedSync, SyncRequest, apply_planned, plan_sync
+from airflow_connections_provider.sync.runner import (
+    MAX_CONCURRENCY,
+    PlannedSync,
+    SyncRequest,
+    apply_planned,
+    check_complete,
+    plan_sync,
+)
 
 
 def register_plan(subparsers: Any) -> None:
@@ -119,6 +126,7 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
     client, project = _connect(args, io)
     with client:
         found = _plan(args, io, client, project, store=store)
+        check_complete(found.planned.desired)  # what cannot be compared cannot be called converged either
         if not found.planned.plan.writes:
             _print_plan(args, io, "apply", found, result={})
             return EXIT_OK

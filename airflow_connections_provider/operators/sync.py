@@ -27,11 +27,12 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     ``max_concurrency`` requests in flight; deletions only once every one of them succeeded, otherwise
     they are held back and the task fails. Failed entries are reported together; re-running converges.
 
-    Secrets: the service never returns them, so their drift cannot be read back. A secret is sent
-    when the connection is created, when its value differs from the one this sync last applied
-    (compared by keyed fingerprints kept in an Airflow Variable, never the values), or when
-    ``rewrite_secrets=True``. In a YAML spec write them as ``{{ conn.x.password | tojson }}`` so
-    quotes and backslashes arrive intact. See docs/sync.md.
+    Secrets: where the service returns them (IBM's recorded replies do) they are compared as read
+    back; where it does not, with the one this sync last applied (keyed fingerprints kept in an
+    Airflow Variable, never the values). A secret is sent when the connection is created, when it
+    differs, or when ``rewrite_secrets=True``; a drift check reports it changed/unchanged/unknown.
+    In a YAML spec write them as ``{{ conn.x.password | tojson }}`` so quotes and backslashes arrive
+    intact. See docs/sync.md.
 
     :param spec: the desired connections: a list of entries, ``{"connections": [...]}``, a mapping of
         name to entry, or the path of a YAML/JSON file (rendered as a Jinja template first).

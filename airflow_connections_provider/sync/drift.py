@@ -19,28 +19,25 @@ from typing import Any
 
 from airflow_connections_provider.sync.plan import WRITE_ORDER, Plan, PlannedAction, shown
 
-#: What a drift check compares, per declared connection.
+#: What a drift check compares, per declared connection (Markdown: docs/sync.md prints these tables).
 COMPARED: tuple[tuple[str, str], ...] = (
-    ("name", "matched exactly; several connections with one name refuse the check, naming their ids"),
-    ("datasource type", "a connection of another type with a declared name refuses the check"),
-    ("description", "when the entry declares one"),
-    ("properties.<declared>", "each property the entry declares, normalised as the sync compares them"),
-    ("secrets", "changed/unchanged/unknown by the value read back or the last-applied fingerprint"),
-    ("connections not in the spec", "with prune: managed connections (managed_prefix) the spec does not name"),
+    ("`name`", "matched exactly; several connections with one name refuse the check, naming their ids"),
+    ("`datasource_type`", "a connection of another type with a declared name refuses the check"),
+    ("`description`", "when the entry declares one"),
+    ("`properties.<name>`", "each property the entry declares, normalised as the sync compares them"),
+    ("secret properties", "changed / unchanged / unknown / not compared, by the value read back or the fingerprint"),
+    ("connections not in the spec", "with `prune`: managed connections (`managed_prefix`) the spec does not name"),
 )
 
 #: Fields a drift check ignores by rule, and why.
 IGNORED: tuple[tuple[str, str], ...] = (
-    ("metadata.usage", "last access time, last accessor and access count change whenever the connection is used"),
-    ("metadata.create_time, creator_id, asset_id", "set by the service; connections are matched by name"),
-    ("entity.interaction_properties", "derived by the service from the datasource type, kilobytes of it"),
-    ("entity.flags, rov, owner_id, origin_country", "access control and bookkeeping the service and its UI manage"),
-    (
-        "properties the entry does not declare",
-        "service defaults, values set elsewhere: only declared fields are managed",
-    ),
-    ("description, when the entry declares none", "left as it is, so not compared"),
-    ("connections outside managed_prefix", "never the sync's, never reported"),
+    ("`metadata.usage`", "last access time, last accessor and access count change whenever the connection is used"),
+    ("`metadata.create_time`, `creator_id`, `asset_id`", "set by the service; connections are matched by name"),
+    ("`entity.interaction_properties`", "derived by the service from the datasource type (kilobytes of it)"),
+    ("`entity.flags`, `rov`, `owner_id`, `origin_country`", "access control and bookkeeping the service manages"),
+    ("properties the entry does not declare", "service defaults, values set elsewhere: only declared ones are managed"),
+    ("`description`, when the entry declares none", "left as it is, so not compared"),
+    ("connections outside `managed_prefix`", "never the sync's, never reported"),
 )
 
 STATES = {"create": "missing", "update": "differs", "delete": "not in the spec", "unchanged": "in sync"}
@@ -119,6 +116,6 @@ def _property(changed_field: str) -> str | None:
     return changed_field.removeprefix("properties.") if changed_field.startswith("properties.") else None
 
 
-def rules_table(rows: Iterable[tuple[str, str]]) -> str:
+def rules_table(rows: Iterable[tuple[str, str]], header: tuple[str, str] = ("field", "why")) -> str:
     """A two-column Markdown table (docs/sync.md shows :data:`COMPARED` and :data:`IGNORED` this way)."""
-    return "\n".join(["| field | why |", "| --- | --- |", *(f"| {a} | {b} |" for a, b in rows)])
+    return "\n".join([f"| {header[0]} | {header[1]} |", "| --- | --- |", *(f"| {a} | {b} |" for a, b in rows)])
