@@ -6,4 +6,5 @@ import sys
 
 from airflow_connections_provider.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (a walk of every module) must not run the command
+    sys.exit(main())
