@@ -5,8 +5,9 @@ or as a URI (``ibmdataplatform://login:password@host:port/schema?key=value``); `
 a Variable's value. The reading follows Airflow's (a value starting with ``{`` is JSON; the URI rules
 of ``airflow.models.Connection``: a host may carry its own ``scheme://``, every part is URL-decoded,
 ``__extra__`` holds the whole extra as JSON, other query keys are extra fields read as JSON when they
-parse). Importing Airflow would read and write its configuration and take seconds; a CI job that only
-plans needs neither. A value that cannot be read is an error naming the variable, never quoting it.
+parse, as Airflow 3 does; 2.x keeps them as text, which the hook's settings read alike). Importing
+Airflow would read and write its configuration and take seconds; a CI job that only plans needs
+neither. A value that cannot be read is an error naming the variable, never quoting it.
 """
 
 from __future__ import annotations

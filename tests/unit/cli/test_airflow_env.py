@@ -46,7 +46,16 @@ def test_read_as_airflow_reads_it(value):
     assert ours is not None
     for name in ("conn_type", "host", "login", "password", "schema", "port"):
         assert getattr(ours, name) == (getattr(theirs, name) or None), name
-    assert ours.extra_dejson == theirs.extra_dejson
+    # Airflow 3 reads a URI's query values as JSON when they parse; 2.x keeps them as text (the hook's
+    # settings read "false" and false alike): compare as Airflow 3 reads them.
+    assert ours.extra_dejson == {k: as_json(v) for k, v in theirs.extra_dejson.items()}
+
+
+def as_json(value: object) -> object:
+    try:
+        return json.loads(value) if isinstance(value, str) and value else value
+    except ValueError:
+        return value
 
 
 def test_variables_and_absent_values():
