@@ -175,3 +175,12 @@ def test_the_console_script_is_installed():
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "airflow-connections"]
     assert script.value == "airflow_connections_provider.cli.main:main"
+
+
+def test_explain_live_asks_the_service(cli, emu):
+    argv = [sys.executable, "-m", "airflow_connections_provider.cli", "explain", "postgresql", "--live", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=cli.env, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["source"] == "live" and body["datasource_type"]["id"] == "e1c23729-99d8-4407-b3df-336e33ffdc82"
+    assert emu.requests_count("GET", "/v2/datasource_types/postgresql") == 1
