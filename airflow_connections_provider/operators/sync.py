@@ -27,11 +27,12 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     ``max_concurrency`` requests in flight; deletions only once every one of them succeeded, otherwise
     they are held back and the task fails. Failed entries are reported together; re-running converges.
 
-    Secrets: the service never returns them, so their drift cannot be read back. A secret is sent
-    when the connection is created, when its value differs from the one this sync last applied
-    (compared by keyed fingerprints kept in an Airflow Variable, never the values), or when
-    ``rewrite_secrets=True``. In a YAML spec write them as ``{{ conn.x.password | tojson }}`` so
-    quotes and backslashes arrive intact. See docs/sync.md.
+    Secrets: where the service returns them (IBM's recorded replies do) they are compared as read
+    back; where it does not, with the one this sync last applied (keyed fingerprints kept in an
+    Airflow Variable, never the values). A secret is sent when the connection is created, when it
+    differs, or when ``rewrite_secrets=True``; a drift check reports it changed/unchanged/unknown.
+    In a YAML spec write them as ``{{ conn.x.password | tojson }}`` so quotes and backslashes arrive
+    intact. See docs/sync.md.
 
     :param spec: the desired connections: a list of entries, ``{"connections": [...]}``, a mapping of
         name to entry, or the path of a YAML/JSON file (rendered as a Jinja template first).
@@ -42,7 +43,12 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     :param max_deletes: refuse a plan that deletes more connections than this (default 10; None = no limit).
     :param max_delete_fraction: refuse a plan that deletes more than this fraction of the managed
         connections that exist (default 0.5; one deletion is always allowed; None = no limit).
-    :param dry_run: only compute, log and return the plan (with the reason a real run would refuse it, if any).
+    :param dry_run: only compute, log and return the plan (with the reason a real run would refuse it, if any),
+        and the drift it amounts to (XCom ``drift``: per connection the differing field names and each
+        secret's status; ``unverified_secrets``).
+    :param fail_on_drift: with ``dry_run=True``, a drift check: fail (no retry) when the service differs
+        from the spec, with a diff per connection — field names, secrets as changed/unchanged/unknown,
+        never a value. Fields the service changes by itself are ignored (docs/sync.md, "Drift").
     :param test: have the service validate creates and updates before saving.
     :param max_concurrency: writes in flight at once, 1 to 32 (the client's HTTP connection pool).
     :param rewrite_secrets: send every declared secret, even unchanged ones.
@@ -69,6 +75,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         max_deletes: int | None = DEFAULT_MAX_DELETES,
         max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION,
         dry_run: bool = False,
+        fail_on_drift: bool = False,
         test: bool = True,
         max_concurrency: int = 8,
         rewrite_secrets: bool = False,
@@ -84,6 +91,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         self.max_deletes = max_deletes
         self.max_delete_fraction = max_delete_fraction
         self.plan_only = dry_run  # BaseOperator already has a dry_run() method
+        self.fail_on_drift = fail_on_drift
         self.test = test
         self.max_concurrency = max_concurrency
         self.rewrite_secrets = rewrite_secrets
@@ -102,8 +110,13 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         if self.spec is not None and not isinstance(self.spec, (str, Sequence, Mapping)):
             checks.add(f"spec must be YAML/JSON text, a file path, a list or a mapping, got {type(self.spec).__name__}")
         checks.text("managed_prefix", self.managed_prefix, optional=True)
-        for name in ("prune", "allow_empty_spec", "plan_only", "test", "rewrite_secrets", "secret_fingerprints"):
+        flags = ("prune", "allow_empty_spec", "plan_only", "fail_on_drift", "test", "rewrite_secrets")
+        for name in (*flags, "secret_fingerprints"):
             checks.flag("dry_run" if name == "plan_only" else name, getattr(self, name))
+        if self.fail_on_drift is True and self.plan_only is not True:
+            checks.add("fail_on_drift=True is a check that writes nothing: set dry_run=True as well")
+        if self.fail_on_drift is True and self.rewrite_secrets is True:
+            checks.add("fail_on_drift=True with rewrite_secrets=True would report every secret as drift: leave it off")
         if self.prune is True and not self.managed_prefix:
             checks.add(
                 "prune=True needs managed_prefix: the sync only ever deletes connections whose name starts with it"
@@ -142,6 +155,9 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         )
         with airflow_errors("Syncing connections"):
             summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))
+        if self.fail_on_drift and summary.get("drift"):
+            self.push_xcom(context, "sync_summary", summary)
+            raise AirflowFailException(drift_message(scope, summary))
         failed: dict[str, str] = summary.get("failed") or {}
         held_back: list[str] = summary.get("held_back") or []
         if failed or held_back:
@@ -158,6 +174,16 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
                 raise AirflowFailException(f"{message}; a retry would send the same values, so none is spent")
             raise AirflowException(message)
         return summary
+
+
+def drift_message(scope: object, summary: dict[str, Any]) -> str:
+    from airflow_connections_provider.sync.drift import render
+
+    drift = summary["drift"]
+    return (
+        f"Drift in {scope}: {len(drift)} connection(s) differ from the spec (XCom sync_summary has the details; "
+        f"a sync with the same spec repairs it):\n{render(drift, unverified=summary.get('unverified_secrets'))}"
+    )
 
 
 def check_fingerprint_variable(name: str) -> list[str]:

@@ -11,13 +11,16 @@
   other writer sent cannot be read back.
 * **Failures say no value.** The text of a failure (summary, log) has every value that write sent
   replaced (:mod:`.redaction`); an unexpected exception is reported by type only in the summary.
+* **Progress at a steady cadence** (:mod:`.progress`): a line now and then for a long apply, each write
+  logged only when there are few, every failure always, and one summary line at the end.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from airflow_connections_provider.client import (
 from airflow_connections_provider.client.transport import POOL_SIZE
 from airflow_connections_provider.operators.failures import is_permanent
 from airflow_connections_provider.sync.plan import ActionKind, Plan, PlannedAction, diff
+from airflow_connections_provider.sync.progress import PER_WRITE_LINES, ApplyProgress, Clock
 from airflow_connections_provider.sync.redaction import Redactor
 from airflow_connections_provider.sync.spec import DesiredConnection
 
@@ -74,15 +78,18 @@ def apply_plan(
     test: bool,
     max_concurrency: int,
     log: logging.Logger | Any = _log,
+    clock: Clock | None = None,
 ) -> list[Outcome]:
     """Creates and updates, then deletions if all of those succeeded; one :class:`Outcome` per write."""
     building = [a for a in plan.writes if a.kind != "delete"]
     deletions = [a for a in plan.writes if a.kind == "delete"]
+    progress = ApplyProgress(len(building) + len(deletions), log=log, clock=clock or time.monotonic)
+    each_write = len(plan.writes) <= PER_WRITE_LINES
 
     def apply(action: PlannedAction) -> Outcome:
-        return _apply_one(client, scope, action, test=test, log=log)
+        return _apply_one(client, scope, action, test=test, log=log, each_write=each_write)
 
-    outcomes = _in_parallel(apply, building, max_concurrency)
+    outcomes = _in_parallel(apply, building, max_concurrency, progress)
     failed = [o for o in outcomes if o.error is not None]
     if failed and deletions:
         log.error(
@@ -92,20 +99,36 @@ def apply_plan(
             len(failed),
             ", ".join(repr(a.name) for a in deletions),
         )
-        return outcomes + [Outcome(a, a.connection_id, held_back=True) for a in deletions]
-    return outcomes + _in_parallel(apply, deletions, max_concurrency)
+        outcomes += [Outcome(a, a.connection_id, held_back=True) for a in deletions]
+    else:
+        outcomes += _in_parallel(apply, deletions, max_concurrency, progress)
+    if outcomes:
+        log.info("%s", progress.summary((o.effect for o in outcomes), held_back=sum(o.held_back for o in outcomes)))
+    return outcomes
 
 
-def _in_parallel(apply: Callable[[PlannedAction], Outcome], actions: list[PlannedAction], limit: int) -> list[Outcome]:
+def _in_parallel(
+    apply: Callable[[PlannedAction], Outcome], actions: list[PlannedAction], limit: int, progress: ApplyProgress
+) -> list[Outcome]:
+    """The outcomes in the order of ``actions``; progress counted as each write completes."""
     if not actions:
         return []
     workers = max(1, min(limit, MAX_CONCURRENCY, len(actions)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ibm-sync") as pool:
-        return list(pool.map(apply, actions))
+        futures = [pool.submit(apply, action) for action in actions]
+        for future in as_completed(futures):
+            progress.record(failed=future.result().error is not None)
+        return [future.result() for future in futures]
 
 
 def _apply_one(
-    client: ConnectionsClient, scope: Scope, action: PlannedAction, *, test: bool, log: logging.Logger | Any
+    client: ConnectionsClient,
+    scope: Scope,
+    action: PlannedAction,
+    *,
+    test: bool,
+    log: logging.Logger | Any,
+    each_write: bool = True,
 ) -> Outcome:
     try:
         if action.kind == "create":
@@ -134,7 +157,7 @@ def _apply_one(
         log.error("Failed to %s: unexpected %s: %s", action.describe(), type(exc).__name__, details)
         return Outcome(action, action.connection_id, error=f"unexpected {type(exc).__name__} (see the task log)")
     done = action.describe() if outcome.effect != "create" else f"{action.describe()} id {outcome.connection_id}"
-    log.info("Done: %s", done)
+    (log.info if each_write else log.debug)("Done: %s", done)
     return outcome
 
 

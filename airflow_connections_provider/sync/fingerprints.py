@@ -8,7 +8,8 @@ key is set). A fingerprint reveals nothing usable about a strong secret; anyone 
 Variable can already read the secrets backend the spec renders from.
 
 A connection recreated out of band gets a new id, hence no fingerprint, hence its secrets are sent.
-A secret changed out of band in IBM's UI is not detected: run once with ``rewrite_secrets=True``.
+A secret changed out of band in IBM's UI is seen only where the service returns secrets
+(``secret_status``); elsewhere it is not detected: run once with ``rewrite_secrets=True``.
 
 Concurrent runs of the same spec (overlapping DAG runs, a manual trigger during a scheduled run)
 never overwrite each other's state wholesale: at save time the state is read again and merged per

@@ -8,10 +8,14 @@ Pure: no I/O. Rules, in the order a reader would ask them:
 * Only what an entry declares is managed: its ``description`` when given, and the properties it lists.
   Properties the service added or someone else set are left alone, so a plan never churns on defaults.
 * Visible properties are compared through the client's one normalisation of property values
-  (``5432`` equals ``"5432"``, ``"true"`` equals ``True`` for a boolean property). Secret properties cannot be
-  read back: they are sent when the connection is created, when ``rewrite_secrets`` is set, and when
-  their fingerprint differs from the one recorded at the last apply (see ``fingerprints``). Without
-  fingerprint state they are sent only alongside another change of the same connection.
+  (``5432`` equals ``"5432"``, ``"true"`` equals ``True`` for a boolean property). Secret properties are
+  judged by :mod:`.secret_status`: compared with the value the service returned when it returned one,
+  else with the fingerprint recorded at the last apply (see ``fingerprints``). A secret is sent when
+  the connection is created, when ``rewrite_secrets`` is set, when it is known to have changed, and
+  when it is unknown while fingerprint state is kept (this sync has not applied it here yet). Without
+  fingerprint state an unknown secret is sent only alongside another change of the same connection.
+* A value the spec could not give (:attr:`DesiredConnection.unavailable`: the console script outside
+  Airflow without the variable the spec names) is never compared and never sent.
 * With ``prune``, connections whose name starts with ``managed_prefix`` and that no entry names are
   deleted; nothing outside that prefix is ever deleted.
 """
@@ -19,7 +23,7 @@ Pure: no I/O. Rules, in the order a reader would ask them:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,6 +34,7 @@ from airflow_connections_provider.client import (
     normalise_property_value,
 )
 from airflow_connections_provider.sync.fingerprints import FingerprintState
+from airflow_connections_provider.sync.secret_status import NOT_COMPARED, SecretCheck, check_secret
 from airflow_connections_provider.sync.spec import DesiredConnection
 
 ActionKind = Literal["create", "update", "delete", "unchanged"]
@@ -44,6 +49,8 @@ class PlannedAction:
     desired: DesiredConnection | None = field(default=None, repr=False)
     changes: ConnectionChanges | None = field(default=None, repr=False)
     current: Connection | None = field(default=None, repr=False)
+    #: Per declared secret property of a compared connection: what is known of it (names only).
+    secrets: Mapping[str, SecretCheck] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One log line, safe to print: names and field names only."""
@@ -108,6 +115,14 @@ def _same(actual: Any, wanted: Any, kind: str | None = None) -> bool:
     return bool(normalise_property_value(actual, kind) == normalise_property_value(wanted, kind))
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What bringing ``current`` to ``desired`` takes, and what is known of each declared secret."""
+
+    changes: ConnectionChanges
+    secrets: Mapping[str, SecretCheck]
+
+
 def diff(
     desired: DesiredConnection,
     current: Connection,
@@ -116,6 +131,16 @@ def diff(
     rewrite_secrets: bool,
 ) -> ConnectionChanges:
     """The changes that bring ``current`` to ``desired`` (only declared fields)."""
+    return compare(desired, current, fingerprints=fingerprints, rewrite_secrets=rewrite_secrets).changes
+
+
+def compare(
+    desired: DesiredConnection,
+    current: Connection,
+    *,
+    fingerprints: FingerprintState | None,
+    rewrite_secrets: bool,
+) -> Comparison:
     secret = desired.datasource_type.secret_properties
     kinds = desired.datasource_type.property_kinds
     description = None
@@ -126,13 +151,21 @@ def diff(
         for k, v in desired.properties.items()
         if k not in secret and (k not in current.properties or not _same(current.properties[k], v, kinds.get(k)))
     }
-    secrets = {k: v for k, v in desired.properties.items() if k in secret}
-    if not rewrite_secrets:
-        if fingerprints is not None:
-            secrets = {k: v for k, v in secrets.items() if fingerprints.changed(current.id, k, v)}
-        elif not (visible or description is not None):
-            secrets = {}  # no way to tell: leave secrets alone unless the connection changes anyway
-    return ConnectionChanges(description=description, set_properties={**visible, **secrets})
+    declared = {k: v for k, v in desired.properties.items() if k in secret}
+    checks = {k: check_secret(k, v, current, fingerprints=fingerprints, kind=kinds.get(k)) for k, v in declared.items()}
+    checks.update({k: NOT_COMPARED for k in desired.unavailable & secret})
+    if rewrite_secrets:
+        sent = declared
+    else:
+        # Unknown: sent when state is kept (this sync never applied it here), else only with other changes.
+        with_unknown = fingerprints is not None or bool(visible) or description is not None
+        sent = {
+            k: v
+            for k, v in declared.items()
+            if checks[k].status == "changed" or (checks[k].status == "unknown" and with_unknown)
+        }
+    changes = ConnectionChanges(description=description, set_properties={**visible, **sent})
+    return Comparison(changes, dict(sorted(checks.items())))
 
 
 def make_plan(
@@ -165,15 +198,22 @@ def make_plan(
                 f"the spec says {entry.datasource_type.name}; delete or rename it first"
             )
             continue
-        changes = diff(entry, current, fingerprints=fingerprints, rewrite_secrets=rewrite_secrets)
-        if changes.is_empty:
-            actions.append(PlannedAction("unchanged", entry.name, current.id, desired=entry, current=current))
-        else:
-            actions.append(
-                PlannedAction(
-                    "update", entry.name, current.id, changes.changed_fields, entry, changes=changes, current=current
-                )
+        found = compare(entry, current, fingerprints=fingerprints, rewrite_secrets=rewrite_secrets)
+        changes = found.changes
+        kind: ActionKind = "unchanged" if changes.is_empty else "update"
+        fields = () if changes.is_empty else changes.changed_fields
+        actions.append(
+            PlannedAction(
+                kind,
+                entry.name,
+                current.id,
+                fields,
+                entry,
+                changes=None if changes.is_empty else changes,
+                current=current,
+                secrets=found.secrets,
             )
+        )
     if conflicts:
         raise InvalidInputError("sync plan (nothing was written)", conflicts)
     if prune and managed_prefix:

@@ -5,6 +5,10 @@ write per create, update or delete. Creates and updates go first; a failed one d
 others — whatever the failure, even an unexpected one. Deletions follow only when every create and
 update succeeded, and are otherwise held back; every failure and held-back deletion is reported in
 the summary and the caller fails the task.
+
+:func:`plan_sync` is the first half (check, list, plan) on its own, for callers that present the
+plan themselves (the console script); :func:`run_sync` logs it and, unless it is a dry run, guards
+and applies it. A dry run's summary carries the plan as drift (:mod:`.drift`).
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
+from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, InvalidInputError, Scope
 from airflow_connections_provider.client.client import ALL_FLAGS
 from airflow_connections_provider.sync.apply import MAX_CONCURRENCY, Outcome, apply_plan
+from airflow_connections_provider.sync.drift import drift_entries, unverified_secrets
 from airflow_connections_provider.sync.fingerprints import (
     Baseline,
     FingerprintStore,
@@ -26,10 +31,22 @@ from airflow_connections_provider.sync.fingerprints import (
 )
 from airflow_connections_provider.sync.guard import PruneGuard
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.plan import Plan, make_plan
-from airflow_connections_provider.sync.spec import ConnectionLookup, resolve_spec
+from airflow_connections_provider.sync.plan import Plan, make_plan, shown
+from airflow_connections_provider.sync.progress import Clock
+from airflow_connections_provider.sync.spec import ConnectionLookup, DesiredConnection, Masker, resolve_spec
 
-__all__ = ["MAX_CONCURRENCY", "Outcome", "SyncRequest", "apply_plan", "run_sync", "store_for", "summarise"]
+__all__ = [
+    "MAX_CONCURRENCY",
+    "Outcome",
+    "PlannedSync",
+    "SyncRequest",
+    "apply_plan",
+    "apply_planned",
+    "plan_sync",
+    "run_sync",
+    "store_for",
+    "summarise",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -49,6 +66,8 @@ class SyncRequest:
     allow_empty_spec: bool = False
     max_deletes: int | None = DEFAULT_MAX_DELETES
     max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION
+    #: Outside Airflow: the text the spec renderer wrote where a connection or Variable was not set.
+    unavailable_marker: str | None = None
 
     @property
     def guard(self) -> PruneGuard:
@@ -62,25 +81,39 @@ def store_for(request: SyncRequest, scope: Scope) -> FingerprintStore | None:
     return VariableStore(request.fingerprint_variable or default_variable_name(scope.id, request.managed_prefix))
 
 
-def run_sync(
+@dataclass(frozen=True)
+class PlannedSync:
+    """The first half of a sync: the checked spec, what one listing found, the plan."""
+
+    desired: list[DesiredConnection] = field(repr=False)
+    plan: Plan
+    listed: int
+    managed: int
+    baseline: Baseline | None = field(default=None, repr=False)
+
+
+def plan_sync(
     client: ConnectionsClient,
     scope: Scope,
     request: SyncRequest,
     *,
-    log: logging.Logger | Any = _log,
     store: FingerprintStore | None = None,
     lookup: ConnectionLookup | None = None,
-) -> dict[str, Any]:
-    """Sync ``scope`` to ``request.spec``; returns the summary (names, ids and field names only).
-
-    ``store`` keeps secret fingerprints between runs (``store_for(request, scope)`` in a task); None
-    means no memory, so secrets go out only with creates, other changes or ``rewrite_secrets``.
-    """
-    kwargs = {"lookup": lookup} if lookup is not None else {}
-    desired = resolve_spec(client, request.spec, managed_prefix=request.managed_prefix, **kwargs)
+    mask: Masker | None = None,
+) -> PlannedSync:
+    """Check the spec (refusing an empty one with prune), list once, plan. Writes nothing."""
+    kwargs: dict[str, Any] = {"lookup": lookup} if lookup is not None else {}
+    if mask is not None:
+        kwargs["mask"] = mask
+    desired = resolve_spec(
+        client,
+        request.spec,
+        managed_prefix=request.managed_prefix,
+        unavailable_marker=request.unavailable_marker,
+        **kwargs,
+    )
     request.guard.check_spec(len(desired), prune=request.prune)
     state = store.load() if store is not None else None
-    baseline = Baseline.of(state) if state is not None else None
     actual = client.list_connections(scope, flags=ALL_FLAGS)
     plan = make_plan(
         desired,
@@ -90,6 +123,29 @@ def run_sync(
         fingerprints=state,
         rewrite_secrets=request.rewrite_secrets,
     )
+    prefix = request.managed_prefix
+    managed = sum(1 for c in actual if prefix and c.name.startswith(prefix))
+    return PlannedSync(desired, plan, len(actual), managed, Baseline.of(state) if state is not None else None)
+
+
+def run_sync(
+    client: ConnectionsClient,
+    scope: Scope,
+    request: SyncRequest,
+    *,
+    log: logging.Logger | Any = _log,
+    store: FingerprintStore | None = None,
+    lookup: ConnectionLookup | None = None,
+    mask: Masker | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
+    """Sync ``scope`` to ``request.spec``; returns the summary (names, ids and field names only).
+
+    ``store`` keeps secret fingerprints between runs (``store_for(request, scope)`` in a task); None
+    means no memory, so secrets go out only with creates, other changes or ``rewrite_secrets``.
+    """
+    planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=mask)
+    plan = planned.plan
     counts = plan.counts()
     log.info(
         "Sync plan for %s: %d to delete, %d to create, %d to update, %d unchanged (%d listed)%s\n%s",
@@ -98,24 +154,56 @@ def run_sync(
         counts["create"],
         counts["update"],
         counts["unchanged"],
-        len(actual),
+        planned.listed,
         " [dry run: nothing will be written]" if request.dry_run else "",
         plan.table(),
     )
-    managed = sum(1 for c in actual if request.managed_prefix and c.name.startswith(request.managed_prefix))
     if request.dry_run:
         summary = summarise(scope, plan, None, dry_run=True)
         try:
-            request.guard.check_plan(plan, managed=managed)
+            request.guard.check_plan(plan, managed=planned.managed)
         except ConnectionsClientError as exc:
             log.warning("A real run would refuse this plan: %s", exc)
             summary["refused"] = str(exc)
         return summary
-    request.guard.check_plan(plan, managed=managed)
-    outcomes = apply_plan(client, scope, plan, test=request.test, max_concurrency=request.max_concurrency, log=log)
-    if store is not None and baseline is not None:
-        save_fingerprints(store, baseline, outcomes, log=log)
-    return summarise(scope, plan, outcomes, dry_run=False)
+    return apply_planned(client, scope, request, planned, log=log, store=store, clock=clock)
+
+
+def apply_planned(
+    client: ConnectionsClient,
+    scope: Scope,
+    request: SyncRequest,
+    planned: PlannedSync,
+    *,
+    log: logging.Logger | Any = _log,
+    store: FingerprintStore | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
+    """The second half: refuse what must not be written (values not available, the prune guard),
+    apply, save the fingerprints; the summary."""
+    check_complete(planned.desired)
+    request.guard.check_plan(planned.plan, managed=planned.managed)
+    outcomes = apply_plan(
+        client, scope, planned.plan, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
+    )
+    if store is not None and planned.baseline is not None:
+        save_fingerprints(store, planned.baseline, outcomes, log=log)
+    return summarise(scope, planned.plan, outcomes, dry_run=False)
+
+
+def check_complete(desired: list[DesiredConnection]) -> None:
+    """Refuse to write a spec some of whose values were not available where it was rendered."""
+    problems = [
+        f"{shown(entry.name)}: {', '.join(sorted(entry.unavailable))} not available here"
+        for entry in desired
+        if entry.unavailable
+    ]
+    if problems:
+        problems.append(
+            "set the AIRFLOW_CONN_<ID> / AIRFLOW_VAR_<KEY> variables the spec names, then apply again; "
+            "a plan can run without them (those values are not compared)"
+        )
+        raise InvalidInputError("sync spec (nothing was written)", problems)
 
 
 def save_fingerprints(
@@ -165,7 +253,7 @@ def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_r
     if outcomes is None:  # a dry run: what the plan would do
         outcomes = [Outcome(a, a.connection_id, effect=a.kind, changed_fields=a.changed_fields) for a in plan.writes]
     done = [o for o in outcomes if o.effect is not None]
-    return {
+    summary = {
         "scope": {scope.kind: scope.id},
         "dry_run": dry_run,
         "created": {o.action.name: o.connection_id for o in done if o.effect == "create"},
@@ -176,3 +264,7 @@ def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_r
         "failed_permanently": sorted(o.action.name for o in outcomes if o.error is not None and o.permanent),
         "held_back": sorted(o.action.name for o in outcomes if o.held_back),
     }
+    if dry_run:  # the plan as drift: which connections differ from the spec, and how (names only)
+        summary["drift"] = drift_entries(plan)
+        summary["unverified_secrets"] = unverified_secrets(plan)
+    return summary

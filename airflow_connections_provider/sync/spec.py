@@ -13,6 +13,11 @@ Each entry::
 
 Every problem of every entry is collected into one :class:`InvalidInputError` before anything is written.
 
+Outside Airflow (the console script) a spec may name an Airflow connection or Variable that is not
+set where it runs. Its renderer then writes a marker instead of the value, and :func:`resolve_spec`
+given that marker (``unavailable_marker``) leaves every property holding it out of the entry and
+lists its name in :attr:`DesiredConnection.unavailable`: the planner never compares or sends it.
+
 A spec given as text is read by :mod:`.spec_yaml`: a plain (unquoted) value is the text the user wrote,
 and its type is the declared type of the property it is the value of — text for a string or enum
 property (``2024_01``, ``0755``, ``12:30``, ``yes`` and ``1e3`` arrive as typed), a whole number for an
@@ -24,7 +29,7 @@ read them differently) is refused with "quote it". Names, types and descriptions
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +70,8 @@ class DesiredConnection:
     datasource_type: DatasourceType
     description: str | None
     properties: Mapping[str, Any] = field(repr=False)
+    #: Declared fields whose value is not available where the spec was rendered (names only).
+    unavailable: frozenset[str] = frozenset()
 
     @property
     def secret_names(self) -> frozenset[str]:
@@ -127,6 +134,7 @@ def _is_container(value: Any) -> bool:
 
 
 ConnectionLookup = Callable[[str], Any]
+Masker = Callable[[Iterable[str]], None]
 
 
 def _airflow_connection(conn_id: str) -> Any:
@@ -141,25 +149,41 @@ def resolve_spec(
     *,
     managed_prefix: str | None = None,
     lookup: ConnectionLookup = _airflow_connection,
+    unavailable_marker: str | None = None,
+    mask: Masker = mask_texts,
 ) -> list[DesiredConnection]:
-    """Check the whole spec against the service's datasource types; raise one error listing every problem."""
+    """Check the whole spec against the service's datasource types; raise one error listing every problem.
+
+    ``mask`` receives the secrets the datasource types mark (Airflow's masker in a task; the console
+    script, which prints no value and runs without Airflow, passes its own).
+    """
     problems: list[str] = []
     desired: list[DesiredConnection] = []
     try:
-        _resolve_entries(client, parse_spec(spec), managed_prefix, lookup, problems, desired)
+        context = _Context(lookup, unavailable_marker)
+        _resolve_entries(client, parse_spec(spec), managed_prefix, context, problems, desired)
     finally:
         # The second net (the secrets the datasource types mark), in one batch, even when an entry raised.
-        mask_texts(value for entry in desired for value in secret_values(entry.properties, entry.secret_names))
+        mask(value for entry in desired for value in secret_values(entry.properties, entry.secret_names))
     if problems:
         raise InvalidInputError("sync spec", problems)
     return desired
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    lookup: ConnectionLookup
+    marker: str | None
+
+    def unavailable(self, value: Any) -> bool:
+        return self.marker is not None and isinstance(value, str) and self.marker in value
 
 
 def _resolve_entries(
     client: ConnectionsClient,
     entries: list[Mapping[str, Any]],
     managed_prefix: str | None,
-    lookup: ConnectionLookup,
+    context: _Context,
     problems: list[str],
     desired: list[DesiredConnection],
 ) -> None:
@@ -181,6 +205,9 @@ def _resolve_entries(
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{where}: 'name' is missing")
             continue
+        if context.unavailable(name):
+            problems.append(f"entry {position}: 'name' comes from a connection or Variable that is not set here")
+            continue
         name = str(name)
         characters = check_name_characters(name, what="'name'")
         if characters:  # named by position and code point: the name itself may not show as what it is
@@ -192,7 +219,7 @@ def _resolve_entries(
         seen[name] = position
         if managed_prefix and not name.startswith(managed_prefix):
             problems.append(f"{where}: name must start with managed_prefix {managed_prefix!r}")
-        entry = _resolve_entry(client, raw, where, problems, lookup)
+        entry = _resolve_entry(client, raw, where, problems, context)
         if entry is not None:
             desired.append(entry)
 
@@ -202,7 +229,7 @@ def _resolve_entry(
     raw: Mapping[str, Any],
     where: str,
     problems: list[str],
-    lookup: ConnectionLookup,
+    context: _Context,
 ) -> DesiredConnection | None:
     type_ref = raw.get("datasource_type")
     if type_ref is not None and not isinstance(type_ref, str):
@@ -220,19 +247,41 @@ def _resolve_entry(
     if not isinstance(properties, Mapping):
         problems.append(f"{where}: 'properties' must be a mapping of name to value, got {type(properties).__name__}")
         return None
-    typed, typing_problems = typed_plain_values(dtype, properties)
+    unavailable = {k for k, v in properties.items() if context.unavailable(v)}
+    typed, typing_problems = typed_plain_values(dtype, {k: v for k, v in properties.items() if k not in unavailable})
     problems.extend(f"{where}: {p}" for p in typing_problems)
-    filled = _from_airflow_connection(raw, dtype, where, problems, lookup)
+    filled = _from_airflow_connection(raw, dtype, where, problems, context.lookup)
+    unavailable |= {k for k, v in filled.items() if context.unavailable(v) and k not in typed}
     merged = {**filled, **typed}  # explicit properties win over the Airflow connection's
-    normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties=merged)
+    merged = {k: v for k, v in merged.items() if k not in unavailable}
+    # A value that is not available is still declared: checked as present, never compared or sent.
+    stand_ins = {k: _stand_in(dtype, k) for k in unavailable}
+    normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties={**stand_ins, **merged})
     problems.extend(f"{where}: {p}" for p in entry_problems)
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(f"{where}: 'description' must be text, got {type(description).__name__}")
         return None
+    if context.unavailable(description):
+        description, unavailable = None, unavailable | {"description"}
     if entry_problems or typing_problems:
         return None
-    return DesiredConnection(str(raw["name"]), dtype, None if description is None else str(description), normalised)
+    kept = {k: v for k, v in normalised.items() if k not in unavailable}
+    described = None if description is None else str(description)
+    return DesiredConnection(str(raw["name"]), dtype, described, kept, frozenset(unavailable))
+
+
+def _stand_in(dtype: DatasourceType, name: Any) -> Any:
+    """A value of the property's type, to check an entry whose value for it is not available."""
+    prop = dtype.get_property(name) if isinstance(name, str) else None
+    kind = prop.type.lower() if prop is not None else "string"
+    if kind == "integer":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "enum" and prop is not None and prop.values:
+        return prop.values[0]
+    return "not-available"
 
 
 def typed_plain_values(dtype: DatasourceType, properties: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[str]]:

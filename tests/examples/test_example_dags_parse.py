@@ -15,6 +15,7 @@ EXPECTED = {
     "rotate_connection_credentials",
     "sync_connections_from_spec",
     "provision_partner_feeds",
+    "detect_connection_drift",
 }
 
 
