@@ -30,7 +30,7 @@ import random
 import threading
 from typing import Any, Literal
 
-from .inspection.requestlog import method_matches, path_matches
+from .paths import method_matches, path_matches
 from .settings import ALL_FAULT_KINDS, EmulatorSettings, FaultKind
 
 ScriptKind = Literal["status", "drop", "delay"]

@@ -27,7 +27,8 @@ from .bodies import MAX_BODY_BYTES, too_large
 from .errors import TRACE_HEADER, error_response, new_trace
 from .faults import Fault, caller_key
 from .inspection.access import CONTROL_TOKEN_HEADER, control_refusal, forwarded_clients
-from .inspection.requestlog import is_inspection_path, redact_query, route_template
+from .paths import is_inspection_path, route_template
+from .state.requestlog import redact_query
 from .state.store import EmulatorContext
 
 _FAULT_MESSAGES = {

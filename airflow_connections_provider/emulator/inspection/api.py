@@ -20,11 +20,12 @@ from fastapi.responses import JSONResponse
 
 from ..bodies import Fields, field_error
 from ..faults import FaultInjector
+from ..paths import EMULATOR_PREFIX
 from ..routes.common import connection_to_api, get_context, iso_time, read_json
 from ..state.data_assets import DataAsset
-from ..state.store import SCOPE_PARAMS, EmulatorContext, ScopeKind, Workspace
+from ..state.records import SCOPE_PARAMS, ScopeKind, Workspace
+from ..state.store import EmulatorContext
 from ..state.vault import SECRET_URN_EXAMPLE, is_secret_urn
-from .requestlog import EMULATOR_PREFIX
 
 
 def workspace_to_api(ws: Workspace) -> dict[str, Any]:

@@ -33,7 +33,8 @@ from fastapi.responses import JSONResponse
 from ..errors import ApiError, invalid_field, invalid_request, missing_field, not_found
 from ..state.checks import check_properties
 from ..state.descriptors import DatasourceType
-from ..state.store import EmulatorContext, StoredConnection
+from ..state.records import StoredConnection
+from ..state.store import EmulatorContext
 from ..state.vault import vaulted_names
 from .common import TEST_FAILED_CODE, Caller, get_context, live_test, load_connection, read_json, resolve_scope, type_of
 

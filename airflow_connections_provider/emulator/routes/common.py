@@ -35,7 +35,8 @@ from ..settings import SecretMode
 from ..state.catalogue import find_type
 from ..state.datasources import ProbeError, interaction_properties, probe
 from ..state.descriptors import DatasourceType
-from ..state.store import SCOPE_PARAMS, EmulatorContext, Store, StoredConnection, Workspace
+from ..state.records import SCOPE_PARAMS, StoredConnection, Workspace
+from ..state.store import EmulatorContext, Store
 from ..state.tokens import AuthError, Principal
 from ..state.vault import PERSONAL_CREDENTIALS, UnresolvedSecretError, resolve, vaulted_names
 

@@ -34,7 +34,8 @@ from ..errors import ApiError, invalid_field
 from ..state.checks import check_entity, check_name, check_optional_string, check_properties
 from ..state.listing import href, paginate, parse_filter
 from ..state.patch import PatchError, apply_patch, parse_patch
-from ..state.store import ConflictError, DuplicateNameError, EmulatorContext, Workspace
+from ..state.records import Workspace
+from ..state.store import ConflictError, DuplicateNameError, EmulatorContext
 from ..state.vault import refuse_plain_secrets
 from .common import (
     Caller,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import invalid_parameter, not_found
-from ..state.store import Workspace
+from ..state.records import Workspace
 from .common import Caller, get_context, iso_time, parse_int
 
 router = APIRouter()

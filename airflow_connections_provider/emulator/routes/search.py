@@ -28,7 +28,8 @@ from ..errors import invalid_field, invalid_parameter, invalid_request
 from ..state.asset_query import AssetQuery, parse_query
 from ..state.data_assets import DataAsset
 from ..state.listing import ScopeIndex
-from ..state.store import SCOPE_PARAMS, EmulatorContext, StoredConnection
+from ..state.records import SCOPE_PARAMS, StoredConnection
+from ..state.store import EmulatorContext
 from .common import Caller, connection_to_api, get_context, iso_time, read_json, resolve_scope
 
 router = APIRouter()

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 
 from ..errors import ApiError, not_found
-from ..state.store import Workspace
+from ..state.records import Workspace
 from .common import Caller, get_context, iso_time, parse_bool, parse_int
 from .projects import BSS_ACCOUNT_ID, GENERATOR, decode_bookmark, encode_bookmark
 

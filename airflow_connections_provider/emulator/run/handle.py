@@ -14,7 +14,7 @@ from ..faults import ScriptKind, When
 from ..inspection.api import add_data_asset, add_vault_secret, faults_summary, log_entries, state_snapshot
 from ..settings import EmulatorSettings
 from ..state.checks import check_entity, unchecked_entity
-from ..state.store import ScopeKind
+from ..state.records import ScopeKind
 from .server import EmulatorServer
 
 

@@ -1,5 +1,6 @@
 """The emulator's stored state and the service's rules about it (no HTTP here).
 
+- `records`: what is stored: workspaces (projects, catalogs, spaces) and connections.
 - `store`: workspaces, connections, data-source accounts (`Store`), and `EmulatorContext`, the
   bundle of everything one emulator instance holds.
 - `tokens`: the credentials the emulator accepts and the tokens it issues (PyJWT).
@@ -14,6 +15,7 @@
 - `datasources`: the live probe of a connection's data source, and its interaction properties.
 - `vault`: vault references in connection properties (our model), the seedable vault, and the
   vaulted-credentials guard.
+- `requestlog`: the log of requests received (redacted: no bodies, no headers, no secrets).
 - `data_assets`: data assets whose remote attachment points at a connection; `asset_query`: the
   asset search's query forms.
 """

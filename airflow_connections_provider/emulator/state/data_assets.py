@@ -20,7 +20,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .store import ScopeKind  # the store holds this one: a runtime import would be circular
+    from .records import ScopeKind
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from .checks import KNOWN_FLAGS
 from .descriptors import normal_value
 
 if TYPE_CHECKING:
-    from .store import StoredConnection  # the store imports this module: a runtime import would be circular
+    from .records import StoredConnection
 
 
 class Indexed(Protocol):

@@ -1,12 +1,7 @@
-"""What the emulator received: a bounded log of requests and counts per method and route, and how
-requests are named and matched (shared with scripted faults).
+"""What the emulator received: a bounded log of requests and counts per method and route.
 
 Only method, path, route template, a redacted query, status, time and the injected fault are
 kept: never bodies, never headers (so never an Authorization value or a secret property).
-
-A path pattern matches a request when it equals the concrete path (`/v2/connections/abc`), the
-route template (`/v2/connections/{connection_id}`), or matches the path as a shell-style glob
-(`/v2/connections/*`).
 """
 
 from __future__ import annotations
@@ -15,45 +10,11 @@ import collections
 import dataclasses
 import json
 import threading
-from fnmatch import fnmatchcase
 from typing import Any
 
-from starlette.routing import Match, Router
-from starlette.types import Scope
-
 from ..bodies import UnusableJsonError, load_json
-from ..state.catalogue import ALL_MASKED_NAMES
-
-EMULATOR_PREFIX = "/_emulator"
-
-
-def is_inspection_path(path: str) -> bool:
-    return path == EMULATOR_PREFIX or path.startswith(EMULATOR_PREFIX + "/")
-
-
-def route_template(router: Router, scope: Scope) -> str:
-    """The template of the route that will serve `scope`, or the raw path when none does."""
-    for route in router.routes:
-        match, _child = route.matches(scope)
-        if match == Match.FULL:
-            template = getattr(route, "path", None)
-            if isinstance(template, str):
-                return template
-    path = scope.get("path", "")
-    return path if isinstance(path, str) else ""
-
-
-def path_matches(pattern: str | None, path: str, template: str) -> bool:
-    if pattern is None:
-        return True
-    return pattern in (path, template) or fnmatchcase(path, pattern)
-
-
-def method_matches(pattern: str | None, method: str) -> bool:
-    return pattern is None or pattern == "*" or pattern.upper() == method.upper()
-
-
-# --- the request log ---
+from ..paths import method_matches, path_matches
+from .catalogue import ALL_MASKED_NAMES
 
 REDACTED = "***"
 # Query parameters whose value is a credential wherever they appear.
