@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
     from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.operators.asset_events import Action
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
     from airflow_connections_provider.operators.targets import CreateMarker
 
@@ -155,7 +156,22 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         self.log.info(
             "Created connection %r (%s, id %s) in %s; %s", created.name, dtype.name, created.id, scope, checked
         )
+        self._announce(context, "created", scope, created.name, dtype)
         return created.id
+
+    def _announce(
+        self,
+        context: Context,
+        action: Action,
+        scope: Scope,
+        name: str,
+        dtype: DatasourceType,
+        changed_fields: Sequence[str] = (),
+    ) -> None:
+        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+
+        event = ConnectionEvent(action, scope, name, dtype.name, tuple(changed_fields), validated=self.test)
+        emit(self, context, [event])
 
     def _existing(
         self,
@@ -182,7 +198,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             return existing.id
         if self.if_exists == "fail":
             if ours and same_visible(existing, self.properties, dtype):
-                return self._adopt(client, scope, dtype, existing)
+                adopted = self._adopt(client, scope, dtype, existing)
+                # The try that created it failed, so it emitted nothing: this try announces the creation.
+                self._announce(context, "created", scope, existing.name, dtype)
+                return adopted
             not_ours = (
                 " (no earlier try of this task sent a create for it that may have been saved, so it is not adopted)"
                 if context["ti"].try_number > 1
@@ -202,6 +221,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             updated.id,
             ", ".join(changes.changed_fields) or "nothing",
         )
+        if not changes.is_empty:
+            self._announce(context, "updated", scope, updated.name, dtype, changes.changed_fields)
         return updated.id
 
     def _adopt(self, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection) -> str:
@@ -319,6 +340,13 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         checked = "validated by the service" if self.test else "not validated (test=False)"
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
+        if changed:
+            from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+
+            # A rename changes the asset (it is named by the connection's name): both names hear of it.
+            fields = changes.changed_fields
+            names = dict.fromkeys((current.name, updated.name))
+            emit(self, context, [ConnectionEvent("updated", scope, n, dtype.name, fields, self.test) for n in names])
         return updated.id
 
     def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
@@ -373,19 +401,30 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         scope = self.resolve_scope()
         client = self.hook.client
         with airflow_errors(f"Deleting connection {ref!r}"):
-            if kind == "connection_name":
-                found = client.find_connection(scope, ref)
-                if found is None:
-                    return self._missing(ref, scope)
-                connection_id = found.id
-            else:
-                connection_id = ref
-            self.publish_link(context, scope, connection_id)
-            deleted = client.delete_connection(scope, connection_id, missing_ok=self.missing_ok)
+            # Looked up first even by id: its asset event names it by its name and type (read before the
+            # delete, so a failed read fails the task while nothing has changed yet).
+            found = client.find_connection(scope, ref) if kind == "connection_name" else self._by_id(client, scope, ref)
+            if found is None:
+                return self._missing(ref, scope)
+            dtype_name = client.get_datasource_type(found.datasource_type).name
+            self.publish_link(context, scope, found.id)
+            deleted = client.delete_connection(scope, found.id, missing_ok=self.missing_ok)
         if not deleted:
             return self._missing(ref, scope)
-        self.log.info("Deleted connection %r (id %s) from %s", ref, connection_id, scope)
-        return connection_id
+        self.log.info("Deleted connection %r (id %s) from %s", found.name, found.id, scope)
+        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+
+        emit(self, context, [ConnectionEvent("deleted", scope, found.name, dtype_name)])
+        return found.id
+
+    @staticmethod
+    def _by_id(client: ConnectionsClient, scope: Scope, connection_id: str) -> Connection | None:
+        from airflow_connections_provider.client import NotFoundError
+
+        try:
+            return client.get_connection(scope, connection_id)
+        except NotFoundError:
+            return None
 
     def _missing(self, ref: str, scope: Scope) -> str | None:
         if not self.missing_ok:
