@@ -175,13 +175,15 @@ class IBMBaseOperator(BaseOperator):
     def pre_execute(self, context: Context) -> None:
         from airflow_connections_provider.compat import show_rendered_values
 
-        super().pre_execute(context)
+        with _lineage_without_changes_alias(self):
+            super().pre_execute(context)
         show_rendered_values(self)  # Airflow 3.0: on_execute_callback runs next, before execute
 
     def post_execute(self, context: Context, result: Any = None) -> None:
         from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 
-        super().post_execute(context, result)
+        with _lineage_without_changes_alias(self):
+            super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
             store_rendered_fields_again(self, context["ti"])  # a failed execute does it in _running
@@ -271,6 +273,24 @@ def with_changes_alias(outlets: Any) -> list[Any]:
     if any(isinstance(o, AssetAlias) and o.name == CHANGES_ALIAS for o in listed):
         return listed
     return [*listed, AssetAlias(CHANGES_ALIAS)]
+
+
+@contextmanager
+def _lineage_without_changes_alias(task: IBMBaseOperator) -> Iterator[None]:
+    """Airflow 2's lineage wraps ``pre_execute`` (renders the outlets with the task instance) and
+    ``post_execute`` (pushes them to XCom ``pipeline_outlets``, whatever ``do_xcom_push`` says). The
+    alias is event plumbing, not data lineage: lineage sees only the user's own outlets. It is back
+    before Airflow reads the outlets for the task's events. (Airflow 3 has no such wrappers.)"""
+    from airflow.providers.common.compat.sdk import AssetAlias
+
+    from airflow_connections_provider.assets import CHANGES_ALIAS
+
+    kept = [o for o in task.outlets if isinstance(o, AssetAlias) and o.name == CHANGES_ALIAS]
+    task.outlets = [o for o in task.outlets if o not in kept]
+    try:
+        yield
+    finally:
+        task.outlets = [*task.outlets, *kept]
 
 
 def require_one(**named: Any) -> tuple[str, Any]:

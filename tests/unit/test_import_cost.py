@@ -84,7 +84,8 @@ def test_building_the_tasks_and_a_connection_asset_loads_only_the_assets_module(
     new = set(newly_imported(statement)["new"])
     ours = {m for m in new if m.startswith(f"{PACKAGE}.")}
     # get_provider_info and the form it declares: Airflow's provider discovery, when an asset is built.
-    imported = ("operators", "operators.ibm", "operators.base", "sensors", "sensors.ibm", "links", "connection_type")
+    imported = ("operators", "operators.ibm", "operators.base", "operators.delete", "sensors", "sensors.ibm", "links")
+    imported = (*imported, "connection_type")
     assert ours - {f"{PACKAGE}.{m}" for m in imported} <= {
         f"{PACKAGE}.assets",
         f"{PACKAGE}.get_provider_info",

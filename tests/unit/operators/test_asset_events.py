@@ -297,3 +297,20 @@ def test_a_sync_that_fails_emits_nothing_airflow_would_drop_them(api, context, e
     with pytest.raises(AirflowFailException, match="failed to sync"):
         op.execute(context)
     assert emitted(events) == []
+
+
+def test_the_alias_is_no_lineage_nothing_reaches_xcom_and_it_stays_an_outlet(api, events):
+    """Airflow 2's lineage renders a task's outlets before execute and pushes them to XCom after it;
+    the alias is event plumbing: with do_xcom_push=False nothing is pushed, and it is still an outlet
+    when Airflow reads them for the events."""
+    api.get(CONNS, json=payloads.page([]))
+    api.post(CONNS, status=201, json=payloads.connection("orders db", asset_id="new-1"))
+    op = create_op(do_xcom_push=False)
+    op.overwrite_rtif_after_execution = False  # 2.x would store the fields in the database: not tested here
+    context = {"ti": FakeTI(), "outlet_events": events}
+    op.pre_execute(context)
+    op.execute(context)
+    op.post_execute(context)
+    assert context["ti"].xcom == {}
+    assert [getattr(o, "name", None) for o in op.outlets] == [CHANGES_ALIAS]
+    assert len(emitted(events)) == 1
