@@ -4,8 +4,8 @@ Every task of this provider emits an Airflow asset event for each connection it 
 (a credential rotation), validates or deletes. This DAG is scheduled on the `orders-db` connection's
 asset, so Airflow starts a run after `rotate_connection_credentials` pushed a new password, and the run
 sees what triggered it: each event's `extra` says what happened (`created`, `updated`, `validated`,
-`deleted`), the datasource type, which fields changed (`properties.password`) and whether the service
-validated the result against the database. Never a value.
+`deleted`), the datasource type, which fields changed (`properties.password`, comma-separated) and
+whether the service validated the result against the database. Never a value.
 
 Put the tasks that use the connection after `what_changed`. Do not change or validate `orders-db`
 itself in this DAG: that would emit the next event and start the next run.
@@ -44,7 +44,7 @@ def reload_orders_after_rotation() -> None:
         changes = []
         for event in events:
             extra = event.extra
-            fields = ", ".join(extra.get("changed_fields") or []) or "-"
+            fields = extra.get("changed_fields") or "-"  # comma-separated field names
             source = f"{event.source_dag_id}.{event.source_task_id}"
             validated = "validated by the service" if extra.get("validated") else "not validated"
             print(

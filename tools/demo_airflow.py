@@ -68,7 +68,7 @@ def event_lines(events: list[dict[str, Any]]) -> list[str]:
         name = unquote(event["uri"].rsplit("/", 1)[1])
         index = event.get("source_map_index")
         source = f"{event['source_dag_id']}.{event['source_task_id']}{f'[{index}]' if index not in (None, -1) else ''}"
-        fields = ", ".join(extra.get("changed_fields") or []) or "-"
+        fields = extra.get("changed_fields") or "-"
         validated = "validated" if extra.get("validated") else "not validated"
         lines.append(
             f"{name} {extra.get('action', '?'):<9} {extra.get('datasource_type', '?'):<10} {validated:<13} "

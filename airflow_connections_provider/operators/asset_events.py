@@ -3,8 +3,9 @@
 One event per connection that a task really created, updated, validated or deleted, added at the end
 of a successful ``execute`` to the provider's alias outlet (``base.with_changes_alias``). Airflow
 records outlet events only when the task succeeds, so a failed task emits nothing. The ``extra`` holds
-names and flags only, never a value, and is flat because Airflow 2.11 groups alias events by
-``frozenset(extra.items())``: ``changed_fields`` is a tuple (stored as a JSON list).
+names and flags only, never a value, and holds only strings and booleans: Airflow 2.11 and 3.0 group
+alias events by ``frozenset(extra.items())`` (on 3.0 after a JSON round trip, which turns a tuple into
+an unhashable list and fails the task), so ``changed_fields`` is one comma-separated string.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ConnectionEvent:
     :param action: ``created``, ``updated``, ``validated`` (the sensor) or ``deleted``.
     :param datasource_type: the type's name (``postgresql``).
     :param changed_fields: what an update changed (``description``, ``properties.password``,
-        ``properties.x (removed)``, ``name``); empty for the other actions.
+        ``properties.x (removed)``, ``name``); empty for the other actions. Sent comma-separated.
     :param validated: the service tested the connection against its data source and accepted it.
     """
 
@@ -48,7 +49,7 @@ class ConnectionEvent:
         return {
             "action": self.action,
             "datasource_type": self.datasource_type,
-            "changed_fields": tuple(self.changed_fields),
+            "changed_fields": ",".join(self.changed_fields),
             "validated": self.validated,
         }
 

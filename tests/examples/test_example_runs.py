@@ -106,8 +106,8 @@ def test_bootstrap_then_rotation(example_dags, world, ibm_emulator):
     # Each rotation that went through emitted orders-db's or landing-bucket's asset event; the drill, none.
     rotation = {name: [e for e in stored_events(asset_uri(name)) if e[0] == "rotate_secret"] for name in ROTATED}
     assert rotation == {
-        "orders-db": [("rotate_secret", "updated", "postgresql", ["properties.password"], True)],
-        "landing-bucket": [("rotate_secret", "updated", "cloudobjectstorage", ["properties.api_key"], True)],
+        "orders-db": [("rotate_secret", "updated", "postgresql", "properties.password", True)],
+        "landing-bucket": [("rotate_secret", "updated", "cloudobjectstorage", "properties.api_key", True)],
         "inventory-db": [],
     }
 
