@@ -54,10 +54,23 @@ def triggering_events(api: AirflowApi, dag_id: str, run_id: str) -> list[dict[st
     return sorted(events, key=lambda e: (e["timestamp"], e["id"]))
 
 
-def connection_assets(api: AirflowApi) -> list[str]:
-    """The URIs of the ``ibm-connection://`` assets Airflow knows (its Assets page)."""
-    reply = api.request("GET", f"{api.prefix}/assets", params={"uri_pattern": "ibm-connection://", "limit": 100})
-    return sorted(asset["uri"] for asset in reply["assets"])
+def connection_assets(api: AirflowApi, *, wait: float = 30.0) -> tuple[int, int]:
+    """(shown on the Assets page, known) ``ibm-connection://`` assets. An asset first seen through the
+    alias is shown once the scheduler's cleanup activates it (``[scheduler] parsing_cleanup_interval``):
+    waits up to ``wait`` s for all of them."""
+    deadline = time.monotonic() + wait
+    while True:
+        counts = [
+            api.request(
+                "GET",
+                f"{api.prefix}/assets",
+                params={"uri_pattern": "ibm-connection://", "limit": 1, "only_active": active},
+            )["total_entries"]
+            for active in (True, False)
+        ]
+        if counts[0] >= counts[1] or time.monotonic() > deadline:
+            return counts[0], counts[1]
+        time.sleep(1.0)
 
 
 def event_lines(events: list[dict[str, Any]]) -> list[str]:

@@ -73,6 +73,8 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
         text,
     ), text[-3000:]
     assert "inventory-db updated" not in text  # the drill was refused: no event
+    # Each connection a task touched is an asset on Airflow's Assets page (bootstrap 4, sync 4, feeds 3).
+    assert "Connection assets on Airflow's Assets page: 11 of 11" in text
     assert "orders-db: " in text and "deferred to the triggerer" in text
     assert "failed as designed" in text
     assert "deleted    1  analytics-legacy-ftp" in text
