@@ -144,7 +144,8 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         if result.connection_id and result.scope_id:  # a new process: record the link again
             self.publish_link(context, scope, result.connection_id)
         connection_id = connection_id_from_event(event, soft_fail=self.soft_fail)
-        emit(self, context, [self._validated_event(scope, connection_id)])
+        # An event without its scope (sent by an older trigger) is resolved as the task resolves it.
+        emit(self, context, [self._validated_event(scope if result.scope_id else self.resolve_scope(), connection_id)])
         return connection_id
 
     def _validated_event(self, scope: Scope, connection_id: str) -> ConnectionEvent:

@@ -204,6 +204,9 @@ def test_a_deferred_validation_emits_when_the_trigger_reports_success(api, conte
     with pytest.raises(Exception, match="late"):
         sensor.execute_complete(context, timeout)
     assert len(emitted(events)) == 1
+    # An event without its scope (an older trigger's): the task's own project, as it resolves it.
+    assert sensor.execute_complete(context, {"status": "success", "connection_id": "c1", "message": "ok"}) == "c1"
+    assert emitted(events)[1] == ("orders%20db", "validated", "postgresql", (), True)
 
 
 def test_a_dry_run_sync_emits_nothing(api, context, events):
