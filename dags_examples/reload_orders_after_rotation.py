@@ -42,7 +42,7 @@ def reload_orders_after_rotation() -> None:
         """One line per event that triggered this run; returns them (names and flags only) to XCom."""
         events = triggering_asset_events[ORDERS_DB] if triggering_asset_events else []  # none when triggered by hand
         changes = []
-        for event in events:
+        for event in sorted(events, key=lambda e: e.timestamp):
             extra = event.extra
             fields = extra.get("changed_fields") or "-"  # comma-separated field names
             source = f"{event.source_dag_id}.{event.source_task_id}"

@@ -80,8 +80,17 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
     assert "deleted    1  analytics-legacy-ftp" in text
     assert "untouched  1  notebook-scratch" in text
     assert "(login: admin / " in text
-    # The triggerer really ran the sensor's trigger: its part of the task log exists.
     logs = workdir / "airflow-home" / "logs"
+    # The follower's task logged the events that started it, the rotation's among them.
+    (follower_log,) = logs.glob(
+        "dag_id=reload_orders_after_rotation/run_id=asset_triggered__*/task_id=what_changed/*.log"
+    )
+    assert re.search(
+        r"orders-db updated by rotate_connection_credentials\.rotate_secret at [0-9:]+: postgresql, "
+        r"changed: properties\.password, validated by the service",
+        follower_log.read_text(),
+    )
+    # The triggerer really ran the sensor's trigger: its part of the task log exists.
     assert list(logs.rglob("*.trigger.*.log"))
     # Secrets (tools.demo_world names them "<what>-pw-…", "cos-key-…") reach no output and no log.
     texts = [text, *(p.read_text(errors="replace") for p in workdir.rglob("*.log"))]
