@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_connections_provider.assets import SCHEME
 from airflow_connections_provider.connection_form import conn_fields, ui_field_behaviour
 from airflow_connections_provider.connection_type import CONN_TYPE, HOOK_NAME
 
 HOOK_CLASS = "airflow_connections_provider.hooks.ibm.IBMDataPlatformHook"
+ASSET_URI_HANDLER = "airflow_connections_provider.assets.sanitize_uri"
 INTEGRATION = "IBM data platform connections"
 HOW_TO_GUIDES = (
     "docs/connections/ibmdataplatform.md",
@@ -24,6 +26,10 @@ HOW_TO_GUIDES = (
     "docs/sensors/connection_validation.md",
     "docs/emulator.md",
 )
+
+
+def asset_uris() -> list[dict[str, Any]]:
+    return [{"schemes": [SCHEME], "handler": ASSET_URI_HANDLER}]
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -68,6 +74,10 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_connections_provider.triggers.ibm"],
             }
         ],
+        # Airflow 3 reads "asset-uris", 2.11 "dataset-uris" (deprecated since 3.0): both, identical, as
+        # the official providers declare theirs. The handler refuses malformed connection asset URIs.
+        "asset-uris": asset_uris(),
+        "dataset-uris": asset_uris(),
         "extra-links": ["airflow_connections_provider.links.IBMConnectionLink"],
         "connection-types": [
             {

@@ -123,6 +123,7 @@ class AirflowStack:
         self.redis: RedisServer | None = None
         #: What this Airflow's generation runs (known once ``start()`` looked at the installed Airflow).
         self.flavour: Flavour = AIRFLOW_3
+        self._overrides: dict[str, str] = {}  # settings given to ``restart``
 
     # --- addresses and files ---
     @property
@@ -185,7 +186,7 @@ class AirflowStack:
         }
         if self.redis is not None:
             settings |= celery_settings(self.redis, home=self.home, concurrency=self.config.parallelism)
-        return {**base, **settings, **self.config.env}
+        return {**base, **settings, **self.config.env, **self._overrides}
 
     def components(self) -> dict[str, list[str]]:
         """Each component's ``airflow`` sub-command, in start order."""
@@ -203,7 +204,8 @@ class AirflowStack:
             shutil.rmtree(self.home)
         self.home.mkdir(parents=True)
         self._secret = secrets.token_urlsafe(32)
-        self._fernet_key = _fernet_key()
+        self._fernet_key = _fernet_key()  # the same for every component: they share encrypted connections
+        self._overrides = {}
         self.password = secrets.token_urlsafe(12)
         (self.home / "passwords.json").write_text(json.dumps({self.config.username: self.password}))
         try:
@@ -228,6 +230,19 @@ class AirflowStack:
             self.stop()
             raise
         return self
+
+    def restart(self, name: str, settings: Mapping[str, str]) -> None:
+        """Stop one component and start it again with ``settings`` on top of its environment, kept for
+        later restarts (the demo turns the scheduler's ``use_job_schedule`` on once its own runs ended).
+        Its new output goes to ``components/<name>.restarted.log``, after the first one's."""
+        process = self.processes[name]
+        process.stop(grace=self.config.stop_grace)
+        self._overrides = {**self._overrides, **settings}
+        restarted = ManagedProcess(
+            name, list(process.argv), self.component_log(f"{name}.restarted"), self.environment()
+        ).start()
+        self.processes[name] = restarted
+        self._write_state()
 
     def _start_redis(self) -> None:
         problem = celery_provider_missing(self.config.python)

@@ -3,11 +3,16 @@
 1. Starts the emulator (its CLI) and local data sources; the orders database listens only once the
    bootstrap's sensor has deferred, so the wait really happens in the triggerer.
 2. Seeds the project with what the sync will find (a stale connection, an outdated one, a manual one).
-3. Starts api-server, scheduler, dag-processor and triggerer (``tools.airflow_stack``) with the Airflow
-   connections and Variables as ``AIRFLOW_CONN_*``/``AIRFLOW_VAR_*`` JSON: no database writes needed.
+3. Starts api-server, scheduler, dag-processor and triggerer (``tools.airflow_stack``), with a Fernet
+   key of its own, and stores the Airflow connections and Variables in the metadata database
+   (``tools.demo_airflow``), encrypted, so the UI shows them.
 4. Triggers bootstrap, sync and partner feeds through the REST API; once the bootstrap succeeded, the
-   orders database's password changes and the weekly rotation is triggered.
-5. Prints a live line per DAG run, then a summary; stops everything unless ``--keep`` (``KEEP=1``).
+   orders database's password changes, the DAG scheduled on the ``orders-db`` asset is unpaused and
+   the weekly rotation is triggered.
+5. Once those runs ended, pauses the scheduled DAGs and restarts the scheduler with
+   ``use_job_schedule`` on (off until then, or unpausing a scheduled DAG would start runs of its own):
+   it creates the asset-triggered run of ``reload_orders_after_rotation``.
+6. Prints a live line per DAG run, then a summary; stops everything unless ``--keep`` (``KEEP=1``).
 
 ``python -m tools.demo [--keep] [--workdir DIR]``; ``python -m tools.demo stop`` stops a kept demo.
 Exit status 1 when a run failed or the sensor did not go through the triggerer.
@@ -16,6 +21,7 @@ Exit status 1 when a run failed or the sensor did not go through the triggerer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -30,6 +36,13 @@ import httpx
 
 from tools.airflow_api import ApiError, RunProgress
 from tools.airflow_stack import AirflowStack, StackConfig, StackError, stop_stack
+from tools.demo_airflow import (
+    connection_assets,
+    event_lines,
+    store_connections_and_variables,
+    triggering_events,
+    wait_for_first_run,
+)
 from tools.demo_report import (
     ProgressDisplay,
     connection_report,
@@ -37,14 +50,18 @@ from tools.demo_report import (
     summary_lines,
     validation_waits,
 )
-from tools.demo_world import PROJECT, DemoWorld, seed_project
+from tools.demo_world import PROJECT, PROJECT_ID, DemoWorld, seed_project
 from tools.procs import ManagedProcess, free_port, start_ticks, stop_processes, stop_recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags_examples"
 BOOTSTRAP, ROTATION = "bootstrap_project_connections", "rotate_connection_credentials"
 FIRST_WAVE = (BOOTSTRAP, "sync_connections_from_spec", "provision_partner_feeds")
-ALL_DAGS = (*FIRST_WAVE, ROTATION)
+#: Scheduled on the orders-db connection's asset: runs after the rotation.
+FOLLOWER = "reload_orders_after_rotation"
+ALL_DAGS = (*FIRST_WAVE, ROTATION, FOLLOWER)
+#: DAGs with a time schedule: paused before the scheduler starts scheduling, so it starts none of them.
+SCHEDULED = ("sync_connections_from_spec", "provision_partner_feeds", ROTATION)
 MARKER = "ACP_DEMO_WORKDIR"  # in the environment of the emulator and data sources: stop only ours
 #: The sensor is mapped over the creates' output: label it with their connection names.
 LABELS = {"wait_until_valid": "create_connection"}
@@ -99,6 +116,7 @@ class Demo:
         self.processes: list[ManagedProcess] = []
         self.stack: AirflowStack | None = None
         self.bootstrap_log: dict[str, Any] | None = None  # the emulator's request log before the rotation
+        self.stored: list[str] = []  # the Airflow connections kept in the metadata database
 
     def say(self, text: str) -> None:
         print(f"[{time.monotonic() - self.started:5.1f} s] {text}", file=self.out, flush=True)
@@ -114,7 +132,16 @@ class Demo:
     def start_services(self) -> tuple[DemoWorld, ManagedProcess]:
         python = sys.executable
         emulator = self._spawn(
-            "emulator", [python, "-m", "airflow_connections_provider.emulator", "--port", "0", "--project", PROJECT]
+            "emulator",
+            [
+                python,
+                "-m",
+                "airflow_connections_provider.emulator",
+                "--port",
+                "0",
+                "--project",
+                f"{PROJECT}={PROJECT_ID}",
+            ],
         )
         orders, inventory, web = free_port(), free_port(), free_port()
         sources = self._spawn(
@@ -138,7 +165,7 @@ class Demo:
         if stopped := stop_demo(self.workdir):
             self.say(f"stopped what an earlier demo left running: {', '.join(stopped)}")
         world, sources = self.start_services()
-        env = {**world.airflow_env(), "AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
+        env = {"AIRFLOW__CORE__TEST_CONNECTION": "Enabled"}
         config = StackConfig(
             home=self.workdir / "airflow-home", dags_folder=DAGS, env=env, db_cache=self.workdir / "cache"
         )
@@ -147,6 +174,12 @@ class Demo:
         stack.start()
         self.say(f"Airflow healthy at {stack.url}")
         api = stack.api
+        conn_ids, variables = store_connections_and_variables(api, world)
+        self.stored = conn_ids
+        self.say(
+            f"stored {len(conn_ids)} connections and {len(variables)} Variables in the metadata database, "
+            "encrypted with this demo's Fernet key"
+        )
         api.wait_for_dags(ALL_DAGS)
         runs: dict[str, RunProgress] = {}
         for dag_id in FIRST_WAVE:
@@ -154,6 +187,8 @@ class Demo:
             runs[dag_id] = RunProgress(dag_id, api.trigger(dag_id, note="make demo"), label_from=LABELS)
         self.say(f"triggered {', '.join(FIRST_WAVE)}")
         self.follow(runs, world, sources)
+        if len(runs) == len(ALL_DAGS) - 1 and all(r.done for r in runs.values()):
+            self.follow_asset_triggered_run(runs)
         return self.report(world, list(runs.values()))
 
     def follow(self, runs: dict[str, RunProgress], world: DemoWorld, sources: ManagedProcess) -> None:
@@ -189,6 +224,8 @@ class Demo:
                 httpx.post(
                     f"{world.emulator_url}/_emulator/datasources", json=world.rotated_orders_account()
                 ).raise_for_status()
+                # Unpaused now, not earlier: Airflow queues a run for the rotation's events, not the bootstrap's.
+                api.set_paused(FOLLOWER, False)
                 api.set_paused(ROTATION, False)
                 runs[ROTATION] = RunProgress(ROTATION, api.trigger(ROTATION, note="make demo"))
             display.update(runs.values())
@@ -197,19 +234,67 @@ class Demo:
             time.sleep(1.0)
         self.say(f"giving up after {self.timeout:.0f} s")
 
+    def follow_asset_triggered_run(self, runs: dict[str, RunProgress]) -> None:
+        """Let the scheduler create the follower's run from the rotation's asset event, and follow it."""
+        assert self.stack is not None
+        api = self.stack.api
+        for dag_id in SCHEDULED:
+            api.set_paused(dag_id, True)
+        began = time.monotonic()
+        self.stack.restart(
+            "scheduler",
+            {
+                "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True",
+                # How soon it activates assets first seen through an alias (default 60 s): the Assets page
+                # lists them only then.
+                "AIRFLOW__SCHEDULER__PARSING_CLEANUP_INTERVAL": "5",
+            },
+        )
+        run_id = wait_for_first_run(api, FOLLOWER, timeout=90)
+        if run_id is None:
+            self.say(f"{FOLLOWER} got no run from the rotation's asset event")
+            return
+        self.say(
+            f"scheduler restarted with use_job_schedule on; it started {FOLLOWER} ({time.monotonic() - began:.0f} s)"
+        )
+        progress = runs[FOLLOWER] = RunProgress(FOLLOWER, run_id)
+        display = ProgressDisplay(self.out, live=self.out.isatty())
+        deadline = time.monotonic() + 120
+        while not progress.done and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError, ApiError):  # a busy SQLite: poll again
+                api.refresh(progress)
+            display.update([progress])
+            time.sleep(1.0)
+
     def report(self, world: DemoWorld, runs: list[RunProgress]) -> int:
         assert self.stack is not None
         state = httpx.get(f"{world.emulator_url}/_emulator/state").json()
         log = httpx.get(f"{world.emulator_url}/_emulator/log").json()
         seeded = [c["name"] for c in world.existing_connections()]
         report = connection_report(seeded, state, log)
-        for line in summary_lines(runs, report, project=PROJECT, expected_failures=EXPECTED_FAILURES):
+        notes = {FOLLOWER: "started by the scheduler: orders-db's asset events"}
+        for line in summary_lines(runs, report, project=PROJECT, expected_failures=EXPECTED_FAILURES, notes=notes):
             print(line, file=self.out)
         boot = next(r for r in runs if r.dag_id == BOOTSTRAP)
         print("\nValidations waited for (bootstrap's deferrable sensor):", file=self.out)
         before_rotation = connection_report(seeded, state, self.bootstrap_log or log).refused
         for line in validation_waits(boot, before_rotation):
             print(f"  {line}", file=self.out)
+        follower = next((r for r in runs if r.dag_id == FOLLOWER), None)
+        events = triggering_events(self.stack.api, FOLLOWER, follower.run_id) if follower else []
+        print(f"\nAsset events that started {FOLLOWER} (scheduled on the orders-db asset):", file=self.out)
+        for line in event_lines(events) or ["none: the run was not created"]:
+            print(f"  {line}", file=self.out)
+        shown, known = connection_assets(self.stack.api)
+        print(
+            f"Connection assets on Airflow's Assets page: {shown} of {known}, ibm-connection://project/<id>/<name>",
+            file=self.out,
+        )
+        print(
+            f"Airflow connections in the metadata database (Admin > Connections; password and extra encrypted): "
+            f"{', '.join(self.stored)}",
+            file=self.out,
+        )
         for run in runs:
             for line in failed_task_logs(self.stack.logs_dir, run, EXPECTED_FAILURES.get(run.dag_id, set())):
                 print(line, file=self.out)
@@ -222,7 +307,10 @@ class Demo:
         print(f"      components     {_rel(home / 'components')}/ (api-server, scheduler, ...)", file=self.out)
         print(f"      emulator, data {_rel(self.workdir / 'logs')}/", file=self.out)
         print(f"Airflow UI: {self.stack.url}  (login: {user} / {password})", file=self.out)
-        ok = all(r.state == "success" for r in runs) and len(runs) == len(ALL_DAGS) and through_triggerer
+        rotated = any(e.get("extra", {}).get("action") == "updated" for e in events)
+        ok = all(r.state == "success" for r in runs) and len(runs) == len(ALL_DAGS) and through_triggerer and rotated
+        if follower is not None and not rotated:
+            print(f"ERROR: {FOLLOWER} ran without the rotation's asset event", file=self.out)
         if not through_triggerer:
             print("ERROR: the sensor never showed as deferred: the triggerer path was not exercised", file=self.out)
         if self.keep:

@@ -116,8 +116,10 @@ def summary_lines(
     *,
     project: str,
     expected_failures: Mapping[str, set[tuple[str, int]]],
+    notes: Mapping[str, str] | None = None,
 ) -> list[str]:
-    lines = ["", "DAG runs (triggered through Airflow's REST API):"]
+    """:param notes: a note per DAG id, printed after its run (how an asset-triggered run started)."""
+    lines = ["", "DAG runs (triggered through Airflow's REST API, or by asset events where noted):"]
     for run in runs:
         failed = [k for k, s in sorted(run.tasks.items()) if s == "failed"]
         expected = [k for k in failed if k in expected_failures.get(run.dag_id, set())]
@@ -127,6 +129,8 @@ def summary_lines(
         unexpected = [run.label(k) for k in failed if k not in expected]
         if unexpected:
             note += f"  failed: {', '.join(unexpected)}"
+        if notes and run.dag_id in notes:
+            note += f"  ({notes[run.dag_id]})"
         lines.append(f"  {run.dag_id:<31} {run.state:<8} {run.duration or 0:5.1f} s{note}")
 
     def named(names: list[str]) -> str:

@@ -11,8 +11,12 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT = "orders-pipeline"
+#: The project's id, pinned in the emulator: the DAG scheduled on a connection's asset names it
+#: (``dags_examples/reload_orders_after_rotation.py``), as a DAG author copies it from the project's page.
+PROJECT_ID = "0f7d2c58-5f3a-4b8e-9a61-3c2b1e0d4a95"
 EMULATOR_API_KEY = "emulator-api-key"  # the emulator's default accepted API key
 ORDERS_USER = "etl"
 INVENTORY_USER = "reporting"
@@ -61,16 +65,19 @@ class DemoWorld:
     secrets: DemoSecrets = field(default_factory=DemoSecrets)
     host: str = "127.0.0.1"
 
-    def airflow_env(self, *, retry: dict[str, Any] | None = None) -> dict[str, str]:
-        """``AIRFLOW_CONN_*`` (JSON) and ``AIRFLOW_VAR_*`` the example DAGs read: no database writes needed.
+    def airflow_connections(self, *, retry: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        """The Airflow connections the example DAGs read, by conn id (Airflow's connection JSON).
 
         :param retry: extra settings of the IBM connection (``retry_limit``, ``retry_delay`` …).
         """
         s = self.secrets
-        connections = {
+        emulator = urlsplit(self.emulator_url)
+        return {
             "ibm_data_platform_default": {
                 "conn_type": "ibmdataplatform",
-                "host": self.emulator_url,
+                # The port in its own field: Airflow 3.3.2's Test button refuses a connection without one.
+                "host": f"{emulator.scheme}://{emulator.hostname}",
+                "port": emulator.port,
                 "password": EMULATOR_API_KEY,
                 "extra": {
                     "auth_type": "iam_api_key",
@@ -103,7 +110,11 @@ class DemoWorld:
                 "password": s.cos_api_key,
             },
         }
-        variables = {
+
+    def airflow_variables(self) -> dict[str, str]:
+        """The Airflow Variables the example DAGs read."""
+        s = self.secrets
+        return {
             "events_feed_url": f"{self.web_url}/events/latest.json",
             "orders_db_password": s.orders_new_password,
             "rotation_drill_wrong_password": s.wrong_password,
@@ -111,8 +122,15 @@ class DemoWorld:
                 [{"partner": p, "url": f"{self.web_url}/partners/{p}/feed.csv"} for p in PARTNERS]
             ),
         }
-        env = {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in connections.items()}
-        env.update({f"AIRFLOW_VAR_{key.upper()}": value for key, value in variables.items()})
+
+    def airflow_env(self, *, retry: dict[str, Any] | None = None) -> dict[str, str]:
+        """The connections and Variables as ``AIRFLOW_CONN_*`` (JSON) and ``AIRFLOW_VAR_*``: what the example
+        DAG tests use (no database writes). ``make demo`` stores them in the metadata database instead."""
+        env = {
+            f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)
+            for conn_id, conn in self.airflow_connections(retry=retry).items()
+        }
+        env.update({f"AIRFLOW_VAR_{key.upper()}": value for key, value in self.airflow_variables().items()})
         return env
 
     def datasource_accounts(self) -> list[dict[str, Any]]:

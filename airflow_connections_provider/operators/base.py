@@ -74,6 +74,7 @@ class IBMBaseOperator(BaseOperator):
         request_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs["outlets"] = with_changes_alias(kwargs.get("outlets"))
         super().__init__(**kwargs)
         self.ibm_conn_id = ibm_conn_id
         self.project = project
@@ -82,6 +83,13 @@ class IBMBaseOperator(BaseOperator):
         self.request_max_retry_wait = request_max_retry_wait
         self.request_timeout = request_timeout
         self.ibm_link: str | None = None  # read by IBMConnectionLink when the task finishes
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        # A mapped task is built from these keywords, not through __init__, until it runs: the alias
+        # must be among them for Airflow to store it with the DAG (and, on 2.11, to create it).
+        kwargs["outlets"] = with_changes_alias(kwargs.get("outlets"))
+        return super().partial(**kwargs)
 
     @cached_property
     def hook(self) -> IBMDataPlatformHook:
@@ -170,13 +178,15 @@ class IBMBaseOperator(BaseOperator):
     def pre_execute(self, context: Context) -> None:
         from airflow_connections_provider.compat import show_rendered_values
 
-        super().pre_execute(context)
+        with _lineage_without_changes_alias(self):
+            super().pre_execute(context)
         show_rendered_values(self)  # Airflow 3.0: on_execute_callback runs next, before execute
 
     def post_execute(self, context: Context, result: Any = None) -> None:
         from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS, store_rendered_fields_again
 
-        super().post_execute(context, result)
+        with _lineage_without_changes_alias(self):
+            super().post_execute(context, result)
         self.close_hook()
         if not AIRFLOW_V_3_0_PLUS and self.overwrite_rtif_after_execution:
             store_rendered_fields_again(self, context["ti"])  # a failed execute does it in _running
@@ -248,6 +258,42 @@ def _running(task: IBMBaseOperator, context: Any) -> Iterator[None]:
         task.__dict__[_DEPTH] = depth
         if depth == 0 and RENDERED_FIELDS_SENT_UNREDACTED:
             redact_template_fields(task)
+
+
+def with_changes_alias(outlets: Any) -> list[Any]:
+    """The task's outlets with the provider's alias added (once), whatever the user passed.
+
+    Which connections a task touches is known only when it runs, and Airflow records events only for
+    declared outlets: the tasks add each connection's asset to this alias (``operators/asset_events``).
+    One alias for the whole provider, not one per task: it names no DAG, every event says which task
+    sent it, and a DAG scheduled on it reacts to any connection change (``assets.ibm_connection_changes``).
+    """
+    from airflow.providers.common.compat.sdk import AssetAlias
+
+    from airflow_connections_provider.assets import CHANGES_ALIAS
+
+    listed = list(outlets) if isinstance(outlets, (list, tuple)) else ([] if outlets is None else [outlets])
+    if any(isinstance(o, AssetAlias) and o.name == CHANGES_ALIAS for o in listed):
+        return listed
+    return [*listed, AssetAlias(CHANGES_ALIAS)]
+
+
+@contextmanager
+def _lineage_without_changes_alias(task: IBMBaseOperator) -> Iterator[None]:
+    """Airflow 2's lineage wraps ``pre_execute`` (renders the outlets with the task instance) and
+    ``post_execute`` (pushes them to XCom ``pipeline_outlets``, whatever ``do_xcom_push`` says). The
+    alias is event plumbing, not data lineage: lineage sees only the user's own outlets. It is back
+    before Airflow reads the outlets for the task's events. (Airflow 3 has no such wrappers.)"""
+    from airflow.providers.common.compat.sdk import AssetAlias
+
+    from airflow_connections_provider.assets import CHANGES_ALIAS
+
+    kept = [o for o in task.outlets if isinstance(o, AssetAlias) and o.name == CHANGES_ALIAS]
+    task.outlets = [o for o in task.outlets if o not in kept]
+    try:
+        yield
+    finally:
+        task.outlets = [*task.outlets, *kept]
 
 
 def require_one(**named: Any) -> tuple[str, Any]:

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.operators.delete import IBMDeleteConnectionOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
     from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.operators.asset_events import Action
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
     from airflow_connections_provider.operators.targets import CreateMarker
 
@@ -155,7 +157,22 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         self.log.info(
             "Created connection %r (%s, id %s) in %s; %s", created.name, dtype.name, created.id, scope, checked
         )
+        self._announce(context, "created", scope, created.name, dtype)
         return created.id
+
+    def _announce(
+        self,
+        context: Context,
+        action: Action,
+        scope: Scope,
+        name: str,
+        dtype: DatasourceType,
+        changed_fields: Sequence[str] = (),
+    ) -> None:
+        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+
+        event = ConnectionEvent(action, scope, name, dtype.name, tuple(changed_fields), validated=self.test)
+        emit(self, context, [event])
 
     def _existing(
         self,
@@ -182,7 +199,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             return existing.id
         if self.if_exists == "fail":
             if ours and same_visible(existing, self.properties, dtype):
-                return self._adopt(client, scope, dtype, existing)
+                adopted = self._adopt(client, scope, dtype, existing)
+                # The try that created it failed, so it emitted nothing: this try announces the creation.
+                self._announce(context, "created", scope, existing.name, dtype)
+                return adopted
             not_ours = (
                 " (no earlier try of this task sent a create for it that may have been saved, so it is not adopted)"
                 if context["ti"].try_number > 1
@@ -202,6 +222,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             updated.id,
             ", ".join(changes.changed_fields) or "nothing",
         )
+        if not changes.is_empty:
+            self._announce(context, "updated", scope, updated.name, dtype, changes.changed_fields)
         return updated.id
 
     def _adopt(self, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection) -> str:
@@ -319,6 +341,13 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         checked = "validated by the service" if self.test else "not validated (test=False)"
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
+        if changed:
+            from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+
+            # A rename changes the asset (it is named by the connection's name): both names hear of it.
+            fields = changes.changed_fields
+            names = dict.fromkeys((current.name, updated.name))
+            emit(self, context, [ConnectionEvent("updated", scope, n, dtype.name, fields, self.test) for n in names])
         return updated.id
 
     def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
@@ -338,57 +367,3 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
                 )
                 return renamed
         return find_target(client, scope, kind, ref)
-
-
-class IBMDeleteConnectionOperator(IBMBaseOperator):
-    """Delete a connection by id or exact name; returns its id (or None when it was already gone).
-
-    :param connection_id: id of the connection (or give ``connection_name``).
-    :param connection_name: exact name of the connection.
-    :param missing_ok: succeed when the connection does not exist (default True).
-    """
-
-    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "connection_id", "connection_name")
-
-    def __init__(
-        self,
-        *,
-        connection_id: str | None = None,
-        connection_name: str | None = None,
-        missing_ok: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.connection_id = connection_id
-        self.connection_name = connection_name
-        self.missing_ok = missing_ok
-
-    def validate_arguments(self, checks: ArgumentChecks) -> None:
-        checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
-        checks.flag("missing_ok", self.missing_ok)
-
-    def execute(self, context: Context) -> str | None:
-        self.check_arguments()
-        kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
-        scope = self.resolve_scope()
-        client = self.hook.client
-        with airflow_errors(f"Deleting connection {ref!r}"):
-            if kind == "connection_name":
-                found = client.find_connection(scope, ref)
-                if found is None:
-                    return self._missing(ref, scope)
-                connection_id = found.id
-            else:
-                connection_id = ref
-            self.publish_link(context, scope, connection_id)
-            deleted = client.delete_connection(scope, connection_id, missing_ok=self.missing_ok)
-        if not deleted:
-            return self._missing(ref, scope)
-        self.log.info("Deleted connection %r (id %s) from %s", ref, connection_id, scope)
-        return connection_id
-
-    def _missing(self, ref: str, scope: Scope) -> str | None:
-        if not self.missing_ok:
-            raise AirflowFailException(f"connection {ref!r} does not exist in {scope} (set missing_ok=True to accept)")
-        self.log.info("Connection %r does not exist in %s; nothing to delete", ref, scope)
-        return None

@@ -13,6 +13,7 @@ from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_connections_provider.client import Scope
     from airflow_connections_provider.operators.arguments import ArgumentChecks
 
 
@@ -173,7 +174,25 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             if set(failed) <= set(summary.get("failed_permanently", ())):
                 raise AirflowFailException(f"{message}; a retry would send the same values, so none is spent")
             raise AirflowException(message)
+        if not self.plan_only:
+            self._announce(context, scope, summary)
         return summary
+
+    def _announce(self, context: Context, scope: Scope, summary: dict[str, Any]) -> None:
+        """One asset event per connection the sync created, updated or deleted."""
+        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit, type_names
+
+        types = summary.get("datasource_types") or {}
+        names = type_names(self.hook.client, types.values(), self.log)
+        events = [
+            *(ConnectionEvent("created", scope, n, names[types[n]], validated=self.test) for n in summary["created"]),
+            *(
+                ConnectionEvent("updated", scope, n, names[types[n]], tuple(fields), validated=self.test)
+                for n, fields in summary["updated"].items()
+            ),
+            *(ConnectionEvent("deleted", scope, n, names[types[n]]) for n in summary["deleted"]),
+        ]
+        emit(self, context, events)
 
 
 def drift_message(scope: object, summary: dict[str, Any]) -> str:

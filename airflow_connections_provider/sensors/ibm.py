@@ -21,8 +21,9 @@ from airflow_connections_provider.operators.base import IBMBaseOperator, airflow
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_connections_provider.client import Scope
+    from airflow_connections_provider.client import Connection, Scope
     from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.operators.asset_events import ConnectionEvent
 
 # Leave the trigger time to send its own timeout event before Airflow's deferral timeout fires.
 _DEFERRAL_MARGIN = timedelta(minutes=5)
@@ -64,6 +65,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         self.connection_name = connection_name
         self.deferrable = deferrable
         self._target: tuple[Scope, str] | None = None
+        self._found: Connection | None = None  # when looked up by name: its name and type, for the event
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
@@ -80,6 +82,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
                 if found is None:
                     raise AirflowFailException(f"no connection is named exactly {ref!r} in {scope}")
                 connection_id = found.id
+                self._found = found
             self.publish_link(context, scope, connection_id)
             self._target = (scope, connection_id)
         return self._target
@@ -126,16 +129,36 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
             with airflow_errors(f"Validating connection {connection_id}"):
                 raise
         self.log.info("Connection %s validated", connection_id)
+        from airflow_connections_provider.operators.asset_events import emit
+
+        emit(self, context, [self._validated_event(scope, connection_id)])
         return PokeReturnValue(is_done=True, xcom_value=connection_id)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
         from airflow_connections_provider.client import Scope
+        from airflow_connections_provider.operators.asset_events import emit
         from airflow_connections_provider.triggers.ibm import ValidationEvent
 
         result = ValidationEvent.from_payload(event)
+        scope = Scope(result.scope_kind, result.scope_id)  # type: ignore[arg-type]
         if result.connection_id and result.scope_id:  # a new process: record the link again
-            self.publish_link(context, Scope(result.scope_kind, result.scope_id), result.connection_id)  # type: ignore[arg-type]
-        return connection_id_from_event(event, soft_fail=self.soft_fail)
+            self.publish_link(context, scope, result.connection_id)
+        connection_id = connection_id_from_event(event, soft_fail=self.soft_fail)
+        # An event without its scope (sent by an older trigger) is resolved as the task resolves it.
+        emit(self, context, [self._validated_event(scope if result.scope_id else self.resolve_scope(), connection_id)])
+        return connection_id
+
+    def _validated_event(self, scope: Scope, connection_id: str) -> ConnectionEvent:
+        """The asset event of a validation. The connection's name and type are read once it validated (a
+        wait that never ends spends no request on them), unless a lookup by name already has them."""
+        from airflow_connections_provider.operators.asset_events import ConnectionEvent
+
+        client = self.hook.client
+        with airflow_errors(f"Reading connection {connection_id}"):
+            found = self._found if self._found is not None else client.get_connection(scope, connection_id)
+            self._found = found
+            type_name = client.get_datasource_type(found.datasource_type).name
+        return ConnectionEvent("validated", scope, found.name, type_name, validated=True)
 
 
 def connection_id_from_event(event: Any, *, soft_fail: bool = False) -> str:

@@ -31,7 +31,7 @@ from airflow_connections_provider.sync.fingerprints import (
 )
 from airflow_connections_provider.sync.guard import PruneGuard
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.plan import Plan, make_plan, shown
+from airflow_connections_provider.sync.plan import Plan, PlannedAction, make_plan, shown
 from airflow_connections_provider.sync.progress import Clock
 from airflow_connections_provider.sync.spec import ConnectionLookup, DesiredConnection, Masker, resolve_spec
 
@@ -259,6 +259,7 @@ def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_r
         "created": {o.action.name: o.connection_id for o in done if o.effect == "create"},
         "updated": {o.action.name: list(o.changed_fields) for o in done if o.effect == "update"},
         "deleted": sorted(o.action.name for o in done if o.effect == "delete"),
+        "datasource_types": {o.action.name: _type_id(o.action) for o in done},  # ids; for the asset events
         "unchanged": sorted(a.name for a in plan.of("unchanged")),
         "failed": {o.action.name: o.error for o in outcomes if o.error is not None},
         "failed_permanently": sorted(o.action.name for o in outcomes if o.error is not None and o.permanent),
@@ -268,3 +269,9 @@ def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_r
         summary["drift"] = drift_entries(plan)
         summary["unverified_secrets"] = unverified_secrets(plan)
     return summary
+
+
+def _type_id(action: PlannedAction) -> str:
+    if action.desired is not None:
+        return action.desired.datasource_type.id
+    return action.current.datasource_type if action.current is not None else ""

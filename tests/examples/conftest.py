@@ -15,7 +15,7 @@ from airflow_connections_provider.emulator import EmulatorHandle, EmulatorSettin
 from tests.integration.conftest import FAST_RETRY
 from tests.support.dags import dag_bag
 from tests.support.datasources import HttpDataSource, TcpDataSource
-from tools.demo_world import PROJECT, DemoWorld
+from tools.demo_world import PROJECT, PROJECT_ID, DemoWorld
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "dags_examples"
 
@@ -47,7 +47,7 @@ def examples_db() -> str:
 
 @pytest.fixture
 def ibm_emulator_settings() -> EmulatorSettings:
-    return EmulatorSettings(projects=(PROJECT,))
+    return EmulatorSettings(projects=(f"{PROJECT}={PROJECT_ID}",))
 
 
 @pytest.fixture

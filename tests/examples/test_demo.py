@@ -8,6 +8,7 @@ import contextlib
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -62,20 +63,52 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
         "sync_connections_from_spec",
         "provision_partner_feeds",
         "rotate_connection_credentials",
+        "reload_orders_after_rotation",
     ):
         assert f"  {dag_id:<31} success" in text, dag_id
+    # The scheduler started the DAG scheduled on orders-db's asset; it saw the rotation's event.
+    assert re.search(
+        r"orders-db updated +postgresql validated +changed: properties\.password +"
+        r"by rotate_connection_credentials\.rotate_secret\[0\]",
+        text,
+    ), text[-3000:]
+    assert "inventory-db updated" not in text  # the drill was refused: no event
+    # Each connection a task touched is an asset on Airflow's Assets page (bootstrap 4, sync 4, feeds 3).
+    assert "Connection assets on Airflow's Assets page: 11 of 11" in text
     assert "orders-db: " in text and "deferred to the triggerer" in text
     assert "failed as designed" in text
     assert "deleted    1  analytics-legacy-ftp" in text
     assert "untouched  1  notebook-scratch" in text
     assert "(login: admin / " in text
-    # The triggerer really ran the sensor's trigger: its part of the task log exists.
     logs = workdir / "airflow-home" / "logs"
+    # The follower's task logged the events that started it, the rotation's among them.
+    (follower_log,) = logs.glob(
+        "dag_id=reload_orders_after_rotation/run_id=asset_triggered__*/task_id=what_changed/*.log"
+    )
+    assert re.search(
+        r"orders-db updated by rotate_connection_credentials\.rotate_secret at [0-9:]+: postgresql, "
+        r"changed: properties\.password, validated by the service",
+        follower_log.read_text(),
+    )
+    # The triggerer really ran the sensor's trigger: its part of the task log exists.
     assert list(logs.rglob("*.trigger.*.log"))
     # Secrets (tools.demo_world names them "<what>-pw-…", "cos-key-…") reach no output and no log.
     texts = [text, *(p.read_text(errors="replace") for p in workdir.rglob("*.log"))]
     for prefix in ("orders-pw-", "inventory-pw-", "cos-key-", "wrong-pw-"):
         assert not [t for t in texts if prefix in t], prefix
+    # The connections and Variables live in the metadata database, encrypted with the demo's Fernet key.
+    database = workdir / "airflow-home" / "airflow.db"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        stored = {row[0]: row[1:] for row in db.execute("SELECT conn_id, password, is_encrypted FROM connection")}
+        variables = dict(db.execute("SELECT key, is_encrypted FROM variable"))
+    assert sorted(stored) == ["ibm_data_platform_default", "inventory_pg", "landing_cos", "orders_pg"]
+    assert all(encrypted and password.startswith("gAAAA") for password, encrypted in stored.values())  # Fernet
+    assert {"orders_db_password", "rotation_drill_wrong_password"} <= {
+        k for k, encrypted in variables.items() if encrypted
+    }
+    raw = database.read_bytes()
+    for secret in (b"orders-pw-", b"inventory-pw-", b"cos-key-", b"wrong-pw-", b"emulator-api-key"):
+        assert secret not in raw, secret
     # Nothing it started is left: no process, no listening API server or emulator.
     assert len(started) >= 6  # four Airflow components, the emulator, the data sources (and tasks)
 

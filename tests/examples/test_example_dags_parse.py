@@ -16,6 +16,7 @@ EXPECTED = {
     "sync_connections_from_spec",
     "provision_partner_feeds",
     "detect_connection_drift",
+    "reload_orders_after_rotation",
 }
 
 
@@ -51,3 +52,16 @@ def test_parsing_the_examples_loads_no_client_hook_or_http_module():
     assert "airflow_connections_provider.operators.ibm" in loaded
     for heavy in ("client", "client.client", "hooks.ibm", "sync.runner", "sync.spec", "triggers.ibm", "emulator"):
         assert f"airflow_connections_provider.{heavy}" not in loaded, heavy
+
+
+def test_the_dag_following_orders_db_is_scheduled_on_the_demo_projects_asset():
+    """The example names the project by id, as a DAG author copies it; ``make demo`` pins that id."""
+    import runpy
+
+    from airflow_connections_provider.assets import ibm_connection_asset_uri
+    from tools.demo_world import PROJECT_ID
+
+    module = runpy.run_path(str(EXAMPLES / "reload_orders_after_rotation.py"))
+    assert module["ORDERS_DB"].uri == ibm_connection_asset_uri("orders-db", project_id=PROJECT_ID)
+    dag = dag_bag(EXAMPLES).dags["reload_orders_after_rotation"]
+    assert [asset.uri for asset in dag.timetable.asset_condition.objects] == [module["ORDERS_DB"].uri]

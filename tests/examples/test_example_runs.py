@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tools.demo_world import PARTNERS, PROJECT
+from airflow_connections_provider.assets import ibm_connection_asset_uri
+from tests.integration.test_asset_events import stored_events
+from tools.demo_world import PARTNERS, PROJECT, PROJECT_ID
 
 # Whole DAG runs with Airflow start-up inside: far above the suite's 120 s on a loaded machine.
 pytestmark = pytest.mark.timeout(600)
@@ -50,6 +52,13 @@ def stored_text(run) -> str:
         return json.dumps([r.rendered_fields for r in rtif], default=str) + json.dumps(
             [x.value for x in xcoms], default=str
         )
+
+
+ROTATED = ("orders-db", "landing-bucket", "inventory-db")
+
+
+def asset_uri(name: str) -> str:
+    return ibm_connection_asset_uri(name, project_id=PROJECT_ID)
 
 
 def at(day: int) -> datetime:
@@ -94,6 +103,13 @@ def test_bootstrap_then_rotation(example_dags, world, ibm_emulator):
         text = stored_text(run)
         for secret in world.secrets.all():
             assert secret not in text
+    # Each rotation that went through emitted orders-db's or landing-bucket's asset event; the drill, none.
+    rotation = {name: [e for e in stored_events(asset_uri(name)) if e[0] == "rotate_secret"] for name in ROTATED}
+    assert rotation == {
+        "orders-db": [("rotate_secret", "updated", "postgresql", "properties.password", True)],
+        "landing-bucket": [("rotate_secret", "updated", "cloudobjectstorage", "properties.api_key", True)],
+        "inventory-db": [],
+    }
 
 
 def test_rotation_run_fails_when_the_drill_is_not_refused(example_dags, world, ibm_emulator):

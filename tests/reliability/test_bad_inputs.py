@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
 
+from airflow_connections_provider.assets import ibm_connection_asset
 from airflow_connections_provider.client import (
     ConfigurationError,
     InvalidInputError,
@@ -119,6 +120,13 @@ def update(target: str = "orders", **kwargs: Any) -> Callable[[Env], Any]:
         env.existing("taken")
         args = {"task_id": "u", "connection_name": target, "test": False, **kwargs}
         return IBMUpdateConnectionOperator(**args).execute(env.context)
+
+    return run
+
+
+def asset(name: str, **scope: str) -> Callable[[Env], Any]:
+    def run(env: Env) -> Any:
+        return ibm_connection_asset(name, **scope)
 
     return run
 
@@ -321,6 +329,12 @@ CASES = {
     ),
     "delete-no-target": Case("delete", delete(), FAIL, "exactly one of"),
     "delete-id-dot": Case("delete", delete(connection_id="."), FAIL, "ids are UUIDs"),
+    "delete-missing-id-strict": Case(
+        "delete",
+        delete(connection_id="99845973-050b-482b-b900-a13a75865258", missing_ok=False),
+        FAIL,
+        "does not exist in project",
+    ),
     # --- sync operator ---------------------------------------------------------------------------------
     "sync-concurrency-64": Case("sync", sync(max_concurrency=64), FAIL, "between 1 and 32"),
     "sync-prune-no-prefix": Case("sync", sync(prune=True, managed_prefix=None), FAIL, "needs managed_prefix"),
@@ -354,6 +368,13 @@ CASES = {
         FAIL,
         "'timeout'",
     ),
+    # --- connection assets (a DAG file's schedule, at parse time) ---------------------------------------
+    "asset-no-scope": Case("assets", asset("orders"), ValueError, "give exactly one of project_id"),
+    "asset-two-scopes": Case("assets", asset("orders", project_id="p-1", space_id="s-1"), ValueError, "several"),
+    "asset-project-by-name": Case(
+        "assets", asset("orders", project_id="sales analytics"), ValueError, "give the project's id, not its name"
+    ),
+    "asset-empty-name": Case("assets", asset("", project_id="p-1"), ValueError, "the connection's exact name"),
     # --- trigger (one permanent error event, never a crash) -------------------------------------------
     "trigger-unknown-airflow-conn": Case("trigger", trigger(ibm_conn_id="nope_conn"), TriggerFailedError, "nope_conn"),
     "trigger-bad-settings": Case(
@@ -382,6 +403,7 @@ def test_the_table_covers_every_layer():
         "sync",
         "sensor",
         "trigger",
+        "assets",
     }
 
 

@@ -31,6 +31,7 @@ RUNTIME_ONLY = (
     "operators.targets",
     "operators.failures",
     "operators.arguments",
+    "operators.asset_events",
 )
 # Third-party libraries the client and the sync stand on. Airflow itself loads some of them before any
 # provider (httpx and yaml on 3.x; requests and yaml on 2.11): the check bites for the others, and for
@@ -66,6 +67,26 @@ def test_importing_operators_and_sensor_loads_no_runtime_module(parse_time_impor
 
 def test_importing_operators_and_sensor_loads_no_heavy_library(parse_time_import):
     new = set(parse_time_import["new"])
+    assert sorted(lib for lib in HEAVY_LIBRARIES if lib in new) == []
+
+
+def test_building_the_tasks_and_a_connection_asset_loads_only_the_assets_module():
+    """A DAG file builds tasks (each declares the provider's alias outlet) and may schedule on a connection
+    asset: of ours that loads ``assets`` alone, a module of the standard library only."""
+    statement = (
+        f"import {PACKAGE}.operators.ibm as ops, {PACKAGE}.sensors.ibm as sensors\n"
+        "from airflow.providers.common.compat.sdk import Asset\n"
+        # Airflow's own cost of building any asset (provider discovery, its URI handlers) is not ours.
+        "Asset('s3://bucket/any.csv')\n"
+        "before = set(sys.modules)\n"
+        "ops.IBMCreateConnectionOperator(task_id='c', name='n', datasource_type='postgresql')\n"
+        "ops.IBMUpdateConnectionOperator.partial(task_id='u').expand(connection_name=['a', 'b'])\n"
+        "sensors.IBMConnectionValidationSensor(task_id='w', connection_name='n')\n"
+        f"from {PACKAGE}.assets import ibm_connection_asset\n"
+        "ibm_connection_asset('orders-db', project_id='p-1')\n"
+    )
+    new = set(newly_imported(statement)["new"])
+    assert {m for m in new if m.startswith(f"{PACKAGE}.")} <= {f"{PACKAGE}.assets"}
     assert sorted(lib for lib in HEAVY_LIBRARIES if lib in new) == []
 
 

@@ -220,7 +220,7 @@ def test_delete_by_name(api, context):
 
 def test_delete_missing_ok_and_not(api, context):
     api.get(CONNS, json=payloads.page([]))
-    api.delete(f"{CONNS}/c9", status=404, json=payloads.error("not_found", "gone"))
+    api.get(f"{CONNS}/c9", status=404, json=payloads.error("not_found", "gone"))  # by id: read before deleting
     assert IBMDeleteConnectionOperator(task_id="d", connection_name="orders").execute(context) is None
     assert IBMDeleteConnectionOperator(task_id="d", connection_id="c9").execute(context) is None
     with pytest.raises(AirflowFailException, match="does not exist"):

@@ -34,6 +34,8 @@ def refuse(api) -> None:
 
 def accept(api) -> None:
     api.put(f"{CONN}/c1/actions/test", json={})  # the test action's output
+    # Once valid, the sensor reads the connection's name and type for its asset event.
+    api.get(f"{CONN}/c1", json=payloads.connection("orders", asset_id="c1"))
 
 
 def test_poke_refused_means_not_yet_then_done_with_the_id(api, context):
