@@ -43,6 +43,7 @@ from tools.demo_airflow import (
     triggering_events,
     wait_for_first_run,
 )
+from tools.demo_drift import DRIFT_DAG, DriftDemoResult, run_drift_demo
 from tools.demo_report import (
     ProgressDisplay,
     connection_report,
@@ -61,7 +62,7 @@ FIRST_WAVE = (BOOTSTRAP, "sync_connections_from_spec", "provision_partner_feeds"
 FOLLOWER = "reload_orders_after_rotation"
 ALL_DAGS = (*FIRST_WAVE, ROTATION, FOLLOWER)
 #: DAGs with a time schedule: paused before the scheduler starts scheduling, so it starts none of them.
-SCHEDULED = ("sync_connections_from_spec", "provision_partner_feeds", ROTATION)
+SCHEDULED = ("sync_connections_from_spec", "provision_partner_feeds", ROTATION, DRIFT_DAG)
 MARKER = "ACP_DEMO_WORKDIR"  # in the environment of the emulator and data sources: stop only ours
 #: The sensor is mapped over the creates' output: label it with their connection names.
 LABELS = {"wait_until_valid": "create_connection"}
@@ -117,6 +118,7 @@ class Demo:
         self.stack: AirflowStack | None = None
         self.bootstrap_log: dict[str, Any] | None = None  # the emulator's request log before the rotation
         self.stored: list[str] = []  # the Airflow connections kept in the metadata database
+        self.drift = DriftDemoResult(ok=False, lines=["", "Drift check: not run (the example DAG runs did not end)"])
 
     def say(self, text: str) -> None:
         print(f"[{time.monotonic() - self.started:5.1f} s] {text}", file=self.out, flush=True)
@@ -187,6 +189,10 @@ class Demo:
             runs[dag_id] = RunProgress(dag_id, api.trigger(dag_id, note="make demo"), label_from=LABELS)
         self.say(f"triggered {', '.join(FIRST_WAVE)}")
         self.follow(runs, world, sources)
+        if all(r.done for r in runs.values()):
+            # The sync made the project match its spec: the hourly drift check must be quiet now, and fail
+            # once a connection was edited through the service (before the scheduler runs schedules).
+            self.drift = run_drift_demo(api, world.emulator_url, stack.logs_dir, say=self.say)
         if len(runs) == len(ALL_DAGS) - 1 and all(r.done for r in runs.values()):
             self.follow_asset_triggered_run(runs)
         return self.report(world, list(runs.values()))
@@ -295,6 +301,7 @@ class Demo:
             f"{', '.join(self.stored)}",
             file=self.out,
         )
+        print("\n".join(self.drift.lines), file=self.out)
         for run in runs:
             for line in failed_task_logs(self.stack.logs_dir, run, EXPECTED_FAILURES.get(run.dag_id, set())):
                 print(line, file=self.out)
@@ -309,6 +316,7 @@ class Demo:
         print(f"Airflow UI: {self.stack.url}  (login: {user} / {password})", file=self.out)
         rotated = any(e.get("extra", {}).get("action") == "updated" for e in events)
         ok = all(r.state == "success" for r in runs) and len(runs) == len(ALL_DAGS) and through_triggerer and rotated
+        ok = ok and self.drift.ok
         if follower is not None and not rotated:
             print(f"ERROR: {FOLLOWER} ran without the rotation's asset event", file=self.out)
         if not through_triggerer:

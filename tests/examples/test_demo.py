@@ -77,6 +77,9 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
     assert "Connection assets on Airflow's Assets page: 11 of 11" in text
     assert "orders-db: " in text and "deferred to the triggerer" in text
     assert "failed as designed" in text
+    # The hourly drift check: quiet right after the sync, then catching an edit made through the service.
+    assert re.search(r"before the edit  success", text), text[-3000:]
+    assert "caught: ~ analytics-events" in text and "properties.url" in text
     assert "deleted    1  analytics-legacy-ftp" in text
     assert "untouched  1  notebook-scratch" in text
     assert "(login: admin / " in text
