@@ -21,13 +21,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from airflow_connections_provider.client import (
     Connection,
     ConnectionChanges,
     InvalidInputError,
-    normalise_property_value,
 )
 from airflow_connections_provider.sync.fingerprints import FingerprintState
 from airflow_connections_provider.sync.spec import DesiredConnection
@@ -102,12 +101,6 @@ def shown(text: str) -> str:
 WRITE_ORDER: tuple[ActionKind, ...] = ("delete", "create", "update")
 
 
-def _same(actual: Any, wanted: Any, kind: str | None = None) -> bool:
-    """The client's one normalisation of property values: also used by adopt-on-retry and the client's
-    duplicate check, so ``"true"``/``True`` and ``"5432"``/``5432`` compare alike everywhere."""
-    return bool(normalise_property_value(actual, kind) == normalise_property_value(wanted, kind))
-
-
 def diff(
     desired: DesiredConnection,
     current: Connection,
@@ -117,14 +110,12 @@ def diff(
 ) -> ConnectionChanges:
     """The changes that bring ``current`` to ``desired`` (only declared fields)."""
     secret = desired.datasource_type.secret_properties
-    kinds = desired.datasource_type.property_kinds
     description = None
     if desired.description is not None and desired.description != (current.description or ""):
         description = desired.description
+    # The client's one comparison: adopt-on-retry and the client's duplicate check use it too.
     visible = {
-        k: v
-        for k, v in desired.properties.items()
-        if k not in secret and (k not in current.properties or not _same(current.properties[k], v, kinds.get(k)))
+        k: desired.properties[k] for k in current.visible_differences(desired.properties, desired.datasource_type)
     }
     secrets = {k: v for k, v in desired.properties.items() if k in secret}
     if not rewrite_secrets:

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, Scope
-from airflow_connections_provider.client.client import ALL_FLAGS
+from airflow_connections_provider.client import ALL_FLAGS, ConnectionsClient, ConnectionsClientError, Scope
 from airflow_connections_provider.sync.apply import MAX_CONCURRENCY, Outcome, apply_plan
 from airflow_connections_provider.sync.fingerprints import (
     Baseline,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +32,11 @@ from airflow_connections_provider.client import (
     ConnectionsClient,
     DatasourceType,
     InvalidInputError,
+    NewConnection,
     UnknownDatasourceTypeError,
-)
-from airflow_connections_provider.client.validation import (
-    check_name_characters,
     check_new_connection,
-    close_matches,
 )
+from airflow_connections_provider.client.validation import check_name_characters, close_matches
 from airflow_connections_provider.masking import looks_secret, mask_texts, secret_values
 from airflow_connections_provider.sync.spec_text import load_text, secrets_in_text
 from airflow_connections_provider.sync.spec_yaml import MAX_DEPTH, PlainText
@@ -57,18 +54,9 @@ DEFAULT_PROPERTY_MAP: Mapping[str, str] = {
 _PLAIN_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class DesiredConnection:
-    """One checked entry: its type resolved, its properties normalised and complete."""
-
-    name: str
-    datasource_type: DatasourceType
-    description: str | None
-    properties: Mapping[str, Any] = field(repr=False)
-
-    @property
-    def secret_names(self) -> frozenset[str]:
-        return self.datasource_type.secret_properties & frozenset(self.properties)
+#: One checked entry: its type resolved, its properties normalised and complete. It is the client's
+#: checked new connection, so a create sends it without checking it again (checked once, here).
+DesiredConnection = NewConnection
 
 
 def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
@@ -224,15 +212,20 @@ def _resolve_entry(
     problems.extend(f"{where}: {p}" for p in typing_problems)
     filled = _from_airflow_connection(raw, dtype, where, problems, lookup)
     merged = {**filled, **typed}  # explicit properties win over the Airflow connection's
-    normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties=merged)
-    problems.extend(f"{where}: {p}" for p in entry_problems)
     description = raw.get("description")
+    checked, entry_problems = check_new_connection(
+        dtype,
+        name=str(raw["name"]),
+        properties=merged,
+        description=description if isinstance(description, str) else None,
+    )
+    problems.extend(f"{where}: {p}" for p in entry_problems)
     if description is not None and not isinstance(description, str):
         problems.append(f"{where}: 'description' must be text, got {type(description).__name__}")
         return None
-    if entry_problems or typing_problems:
+    if checked is None or typing_problems:
         return None
-    return DesiredConnection(str(raw["name"]), dtype, None if description is None else str(description), normalised)
+    return checked
 
 
 def typed_plain_values(dtype: DatasourceType, properties: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[str]]:

@@ -29,7 +29,6 @@ RUNTIME_ONLY = (
     "compat",
     "operators.sync",
     "operators.targets",
-    "operators.failures",
     "operators.arguments",
 )
 # Third-party libraries the client and the sync stand on. Airflow itself loads some of them before any
