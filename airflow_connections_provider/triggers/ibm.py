@@ -49,11 +49,14 @@ def first_wait(interval: float, *, poll_first: bool, fraction: float) -> float:
     test comes at a random point instead, so the crowd's tests spread evenly over time and stay spread:
 
     - ``poll_first=False`` (the caller has just tested, then deferred): within
-      ``(min(interval / 2, DEFERRAL_SETTLE_S), interval]``. Never later than one interval, and never
-      within seconds of the deferral: a trigger that fires that soon can lose a race with the scheduler,
-      which Airflow 3.0-3.3 answer by failing the task ("finished with state success, but the task
-      instance's state attribute is queued": apache/airflow#66374, #67287, #72716). The spread still
-      covers at least half the interval.
+      ``(earliest, earliest + interval]``, ``earliest`` being half the interval or
+      :data:`DEFERRAL_SETTLE_S`, whichever is shorter. Never within seconds of the deferral: a trigger
+      that fires that soon can lose a race with the scheduler, which Airflow 3.0-3.3 answer by failing
+      the task ("finished with state success, but the task instance's state attribute is queued":
+      apache/airflow#66374, #67287, #72716). The window is a whole interval, shifted rather than
+      shortened, so the crowd's phases stay spread over the whole interval (a shortened window would
+      crowd every later round of tests into part of it); the first gap after the sensor's own test is
+      thus at most ``earliest`` longer than the interval.
     - ``poll_first=True``: within ``[0, min(interval, FIRST_TEST_SPREAD_S))``, so a lone trigger still
       tests within seconds.
 
@@ -61,8 +64,7 @@ def first_wait(interval: float, *, poll_first: bool, fraction: float) -> float:
     """
     if poll_first:
         return fraction * min(interval, FIRST_TEST_SPREAD_S)
-    earliest = min(interval / 2, DEFERRAL_SETTLE_S)
-    return earliest + (interval - earliest) * (1.0 - fraction)
+    return min(interval / 2, DEFERRAL_SETTLE_S) + interval * (1.0 - fraction)
 
 
 def describe_wait(seconds: float) -> str:
@@ -150,8 +152,8 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         test at the deadline itself (the wait before it is shortened to land on it). None = no deadline.
     :param poll_first: test soon (default): at a random point within ``min(poll_interval, 10 s)``,
         so triggers started together do not all test in the same instant; False, for a caller that has
-        just tested (the sensor pokes once before deferring), waits a random part of the interval, never
-        less than half of it or 5 s (whichever is shorter). See :func:`first_wait`.
+        just tested (the sensor pokes once before deferring), waits half the interval or 5 s (whichever
+        is shorter) plus a random part of one interval. See :func:`first_wait`.
     :param hook_params: keyword arguments of
         :class:`~airflow_connections_provider.hooks.ibm.IBMDataPlatformHook` (plain JSON values, such as
         ``{"timeout": 30}``), which the trigger builds to read its client settings, as the dbt Cloud
