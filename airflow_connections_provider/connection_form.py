@@ -71,7 +71,7 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
     ExtraField(
         "retry_limit",
         "Retry limit",
-        "Retries after the first attempt of each request (0 = never retry). Default: 5",
+        "Attempts of each API request, the first included: 1 = no retry. Default: 6, at most 100",
         kind="integer",
     ),
     ExtraField(

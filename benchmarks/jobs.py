@@ -42,7 +42,7 @@ def client_for(job: dict[str, Any], *, sleep: Any = None) -> Any:
 
     credentials = Credentials(AuthType.IAM_API_KEY, api_key=job["api_key"], iam_url=job["url"])
     # Short retry waits: a benchmark measures the happy path, and 429s are honoured via Retry-After.
-    retry = RetryPolicy(retry_limit=8, retry_delay=0.05, max_retry_wait=5.0)
+    retry = RetryPolicy(retry_limit=9, retry_delay=0.05, max_retry_wait=5.0)
     config = ClientConfig(credentials, base_url=job["url"], retry=retry, timeout=60.0)
     return ConnectionsClient(config, sleep=sleep)
 

@@ -141,7 +141,7 @@ async def _load(job: dict[str, Any]) -> dict[str, Any]:
             connection_id=connection_id,
             poll_interval=job["interval"],
             deadline=time.time() + job["deadline_s"],
-            request_timeout=60.0,
+            hook_params={"timeout": 60.0},
             poll_first=bool(job.get("poll_first", False)),
         )
         tasks.append(asyncio.create_task(run_one(trigger, started)))

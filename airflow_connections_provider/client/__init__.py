@@ -12,6 +12,11 @@ Usable without Airflow::
         for conn in client.iter_connections(Scope.project(project.id), datasource_type="postgresql"):
             print(conn.name)
 
+What code outside the client needs is exported here: the models and errors, :data:`ALL_FLAGS`,
+:func:`is_permanent` / :func:`is_temporary` (which failures another try could fix),
+:class:`NewConnection` and :func:`check_new_connection` (a new connection checked once),
+``ConnectionsClient.POOL_SIZE`` (the HTTP connections one client keeps per host).
+
 Module map, from the bottom up (each imports only modules above it in this list):
 
 - ``errors`` — the exception tree, and which statuses mean what (transient, refused test, name taken).
@@ -22,7 +27,8 @@ Module map, from the bottom up (each imports only modules above it in this list)
 - ``validation`` — input checks made before any write.
 - ``protocol`` — the API as data: every request, and how each reply maps to a result or an error.
 - ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
-- ``retry`` — the one retry policy (what is retried, how long to wait, what is logged).
+- ``retry`` — the retry decisions, pure: what is retried, how long to wait, what another try could fix.
+- ``retrying`` — the blocking shell's retries on ``tenacity`` (``retry_args`` tune them), driven by ``retry``.
 - ``deadline_watch`` — the blocking shell's total deadline per request (a watchdog thread).
 - ``transport`` / ``async_transport`` — the I/O shells (requests, httpx): sockets, locks, sleeps.
 - ``client`` / ``async_client`` — the operations users call.
@@ -31,8 +37,16 @@ Module map, from the bottom up (each imports only modules above it in this list)
 from __future__ import annotations
 
 from airflow_connections_provider.client.async_client import AsyncConnectionsClient
-from airflow_connections_provider.client.client import ConnectionsClient
-from airflow_connections_provider.client.config import AuthType, ClientConfig, Credentials, RetryPolicy
+from airflow_connections_provider.client.client import ALL_FLAGS, ConnectionsClient
+from airflow_connections_provider.client.config import (
+    DEFAULT_RETRY_LIMIT,
+    MAX_RETRY_LIMIT,
+    RETRY_LIMIT_MEANING,
+    AuthType,
+    ClientConfig,
+    Credentials,
+    RetryPolicy,
+)
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ApiError,
@@ -63,9 +77,15 @@ from airflow_connections_provider.client.models import (
     Scope,
     ServiceVersion,
 )
-from airflow_connections_provider.client.values import normalise_property_value, same_property_values
+from airflow_connections_provider.client.retry import is_permanent, is_temporary
+from airflow_connections_provider.client.validation import NewConnection, check_new_connection
+from airflow_connections_provider.client.values import normalise_property_value
 
 __all__ = [
+    "ALL_FLAGS",
+    "DEFAULT_RETRY_LIMIT",
+    "MAX_RETRY_LIMIT",
+    "RETRY_LIMIT_MEANING",
     "AmbiguousNameError",
     "ApiError",
     "AsyncConnectionsClient",
@@ -83,6 +103,7 @@ __all__ = [
     "Credentials",
     "DatasourceType",
     "InvalidInputError",
+    "NewConnection",
     "NotFoundError",
     "PermissionDeniedError",
     "Project",
@@ -98,6 +119,8 @@ __all__ = [
     "UnexpectedRedirectError",
     "UnknownDatasourceTypeError",
     "ValidationRefusedError",
+    "check_new_connection",
+    "is_permanent",
+    "is_temporary",
     "normalise_property_value",
-    "same_property_values",
 ]

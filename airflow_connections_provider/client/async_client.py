@@ -1,4 +1,8 @@
-"""The asyncio client: the few reads and re-tests a trigger needs, on the shared request builders."""
+"""The asyncio client: the few reads and re-tests a trigger needs, on the shared request builders.
+
+Each call is one attempt (plus one replay after a 401): the caller's loop retries — the trigger tests
+again at its next poll — so ``config.retry`` does not apply here (see ``async_transport``).
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,14 @@
 """The asyncio HTTP shell (httpx), for triggers: never blocks the event loop.
 
 It mirrors :mod:`transport` step for step but owns no logic of its own: request specs, reply
-mapping, token parsing and retry decisions all come from the same pure modules. httpx's read timeout
-restarts with every byte, like requests'; each request's total deadline is an ``asyncio.timeout``
-around it, ending in the same error as the blocking shell's.
+mapping and token parsing come from the same pure modules. httpx's read timeout restarts with every
+byte, like requests'; each request's total deadline is an ``asyncio.timeout`` around it, ending in the
+same error as the blocking shell's.
+
+One attempt per request (plus one replay after a 401), no retry loop: its only user is the validation
+trigger, whose poll loop is the retry loop (a transient failure means "test again at the next poll",
+decided with ``retry.is_temporary``). Thousands of waiting triggers thus keep no retry state, and a
+failed poll leaves nothing behind for Python's cycle collector.
 """
 
 from __future__ import annotations
@@ -13,8 +18,7 @@ import inspect
 import os
 import ssl
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
 
 import httpx
 
@@ -22,15 +26,11 @@ from airflow_connections_provider.client.auth import Authenticator, TokenCache, 
 from airflow_connections_provider.client.config import ClientConfig
 from airflow_connections_provider.client.errors import (
     ConfigurationError,
-    ConnectionsClientError,
     TransportError,
     deadline_exceeded,
     unsendable_request,
 )
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
-from airflow_connections_provider.client.retry import Attempts
-
-T = TypeVar("T")
 
 #: Connections in the HTTP pool, and requests in flight at once (a semaphore of the same size). Every
 #: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:
@@ -116,14 +116,12 @@ class AsyncTransport:
         config: ClientConfig,
         *,
         client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self._auth: Authenticator = authenticator_for(config.credentials, config.base_url)
         self._tokens = TokenCache(clock)
         self._token_lock = asyncio.Lock()
-        self._sleep = sleep
         self._clock = clock
         connect, read = config.timeouts
         limits = pool_limits()
@@ -144,24 +142,7 @@ class AsyncTransport:
         await self._client.aclose()
 
     async def request(self, spec: RequestSpec) -> Reply:
-        return await self.retried(
-            self.send_once, spec, method=spec.method, where=spec.where, idempotent=spec.idempotent
-        )
-
-    async def retried(
-        self, attempt: Callable[..., Awaitable[T]], *args: Any, method: str, where: str, idempotent: bool
-    ) -> T:
-        attempts = Attempts(self.config.retry, method=method, where=where, idempotent=idempotent)
-        while True:
-            try:
-                return await attempt(*args)
-            except ConnectionsClientError as exc:
-                wait = attempts.wait_after(exc)
-                if wait is None:
-                    raise
-            await self._sleep(wait)
-
-    async def send_once(self, spec: RequestSpec) -> Reply:
+        """One attempt (plus one replay after a 401); a failure is raised as the mapped error, not retried."""
         authorization = await self._authorization()
         reply = await self._send(spec, authorization)
         if reply.status == 401 and self._auth.can_refresh:

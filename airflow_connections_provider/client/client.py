@@ -46,39 +46,46 @@ from airflow_connections_provider.client.protocol import (
     looks_like_id,
 )
 from airflow_connections_provider.client.retry import is_ambiguous
+from airflow_connections_provider.client.transport import POOL_SIZE as HTTP_POOL_SIZE
 from airflow_connections_provider.client.transport import SyncTransport
-from airflow_connections_provider.client.validation import check_changes, check_new_connection, close_matches
-from airflow_connections_provider.client.values import parse_int, same_property_values
+from airflow_connections_provider.client.validation import (
+    NewConnection,
+    check_changes,
+    check_new_connection,
+    close_matches,
+)
+from airflow_connections_provider.client.values import parse_int
 
 log = logging.getLogger("airflow_connections_provider.client")
 
-#: Name lookups and the sync's listing send every known flag, so no connection of a name is missed.
+#: Every flag a connection may carry. A plain listing leaves flagged connections out, so name lookups
+#: and a listing that must see everything (the sync's) name them all.
 ALL_FLAGS = KNOWN_FLAGS
 
-__all__ = ["ALL_FLAGS", "ConnectionsClient", "looks_like_id", "same_visible_properties"]
-
-
-def same_visible_properties(
-    conn: Connection, wanted: Mapping[str, Any], secret: frozenset[str], kinds: Mapping[str, str] | None = None
-) -> bool:
-    """Do the non-secret properties of ``conn`` equal ``wanted``'s, compared normalised (``"5432"`` is
-    ``5432``, ``"true"`` is ``True``; see :func:`~airflow_connections_provider.client.values.same_property_values`)?
-    """
-    return same_property_values(conn.properties, wanted, kinds=kinds, ignore=secret)
+__all__ = ["ALL_FLAGS", "ConnectionsClient", "looks_like_id"]
 
 
 class ConnectionsClient:
-    """Thread-safe once built; share one per task. Use as a context manager to close its HTTP pool."""
+    """Thread-safe once built; share one per task. Use as a context manager to close its HTTP pool.
+
+    ``retry_args``: ``tenacity.Retrying`` keyword arguments (``stop``, ``wait``, ``before``, ``after``)
+    that tune how its requests are retried, beside ``config.retry`` (see
+    :class:`~airflow_connections_provider.client.config.RetryPolicy` and ``client.retrying``).
+    """
+
+    #: HTTP connections kept open per host: more threads sharing this client than this reconnect.
+    POOL_SIZE = HTTP_POOL_SIZE
 
     def __init__(
         self,
         config: ClientConfig,
         *,
+        retry_args: Mapping[str, Any] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"session": session}
+        kwargs: dict[str, Any] = {"session": session, "retry_args": retry_args}
         if sleep is not None:
             kwargs["sleep"] = sleep
         if clock is not None:
@@ -280,21 +287,27 @@ class ConnectionsClient:
         """Create a connection. With ``test`` the service first tries the data source and refuses to save
         when that fails (:class:`ValidationRefusedError`). A name already taken in the scope raises
         :class:`ConnectionNameExistsError` (409) — unless this call's own earlier attempt saved it.
+        The input is checked against the datasource type first (:class:`InvalidInputError`, nothing sent).
         """
         if not isinstance(datasource_type, str):
             raise InvalidInputError(
                 "datasource type", [f"datasource_type must be a string, got {type(datasource_type).__name__}"]
             )
         dtype = self.get_datasource_type(datasource_type)
-        props, problems = check_new_connection(dtype, name=name, properties=properties, description=description)
-        if problems:
+        new, problems = check_new_connection(dtype, name=name, properties=properties, description=description)
+        if new is None:
             raise InvalidInputError(f"connection {name!r}", problems)
+        return self.create_checked_connection(scope, new, test=test)
+
+    def create_checked_connection(self, scope: Scope, new: NewConnection, *, test: bool = True) -> Connection:
+        """Create ``new``, made by ``check_new_connection`` (so not checked again): as :meth:`create_connection`."""
+        name, dtype, props = new.name, new.datasource_type, new.properties
         spec = protocol.create_connection(
             scope,
             name=name,
             datasource_type_id=dtype.id,
             properties=props,
-            description=description,
+            description=new.description,
             test=test,
         )
         ambiguous = False
@@ -329,7 +342,7 @@ class ConnectionsClient:
         found = [
             c
             for c in self._walk(scope, flt, protocol.DEFAULT_PAGE_SIZE, self.transport.send_once)
-            if c.name == name and same_visible_properties(c, props, dtype.secret_properties, dtype.property_kinds)
+            if c.name == name and c.has_visible_properties(props, dtype)
         ]
         return max(found, key=lambda c: c.create_time or "") if found else None
 

@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from airflow_connections_provider.client.errors import ConfigurationError, shown
 from airflow_connections_provider.client.setting_checks import (
+    DEFAULT_RETRY_LIMIT,
     MAX_RETRY_LIMIT,
+    RETRY_LIMIT_MEANING,
     credential_problem,
     header_value_problem,
     retry_limit_problem,
@@ -25,7 +27,15 @@ from airflow_connections_provider.client.setting_checks import (
     url_problem,
 )
 
-__all__ = ["MAX_RETRY_LIMIT", "AuthType", "ClientConfig", "Credentials", "RetryPolicy"]
+__all__ = [
+    "DEFAULT_RETRY_LIMIT",
+    "MAX_RETRY_LIMIT",
+    "RETRY_LIMIT_MEANING",
+    "AuthType",
+    "ClientConfig",
+    "Credentials",
+    "RetryPolicy",
+]
 
 #: IBM Cloud regions and the API base URL of each (Sydney and Toronto live under ``dai.``).
 REGION_BASE_URLS: Mapping[str, str] = {
@@ -136,15 +146,24 @@ def aws_token_url(api_base_url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried.
+    """How the blocking client retries transient failures (connection errors, timeouts, 429, 500/502/503/504).
 
-    ``retry_limit`` counts retries *after* the first attempt: 0 means one attempt and no retry; at most
-    :data:`MAX_RETRY_LIMIT`.
+    **``retry_limit`` counts attempts of each API request, the first included** (1 = no retry), as the
+    model providers' ``retry_limit`` does (``DatabricksHook``, ``DbtCloudHook``): between 1 and
+    :data:`MAX_RETRY_LIMIT`, default :data:`DEFAULT_RETRY_LIMIT` (one attempt and five retries). This is
+    where the number is defined; the hook, the operators' ``request_retry_limit`` and the Airflow
+    connection's ``retry_limit`` extra mean the same and say so by pointing here.
+
     Waits grow from ``retry_delay`` (doubling, with jitter) and never exceed ``max_retry_wait``;
-    a ``Retry-After`` sent by the service is honoured up to that same cap.
+    a ``Retry-After`` sent by the service is honoured up to that same cap. ``tenacity`` runs the loop
+    (``client.retrying``), and the blocking client's ``retry_args`` tune it further.
+
+    The async client (the triggerer's) makes one attempt per call: the trigger's poll loop is its retry
+    loop, so it keeps no retry state while thousands of triggers wait. Plain data, so it can travel in
+    a trigger's serialised kwargs (:meth:`to_dict` gives the hook's keyword arguments).
     """
 
-    retry_limit: int = 5
+    retry_limit: int = DEFAULT_RETRY_LIMIT
     retry_delay: float = 1.0
     max_retry_wait: float = 60.0
 
@@ -159,10 +178,6 @@ class RetryPolicy:
             problems.append(f"max_retry_wait must be a finite number of seconds >= 0, got {shown(self.max_retry_wait)}")
         if problems:
             raise ConfigurationError("; ".join(problems))
-
-    @property
-    def max_attempts(self) -> int:
-        return self.retry_limit + 1
 
     def to_dict(self) -> dict[str, Any]:
         return {

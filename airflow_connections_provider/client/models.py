@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from airflow_connections_provider.client.errors import InvalidInputError
-from airflow_connections_provider.client.values import normalise_property_value
+from airflow_connections_provider.client.values import differing_properties, normalise_property_value
 
 ScopeKind = Literal["project_id", "catalog_id", "space_id"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("project_id", "catalog_id", "space_id")
@@ -312,6 +312,22 @@ class Connection:
     @property
     def property_names(self) -> tuple[str, ...]:
         return tuple(sorted(self.properties))
+
+    def visible_differences(self, wanted: Mapping[str, Any], dtype: DatasourceType) -> tuple[str, ...]:
+        """The non-secret properties of ``wanted`` this connection lacks or holds with another value.
+
+        Values compare normalised by their type in ``dtype`` (``"5432"`` equals ``5432``, ``"true"``
+        equals ``True``); secret properties are skipped, since a reply may hide them.
+        """
+        return differing_properties(self.properties, wanted, kinds=dtype.property_kinds, ignore=dtype.secret_properties)
+
+    def has_visible_properties(self, wanted: Mapping[str, Any], dtype: DatasourceType) -> bool:
+        """Does this connection hold every non-secret property of ``wanted``? (see :meth:`visible_differences`)
+
+        The one "same visible properties" check: the client's look before writing again, the operators'
+        adopt-on-retry and rename checks use it; the sync planner uses :meth:`visible_differences`.
+        """
+        return not self.visible_differences(wanted, dtype)
 
     def __repr__(self) -> str:
         return (

@@ -1,4 +1,4 @@
-"""The one retry policy: what is retried, how long to wait, what gets logged.
+"""The retry decisions, pure and single: what is retried, how long to wait, what another try could fix.
 
 Retried: transport failures (connection refused or dropped, timeouts) and HTTP 429, 500, 502, 503,
 504. Never retried: every other 4xx, TLS failures, a refused validation. A request that is not
@@ -7,29 +7,31 @@ refused, 429); ambiguous failures surface to the caller, which must look before 
 
 Waits: exponential from ``retry_delay`` with "equal jitter" (half fixed, half random), capped at
 ``max_retry_wait``; a ``Retry-After`` from the service replaces the computed wait, under the same cap.
-Both shells drive them through :class:`Attempts`.
+
+Who applies them: the blocking shell through ``tenacity`` (``retrying``); the trigger, which makes one
+attempt per poll, through its poll loop (:func:`is_temporary`, :func:`retry_after_wait`); operators,
+the sensor and the sync through :func:`is_permanent` (which failures a task's next try could fix).
 """
 
 from __future__ import annotations
 
-import logging
 import random
 
 from airflow_connections_provider.client.config import RetryPolicy
 from airflow_connections_provider.client.errors import (
+    AmbiguousNameError,
     ApiError,
-    ConnectionsClientError,
+    ConfigurationError,
+    InvalidInputError,
     RateLimitedError,
     RetriesExhaustedError,
     TransportError,
     is_transient_status,
 )
 
-log = logging.getLogger("airflow_connections_provider.client")
-
 #: One generator for every request's jitter: seeding a new one per request read the OS's entropy pool
-#: each time (a measurable share of a trigger's poll when thousands poll).
-_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
+#: each time (a measurable share of a call when thousands are made).
+JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -44,6 +46,23 @@ def is_temporary(exc: BaseException) -> bool:
     return isinstance(exc, RetriesExhaustedError) or is_transient(exc)
 
 
+def is_permanent(exc: BaseException) -> bool:
+    """A client error that the same request, sent again, cannot fix (so no task retry is spent on it).
+
+    Permanent: bad input or configuration, a TLS certificate that does not verify, ambiguous or
+    missing names, refused credentials or permissions, a name conflict, a request the service
+    rejects (400 and other 4xx), and a validation the data source refused on a write — the same
+    values would be refused again; fix them and clear the task. Transient (retried): connection
+    failures, timeouts, 429 and 5xx, including a retry policy that ran out. The operators, the
+    sensor, the trigger and the sync all decide with this one rule.
+    """
+    if isinstance(exc, TransportError):
+        return not exc.transient
+    if isinstance(exc, ApiError):
+        return not is_temporary(exc)
+    return isinstance(exc, (AmbiguousNameError, ConfigurationError, InvalidInputError))
+
+
 def is_ambiguous(exc: BaseException) -> bool:
     """A transient failure after which a write may or may not have been applied."""
     if isinstance(exc, TransportError):
@@ -52,13 +71,23 @@ def is_ambiguous(exc: BaseException) -> bool:
 
 
 def should_retry(exc: BaseException, *, idempotent: bool) -> bool:
+    """Send the request again? Only after a transient failure, and a write only when it cannot duplicate."""
     return is_transient(exc) and (idempotent or not is_ambiguous(exc))
 
 
-def backoff_wait(policy: RetryPolicy, attempt: int, exc: BaseException | None, rng: random.Random) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+def retry_after_wait(policy: RetryPolicy, exc: BaseException | None) -> float | None:
+    """The wait the service asked for (``Retry-After`` of a 429), under the policy's cap; None if it asked none."""
     if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-        return min(exc.retry_after, policy.max_retry_wait)
+        return float(min(exc.retry_after, policy.max_retry_wait))
+    return None
+
+
+def backoff_wait(policy: RetryPolicy, attempt: int, exc: BaseException | None, rng: random.Random = JITTER) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): ``Retry-After`` when the service
+    sent one, else the jittered exponential."""
+    asked = retry_after_wait(policy, exc)
+    if asked is not None:
+        return asked
     base = min(policy.retry_delay * 2 ** (attempt - 1), policy.max_retry_wait)
     return float(base / 2 + rng.uniform(0, base / 2))
 
@@ -80,70 +109,3 @@ def describe_failure(exc: BaseException | None, where: str | None = None) -> str
     if where is not None and path and path != where:
         text += f" from {getattr(exc, 'method', '')} {path}"
     return text
-
-
-class Attempts:
-    """The policy applied to one call: after each failure, how long to wait before the next attempt.
-
-    Both shells drive it with the same few lines (the sync one sleeps, the async one awaits)::
-
-        attempts = Attempts(policy, method=..., where=..., idempotent=...)
-        while True:
-            try:
-                return attempt()
-            except ConnectionsClientError as exc:
-                wait = attempts.wait_after(exc)
-                if wait is None:
-                    raise
-            sleep(wait)
-
-    Why not tenacity, which the client used before: each call built a ``Retrying`` with a thread-local,
-    and each attempt a ``concurrent.futures.Future`` (a condition and a lock), even when the first
-    attempt succeeded; a failure was kept in a reference cycle through its traceback. A triggerer
-    re-testing thousands of connections sends ~100 requests a second; those objects outlived young
-    collections and filled Python's old generation, whose full collections (a walk of the triggerer's
-    whole heap, 0.1-0.3 s) stalled its event loop. The decisions were ours already
-    (:func:`should_retry`, :func:`backoff_wait`); only the loop remains, and it allocates one small
-    object per call.
-    """
-
-    __slots__ = ("_idempotent", "_method", "_policy", "_rng", "_where", "number")
-
-    def __init__(
-        self,
-        policy: RetryPolicy,
-        *,
-        method: str,
-        where: str,
-        idempotent: bool,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._policy = policy
-        self._method = method
-        self._where = where
-        self._idempotent = idempotent
-        self._rng = rng or _JITTER
-        self.number = 1  # of the attempt under way
-
-    def wait_after(self, exc: ConnectionsClientError) -> float | None:
-        """Seconds to wait before the next attempt, or None: re-raise ``exc``, it is not retried.
-
-        Raises :class:`RetriesExhaustedError` once the policy's last attempt failed transiently.
-        """
-        if not should_retry(exc, idempotent=self._idempotent):
-            return None
-        number, policy = self.number, self._policy
-        if number >= policy.max_attempts:
-            raise RetriesExhaustedError(self._method, self._where, number, exc) from exc
-        wait = backoff_wait(policy, number, exc, self._rng)
-        log.warning(
-            "Retrying %s %s in %.1f s (attempt %d of %d) after %s",
-            self._method,
-            self._where,
-            wait,
-            number + 1,
-            policy.max_attempts,
-            describe_failure(exc, self._where),
-        )
-        self.number = number + 1
-        return wait

@@ -15,8 +15,13 @@ from urllib.parse import SplitResult, urlsplit
 
 from airflow_connections_provider.client.errors import shown
 
-#: The most retries after the first attempt, wherever ``retry_limit`` is given (operator argument,
-#: Airflow connection extra, client settings): at the default backoff cap, ~100 minutes of retrying.
+#: What ``retry_limit`` counts, wherever it is given (``RetryPolicy``, the hook's argument, the operators'
+#: ``request_retry_limit``, the Airflow connection's extra): the model providers' meaning, as in
+#: ``DatabricksHook`` and ``DbtCloudHook``. The one wording; every message and help text uses it.
+RETRY_LIMIT_MEANING = "attempts of each API request, the first included: 1 = no retry"
+#: One attempt and five retries.
+DEFAULT_RETRY_LIMIT = 6
+#: The most attempts per request: at the default backoff cap, ~100 minutes of retrying.
 MAX_RETRY_LIMIT = 100
 
 _HOST_LABELS = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
@@ -24,12 +29,9 @@ _HOST_LABELS = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
 
 def retry_limit_problem(value: Any) -> str | None:
     """The one wording of a bad retry limit."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RETRY_LIMIT:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_RETRY_LIMIT:
         return None
-    return (
-        f"must be an integer between 0 and {MAX_RETRY_LIMIT} (retries after the first attempt of each request), "
-        f"got {shown(value)}"
-    )
+    return f"must be an integer between 1 and {MAX_RETRY_LIMIT} ({RETRY_LIMIT_MEANING}), got {shown(value)}"
 
 
 def credential_problem(value: Any, *, header_safe: bool) -> str | None:

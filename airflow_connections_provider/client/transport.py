@@ -1,7 +1,8 @@
 """The blocking HTTP shell (requests): sends :class:`RequestSpec` objects with auth, timeouts and retries.
 
 All decisions live in pure modules (``auth``, ``retry``, ``protocol``); this file only does I/O:
-open sockets, hold the token lock, sleep between attempts. Its async twin is ``async_transport``.
+open sockets, hold the token lock, sleep between attempts (tenacity runs the attempts: ``retrying``).
+Its async twin is ``async_transport``.
 
 TLS: requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify``, so the
 verification setting (:meth:`ClientConfig.tls_verify`) is passed with every request instead.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import requests
@@ -33,17 +34,18 @@ from airflow_connections_provider.client.auth import Authenticator, TokenCache, 
 from airflow_connections_provider.client.config import ClientConfig
 from airflow_connections_provider.client.deadline_watch import DeadlineAdapter, watched_request
 from airflow_connections_provider.client.errors import (
-    ConnectionsClientError,
+    ConfigurationError,
     TransportError,
     deadline_exceeded,
     unsendable_request,
 )
 from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
-from airflow_connections_provider.client.retry import Attempts
+from airflow_connections_provider.client.retrying import retry_args_problems, retrying
 
 T = TypeVar("T")
 
-#: Connections kept open per host; the sync operator caps its concurrency at this.
+#: Connections kept open per host; threads sharing one client beyond this reconnect (urllib3 discards
+#: connections past its pool). Public as ``ConnectionsClient.POOL_SIZE``: the sync caps its writers at it.
 POOL_SIZE = 32
 
 
@@ -105,17 +107,25 @@ class ExplicitAuthorization(requests.auth.AuthBase):
 
 
 class SyncTransport:
-    """Thread-safe: one instance may serve many threads (the sync operator's bounded pool does)."""
+    """Thread-safe: one instance may serve many threads (the sync operator's bounded pool does).
+
+    ``retry_args``: ``tenacity.Retrying`` keyword arguments that tune the retries (see ``retrying``).
+    """
 
     def __init__(
         self,
         config: ClientConfig,
         *,
+        retry_args: Mapping[str, Any] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        problems = retry_args_problems(retry_args)
+        if problems:
+            raise ConfigurationError("; ".join(problems))
         self.config = config
+        self.retry_args: Mapping[str, Any] | None = dict(retry_args) if retry_args else None
         self._auth: Authenticator = authenticator_for(config.credentials, config.base_url)
         static = self._auth.static_header()
         if static is not None and config.on_secret is not None:
@@ -150,15 +160,11 @@ class SyncTransport:
 
         Operations that must look before they write again (create, delete) pass their own attempt.
         """
-        attempts = Attempts(self.config.retry, method=method, where=where, idempotent=idempotent)
-        while True:
-            try:
-                return attempt(*args)
-            except ConnectionsClientError as exc:
-                wait = attempts.wait_after(exc)
-                if wait is None:
-                    raise
-            self._sleep(wait)
+        policy = retrying(
+            self.config.retry, self.retry_args, method=method, where=where, idempotent=idempotent, sleep=self._sleep
+        )
+        result: T = policy(attempt, *args)
+        return result
 
     def send_once(self, spec: RequestSpec) -> Reply:
         """One attempt (plus one replay after a 401), no retry."""

@@ -15,6 +15,7 @@ import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_connections_provider.client.errors import shown
@@ -136,13 +137,14 @@ def check_properties(dtype: DatasourceType, properties: Any, *, require_all: boo
 
 
 def check_name(name: Any, *, what: str = "the connection name") -> list[str]:
+    """Problems with a name about to be written: its type, its length, its characters."""
     if not isinstance(name, str):
         return [f"{what} must be a string, got {_kind_of(name)}"]
     if not name.strip():
         return [f"{what} is empty"]
     if len(name) > MAX_NAME_LENGTH:
         return [f"{what} is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"]
-    return []
+    return check_name_characters(name, what=what)
 
 
 #: Invisible characters outside the format category (Cf): Hangul fillers and the combining grapheme joiner.
@@ -223,12 +225,37 @@ def check_description(description: Any) -> list[str]:
     return [f"the description must be a string, got {_kind_of(description)}"]
 
 
+@dataclass(frozen=True, slots=True)
+class NewConnection:
+    """A connection ready to be created: checked against its datasource type, its properties normalised.
+
+    Made by :func:`check_new_connection`, the one check of a new connection. The client's
+    ``create_connection`` makes one from its arguments; a caller that checked its input already (the
+    sync checks a whole spec before writing anything) hands its ``NewConnection`` to
+    ``create_checked_connection``, which sends it without checking it again.
+    """
+
+    name: str
+    datasource_type: DatasourceType
+    description: str | None
+    properties: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def secret_names(self) -> frozenset[str]:
+        """The properties given that the datasource type marks secret."""
+        return self.datasource_type.secret_properties & frozenset(self.properties)
+
+
 def check_new_connection(
     dtype: DatasourceType, *, name: Any, properties: Any, description: Any = None
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[NewConnection | None, list[str]]:
+    """``(the checked connection, [])``, or ``(None, every problem)``."""
     problems = check_name(name) + check_description(description)
     normalised, property_problems = check_properties(dtype, properties, require_all=True)
-    return normalised, problems + property_problems
+    problems += property_problems
+    if problems:
+        return None, problems
+    return NewConnection(name, dtype, description, normalised), []
 
 
 def check_changes(dtype: DatasourceType, changes: ConnectionChanges) -> tuple[ConnectionChanges, list[str]]:

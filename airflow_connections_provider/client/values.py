@@ -4,8 +4,8 @@ The service stores property values as strings (IBM's recorded replies say ``"por
 templates render strings (``ssl: "true"``), and users write native values (``5432``, ``True``). Deciding
 "is this the value I asked for?" — the client's duplicate check after an ambiguous create, the
 operators' adopt-on-retry check, the sync planner — must therefore compare *normalised* values, and all
-of them must normalise the same way: :func:`normalise_property_value` and :func:`same_property_values`
-are that one way.
+of them must normalise the same way: :func:`normalise_property_value` and :func:`differing_properties`
+are that one way (a connection offers it as ``visible_differences``/``has_visible_properties``).
 
 With the property's type (from its datasource type) the reading is exact: booleans accept
 true/false/yes/no/1/0/on/off in any case, integers accept integral numbers and digit strings. Without
@@ -140,6 +140,34 @@ def normalise_property_value(value: Any, kind: str | None = None) -> Any:
     return ("text", as_text(value))
 
 
+def differing_properties(
+    actual: Mapping[str, Any],
+    wanted: Mapping[str, Any],
+    *,
+    kinds: Mapping[str, str] | None = None,
+    ignore: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The names of ``wanted`` properties that ``actual`` lacks or holds with another (normalised) value.
+
+    ``kinds`` maps property names to their types (``DatasourceType.property_kinds``); names in
+    ``ignore`` (typically the secret ones, which a reply may hide) are skipped. Properties of ``actual``
+    that ``wanted`` does not name are not compared. The one comparison of property values: callers use
+    it through ``Connection.visible_differences`` and ``Connection.has_visible_properties``.
+    """
+    kinds = kinds or {}
+    skipped = set(ignore)
+    return tuple(
+        name
+        for name, value in wanted.items()
+        if name not in skipped
+        and (
+            name not in actual
+            or normalise_property_value(actual[name], kinds.get(name))
+            != normalise_property_value(value, kinds.get(name))
+        )
+    )
+
+
 def same_property_values(
     actual: Mapping[str, Any],
     wanted: Mapping[str, Any],
@@ -147,20 +175,6 @@ def same_property_values(
     kinds: Mapping[str, str] | None = None,
     ignore: Iterable[str] = (),
 ) -> bool:
-    """Does ``actual`` hold every ``wanted`` property with an equal (normalised) value?
-
-    ``kinds`` maps property names to their types (``DatasourceType.property_kinds``); names in
-    ``ignore`` (typically the secret ones, which a reply may hide) are skipped. Properties of ``actual``
-    that ``wanted`` does not name are not compared.
-    """
-    kinds = kinds or {}
-    skipped = set(ignore)
-    for name, value in wanted.items():
-        if name in skipped:
-            continue
-        if name not in actual:
-            return False
-        kind = kinds.get(name)
-        if normalise_property_value(actual[name], kind) != normalise_property_value(value, kind):
-            return False
-    return True
+    """Does ``actual`` hold every ``wanted`` property with an equal (normalised) value? (See
+    :func:`differing_properties`.)"""
+    return not differing_properties(actual, wanted, kinds=kinds, ignore=ignore)

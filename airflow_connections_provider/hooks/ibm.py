@@ -1,16 +1,21 @@
-"""The Airflow hook: an Airflow connection in, a ready :class:`ConnectionsClient` out.
+"""The Airflow hook: an Airflow connection in, a ready client out — for tasks and triggers alike.
 
-It does nothing else on purpose; every API operation lives on the client (``hook.client``).
+It does nothing else on purpose; every API operation lives on the client (``hook.client``). Triggers
+read the same settings without blocking their event loop (:meth:`IBMDataPlatformHook.aget_client_config`),
+so there is one way from an Airflow connection to a client, and one rule for a connection Airflow
+cannot read.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook, mask_secret
 
-from airflow_connections_provider.client import ConfigurationError, ConnectionsClient, Scope
+from airflow_connections_provider.client import ClientConfig, ConfigurationError, ConnectionsClient, Scope
 from airflow_connections_provider.compat import unreadable_connection_value
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_connections_provider.hooks.settings import (
@@ -21,27 +26,31 @@ from airflow_connections_provider.hooks.settings import (
 )
 
 
-def mask_escaped_credentials(conn: Any) -> None:
-    """Mask the escaped spellings of the connection's secrets (Airflow masks each value as it is).
+def escaped_credential_spellings(conn: Any) -> list[str]:
+    """The escaped spellings of the connection's secrets, for the masker (Airflow masks each value as it is).
 
     A token with a trailing newline reads ``tok\\n`` in an exception's text, a curly quote ``\\u201c``:
-    Airflow's masker would not know those. Plain values have none, so this usually registers nothing.
+    Airflow's masker would not know those. Plain values have none, so this is usually empty.
     """
     from airflow_connections_provider.masking import escaped_spellings
 
-    for spelling in escaped_spellings(credential_values(conn)):
-        mask_secret(spelling)
+    return list(escaped_spellings(credential_values(conn)))
 
 
 class IBMDataPlatformHook(BaseHook):
     """Talk to IBM's connections API (watsonx.data integration, watsonx.ai, Cloud Pak for Data).
 
     :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
-    :param retry_limit: retries after the first attempt of each request (0 = no retry); overrides
-        the connection's ``retry_limit`` extra.
+    :param retry_limit: attempts of each request, the first included (1 = no retry; default 6, at most
+        100: ``RetryPolicy`` defines it); overrides the connection's ``retry_limit`` extra.
     :param retry_delay: first backoff wait in seconds (doubles per retry, with jitter).
     :param max_retry_wait: cap on one wait in seconds, ``Retry-After`` included.
     :param timeout: read timeout of each request in seconds.
+    :param retry_args: ``tenacity.Retrying`` keyword arguments that tune the retries, as
+        ``DatabricksHook``'s: ``stop`` (default ``stop_after_attempt(retry_limit)``), ``wait`` (default
+        the jittered exponential from ``retry_delay``), ``before``, ``after``. What is retried, the log
+        line per retry and ``Retry-After`` stay the client's. Used by :attr:`client`; the async client
+        a trigger gets makes one attempt per poll and ignores it.
     """
 
     conn_name_attr = "ibm_conn_id"
@@ -57,10 +66,12 @@ class IBMDataPlatformHook(BaseHook):
         retry_delay: float | None = None,
         max_retry_wait: float | None = None,
         timeout: float | None = None,
+        retry_args: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.ibm_conn_id = ibm_conn_id
+        self.retry_args = retry_args
         self._overrides: dict[str, Any] = {
             "retry_limit": retry_limit,
             "retry_delay": retry_delay,
@@ -73,16 +84,45 @@ class IBMDataPlatformHook(BaseHook):
         try:
             conn = self.get_connection(self.ibm_conn_id)
         except AirflowNotFoundException:
-            raw_value = unreadable_connection_value(self.ibm_conn_id)
-            if raw_value is None:
+            error = self._unreadable()
+            if error is None:
                 raise
-            raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
-        mask_escaped_credentials(conn)
-        return settings_from_connection(conn, on_secret=mask_secret, **self._overrides)
+            raise error from None
+        for spelling in escaped_credential_spellings(conn):
+            mask_secret(spelling)
+        return self._settings(conn, mask_secret)
+
+    async def aget_client_config(self) -> ClientConfig:
+        """The client settings of :attr:`settings`, read without blocking the event loop (for triggers).
+
+        The Airflow connection comes through ``compat.aget_connection``; the tokens the async client
+        obtains are masked with ``compat.amask_secret``. Errors are those of :attr:`settings`.
+        """
+        from airflow_connections_provider.compat import aget_connection, amask_secret
+
+        try:
+            conn = await aget_connection(self.ibm_conn_id)
+        except AirflowNotFoundException:
+            error = await asyncio.to_thread(self._unreadable)  # a secrets backend lookup: off the loop
+            if error is None:
+                raise
+            raise error from None
+        for spelling in escaped_credential_spellings(conn):
+            await amask_secret(spelling)
+        return self._settings(conn, amask_secret).client_config
+
+    def _unreadable(self) -> ConfigurationError | None:
+        """The one rule for a connection Airflow reports as not defined although a secrets backend holds a
+        value it cannot read: the error naming the problem (never the value), or None if there is none."""
+        raw_value = unreadable_connection_value(self.ibm_conn_id)
+        return None if raw_value is None else unreadable_connection_error(self.ibm_conn_id, raw_value)
+
+    def _settings(self, conn: Any, on_secret: Callable[[str], object]) -> HookSettings:
+        return settings_from_connection(conn, on_secret=on_secret, **self._overrides)
 
     @cached_property
     def client(self) -> ConnectionsClient:
-        return ConnectionsClient(self.settings.client_config)
+        return ConnectionsClient(self.settings.client_config, retry_args=self.retry_args)
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:

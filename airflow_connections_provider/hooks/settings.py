@@ -1,8 +1,8 @@
 """Turn an Airflow connection of type ``ibmdataplatform`` into frozen client settings.
 
-Pure: no Airflow import at module level, no I/O, no secret masking. The hook (sync) and the trigger
-(async) both call :func:`settings_from_connection` on the connection object they fetched their own
-way, so the two can never read a field differently.
+Pure: no Airflow import at module level, no I/O, no secret masking. The hook calls
+:func:`settings_from_connection` on the connection it fetched, blocking for tasks and without blocking
+for triggers (``aget_client_config``), so the two can never read a field differently.
 
 Field mapping: host → API base URL or region; port → the URL's port when the host names none;
 login → username; password → API key, password or bearer token (by auth type); schema → unused;
@@ -26,6 +26,7 @@ from urllib.parse import urlunsplit
 
 from airflow_connections_provider.client.config import (
     DEFAULT_IAM_URL,
+    DEFAULT_RETRY_LIMIT,
     HEADER_SAFE_CREDENTIALS,
     REGION_BASE_URLS,
     AuthType,
@@ -283,7 +284,7 @@ def settings_from_connection(
         problems.append(f"extra 'retry_limit' of Airflow connection {conn_id!r} {limit_problem}")
     policy = attempt(
         lambda: RetryPolicy(
-            retry_limit=_pick(retry_limit, None if limit_problem else numbers["retry_limit"], 5),
+            retry_limit=_pick(retry_limit, None if limit_problem else numbers["retry_limit"], DEFAULT_RETRY_LIMIT),
             retry_delay=_pick(retry_delay, numbers["retry_delay"], 1.0),
             max_retry_wait=_pick(max_retry_wait, numbers["max_retry_wait"], 60.0),
         ),

@@ -26,10 +26,9 @@ if TYPE_CHECKING:
 
 @contextmanager
 def airflow_errors(action: str) -> Iterator[None]:
-    """Turn client errors into Airflow's: permanent ones (:func:`is_permanent`) raise
+    """Turn client errors into Airflow's: permanent ones (the client's :func:`is_permanent`) raise
     ``AirflowFailException``, the others ``AirflowException`` so the task's ``retries`` apply."""
-    from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
-    from airflow_connections_provider.operators.failures import is_permanent
+    from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError, is_permanent
 
     try:
         yield
@@ -49,12 +48,16 @@ class IBMBaseOperator(BaseOperator):
 
     :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
     :param project: project id or exact project name; defaults to the Airflow connection's project.
-    :param request_retry_limit: retries after the first attempt of each API request (0 = no retry);
-        overrides the Airflow connection's ``retry_limit``. Unrelated to the task's own ``retries``.
+    :param request_retry_limit: attempts of each API request, the first included (1 = no retry; default 6,
+        at most 100: ``RetryPolicy`` defines it); overrides the Airflow connection's ``retry_limit``.
+        Unrelated to the task's own ``retries``.
     :param request_retry_delay: first backoff wait between API request attempts, in seconds (doubles
         per retry, with jitter).
     :param request_max_retry_wait: cap on one backoff wait in seconds, ``Retry-After`` included.
     :param request_timeout: read timeout of each API request in seconds.
+    :param request_retry_args: ``tenacity.Retrying`` keyword arguments tuning the API requests' retries
+        (``stop``, ``wait``, ``before``, ``after``), as ``DatabricksHook``'s ``retry_args``; what is retried
+        stays the client's. Not templated.
     """
 
     template_fields: Sequence[str] = ("ibm_conn_id", "project")
@@ -72,6 +75,7 @@ class IBMBaseOperator(BaseOperator):
         request_retry_delay: float | None = None,
         request_max_retry_wait: float | None = None,
         request_timeout: float | None = None,
+        request_retry_args: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs["outlets"] = with_changes_alias(kwargs.get("outlets"))
@@ -82,6 +86,7 @@ class IBMBaseOperator(BaseOperator):
         self.request_retry_delay = request_retry_delay
         self.request_max_retry_wait = request_max_retry_wait
         self.request_timeout = request_timeout
+        self.request_retry_args = request_retry_args
         self.ibm_link: str | None = None  # read by IBMConnectionLink when the task finishes
 
     @classmethod
@@ -101,6 +106,7 @@ class IBMBaseOperator(BaseOperator):
             retry_delay=self.request_retry_delay,
             max_retry_wait=self.request_max_retry_wait,
             timeout=self.request_timeout,
+            retry_args=self.request_retry_args,
         )
 
     def check_arguments(self) -> None:
@@ -110,10 +116,13 @@ class IBMBaseOperator(BaseOperator):
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)
         checks.text("project", self.project, optional=True)
+        from airflow_connections_provider.client.retrying import retry_args_problems
         from airflow_connections_provider.client.setting_checks import retry_limit_problem
 
         if self.request_retry_limit is not None and (problem := retry_limit_problem(self.request_retry_limit)):
             checks.add(f"request_retry_limit {problem}")  # worded as for the Airflow connection's retry_limit
+        for problem in retry_args_problems(self.request_retry_args):
+            checks.add(f"request_{problem}")  # the hook's and the client's wording, named as the argument
         checks.seconds("request_retry_delay", self.request_retry_delay)
         checks.seconds("request_max_retry_wait", self.request_max_retry_wait)
         checks.seconds("request_timeout", self.request_timeout, positive=True)

@@ -183,8 +183,6 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         existing: Connection,
         marker: CreateMarker,
     ) -> str:
-        from airflow_connections_provider.operators.targets import same_visible
-
         # Only a later try can find what this task instance sent; the record is settled here either way.
         ours = context["ti"].try_number > 1 and marker.recorded()
         marker.clear()
@@ -198,7 +196,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             self.log.info("Connection %r already exists (id %s) in %s; skipped", self.name, existing.id, scope)
             return existing.id
         if self.if_exists == "fail":
-            if ours and same_visible(existing, self.properties, dtype):
+            if ours and existing.has_visible_properties(self.properties, dtype):
                 adopted = self._adopt(client, scope, dtype, existing)
                 # The try that created it failed, so it emitted nothing: this try announces the creation.
                 self._announce(context, "created", scope, existing.name, dtype)

@@ -30,23 +30,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 if TYPE_CHECKING:
-    from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
+    from airflow_connections_provider.client import Connection, ConnectionsClient, Scope
 
 #: Prefix of the Airflow Variables recording a create in flight: one per task instance, removed when settled.
 CREATE_MARKER_PREFIX = "ibm_connections_create_in_flight__"
 #: The same records, kept in this process too: the only place when Variables cannot be written.
 LOCAL_MARKERS: dict[str, Any] = {}
-
-
-def same_visible(conn: Connection, wanted: Mapping[str, Any], dtype: DatasourceType) -> bool:
-    """Do the visible properties of ``conn`` match ``wanted``? Secrets cannot be read back.
-
-    Compared with the client's one normalisation (``"true"`` equals ``True``, ``"5432"`` equals
-    ``5432``), the same the sync planner and the client's duplicate check use.
-    """
-    from airflow_connections_provider.client import same_property_values
-
-    return same_property_values(conn.properties, wanted, kinds=dtype.property_kinds, ignore=dtype.secret_properties)
 
 
 def find_target(client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
@@ -74,7 +63,7 @@ def find_renamed(
     if renamed is None:
         return None
     dtype = client.get_datasource_type(renamed.datasource_type)
-    return renamed if same_visible(renamed, set_properties, dtype) else None
+    return renamed if renamed.has_visible_properties(set_properties, dtype) else None
 
 
 def check_rename(client: ConnectionsClient, scope: Scope, current: Connection, new_name: str) -> None:
@@ -175,8 +164,7 @@ def settle_failed_create(client: ConnectionsClient, scope: Scope, marker: Create
     A permanent failure saved nothing for this task. After a transient one (retries ran out) one lookup
     decides: no connection of the name means nothing was saved; one, or a failed lookup, keeps the record.
     """
-    from airflow_connections_provider.client import ConnectionsClientError
-    from airflow_connections_provider.operators.failures import is_permanent
+    from airflow_connections_provider.client import ConnectionsClientError, is_permanent
 
     if is_permanent(exc):
         marker.clear()

@@ -66,6 +66,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         self.deferrable = deferrable
         self._target: tuple[Scope, str] | None = None
         self._found: Connection | None = None  # when looked up by name: its name and type, for the event
+        self._waiting_since: float | None = None  # epoch seconds of this process's first test
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
@@ -95,7 +96,6 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
             return connection_id
         from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger
 
-        settings = self.hook.settings.client_config
         self.defer(
             trigger=IBMConnectionValidationTrigger(
                 ibm_conn_id=self.ibm_conn_id,
@@ -104,27 +104,31 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
                 connection_id=connection_id,
                 poll_interval=self.poke_interval,
                 deadline=time.time() + self.timeout,
-                retry=settings.retry.to_dict(),
-                request_timeout=self.request_timeout,
                 poll_first=False,  # the poke above just tested it
+                # One attempt per poll there (the polls retry): only the request timeout applies.
+                hook_params={} if self.request_timeout is None else {"timeout": self.request_timeout},
+                waiting_since=self._waiting_since,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) + _DEFERRAL_MARGIN,
         )
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError
-        from airflow_connections_provider.client.retry import is_temporary
+        from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError, is_temporary
 
         scope, connection_id = self._resolve(context)
+        if self._waiting_since is None:
+            self._waiting_since = time.time()
         try:
             self.hook.client.validate_connection(scope, connection_id)
         except ValidationRefusedError as exc:
-            self.log.info("Connection %s is not valid yet: %s", connection_id, exc)
+            self.log.info("Connection %s is not valid yet%s: %s", connection_id, self._waited(), exc)
             return False
         except ConnectionsClientError as exc:
             if is_temporary(exc):
-                self.log.warning("Connection %s could not be tested this time: %s", connection_id, exc)
+                self.log.warning(
+                    "Connection %s could not be tested this time%s: %s", connection_id, self._waited(), exc
+                )
                 return False
             with airflow_errors(f"Validating connection {connection_id}"):
                 raise
@@ -133,6 +137,15 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
 
         emit(self, context, [self._validated_event(scope, connection_id)])
         return PokeReturnValue(is_done=True, xcom_value=connection_id)
+
+    def _waited(self) -> str:
+        """`` (waited 35 s)``: how long this process has waited. Nothing in reschedule mode, where each test
+        runs in a new process that cannot tell."""
+        from airflow_connections_provider.triggers.ibm import describe_wait
+
+        if self.reschedule or self._waiting_since is None:
+            return ""
+        return f" (waited {describe_wait(time.time() - self._waiting_since)})"
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
         from airflow_connections_provider.client import Scope

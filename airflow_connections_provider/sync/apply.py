@@ -29,9 +29,8 @@ from airflow_connections_provider.client import (
     ConnectionsClient,
     ConnectionsClientError,
     Scope,
+    is_permanent,
 )
-from airflow_connections_provider.client.transport import POOL_SIZE
-from airflow_connections_provider.operators.failures import is_permanent
 from airflow_connections_provider.sync.plan import ActionKind, Plan, PlannedAction, diff
 from airflow_connections_provider.sync.progress import PER_WRITE_LINES, ApplyProgress, Clock
 from airflow_connections_provider.sync.redaction import Redactor
@@ -40,7 +39,7 @@ from airflow_connections_provider.sync.spec import DesiredConnection
 _log = logging.getLogger("airflow_connections_provider.sync.runner")
 
 #: Writes in flight at once, at most: one HTTP connection each in the client's pool.
-MAX_CONCURRENCY = POOL_SIZE
+MAX_CONCURRENCY = ConnectionsClient.POOL_SIZE
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Outcome:
     action: PlannedAction
     connection_id: str | None = None
     error: str | None = None
-    permanent: bool = False  # the same write would fail again (see operators.failures.is_permanent)
+    permanent: bool = False  # the same write would fail again (see client.is_permanent)
     held_back: bool = False
     effect: ActionKind | None = None
     changed_fields: tuple[str, ...] = ()
@@ -172,14 +171,7 @@ def _create(
     again: bool = True,
 ) -> Outcome:
     try:
-        created = client.create_connection(
-            scope,
-            name=desired.name,
-            datasource_type=desired.datasource_type.id,
-            properties=desired.properties,
-            description=desired.description,
-            test=test,
-        )
+        created = client.create_checked_connection(scope, desired, test=test)  # checked once, by the spec
     except ConnectionNameExistsError:
         holder = client.find_connection(scope, desired.name)
         if holder is None:  # created and deleted again since the 409: the name is free once more

@@ -25,13 +25,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from airflow_connections_provider.client import (
     Connection,
     ConnectionChanges,
     InvalidInputError,
-    normalise_property_value,
 )
 from airflow_connections_provider.sync.fingerprints import FingerprintState
 from airflow_connections_provider.sync.secret_status import NOT_COMPARED, SecretCheck, check_secret
@@ -109,12 +108,6 @@ def shown(text: str) -> str:
 WRITE_ORDER: tuple[ActionKind, ...] = ("delete", "create", "update")
 
 
-def _same(actual: Any, wanted: Any, kind: str | None = None) -> bool:
-    """The client's one normalisation of property values: also used by adopt-on-retry and the client's
-    duplicate check, so ``"true"``/``True`` and ``"5432"``/``5432`` compare alike everywhere."""
-    return bool(normalise_property_value(actual, kind) == normalise_property_value(wanted, kind))
-
-
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """What bringing ``current`` to ``desired`` takes, and what is known of each declared secret."""
@@ -142,16 +135,15 @@ def compare(
     rewrite_secrets: bool,
 ) -> Comparison:
     secret = desired.datasource_type.secret_properties
-    kinds = desired.datasource_type.property_kinds
     description = None
     if desired.description is not None and desired.description != (current.description or ""):
         description = desired.description
+    # The client's one comparison: adopt-on-retry and the client's duplicate check use it too.
     visible = {
-        k: v
-        for k, v in desired.properties.items()
-        if k not in secret and (k not in current.properties or not _same(current.properties[k], v, kinds.get(k)))
+        k: desired.properties[k] for k in current.visible_differences(desired.properties, desired.datasource_type)
     }
     declared = {k: v for k, v in desired.properties.items() if k in secret}
+    kinds = desired.datasource_type.property_kinds
     checks = {k: check_secret(k, v, current, fingerprints=fingerprints, kind=kinds.get(k)) for k, v in declared.items()}
     checks.update({k: NOT_COMPARED for k in desired.unavailable & secret})
     if rewrite_secrets:

@@ -18,8 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_connections_provider.client import ConnectionsClient, ConnectionsClientError, InvalidInputError, Scope
-from airflow_connections_provider.client.client import ALL_FLAGS
+from airflow_connections_provider.client import (
+    ALL_FLAGS,
+    ConnectionsClient,
+    ConnectionsClientError,
+    InvalidInputError,
+    Scope,
+)
 from airflow_connections_provider.sync.apply import MAX_CONCURRENCY, Outcome, apply_plan
 from airflow_connections_provider.sync.drift import drift_entries, unverified_secrets
 from airflow_connections_provider.sync.fingerprints import (

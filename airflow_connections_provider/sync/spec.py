@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,11 @@ from airflow_connections_provider.client import (
     ConnectionsClient,
     DatasourceType,
     InvalidInputError,
+    NewConnection,
     UnknownDatasourceTypeError,
-)
-from airflow_connections_provider.client.validation import (
-    check_name_characters,
     check_new_connection,
-    close_matches,
 )
+from airflow_connections_provider.client.validation import check_name_characters, close_matches
 from airflow_connections_provider.masking import looks_secret, mask_texts, secret_values
 from airflow_connections_provider.sync.spec_text import load_text, secrets_in_text
 from airflow_connections_provider.sync.spec_yaml import MAX_DEPTH, PlainText
@@ -63,19 +61,12 @@ _PLAIN_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 
 
 @dataclass(frozen=True, slots=True)
-class DesiredConnection:
-    """One checked entry: its type resolved, its properties normalised and complete."""
+class DesiredConnection(NewConnection):
+    """One checked entry: the client's checked new connection (so a create sends it without checking it
+    again: checked once, here), plus the declared fields whose value is not available where the spec was
+    rendered (names only: the console script outside Airflow), which are never compared or sent."""
 
-    name: str
-    datasource_type: DatasourceType
-    description: str | None
-    properties: Mapping[str, Any] = field(repr=False)
-    #: Declared fields whose value is not available where the spec was rendered (names only).
     unavailable: frozenset[str] = frozenset()
-
-    @property
-    def secret_names(self) -> frozenset[str]:
-        return self.datasource_type.secret_properties & frozenset(self.properties)
 
 
 def parse_spec(spec: Any) -> list[Mapping[str, Any]]:
@@ -256,19 +247,24 @@ def _resolve_entry(
     merged = {k: v for k, v in merged.items() if k not in unavailable}
     # A value that is not available is still declared: checked as present, never compared or sent.
     stand_ins = {k: _stand_in(dtype, k) for k in unavailable}
-    normalised, entry_problems = check_new_connection(dtype, name=str(raw["name"]), properties={**stand_ins, **merged})
-    problems.extend(f"{where}: {p}" for p in entry_problems)
     description = raw.get("description")
+    checked, entry_problems = check_new_connection(
+        dtype,
+        name=str(raw["name"]),
+        properties={**stand_ins, **merged},
+        description=description if isinstance(description, str) else None,
+    )
+    problems.extend(f"{where}: {p}" for p in entry_problems)
     if description is not None and not isinstance(description, str):
         problems.append(f"{where}: 'description' must be text, got {type(description).__name__}")
         return None
     if context.unavailable(description):
         description, unavailable = None, unavailable | {"description"}
-    if entry_problems or typing_problems:
+    if checked is None or typing_problems:
         return None
-    kept = {k: v for k, v in normalised.items() if k not in unavailable}
+    kept = {k: v for k, v in checked.properties.items() if k not in unavailable}
     described = None if description is None else str(description)
-    return DesiredConnection(str(raw["name"]), dtype, described, kept, frozenset(unavailable))
+    return DesiredConnection(checked.name, dtype, described, kept, frozenset(unavailable))
 
 
 def _stand_in(dtype: DatasourceType, name: Any) -> Any:

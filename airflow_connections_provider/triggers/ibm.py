@@ -1,10 +1,15 @@
 """The deferrable side of the validation sensor: re-test a connection from the triggerer until it validates.
 
-Truly asynchronous: the Airflow connection is read with ``compat.aget_connection`` (off the event loop
-on every Airflow version) and its extra is parsed here (no sync secret masking on the event loop);
-HTTP goes through httpx's async client.
+Truly asynchronous: the trigger gets its client settings through the hook
+(``IBMDataPlatformHook(ibm_conn_id, **hook_params).aget_client_config()``, which reads the Airflow
+connection with ``compat.aget_connection``, off the event loop on every Airflow version), as the dbt
+Cloud trigger builds its ``DbtCloudHook``; HTTP goes through httpx's async client.
 Triggers of the same Airflow connection share one HTTP client and one token (``client_pool``), so
 hundreds of deferred sensors cost one token exchange, not hundreds.
+
+Each poll is one attempt: the poll loop is the retry loop. A transient failure means "test again at
+the next poll" (after the wait a 429's ``Retry-After`` asks for, when longer), decided by the client's
+``is_temporary``; so a waiting trigger keeps no retry state (``docs/benchmarks.md``, triggerer).
 
 Event contract (:class:`ValidationEvent`): exactly one event per run, ``status`` one of ``success``,
 ``timeout`` or ``error``; ``permanent`` errors (not found, refused credentials or permissions, bad
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -29,6 +35,8 @@ Status = Literal["success", "timeout", "error"]
 
 #: With ``poll_first``, the first test comes within this many seconds (or the poll interval, if shorter).
 FIRST_TEST_SPREAD_S = 10.0
+#: After a deferral, the first test comes no sooner than this (or half the interval, if shorter).
+DEFERRAL_SETTLE_S = 5.0
 
 
 def first_wait(interval: float, *, poll_first: bool, fraction: float) -> float:
@@ -39,15 +47,36 @@ def first_wait(interval: float, *, poll_first: bool, fraction: float) -> float:
     at once, hold hundreds of requests' worth of objects alive together (a full garbage collection
     of the triggerer's heap follows) and keep their lockstep on every later poll. Each trigger's first
     test comes at a random point instead, so the crowd's tests spread evenly over time and stay spread:
-    - ``poll_first=False`` (the caller has just tested): within ``(0, interval]``, never later than one
-      interval;
+
+    - ``poll_first=False`` (the caller has just tested, then deferred): within
+      ``(earliest, earliest + interval]``, ``earliest`` being half the interval or
+      :data:`DEFERRAL_SETTLE_S`, whichever is shorter. Never within seconds of the deferral: a trigger
+      that fires that soon can lose a race with the scheduler, which Airflow 3.0-3.3 answer by failing
+      the task ("finished with state success, but the task instance's state attribute is queued":
+      apache/airflow#66374, #67287, #72716). The window is a whole interval, shifted rather than
+      shortened, so the crowd's phases stay spread over the whole interval (a shortened window would
+      crowd every later round of tests into part of it); the first gap after the sensor's own test is
+      thus at most ``earliest`` longer than the interval.
     - ``poll_first=True``: within ``[0, min(interval, FIRST_TEST_SPREAD_S))``, so a lone trigger still
       tests within seconds.
+
     Later waits are the interval itself: the phases drawn here persist.
     """
     if poll_first:
         return fraction * min(interval, FIRST_TEST_SPREAD_S)
-    return interval * (1.0 - fraction)
+    return min(interval / 2, DEFERRAL_SETTLE_S) + interval * (1.0 - fraction)
+
+
+def describe_wait(seconds: float) -> str:
+    """How long a sensor has waited, for its log lines: ``35 s``, ``4 min 10 s``, ``2 h 5 min``."""
+    total = max(int(seconds), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
 
 
 @dataclass(frozen=True)
@@ -78,8 +107,7 @@ class ValidationEvent:
 
 _CLIENT_MODULES = (
     "airflow_connections_provider.triggers.client_pool",
-    "airflow_connections_provider.hooks.settings",
-    "airflow_connections_provider.compat",
+    "airflow_connections_provider.hooks.ibm",
     "airflow_connections_provider.masking",
 )
 _client_imported = False
@@ -123,11 +151,15 @@ class IBMConnectionValidationTrigger(BaseTrigger):
     :param deadline: epoch seconds; the ``timeout`` event comes only once it has passed, after a last
         test at the deadline itself (the wait before it is shortened to land on it). None = no deadline.
     :param poll_first: test soon (default): at a random point within ``min(poll_interval, 10 s)``,
-        so triggers started together do not all test in the same instant; False waits a random part
-        of one interval first (at most the whole interval), for a caller that has just tested (the
-        sensor pokes once before deferring). See :func:`first_wait`.
-    :param retry: the client's retry policy as a plain dict (``RetryPolicy.to_dict()``).
-    :param request_timeout: read timeout of each request in seconds.
+        so triggers started together do not all test in the same instant; False, for a caller that has
+        just tested (the sensor pokes once before deferring), waits half the interval or 5 s (whichever
+        is shorter) plus a random part of one interval. See :func:`first_wait`.
+    :param hook_params: keyword arguments of
+        :class:`~airflow_connections_provider.hooks.ibm.IBMDataPlatformHook` (plain JSON values, such as
+        ``{"timeout": 30}``), which the trigger builds to read its client settings, as the dbt Cloud
+        trigger builds its hook.
+    :param waiting_since: epoch seconds when the wait began (the sensor's first test), for the log line
+        of each refused test; None: when this trigger started.
     """
 
     def __init__(
@@ -139,9 +171,9 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         connection_id: str,
         poll_interval: float = 60.0,
         deadline: float | None = None,
-        retry: dict[str, Any] | None = None,
-        request_timeout: float | None = None,
         poll_first: bool = True,
+        hook_params: dict[str, Any] | None = None,
+        waiting_since: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.ibm_conn_id = ibm_conn_id
@@ -150,9 +182,10 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         self.connection_id = connection_id
         self.poll_interval = float(poll_interval)
         self.deadline = deadline
-        self.retry = dict(retry or {})
-        self.request_timeout = request_timeout
         self.poll_first = poll_first
+        self.hook_params = dict(hook_params or {})
+        self.waiting_since = waiting_since
+        self._asked_wait = 0.0  # what the last poll's 429 asked for (Retry-After), under the client's cap
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -164,9 +197,9 @@ class IBMConnectionValidationTrigger(BaseTrigger):
                 "connection_id": self.connection_id,
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
-                "retry": self.retry,
-                "request_timeout": self.request_timeout,
                 "poll_first": self.poll_first,
+                "hook_params": self.hook_params,
+                "waiting_since": self.waiting_since,
             },
         )
 
@@ -182,11 +215,13 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         from airflow_connections_provider.client import ConnectionsClientError, Scope
         from airflow_connections_provider.triggers.client_pool import lease_client
 
+        if self.waiting_since is None:
+            self.waiting_since = self._now()
         scope = Scope(self.scope_kind, self.scope_id)  # type: ignore[arg-type]
-        # Triggers of one Airflow connection (with the same overrides) share one client and one lookup.
-        share = (self.ibm_conn_id, tuple(sorted(self.retry.items())), self.request_timeout)
+        # Triggers of one Airflow connection (with the same hook_params) share one client and one lookup.
+        share = (self.ibm_conn_id, json.dumps(self.hook_params, sort_keys=True, default=str))
         try:
-            lease = await lease_client(share, self._client_config)
+            lease = await lease_client(share, self._hook().aget_client_config)
         except ConnectionsClientError as exc:
             # The settings' own errors already name the Airflow connection; others get it added.
             named = f"Airflow connection {self.ibm_conn_id!r}" in str(exc)
@@ -214,7 +249,21 @@ class IBMConnectionValidationTrigger(BaseTrigger):
                 if event is not None:
                     yield event
                     return
-                pause = self._pause_before_test(self.poll_interval)
+                pause = self._pause_before_test(max(self.poll_interval, self._asked_wait))
+
+    def _hook(self) -> Any:
+        """The hook that reads this trigger's client settings (built per start, not kept while waiting)."""
+        from airflow_connections_provider.client import ConfigurationError
+        from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
+
+        try:
+            return IBMDataPlatformHook(self.ibm_conn_id, **self.hook_params)
+        except TypeError:
+            raise ConfigurationError(
+                f"hook_params of the trigger for Airflow connection {self.ibm_conn_id!r} name an argument "
+                f"IBMDataPlatformHook does not take ({', '.join(sorted(self.hook_params))}); give "
+                "retry_limit, retry_delay, max_retry_wait or timeout"
+            ) from None
 
     def _pause_before_test(self, pause: float) -> float | None:
         """Seconds to sleep before the next test; None once the deadline has passed (time to give up)."""
@@ -245,58 +294,38 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         return asyncio.sleep(seconds)
 
     async def _poll(self, client: Any, scope: Any, polls: int) -> TriggerEvent | None:
-        """One re-test: an event when the run is over, None to poll again."""
+        """One re-test: an event when the run is over, None to poll again. Logs one line per refused test."""
         from airflow_connections_provider.client import (
             ConnectionsClientError,
             ValidationRefusedError,
+            is_temporary,
         )
-        from airflow_connections_provider.client.retry import is_temporary
+        from airflow_connections_provider.client.retry import retry_after_wait
 
+        self._asked_wait = 0.0
         try:
             await client.validate_connection(scope, self.connection_id)
         except ValidationRefusedError as exc:
-            self.log.info("Connection %s not valid yet (poll %d): %s", self.connection_id, polls, exc)
+            self.log.info(
+                "Connection %s not valid yet (test %d, waited %s): %s", self.connection_id, polls, self._waited(), exc
+            )
             return None
         except ConnectionsClientError as exc:
             if is_temporary(exc):
-                self.log.warning("Connection %s could not be tested (poll %d): %s", self.connection_id, polls, exc)
+                self._asked_wait = retry_after_wait(client.config.retry, exc) or 0.0
+                self.log.warning(
+                    "Connection %s could not be tested (test %d, waited %s): %s",
+                    self.connection_id,
+                    polls,
+                    self._waited(),
+                    exc,
+                )
                 return None
             return self._event("error", str(exc), permanent=True)
         except Exception as exc:  # noqa: BLE001 - the triggerer must get one event, never a crash
             return self._event("error", f"unexpected {type(exc).__name__}: {exc}")
         return self._event("success", f"connection {self.connection_id} validated after {polls} poll(s)")
 
-    async def _client_config(self) -> Any:
-        from airflow_connections_provider.compat import aget_connection, amask_secret, unreadable_connection_value
-        from airflow_connections_provider.hooks.settings import (
-            credential_values,
-            settings_from_connection,
-            unreadable_connection_error,
-        )
-        from airflow_connections_provider.masking import escaped_spellings
-
-        try:
-            conn = await aget_connection(self.ibm_conn_id)
-        except Exception as exc:
-            # Imported on this error path only: nothing may be imported on the loop when all goes well.
-            from airflow.providers.common.compat.sdk import AirflowNotFoundException
-
-            if not isinstance(exc, AirflowNotFoundException):
-                raise
-            raw_value = await asyncio.to_thread(unreadable_connection_value, self.ibm_conn_id)
-            if raw_value is None:
-                raise
-            raise unreadable_connection_error(self.ibm_conn_id, raw_value) from None
-        # The escaped spellings of its secrets (a pasted newline reads "\\n" in an error), which Airflow's
-        # own masking of the connection does not cover; plain values have none, so usually nothing is sent.
-        for spelling in escaped_spellings(credential_values(conn)):
-            await amask_secret(spelling)
-        settings = settings_from_connection(
-            conn,
-            retry_limit=self.retry.get("retry_limit"),
-            retry_delay=self.retry.get("retry_delay"),
-            max_retry_wait=self.retry.get("max_retry_wait"),
-            timeout=self.request_timeout,
-            on_secret=amask_secret,
-        )
-        return settings.client_config
+    def _waited(self) -> str:
+        since = self.waiting_since if self.waiting_since is not None else self._now()
+        return describe_wait(self._now() - since)

@@ -327,7 +327,7 @@ def absolute(base_url: str, path: str) -> str:
 
 @pytest.mark.parametrize("case", [pytest.param(case, id=name) for name, case in CASES.items()])
 def test_contract(case: Case) -> None:
-    config = ClientConfig(credentials(case.auth), base_url=case.base_url, retry=RetryPolicy(retry_limit=0))
+    config = ClientConfig(credentials(case.auth), base_url=case.base_url, retry=RetryPolicy(retry_limit=1))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         for method, path, reply in case.replies:
             mocked.add(

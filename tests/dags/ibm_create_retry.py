@@ -24,6 +24,6 @@ with DAG("ibm_create_retry", schedule=None, catchup=False, tags=["test"]) as dag
         test=False,
         retries=1,
         retry_delay=timedelta(seconds=0),
-        request_retry_limit=2,
+        request_retry_limit=3,
         request_retry_delay=0.01,
     )

@@ -15,7 +15,7 @@ from airflow_connections_provider.emulator import EmulatorHandle, EmulatorSettin
 from tests.support.datasources import TcpDataSource
 
 #: Retries stay real but short: a test never waits seconds for a backoff.
-FAST_RETRY = RetryPolicy(retry_limit=5, retry_delay=0.01, max_retry_wait=0.2)
+FAST_RETRY = RetryPolicy(retry_limit=6, retry_delay=0.01, max_retry_wait=0.2)
 SECRET = "Int3gration-Secret!"  # distinctive: a leak is easy to find in any output
 
 

@@ -113,7 +113,7 @@ def test_failures_before_saving_are_retried_until_the_create_lands(client, emu, 
 
 def test_429_retry_after_is_honoured(make_client, emu):
     emu.script_fault("GET", "/v2/connections/version", status=429, retry_after=1, count=1)
-    client = make_client(retry=RetryPolicy(retry_limit=2, retry_delay=0.01, max_retry_wait=5))
+    client = make_client(retry=RetryPolicy(retry_limit=3, retry_delay=0.01, max_retry_wait=5))
     started = time.monotonic()
     client.version()
     assert time.monotonic() - started >= 1.0  # waited what the service asked, not the 10 ms backoff
@@ -121,7 +121,7 @@ def test_429_retry_after_is_honoured(make_client, emu):
 
 def test_rate_limit_is_survived(make_client, pg_source):
     with run_emulator(projects=["p"], rate_limit=5) as limited:
-        client = make_client(handle=limited, retry=RetryPolicy(retry_limit=10, retry_delay=0.01, max_retry_wait=2))
+        client = make_client(handle=limited, retry=RetryPolicy(retry_limit=11, retry_delay=0.01, max_retry_wait=2))
         for _ in range(12):
             client.version()
         assert limited.requests_count("GET", "/v2/connections/version") > 12  # some were refused with 429
@@ -129,7 +129,7 @@ def test_rate_limit_is_survived(make_client, pg_source):
 
 def test_a_slow_reply_hits_the_read_timeout(make_client, emu):
     emu.script_fault("GET", "/v2/connections/version", kind="delay", delay_s=2, count=5)
-    client = make_client(timeout=0.5, retry=RetryPolicy(retry_limit=1, retry_delay=0.01, max_retry_wait=0.01))
+    client = make_client(timeout=0.5, retry=RetryPolicy(retry_limit=2, retry_delay=0.01, max_retry_wait=0.01))
     with pytest.raises(RetriesExhaustedError) as caught:
         client.version()
     assert isinstance(caught.value.last_error, TransportError)
@@ -151,7 +151,7 @@ def test_random_faults_at_20_percent_lose_nothing_and_duplicate_nothing(make_cli
     with run_emulator(
         projects=["p"], fault_rate=0.2, fault_seed=7, fault_kinds=["500", "502", "503", "429", "drop"]
     ) as chaos:
-        client = make_client(handle=chaos, retry=RetryPolicy(retry_limit=10, retry_delay=0.01, max_retry_wait=0.05))
+        client = make_client(handle=chaos, retry=RetryPolicy(retry_limit=11, retry_delay=0.01, max_retry_wait=0.05))
         scope = Scope.project(chaos.project_id("p"))
         client.get_datasource_type("postgresql")
         names = [f"conn-{i:02d}" for i in range(40)]

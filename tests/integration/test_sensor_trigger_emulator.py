@@ -54,8 +54,7 @@ def trigger_for(emu, connection_id: str, **overrides) -> IBMConnectionValidation
         "connection_id": connection_id,
         "poll_interval": 0.1,
         "deadline": time.time() + 30,
-        "retry": FAST_RETRY.to_dict(),
-        "request_timeout": 5.0,
+        "hook_params": {**FAST_RETRY.to_dict(), "timeout": 5.0},
     }
     kwargs.update(overrides)
     return IBMConnectionValidationTrigger(**kwargs)

@@ -21,12 +21,7 @@ import threading
 import httpx
 import pytest
 
-from airflow_connections_provider.client import (
-    AsyncConnectionsClient,
-    RetriesExhaustedError,
-    RetryPolicy,
-    async_transport,
-)
+from airflow_connections_provider.client import AsyncConnectionsClient, TransportError, async_transport
 from airflow_connections_provider.client.async_transport import AsyncTransport, async_transport_error
 from airflow_connections_provider.client.protocol import service_version
 from airflow_connections_provider.triggers import client_pool
@@ -74,8 +69,7 @@ def _trigger(emu, connection_id: str) -> IBMConnectionValidationTrigger:
         scope_id=emu.project_id("sales"),
         connection_id=connection_id,
         poll_interval=0.05,
-        retry=FAST_RETRY.to_dict(),
-        request_timeout=10.0,
+        hook_params={**FAST_RETRY.to_dict(), "timeout": 10.0},
     )
 
 
@@ -108,17 +102,17 @@ async def test_triggers_starting_together_share_one_lookup_one_client_and_respec
     assert client_pool.pooled_client_count() == 0  # closed with its last user
 
 
-async def test_triggers_with_other_retry_settings_get_a_client_of_their_own(airflow_conn, emu, pg_source, spies):
+async def test_triggers_with_other_hook_params_get_a_client_of_their_own(airflow_conn, emu, pg_source, spies):
     cid = emu.create_connection("solo", "postgresql", pg_properties(pg_source), project="sales")
     first, second = _trigger(emu, cid), _trigger(emu, cid)
-    second.retry = RetryPolicy(retry_limit=1, retry_delay=0.01, max_retry_wait=0.1).to_dict()
+    second.hook_params = {**second.hook_params, "timeout": 7.0}
 
     async def run(trigger):
         return [e async for e in trigger.run()]
 
     await asyncio.gather(run(first), run(second))
     assert len(spies["clients"]) == 2
-    assert {c.config.retry.retry_limit for c in spies["clients"]} == {FAST_RETRY.retry_limit, 1}
+    assert {c.config.timeout for c in spies["clients"]} == {10.0, 7.0}
 
 
 async def test_a_missing_airflow_connection_fails_every_waiting_trigger_alike(emu, monkeypatch):
@@ -149,7 +143,6 @@ async def test_a_pool_timeout_from_a_small_caller_pool_surfaces_as_a_pool_wait(e
     config = ClientConfig(
         credentials_for(emu, AuthType.BEARER_TOKEN),
         base_url=emu.url,
-        retry=RetryPolicy(retry_limit=0),
         timeout=5.0,
     )
     tight = httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(5.0, pool=0.01))
@@ -158,7 +151,7 @@ async def test_a_pool_timeout_from_a_small_caller_pool_surfaces_as_a_pool_wait(e
         outcomes = await asyncio.gather(client.version(), client.version(), return_exceptions=True)
     failures = [o for o in outcomes if isinstance(o, Exception)]
     assert len(failures) == 1
-    assert isinstance(failures[0], RetriesExhaustedError)
+    assert isinstance(failures[0], TransportError)  # one attempt: the trigger's next poll is the retry
     assert "no free connection in the client's pool" in str(failures[0])
 
 

@@ -42,7 +42,7 @@ def trigger_events(conn_id: str, *, scope_id: str = "p1", connection_id: str = "
         "scope_id": scope_id,
         "connection_id": connection_id,
         "poll_interval": 0.01,
-        "retry": {"retry_limit": 0, "retry_delay": 0.01, "max_retry_wait": 0.01},
+        "hook_params": {"retry_limit": 1, "retry_delay": 0.01, "max_retry_wait": 0.01},
         **kwargs,
     }
 

@@ -55,7 +55,7 @@ class Env:
         """An IAM Airflow connection to the emulator; ``fields`` and ``extra`` override, and the strings
         ``STAND_IN`` in them become the stand-in server's URL."""
         values = {"host": self.emu.url, "password": self.emu.api_key, **fields}
-        extras = {"iam_url": self.emu.url, "project": "sales", "retry_limit": 3, "retry_delay": 0, **(extra or {})}
+        extras = {"iam_url": self.emu.url, "project": "sales", "retry_limit": 4, "retry_delay": 0, **(extra or {})}
         url = self.stand_in.url if self.stand_in is not None else ""
         values = {k: v.replace("STAND_IN", url) if isinstance(v, str) else v for k, v in values.items()}
         extras = {k: v.replace("STAND_IN", url) if isinstance(v, str) else v for k, v in extras.items()}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import tenacity
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.assets import ibm_connection_asset
@@ -178,7 +179,7 @@ def trigger(conn: dict[str, Any] | None = None, **kwargs: Any) -> Callable[[Env]
             "scope_id": env.emu.project_id("sales"),
             "connection_id": env.existing(),
             "poll_interval": 0.01,
-            "retry": FAST_RETRY.to_dict(),
+            "hook_params": FAST_RETRY.to_dict(),
             **kwargs,
         }
 
@@ -241,6 +242,8 @@ CASES = {
     ),
     "settings-timeout-nan": Case("settings", create_via(extra={"timeout": "nan"}), FAIL, "'timeout'"),
     "settings-retry-limit-text": Case("settings", create_via(extra={"retry_limit": "lots"}), FAIL, "'retry_limit'"),
+    # retry_limit counts attempts (the model providers' meaning): 0 is refused, saying that 1 means no retry
+    "settings-retry-limit-zero": Case("settings", create_via(extra={"retry_limit": 0}), FAIL, "1 = no retry"),
     "settings-verify-tls": Case("settings", create_via(extra={"verify_tls": "maybe"}), FAIL, "'verify_tls'"),
     "settings-cp4d-no-login": Case(
         "settings", create_via(extra={"auth_type": "cp4d_password"}), FAIL, "needs username"
@@ -251,6 +254,12 @@ CASES = {
     ),
     "hook-unknown-project": Case(
         "hook", hook(lambda h: h.resolve_scope("sale")), ProjectNotFoundError, "similar names: 'sales'"
+    ),
+    "hook-retry-args-retry": Case(
+        "hook",
+        lambda env: IBMDataPlatformHook(env.conn("ibm_hook"), retry_args={"retry": tenacity.retry_always}).client,
+        ConfigurationError,
+        "may not set 'retry': the client decides what is retried",
     ),
     "hook-bad-setting": Case(
         "hook", hook(lambda h: h.client, extra={"max_retry_wait": "long"}), ConfigurationError, "'max_retry_wait'"
@@ -274,6 +283,9 @@ CASES = {
     "client-empty-name": Case("client", client(new_conn(name=" ")), InvalidInputError, "name is empty"),
     "client-name-not-text": Case("client", client(new_conn(name=5)), InvalidInputError, "must be a string, got int"),
     "client-name-too-long": Case("client", client(new_conn(name="n" * 300)), InvalidInputError, "the limit is"),
+    "client-name-zero-width": Case(
+        "client", client(new_conn(name="orders\u200b")), InvalidInputError, "invisible format character, U+200B"
+    ),
     "client-description-dict": Case(
         "client", client(new_conn(description={"a": 1})), InvalidInputError, "description must be a string"
     ),
@@ -312,6 +324,16 @@ CASES = {
     "create-description-dict": Case("create", create(description={"a": 1}), FAIL, "description must be text"),
     "create-if-exists": Case("create", create(if_exists="overwrite"), FAIL, "if_exists must be one of"),
     "create-timeout-inf": Case("create", create(request_timeout=float("inf")), FAIL, "request_timeout"),
+    "create-retry-limit-zero": Case("create", create(request_retry_limit=0), FAIL, "request_retry_limit must be"),
+    "create-retry-args-retry": Case(
+        "create",
+        create(request_retry_args={"retry": tenacity.retry_always}),
+        FAIL,
+        "request_retry_args may not set 'retry'",
+    ),
+    "create-retry-args-not-callable": Case(
+        "create", create(request_retry_args={"wait": 5}), FAIL, "request_retry_args['wait'] must be a tenacity"
+    ),
     "create-unknown-type": Case("create", create(datasource_type="postgress"), FAIL, "did you mean 'postgresql'"),
     "create-bad-port": Case("create", create(properties={**PG, "port": "not-a-port"}), FAIL, "must be an integer"),
     "create-exists": Case("create", lambda env: (env.existing(), create()(env)), FAIL, "already exists"),
@@ -383,6 +405,9 @@ CASES = {
     "trigger-extra-not-json": Case("trigger", trigger({"extra": "{oops"}), TriggerFailedError, "not valid JSON"),
     "trigger-auth-type": Case("trigger", trigger({"extra": {"auth_type": "magic"}}), TriggerFailedError, "auth type"),
     "trigger-bad-connection-id": Case("trigger", trigger(connection_id="."), TriggerFailedError, "ids are UUIDs"),
+    "trigger-hook-params-unknown": Case(
+        "trigger", trigger(hook_params={"retries": 3}), TriggerFailedError, "hook_params of the trigger"
+    ),
 }
 
 

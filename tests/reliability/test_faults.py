@@ -51,7 +51,7 @@ def sync_until_converged(the_spec: list[dict[str, Any]], *, max_tries: int = 4, 
         "managed_prefix": "app-",
         "secret_fingerprints": False,
         "max_concurrency": 8,
-        "request_retry_limit": 10,
+        "request_retry_limit": 11,
         "request_retry_delay": 0.01,
         "request_max_retry_wait": 0.1,
         **kwargs,
@@ -209,14 +209,14 @@ def test_one_unexpected_error_does_not_abort_the_others(airflow_conn, emu, pg_so
     """A bug-shaped failure in one write (not a client error) still lets every other write land."""
     from airflow_connections_provider.client import ConnectionsClient
 
-    real_create = ConnectionsClient.create_connection
+    real_create = ConnectionsClient.create_checked_connection
 
-    def flaky_create(self, scope, **kwargs):
-        if kwargs["name"] == "app-003":
+    def flaky_create(self, scope, new, **kwargs):
+        if new.name == "app-003":
             raise TypeError("simulated bug in one entry")
-        return real_create(self, scope, **kwargs)
+        return real_create(self, scope, new, **kwargs)
 
-    monkeypatch.setattr(ConnectionsClient, "create_connection", flaky_create)
+    monkeypatch.setattr(ConnectionsClient, "create_checked_connection", flaky_create)
     context = {"ti": FakeTI()}
     op = IBMSyncConnectionsOperator(
         task_id="sync", spec=spec(pg_source, 6), managed_prefix="app-", secret_fingerprints=False

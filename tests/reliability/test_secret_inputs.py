@@ -56,7 +56,7 @@ class Env:
         base = {"host": self.emu.url, "password": password}
         return set_airflow_conn(
             self.monkeypatch,
-            extra={"auth_type": auth, "iam_url": self.emu.url, "project": "sales", "retry_limit": 1, **(extra or {})},
+            extra={"auth_type": auth, "iam_url": self.emu.url, "project": "sales", "retry_limit": 2, **(extra or {})},
             **{**base, **fields},
         )
 
@@ -248,7 +248,7 @@ def test_a_token_the_exchange_returns_with_a_newline_is_refused_once(monkeypatch
             monkeypatch,
             host=emu.url,
             password="key-1",
-            extra={"iam_url": iam.url, "project": "sales", "retry_limit": 3, "retry_delay": 0},
+            extra={"iam_url": iam.url, "project": "sales", "retry_limit": 4, "retry_delay": 0},
         )
         with pytest.raises(AirflowFailException) as caught:
             IBMCreateConnectionOperator(

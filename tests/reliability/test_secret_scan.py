@@ -174,7 +174,7 @@ def test_no_secret_surfaces_anywhere(airflow_conn, emu, pg_source, caplog, capfd
         scope_id=emu.project_id("sales"),
         connection_id=created,
         poll_interval=0.01,
-        retry=FAST_RETRY.to_dict(),
+        hook_params=FAST_RETRY.to_dict(),
     )
 
     async def events() -> list[Any]:

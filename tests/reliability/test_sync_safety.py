@@ -72,14 +72,14 @@ def refused_update(env: dict[str, Any]) -> None:
 
 
 def unexpected_bug(env: dict[str, Any]) -> None:
-    real = ConnectionsClient.create_connection
+    real = ConnectionsClient.create_checked_connection
 
-    def create(self: ConnectionsClient, scope: Any, **kwargs: Any) -> Any:
-        if kwargs["name"] == "app-new":
+    def create(self: ConnectionsClient, scope: Any, new: Any, **kwargs: Any) -> Any:
+        if new.name == "app-new":
             raise KeyError("simulated bug")
-        return real(self, scope, **kwargs)
+        return real(self, scope, new, **kwargs)
 
-    env["monkeypatch"].setattr(ConnectionsClient, "create_connection", create)
+    env["monkeypatch"].setattr(ConnectionsClient, "create_checked_connection", create)
 
 
 def taken_by_another_type(env: dict[str, Any]) -> None:
@@ -114,7 +114,7 @@ def test_a_rename_whose_create_or_update_fails_deletes_nothing(
     spec = [entry(pg_source, "app-keep"), entry(pg_source, "app-new")]
     inject({"emu": emu, "source": pg_source, "spec": spec, "monkeypatch": monkeypatch})
     ti = FakeTI()
-    op = sync_op(spec, request_retry_limit=1, request_retry_delay=0.01)
+    op = sync_op(spec, request_retry_limit=2, request_retry_delay=0.01)
     with pytest.raises(raises) as caught:
         op.execute({"ti": ti})
     message = str(caught.value)
@@ -189,9 +189,9 @@ def echoing(kind: str, values: list[str]) -> Callable[..., Any]:
 @pytest.mark.parametrize(
     ("method", "kind", "trace"),
     [
-        pytest.param("create_connection", "bad-request", "trace-echo-4", id="create-400-echoes-the-password"),
+        pytest.param("create_checked_connection", "bad-request", "trace-echo-4", id="create-400-echoes-the-password"),
         pytest.param("update_connection", "bad-request", "trace-echo-4", id="update-400-echoes-the-password"),
-        pytest.param("create_connection", "server", "trace-echo-5", id="retries-exhausted-echo"),
+        pytest.param("create_checked_connection", "server", "trace-echo-5", id="retries-exhausted-echo"),
     ],
 )
 def test_a_service_error_that_echoes_a_value_is_redacted_everywhere(

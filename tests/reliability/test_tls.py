@@ -50,7 +50,7 @@ def airflow_conn(monkeypatch: pytest.MonkeyPatch, https: EmulatorHandle, extra: 
             "auth_type": "iam_api_key",
             "iam_url": https.url,
             "project": "sales",
-            "retry_limit": 3,
+            "retry_limit": 4,
             "retry_delay": 0.01,
             **extra,
         },
@@ -82,7 +82,7 @@ def async_path(https: EmulatorHandle, connection_id: str) -> str:
         scope_id=https.project_id("sales"),
         connection_id=connection_id,
         poll_interval=0.01,
-        retry={"retry_limit": 3, "retry_delay": 0.01},
+        hook_params={"retry_limit": 4, "retry_delay": 0.01},
     )
 
     async def collect() -> list[Any]:

@@ -43,7 +43,7 @@ def ibm_conn(monkeypatch) -> str:
         "conn_type": "ibmdataplatform",
         "host": API,
         "password": "static-token-value",
-        "extra": {"auth_type": "bearer_token", "project": PROJECT_ID, "retry_limit": 0},
+        "extra": {"auth_type": "bearer_token", "project": PROJECT_ID, "retry_limit": 1},
     }
     monkeypatch.setenv("AIRFLOW_CONN_IBM_DATA_PLATFORM_DEFAULT", json.dumps(conn))
     return "ibm_data_platform_default"

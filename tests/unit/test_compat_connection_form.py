@@ -167,7 +167,7 @@ def test_untouched_fields_saved_as_null_or_empty_mean_the_defaults(saved_extra):
     assert config.credentials.auth_type.value == "iam_api_key"
     assert config.credentials.iam_url == "https://iam.cloud.ibm.com"
     assert (config.verify, config.timeout) == (True, 60.0)
-    assert config.retry.to_dict() == {"retry_limit": 5, "retry_delay": 1.0, "max_retry_wait": 60.0}
+    assert config.retry.to_dict() == {"retry_limit": 6, "retry_delay": 1.0, "max_retry_wait": 60.0}
     assert settings.default_project is None
 
 

@@ -29,7 +29,6 @@ RUNTIME_ONLY = (
     "compat",
     "operators.sync",
     "operators.targets",
-    "operators.failures",
     "operators.arguments",
     "operators.asset_events",
 )

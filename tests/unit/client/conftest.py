@@ -53,7 +53,7 @@ def make_config(auth: AuthType = AuthType.BEARER_TOKEN, **overrides: object) -> 
         AuthType.CP4D_API_KEY: Credentials(AuthType.CP4D_API_KEY, username="admin", api_key="cpd-api-key"),
         AuthType.ZEN_API_KEY: Credentials(AuthType.ZEN_API_KEY, username="admin", api_key="zen-api-key"),
     }[auth]
-    kwargs: dict = {"credentials": creds, "base_url": API, "retry": RetryPolicy(retry_limit=3, retry_delay=1.0)}
+    kwargs: dict = {"credentials": creds, "base_url": API, "retry": RetryPolicy(retry_limit=4, retry_delay=1.0)}
     kwargs.update(overrides)
     return ClientConfig(**kwargs)
 
@@ -62,8 +62,11 @@ def make_config(auth: AuthType = AuthType.BEARER_TOKEN, **overrides: object) -> 
 def make_client(sleeps: RecordingSleep, clock: FakeClock):
     made: list[ConnectionsClient] = []
 
-    def factory(auth: AuthType = AuthType.BEARER_TOKEN, **overrides: object) -> ConnectionsClient:
-        client = ConnectionsClient(make_config(auth, **overrides), sleep=sleeps, clock=clock)
+    def factory(
+        auth: AuthType = AuthType.BEARER_TOKEN, *, retry_args: object = None, **overrides: object
+    ) -> ConnectionsClient:
+        config = make_config(auth, **overrides)
+        client = ConnectionsClient(config, retry_args=retry_args, sleep=sleeps, clock=clock)  # type: ignore[arg-type]
         made.append(client)
         return client
 

@@ -1,4 +1,4 @@
-"""The async client shares the sync client's requests, error mapping, auth and retry decisions.
+"""The async client shares the sync client's requests, error mapping and auth; it makes one attempt per call.
 
 Driven through httpx's MockTransport: a real httpx client, no patching.
 """
@@ -15,10 +15,13 @@ from airflow_connections_provider.client import (
     AuthType,
     BadRequestError,
     NotFoundError,
-    RetriesExhaustedError,
+    RateLimitedError,
     Scope,
+    ServerError,
+    TransportError,
     ValidationRefusedError,
     async_transport,
+    is_temporary,
 )
 from airflow_connections_provider.client.async_transport import AsyncTransport
 from tests.contract import real_replies
@@ -29,14 +32,9 @@ SCOPE = Scope.project(payloads.PROJECT_ID)
 
 
 def make(handler, auth=AuthType.IAM_API_KEY, **overrides):
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
     config = make_config(auth, **overrides)
-    transport = AsyncTransport(config, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)), sleep=sleep)
-    return AsyncConnectionsClient(config, transport=transport), waits
+    transport = AsyncTransport(config, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    return AsyncConnectionsClient(config, transport=transport)
 
 
 def reply(real: real_replies.RealReply) -> httpx.Response:
@@ -52,7 +50,7 @@ async def test_validate_runs_the_test_action_with_a_bearer_token():
             return httpx.Response(200, json=payloads.iam_token("async-tok"))
         return reply(real_replies.action_test_passed())
 
-    client, _ = make(handler)
+    client = make(handler)
     async with client:
         assert await client.validate_connection(SCOPE, "c1") is None
 
@@ -75,29 +73,45 @@ async def test_validate_runs_the_test_action_with_a_bearer_token():
     ],
 )
 async def test_test_action_outcomes_map_like_the_sync_client(real, error):
-    client, waits = make(lambda request: reply(real), auth=AuthType.BEARER_TOKEN)
+    client = make(lambda request: reply(real), auth=AuthType.BEARER_TOKEN)
     async with client:
         with pytest.raises(error) as caught:
             await client.validate_connection(SCOPE, "c1")
     assert type(caught.value) is error  # a rejected request is not "refused by the data source"
-    assert waits == []
 
 
-async def test_transient_errors_are_retried_with_async_sleeps_then_give_up():
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        pytest.param(httpx.ConnectError("refused"), TransportError, id="connection-refused"),
+        pytest.param(httpx.Response(503, json=payloads.error("unavailable", "down")), ServerError, id="503"),
+        pytest.param(
+            httpx.Response(429, headers={"Retry-After": "7"}, json=payloads.error("too_many_requests", "slow")),
+            RateLimitedError,
+            id="429",
+        ),
+    ],
+)
+async def test_a_transient_failure_is_one_attempt_raised_as_is(failure, error):
+    """No retry loop inside: the trigger's poll loop is the retry loop (it tests again at its next poll,
+    after the Retry-After it was given), so a waiting trigger keeps no retry state."""
     calls = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
         nonlocal calls
         calls += 1
-        if calls == 1:
-            raise httpx.ConnectError("refused")
-        return httpx.Response(503, headers={"Retry-After": "2"}, json=payloads.error("unavailable", "down"))
+        if isinstance(failure, Exception):
+            raise failure
+        return failure
 
-    client, waits = make(handler, auth=AuthType.BEARER_TOKEN)
+    client = make(handler, auth=AuthType.BEARER_TOKEN)
     async with client:
-        with pytest.raises(RetriesExhaustedError):
+        with pytest.raises(error) as caught:
             await client.get_connection(SCOPE, "c1")
-    assert calls == 4 and len(waits) == 3
+    assert calls == 1
+    assert is_temporary(caught.value)
+    if isinstance(caught.value, RateLimitedError):
+        assert caught.value.retry_after == 7.0
 
 
 async def test_a_401_renews_the_token_once():
@@ -112,7 +126,7 @@ async def test_a_401_renews_the_token_once():
             return httpx.Response(401, json=payloads.error("invalid_token", "expired"))
         return httpx.Response(200, json={"service_name": "connections", "version": "2"})
 
-    client, _ = make(handler)
+    client = make(handler)
     async with client:
         assert (await client.version()).version == "2"
     assert auths == ["Bearer old", "Bearer new"]
@@ -129,7 +143,7 @@ async def test_async_on_secret_is_awaited():
             return httpx.Response(200, json=payloads.iam_token("mask-me-please"))
         return httpx.Response(200, json={"service_name": "connections", "version": "2"})
 
-    client, _ = make(handler, on_secret=amask)
+    client = make(handler, on_secret=amask)
     async with client:
         await client.version()
     assert masked == ["mask-me-please"]

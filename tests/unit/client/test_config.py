@@ -63,6 +63,7 @@ def test_secrets_stay_out_of_reprs():
     "kwargs",
     [
         pytest.param({"retry_limit": -1}, id="negative-limit"),
+        pytest.param({"retry_limit": 0}, id="zero-attempts"),
         pytest.param({"retry_limit": 1.5}, id="fractional-limit"),
         pytest.param({"retry_delay": -0.1}, id="negative-delay"),
         pytest.param({"max_retry_wait": "10"}, id="string-wait"),
@@ -76,7 +77,11 @@ def test_retry_policy_refuses_nonsense(kwargs):
 def test_retry_policy_round_trips_as_plain_data():
     policy = RetryPolicy(retry_limit=2, retry_delay=0.5, max_retry_wait=9)
     assert RetryPolicy.from_dict(policy.to_dict()) == policy
-    assert policy.max_attempts == 3
+
+
+def test_retry_limit_counts_attempts_and_defaults_to_six():
+    """One attempt and five retries, as before the switch to the model providers' meaning."""
+    assert RetryPolicy().retry_limit == 6
 
 
 def test_timeouts_are_positive_and_connect_never_exceeds_read():

@@ -196,7 +196,7 @@ def test_server_error_on_a_read_after_retries(mocked, make_client):
 
     mocked.get(f"{CONNS}/c1", status=500)
     with pytest.raises(Exception) as caught:
-        make_client(retry=RetryPolicy(retry_limit=1)).get_connection(SCOPE, "c1")
+        make_client(retry=RetryPolicy(retry_limit=2)).get_connection(SCOPE, "c1")
     assert isinstance(caught.value.__cause__, ServerError)
 
 

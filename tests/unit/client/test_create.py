@@ -13,6 +13,7 @@ from airflow_connections_provider.client import (
     Scope,
     UnknownDatasourceTypeError,
     ValidationRefusedError,
+    check_new_connection,
 )
 from tests.support import payloads
 from tests.support.payloads import POSTGRES_ID, PROJECT_ID
@@ -52,6 +53,22 @@ def test_create_sends_the_type_id_and_normalised_properties(mocked, client):
         "properties": {**GOOD, "port": 5432, "ssl": True},
     }
     assert "test=true" in posts(mocked)[0].request.url
+
+
+def test_a_checked_connection_is_sent_as_checked_without_a_second_check(mocked, client):
+    """What check_new_connection made (the sync checks a whole spec before writing) is not checked again:
+    its values go out exactly as the check normalised them, the datasource type is not looked up again."""
+    dtype = client.get_datasource_type("postgresql")
+    new, problems = check_new_connection(dtype, name="orders", properties={**GOOD, "port": "5432"}, description="d")
+    assert new is not None and problems == [] and new.properties["port"] == 5432
+    mocked.post(CONNS, status=201, json=payloads.connection("orders", asset_id="new-1"))
+    lookups = len(mocked.calls)
+
+    assert client.create_checked_connection(SCOPE, new).id == "new-1"
+
+    assert len(mocked.calls) == lookups + 1  # the POST alone
+    body = json.loads(posts(mocked)[0].request.body)
+    assert body["properties"] == {**GOOD, "port": 5432} and body["description"] == "d"
 
 
 def test_ambiguous_5xx_after_saving_adopts_the_saved_connection(mocked, client):

@@ -61,6 +61,11 @@ def writes(mocked) -> list[str]:
         pytest.param({"name": 42}, "the connection name must be a string, got int", id="name-not-string"),
         pytest.param({"name": "  "}, "the connection name is empty", id="name-blank"),
         pytest.param({"name": "n" * 256}, "the limit is 255", id="name-too-long"),
+        pytest.param(
+            {"name": "orders\u200b"}, "contains an invisible format character, U+200B", id="name-zero-width-space"
+        ),
+        pytest.param({"name": "orders\nrow"}, "contains a control character, U+000A", id="name-line-break"),
+        pytest.param({"name": " orders"}, "starts with whitespace", id="name-leading-space"),
         pytest.param({"description": {"a": 1}}, "the description must be a string, got dict", id="description-dict"),
         pytest.param({"properties": {**GOOD, "port": "9" * 5000}}, "'port' is a port", id="port-5000-digit-text"),
         pytest.param({"properties": {**GOOD, "port": "0" * 5000 + "5"}}, None, id="port-5000-leading-zeros"),

@@ -17,6 +17,7 @@ ORDER = [
     "protocol",
     "auth",
     "retry",
+    "retrying",
     "deadline_watch",
     "transport",
     "async_transport",

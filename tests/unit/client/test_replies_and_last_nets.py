@@ -39,7 +39,7 @@ HTML = b"<html><body>Sign in</body></html>"
 
 
 def config(**overrides: object) -> ClientConfig:
-    options: dict = {"base_url": "https://cpd.example.com", "retry": RetryPolicy(retry_limit=0)}
+    options: dict = {"base_url": "https://cpd.example.com", "retry": RetryPolicy(retry_limit=1)}
     options.update(overrides)
     return ClientConfig(Credentials(AuthType.BEARER_TOKEN, token=TOKEN), **options)
 
@@ -181,7 +181,7 @@ class RefusingSession(requests.Session):
 )
 def test_the_blocking_shell_turns_a_refused_header_into_a_permanent_error_that_quotes_nothing(error):
     session = RefusingSession(error)
-    client = ConnectionsClient(config(retry=RetryPolicy(retry_limit=3)), session=session)
+    client = ConnectionsClient(config(retry=RetryPolicy(retry_limit=4)), session=session)
     with client, pytest.raises(TransportError) as caught:
         client.version()
     assert session.sent == 1  # not retried
@@ -205,7 +205,7 @@ async def test_the_async_shell_does_the_same(error):
         sent += 1
         raise error
 
-    cfg = config(retry=RetryPolicy(retry_limit=3))
+    cfg = config(retry=RetryPolicy(retry_limit=4))
     transport = AsyncTransport(cfg, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
     with pytest.raises((TransportError, RetriesExhaustedError)) as caught:
         await transport.request(service_version())

@@ -71,18 +71,27 @@ def test_gives_up_after_retry_limit_with_the_last_error(mocked, client, sleeps):
     with pytest.raises(RetriesExhaustedError) as caught:
         client.version()
 
-    assert len(mocked.calls) == 4  # retry_limit=3: one attempt plus three retries
+    assert len(mocked.calls) == 4  # retry_limit=4 counts attempts: one attempt plus three retries
     assert caught.value.attempts == 4
     assert isinstance(caught.value.last_error, ServerError)
     assert caught.value.trace == "tr-last"
     assert "failed after 4 attempts" in str(caught.value) and "tr-last" in str(caught.value)
 
 
-def test_retry_limit_zero_means_a_single_attempt(mocked, make_client, sleeps):
+def test_retry_limit_one_means_a_single_attempt(mocked, make_client, sleeps):
+    """As the model providers count it (DbtCloudHook's retry_limit=1 means no retry)."""
+    mocked.get(VERSION, status=503)
+    with pytest.raises(RetriesExhaustedError) as caught:
+        make_client(retry=RetryPolicy(retry_limit=1)).version()
+    assert len(mocked.calls) == 1 and sleeps.waits == []
+    assert "failed after 1 attempt " in str(caught.value)
+
+
+def test_the_default_is_six_attempts(mocked, make_client, sleeps):
     mocked.get(VERSION, status=503)
     with pytest.raises(RetriesExhaustedError):
-        make_client(retry=RetryPolicy(retry_limit=0)).version()
-    assert len(mocked.calls) == 1 and sleeps.waits == []
+        make_client(retry=RetryPolicy()).version()
+    assert len(mocked.calls) == 6 and len(sleeps.waits) == 5
 
 
 def test_retry_after_is_honoured(mocked, client, sleeps):
@@ -177,7 +186,7 @@ def test_error_messages_carry_the_trace_but_never_the_request_body(mocked, make_
 def test_rate_limited_error_keeps_retry_after(mocked, make_client):
     mocked.get(VERSION, status=429, headers={"Retry-After": "2"})
     with pytest.raises(RetriesExhaustedError) as caught:
-        make_client(retry=RetryPolicy(retry_limit=0)).version()
+        make_client(retry=RetryPolicy(retry_limit=1)).version()
     last = caught.value.last_error
     assert isinstance(last, RateLimitedError) and last.retry_after == 2.0
     assert isinstance(last, ApiError)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_connections_provider.client import AuthType, ClientConfig, ConfigurationError, Credentials, RetryPolicy
+from airflow_connections_provider.client import (
+    DEFAULT_RETRY_LIMIT,
+    MAX_RETRY_LIMIT,
+    RETRY_LIMIT_MEANING,
+    AuthType,
+    ClientConfig,
+    ConfigurationError,
+    Credentials,
+    RetryPolicy,
+)
 from airflow_connections_provider.client.config import resolve_base_url
 from airflow_connections_provider.client.setting_checks import credential_problem, retry_limit_problem, url_problem
 
@@ -70,19 +79,30 @@ def test_usable_urls_pass(url):
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [(0, True), (100, True), (101, False), (-1, False), (True, False), ("5", False), (10**5000, False)],
-    ids=["0", "100", "101", "-1", "true", "text", "5000-digits"],
+    [(1, True), (100, True), (0, False), (101, False), (-1, False), (True, False), ("5", False), (10**5000, False)],
+    ids=["1", "100", "0", "101", "-1", "true", "text", "5000-digits"],
 )
 def test_the_retry_limit_has_one_cap(value, ok):
     problem = retry_limit_problem(value)
     assert (problem is None) is ok
     if problem is not None:
-        assert problem.startswith("must be an integer between 0 and 100") and len(problem) < 200
+        assert (
+            problem.startswith(f"must be an integer between 1 and 100 ({RETRY_LIMIT_MEANING})") and len(problem) < 200
+        )
 
 
 def test_the_client_refuses_a_retry_limit_past_the_cap_in_the_same_words():
-    with pytest.raises(ConfigurationError, match=r"retry_limit must be an integer between 0 and 100"):
+    with pytest.raises(ConfigurationError, match=r"retry_limit must be an integer between 1 and 100 \(attempts"):
         RetryPolicy(retry_limit=1_000_000)
+
+
+def test_the_connection_form_says_what_the_retry_limit_counts_in_the_same_words():
+    """The form's help text cannot import the client (provider discovery stays light): it repeats the meaning."""
+    from airflow_connections_provider.connection_form import EXTRA_FIELDS
+
+    (field,) = [f for f in EXTRA_FIELDS if f.name == "retry_limit"]
+    assert RETRY_LIMIT_MEANING[0].upper() + RETRY_LIMIT_MEANING[1:] in field.description
+    assert f"Default: {DEFAULT_RETRY_LIMIT}" in field.description and f"at most {MAX_RETRY_LIMIT}" in field.description
 
 
 @pytest.mark.parametrize(

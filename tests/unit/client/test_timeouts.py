@@ -60,7 +60,7 @@ def client_for(url: str, **kwargs: object) -> ConnectionsClient:
     config = ClientConfig(
         Credentials(AuthType.BEARER_TOKEN, token="t"),
         base_url=url,
-        retry=RetryPolicy(retry_limit=1, retry_delay=0.01, max_retry_wait=0.01),
+        retry=RetryPolicy(retry_limit=2, retry_delay=0.01, max_retry_wait=0.01),
         **kwargs,
     )
     return ConnectionsClient(config)

@@ -131,7 +131,7 @@ def real_client(base_url: str, verify):
         Credentials(AuthType.BEARER_TOKEN, token="t"),
         base_url=base_url,
         verify=verify,
-        retry=RetryPolicy(retry_limit=0),
+        retry=RetryPolicy(retry_limit=1),
     )
     return ConnectionsClient(config)
 
@@ -169,7 +169,7 @@ async def test_over_real_tls_the_async_shell_agrees(https_server, monkeypatch):
         Credentials(AuthType.BEARER_TOKEN, token="t"),
         base_url=base_url,
         verify=ca_file,
-        retry=RetryPolicy(retry_limit=0),
+        retry=RetryPolicy(retry_limit=1),
     )
     async with AsyncConnectionsClient(config) as client:
         assert (await client.version()).version == "tls-1"

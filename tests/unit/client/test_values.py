@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_connections_provider.client import DatasourceType, normalise_property_value, same_property_values
+from airflow_connections_provider.client import Connection, DatasourceType, normalise_property_value
+from airflow_connections_provider.client.values import same_property_values
 from tests.contract import real_replies as real
+from tests.support import payloads
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,22 @@ def test_same_property_values_skips_ignored_and_unnamed_properties():
     assert same_property_values(stored, {"password": "new"}, ignore={"password"})
     assert not same_property_values(stored, {"password": "new"})
     assert not same_property_values(stored, {"database": "d"})  # wanted but absent
+
+
+def test_a_connection_names_its_visible_differences_by_its_types_reading():
+    """The one "same visible properties" comparison, on the model: the client's look before writing again,
+    the operators' adopt-on-retry and the sync planner all ask the connection."""
+    pg = DatasourceType.from_api(payloads.postgres_type())
+    stored = Connection.from_api(
+        payloads.connection("orders", properties={"host": "db", "port": "5432", "ssl": "true", "password": "hidden"})
+    )
+    assert stored.has_visible_properties({"host": "db", "port": 5432, "ssl": True, "password": "new"}, pg)
+    assert stored.visible_differences({"host": "db2", "port": 5433, "database": "d", "password": "new"}, pg) == (
+        "host",
+        "port",
+        "database",
+    )
+    assert not stored.has_visible_properties({"database": "d"}, pg)  # wanted but absent
 
 
 def cos() -> DatasourceType:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 import responses
 
+from airflow_connections_provider.client import ClientConfig, RetriesExhaustedError
 from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
 from tests.support import payloads
 
@@ -21,10 +23,18 @@ def cp4d_conn(monkeypatch):
         "host": API,
         "login": "admin",
         "password": "pa55-word-xyz",
-        "extra": {"auth_type": "cp4d_password", "project": "sales", "retry_limit": 0},
+        "extra": {"auth_type": "cp4d_password", "project": "sales", "retry_limit": 1},
     }
     monkeypatch.setenv("AIRFLOW_CONN_IBM_TEST", json.dumps(conn))
     return "ibm_test"
+
+
+def read_blocking(hook: IBMDataPlatformHook) -> ClientConfig:
+    return hook.settings.client_config
+
+
+def read_without_blocking(hook: IBMDataPlatformHook) -> ClientConfig:
+    return asyncio.run(hook.aget_client_config())
 
 
 def authorize(rsps, token: str) -> None:
@@ -115,23 +125,48 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
         ),
     ],
 )
-def test_a_connection_airflow_cannot_read_is_named_not_called_undefined(monkeypatch, value, fragment):
-    """Airflow reports an unreadable connection as "isn't defined" (3.1 even for a bad extra): say what is wrong."""
+@pytest.mark.parametrize("read", [read_blocking, read_without_blocking], ids=["task", "trigger"])
+def test_a_connection_airflow_cannot_read_is_named_not_called_undefined(monkeypatch, value, fragment, read):
+    """Airflow reports an unreadable connection as "isn't defined" (3.1 even for a bad extra): say what is
+    wrong, with one rule for tasks and triggers."""
     from airflow_connections_provider.client import ConfigurationError
 
     monkeypatch.setenv("AIRFLOW_CONN_IBM_TEST", value)
     with pytest.raises(ConfigurationError) as caught:
-        IBMDataPlatformHook("ibm_test").settings  # noqa: B018 - reading it is the act under test
+        read(IBMDataPlatformHook("ibm_test"))
     assert fragment in str(caught.value)
     assert "pa55-word-xyz" not in str(caught.value)
 
 
-def test_a_connection_no_backend_holds_is_still_reported_as_undefined(monkeypatch):
+@pytest.mark.parametrize("read", [read_blocking, read_without_blocking], ids=["task", "trigger"])
+def test_a_connection_no_backend_holds_is_still_reported_as_undefined(monkeypatch, read):
     from airflow.providers.common.compat.sdk import AirflowNotFoundException
 
     monkeypatch.delenv("AIRFLOW_CONN_IBM_NOWHERE", raising=False)
     with pytest.raises(AirflowNotFoundException, match="ibm_nowhere"):
-        IBMDataPlatformHook("ibm_nowhere").settings  # noqa: B018
+        read(IBMDataPlatformHook("ibm_nowhere"))
+
+
+def test_tasks_and_triggers_get_the_same_settings_through_the_hook(cp4d_conn):
+    hook = IBMDataPlatformHook(cp4d_conn, timeout=12, retry_limit=3)
+    assert read_without_blocking(hook) == read_blocking(IBMDataPlatformHook(cp4d_conn, timeout=12, retry_limit=3))
+    assert read_blocking(hook).retry.retry_limit == 3
+
+
+def test_retry_args_reach_the_client(monkeypatch):
+    """The Airflow way (DatabricksHook(retry_args=...)): tenacity's strategies tune the hook's retries."""
+    import tenacity
+
+    conn = {"conn_type": "ibmdataplatform", "host": API, "password": "tk-9z7q", "extra": {"auth_type": "bearer_token"}}
+    monkeypatch.setenv("AIRFLOW_CONN_IBM_BEARER", json.dumps(conn))
+    hook = IBMDataPlatformHook(
+        "ibm_bearer", retry_args={"stop": tenacity.stop_after_attempt(2), "wait": tenacity.wait_none()}
+    )
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/v2/connections/version", status=503, json=payloads.error("unavailable", "down"))
+        with pytest.raises(RetriesExhaustedError, match="failed after 2 attempts"):
+            hook.client.version()
+        assert len(rsps.calls) == 2  # the connection's default would have made 6
 
 
 def test_an_unreadable_value_that_is_not_json_gets_a_message_naming_both_forms():

@@ -36,7 +36,7 @@ def test_iam_defaults():
     assert cfg.credentials.auth_type is AuthType.IAM_API_KEY
     assert cfg.credentials.api_key == "api-key-1"
     assert cfg.credentials.iam_url == "https://iam.cloud.ibm.com"
-    assert (cfg.timeout, cfg.verify, cfg.retry.retry_limit) == (60.0, True, 5)
+    assert (cfg.timeout, cfg.verify, cfg.retry.retry_limit) == (60.0, True, 6)  # attempts: one and five retries
     assert s.default_project is None
 
 
@@ -103,9 +103,9 @@ def test_every_extra_is_read_and_prefixed_keys_work_too(tmp_path):
 
 def test_arguments_override_the_connection():
     s = settings_from_connection(
-        Conn(password="k", extra=json.dumps({"retry_limit": 9, "timeout": 99})), retry_limit=0, timeout=5
+        Conn(password="k", extra=json.dumps({"retry_limit": 9, "timeout": 99})), retry_limit=1, timeout=5
     )
-    assert s.client_config.retry.retry_limit == 0 and s.client_config.timeout == 5
+    assert s.client_config.retry.retry_limit == 1 and s.client_config.timeout == 5
 
 
 def test_verify_off_ignores_the_ca_bundle():
@@ -161,7 +161,10 @@ def test_no_secret_in_configuration_errors():
         pytest.param({"extra": {"timeout": "nan"}}, "'timeout' .* finite number", id="timeout-nan"),
         pytest.param({"extra": {"retry_delay": "inf"}}, "'retry_delay' .* finite number", id="delay-inf"),
         pytest.param({"extra": {"retry_limit": True}}, "'retry_limit' .* integer", id="limit-bool"),
-        pytest.param({"extra": {"retry_limit": 101}}, "'retry_limit' .* between 0 and 100", id="limit-past-cap"),
+        pytest.param(
+            {"extra": {"retry_limit": 101}}, "'retry_limit' .* between 1 and 100 \\(attempts", id="limit-past-cap"
+        ),
+        pytest.param({"extra": {"retry_limit": 0}}, "'retry_limit' .* 1 = no retry", id="zero-attempts"),
         pytest.param({"extra": {"timeout": -1}}, "'timeout' .* > 0", id="timeout-negative"),
         pytest.param({"extra": {"total_timeout": 0}}, "'total_timeout' .* > 0", id="total-timeout-zero"),
         pytest.param({"host": "us-east"}, "host field .* not an IBM Cloud region", id="not-a-region"),

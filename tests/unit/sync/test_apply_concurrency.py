@@ -32,7 +32,8 @@ class GatedClient:
         self.peak = 0
         self.created: list[str] = []
 
-    def create_connection(self, scope: Scope, *, name: str, **kwargs: Any) -> Connection:
+    def create_checked_connection(self, scope: Scope, new: Any, **kwargs: Any) -> Connection:
+        name = new.name
         with self.lock:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)

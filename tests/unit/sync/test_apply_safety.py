@@ -37,7 +37,8 @@ class FakeClient:
         self.taken = taken or {}
         self.calls: list[tuple[str, str]] = []
 
-    def create_connection(self, scope: Scope, *, name: str, **kwargs: Any) -> Connection:
+    def create_checked_connection(self, scope: Scope, new: Any, **kwargs: Any) -> Connection:
+        name = new.name
         self.calls.append(("create", name))
         if name in self.fail:
             raise self.fail[name]

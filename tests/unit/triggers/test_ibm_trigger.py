@@ -11,13 +11,17 @@ import pytest
 from airflow_connections_provider.client import (
     AuthenticationError,
     NotFoundError,
+    RateLimitedError,
     RetriesExhaustedError,
+    RetryPolicy,
     Scope,
     ServerError,
+    TransportError,
     ValidationRefusedError,
 )
 from airflow_connections_provider.client.errors import UnexpectedReplyError, deadline_exceeded, unsendable_request
-from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
+from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent, describe_wait
+from tests.unit.client.conftest import make_config
 
 SCOPE = Scope.project("p1")
 
@@ -30,8 +34,7 @@ def trigger(**overrides) -> IBMConnectionValidationTrigger:
         "connection_id": "c1",
         "poll_interval": 0.05,
         "deadline": None,
-        "retry": {"retry_limit": 0, "retry_delay": 0.0, "max_retry_wait": 0.0},
-        "request_timeout": 1.0,
+        "hook_params": {"timeout": 1.0},
     }
     kwargs.update(overrides)
     return IBMConnectionValidationTrigger(**kwargs)
@@ -48,6 +51,8 @@ def test_serialize_round_trip_keeps_only_plain_values():
 
 class FakeClient:
     """Replies to validate_connection from a script of outcomes (an exception or a connection)."""
+
+    config = make_config(retry=RetryPolicy(max_retry_wait=120.0))
 
     def __init__(self, *outcomes) -> None:
         self.outcomes = list(outcomes)
@@ -75,8 +80,10 @@ def refused() -> ValidationRefusedError:
     [
         pytest.param(Conn(), ("success", False), id="validated"),
         pytest.param(refused(), None, id="refused-means-not-yet"),
+        pytest.param(ServerError(503, "down"), None, id="transient-means-not-yet"),
+        pytest.param(TransportError("PUT", "/x", "connection refused", maybe_applied=False), None, id="refused-socket"),
         pytest.param(
-            RetriesExhaustedError("PATCH", "/x", 3, ServerError(503, "down")), None, id="transient-means-not-yet"
+            RetriesExhaustedError("PATCH", "/x", 3, ServerError(503, "down")), None, id="exhausted-means-not-yet"
         ),
         pytest.param(NotFoundError(404, "no such connection"), ("error", True), id="not-found-is-final"),
         pytest.param(AuthenticationError(401, "bad token"), ("error", True), id="auth-is-final"),
@@ -96,6 +103,63 @@ async def test_one_poll_decides(outcome, expected):
         result = ValidationEvent.from_payload(event.payload)
         assert (result.status, result.permanent) == expected
         assert result.connection_id == "c1"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "asked"),
+    [
+        pytest.param(30.0, 30.0, id="honoured"),
+        pytest.param(3600.0, 120.0, id="capped-by-max-retry-wait"),
+        pytest.param(None, 0.0, id="none-given"),
+    ],
+)
+async def test_a_429_asks_the_next_poll_to_wait_under_the_cap(retry_after, asked):
+    """One attempt per poll, so the service's Retry-After spaces the polls (never shorter than the interval)."""
+    t = trigger()
+    assert await t._poll(FakeClient(RateLimitedError(429, "slow", retry_after=retry_after)), SCOPE, 1) is None
+    assert t._asked_wait == asked
+    assert await t._poll(FakeClient(refused()), SCOPE, 2) is None
+    assert t._asked_wait == 0.0  # only the poll that was answered 429 asks
+
+
+@pytest.mark.parametrize(
+    ("outcome", "level", "text"),
+    [
+        pytest.param(refused(), "INFO", "Connection c1 not valid yet (test 3, waited 2 min 5 s): ", id="refused"),
+        pytest.param(
+            ServerError(503, "down"),
+            "WARNING",
+            "Connection c1 could not be tested (test 3, waited 2 min 5 s): ",
+            id="503",
+        ),
+    ],
+)
+async def test_each_refused_test_is_one_line_with_its_reason_and_the_time_waited(outcome, level, text):
+    t = trigger(waiting_since=time.time() - 125.4)
+    t._log = RecordingLog()  # the trigger's own logger (Airflow's triggerer routes it to the task's log)
+    await t._poll(FakeClient(outcome), SCOPE, 3)
+    ((logged_level, line),) = t._log.lines
+    assert logged_level == level
+    assert line.startswith(text) and line.endswith(str(outcome))
+
+
+class RecordingLog:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def info(self, message: str, *args: object) -> None:
+        self.lines.append(("INFO", message % args))
+
+    def warning(self, message: str, *args: object) -> None:
+        self.lines.append(("WARNING", message % args))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (59.9, "59 s"), (60, "1 min 0 s"), (3599, "59 min 59 s"), (7500, "2 h 5 min"), (-3, "0 s")],
+)
+def test_describe_wait(seconds, text):
+    assert describe_wait(seconds) == text
 
 
 @pytest.fixture
@@ -156,6 +220,40 @@ def test_event_payload_round_trip_and_malformed_payloads():
     assert ValidationEvent.from_payload(event.to_payload()) == event
     assert ValidationEvent.from_payload({"status": "weird"}).status == "error"
     assert ValidationEvent.from_payload(None).status == "error"
+
+
+async def test_hook_params_the_hook_does_not_take_are_one_permanent_event():
+    events = [e async for e in trigger(hook_params={"timeout": 5, "retries": 3}).run()]
+    (result,) = [ValidationEvent.from_payload(e.payload) for e in events]
+    assert (result.status, result.permanent) == ("error", True)
+    assert "hook_params" in result.message and "retries, timeout" in result.message
+    assert "give retry_limit, retry_delay, max_retry_wait or timeout" in result.message
+
+
+async def test_the_trigger_reads_its_settings_through_the_hook_with_its_hook_params(closed_port, monkeypatch):
+    """One way from an Airflow connection to a client: the trigger builds IBMDataPlatformHook(**hook_params)."""
+    from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
+    from airflow_connections_provider.triggers import client_pool
+
+    read: list[tuple[str, float]] = []
+
+    async def lease_client(key, load):
+        config = await load()
+        read.append((key, config.timeout))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(client_pool, "lease_client", lease_client)
+    hooks: list[IBMDataPlatformHook] = []
+    real_init = IBMDataPlatformHook.__init__
+
+    def spy(self, *args, **kwargs):
+        hooks.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(IBMDataPlatformHook, "__init__", spy)
+    [_ async for _ in trigger(ibm_conn_id=closed_port, hook_params={"timeout": 7.5}).run()]
+    assert len(hooks) == 1 and hooks[0].ibm_conn_id == closed_port
+    assert read == [((closed_port, '{"timeout": 7.5}'), 7.5)]
 
 
 async def test_triggers_starting_together_share_one_import_of_the_client(monkeypatch):

@@ -1,7 +1,7 @@
 """The trigger's deadline and first-test spread on a fake clock: it times out only once the deadline has
 passed, after a last test at the deadline itself, and never a poll early; its first test falls at the
-drawn point of its window, never past one interval (nor the deadline). Polls are counted exactly; no wall
-clock is read, and the random draw is fixed."""
+drawn point of its window, never past one interval (nor the deadline), and after a deferral never within
+seconds of it. Polls are counted exactly; no wall clock is read, and the random draw is fixed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from airflow_connections_provider.client import BadRequestError, ValidationRefusedError
 from airflow_connections_provider.triggers import client_pool
 from airflow_connections_provider.triggers.ibm import (
+    DEFERRAL_SETTLE_S,
     FIRST_TEST_SPREAD_S,
     IBMConnectionValidationTrigger,
     ValidationEvent,
@@ -49,7 +50,10 @@ class Clocked(IBMConnectionValidationTrigger):
         assert seconds > 0
         self.now += seconds
 
-    async def _client_config(self):
+    def _hook(self):
+        return self  # answers aget_client_config: the fake pool below reads "settings" through it
+
+    async def aget_client_config(self):
         return object()
 
     async def validate_connection(self, scope, connection_id):
@@ -86,7 +90,7 @@ async def run(fake_pool, trigger: Clocked) -> ValidationEvent:
     ("timeout", "interval", "poll_first", "polls"),
     [
         pytest.param(100, 60, True, [0, 60, 100], id="100s-every-60s-tests-at-the-deadline"),
-        pytest.param(100, 60, False, [60, 100], id="after-the-sensor-poke"),
+        pytest.param(100, 60, False, [65, 100], id="after-the-sensor-poke"),
         pytest.param(100, 300, False, [100], id="interval-longer-than-timeout"),
         pytest.param(100, 300, True, [0, 100], id="interval-longer-than-timeout-poll-first"),
         pytest.param(120, 60, True, [0, 60, 120], id="deadline-on-a-poll"),
@@ -132,23 +136,39 @@ def test_poll_first_survives_serialisation():
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.25, 0.5, 0.999999])
-@pytest.mark.parametrize("interval", [0.5, 20.0, 60.0, 600.0])
+@pytest.mark.parametrize("interval", [0.5, 4.0, 20.0, 60.0, 600.0])
 def test_first_wait_stays_inside_its_window(interval, fraction):
     after_poke = first_wait(interval, poll_first=False, fraction=fraction)
-    assert 0 < after_poke <= interval  # never later than one interval after the sensor's own test
-    assert after_poke == pytest.approx(interval * (1 - fraction))
+    earliest = min(interval / 2, DEFERRAL_SETTLE_S)
+    # A whole interval of spread, never within seconds of the deferral.
+    assert earliest < after_poke <= earliest + interval
+    assert after_poke == pytest.approx(earliest + interval * (1 - fraction))
     soon = first_wait(interval, poll_first=True, fraction=fraction)
     assert 0 <= soon < min(interval, FIRST_TEST_SPREAD_S)  # a lone trigger still tests within seconds
     assert soon == pytest.approx(fraction * min(interval, FIRST_TEST_SPREAD_S))
 
 
 def test_first_waits_of_a_crowd_spread_evenly_over_the_window():
-    """Evenly drawn points stay evenly spread: every second of the window gets its share (100), none a burst."""
+    """Evenly drawn points stay evenly spread over a whole interval: every second of the window gets its
+    share (100), none a burst, and none comes within 5 s of the deferral. The window is shifted, not
+    shortened: a 15 s window would put every later round of 2,000 tests into 15 s of each 20 s."""
     crowd = 2000
     waits = [first_wait(20.0, poll_first=False, fraction=i / crowd) for i in range(crowd)]
-    per_second = [sum(1 for w in waits if s < w <= s + 1) for s in range(20)]
+    per_second = [sum(1 for w in waits if s < w <= s + 1) for s in range(25)]
     assert sum(per_second) == crowd
-    assert all(99 <= n <= 101 for n in per_second), per_second  # float rounding moves a point across a boundary
+    assert per_second[:5] == [0] * 5
+    assert all(99 <= n <= 101 for n in per_second[5:]), per_second  # float rounding moves a point across
+
+
+@pytest.mark.parametrize(
+    ("interval", "earliest"),
+    [(2.0, 1.0), (4.0, 2.0), (10.0, 5.0), (60.0, 5.0), (3600.0, 5.0)],
+)
+def test_after_a_deferral_the_first_test_waits_half_the_interval_or_5_s(interval, earliest):
+    """A trigger firing within seconds of its deferral can lose a race with Airflow 3.0-3.3's scheduler,
+    which then fails the task ("finished with state success, but ... queued"): the earliest draw waits."""
+    assert first_wait(interval, poll_first=False, fraction=1 - 1e-9) == pytest.approx(earliest, abs=1e-3)
+    assert first_wait(interval, poll_first=False, fraction=0.0) == earliest + interval
 
 
 def test_the_default_draw_is_uniform_in_the_unit_interval():
@@ -161,7 +181,8 @@ def test_the_default_draw_is_uniform_in_the_unit_interval():
 @pytest.mark.parametrize(
     ("poll_first", "fraction", "interval", "timeout", "polls"),
     [
-        pytest.param(False, 0.5, 60, 200, [30, 90, 150, 200], id="after-the-poke-half-an-interval-then-steady"),
+        pytest.param(False, 0.5, 60, 200, [35, 95, 155, 200], id="after-the-poke-mid-window-then-steady"),
+        pytest.param(False, 0.99, 60, 200, [5.6, 65.6, 125.6, 185.6, 200], id="after-the-poke-earliest-5s"),
         pytest.param(True, 0.5, 60, 200, [5, 65, 125, 185, 200], id="poll-first-within-the-spread"),
         pytest.param(True, 0.5, 4, 20, [2, 6, 10, 14, 18, 20], id="poll-first-short-interval"),
         pytest.param(True, 0.9, 60, 3, [3], id="poll-first-draw-past-the-deadline-tests-at-it"),
@@ -187,7 +208,7 @@ def test_a_restored_trigger_draws_its_own_first_test():
         "connection_id",
         "poll_interval",
         "deadline",
-        "retry",
-        "request_timeout",
         "poll_first",
+        "hook_params",
+        "waiting_since",
     }
