@@ -87,9 +87,9 @@ class CountingClient:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    def create_connection(self, scope: Scope, *, name: str, **kwargs: Any) -> Connection:
+    def create_checked_connection(self, scope: Scope, new: Any, **kwargs: Any) -> Connection:
         self.clock.tick()
-        return Connection.from_api(payloads.connection(name, asset_id=f"id-{name}"))
+        return Connection.from_api(payloads.connection(new.name, asset_id=f"id-{new.name}"))
 
 
 @pytest.mark.parametrize(("writes", "per_write_lines"), [(50, 50), (51, 0)])
