@@ -36,12 +36,12 @@ if TYPE_CHECKING:
 SCHEME = "ibm-connection"
 #: The scope kinds, as they appear in the URI, and the client's name for each (``Scope.kind``).
 SCOPE_KINDS = {"project": "project_id", "catalog": "catalog_id", "space": "space_id"}
-#: The alias every operator and the sensor declare as an outlet (see ``operators/base.py``): Airflow
+#: The alias every operator and the sensor declare as an outlet (see ``tasks/base.py``): Airflow
 #: records events only for declared outlets, and which connection a task touches is known only when it
 #: runs. Scheduling a DAG on ``ibm_connection_changes()`` runs it after any connection changes.
 CHANGES_ALIAS = "ibm-connection-changes"
 
-# The client's rule for ids (``client.protocol``), repeated: importing the client here would load it
+# The client's rule for ids (``client.endpoints``), repeated: importing the client here would load it
 # at every DAG parse. tests/unit/test_assets.py keeps the two equal.
 _ID_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _FORM = f"{SCHEME}://<project|catalog|space>/<scope id>/<URL-quoted connection name>"

@@ -25,7 +25,7 @@ What stays here is what it does not give, or where this provider has its own rul
   the secrets a task masks (3.1 redacts in the task process). So on 3.0 the operators keep their
   fields redacted whenever the runner may send them: :func:`hide_rendered_values` after rendering,
   :func:`show_rendered_values` for ``execute`` and ``resume_execution`` (which run with the real
-  values), :func:`redact_template_fields` when they end, however they end (``operators/base.py``).
+  values), :func:`redact_template_fields` when they end, however they end (``tasks/base.py``).
   Callbacks that run after the runner re-sends the fields (``on_success_callback``,
   ``on_failure_callback``) see the redacted values on 3.0.
 - :func:`store_rendered_fields_again`: Airflow 3 re-stores a task's rendered fields after every try

@@ -34,7 +34,7 @@ collect_ignore = [] if os.environ.get("ACP_DEPLOY_TESTS") else ["deploy"]
 def fresh_task_identity() -> None:
     """Each test's task instances are new ones: a create marker one test leaves (in this process, or in an
     Airflow Variable once a test made a metadata database) is never found by another test."""
-    from airflow_connections_provider.operators.targets import LOCAL_MARKERS
+    from airflow_connections_provider.tasks.lookups import LOCAL_MARKERS
     from tests.support import task_fixtures
 
     task_fixtures.RUN_ID[0] = f"run-{uuid.uuid4().hex[:8]}"

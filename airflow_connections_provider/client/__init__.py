@@ -25,7 +25,8 @@ Module map, from the bottom up (each imports only modules above it in this list)
 - ``config`` — frozen settings: base URL, credentials, timeouts, retry policy, TLS.
 - ``models`` — typed views of replies (connections, datasource types and their conditions, projects).
 - ``validation`` — input checks made before any write.
-- ``protocol`` — the API as data: every request, and how each reply maps to a result or an error.
+- ``messages`` — a request as data (``RequestSpec``) and a reply mapped to a result or an error.
+- ``endpoints`` — IBM's endpoints as request builders: every request the client sends.
 - ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
 - ``retry`` — the retry decisions, pure: what is retried, how long to wait, what another try could fix.
 - ``retrying`` — the blocking shell's retries on ``tenacity`` (``retry_args`` tune them), driven by ``retry``.

@@ -6,7 +6,7 @@ again at its next poll — so ``config.retry`` does not apply here (see ``async_
 
 from __future__ import annotations
 
-from airflow_connections_provider.client import protocol
+from airflow_connections_provider.client import endpoints
 from airflow_connections_provider.client.async_transport import AsyncTransport
 from airflow_connections_provider.client.config import ClientConfig
 from airflow_connections_provider.client.models import Connection, Scope, ServiceVersion
@@ -29,11 +29,11 @@ class AsyncConnectionsClient:
         await self.transport.aclose()
 
     async def version(self) -> ServiceVersion:
-        reply = await self.transport.request(protocol.service_version())
+        reply = await self.transport.request(endpoints.service_version())
         return ServiceVersion.from_api(reply.json_object())
 
     async def get_connection(self, scope: Scope, connection_id: str) -> Connection:
-        reply = await self.transport.request(protocol.get_connection(scope, connection_id))
+        reply = await self.transport.request(endpoints.get_connection(scope, connection_id))
         return Connection.from_api(reply.json_object())
 
     async def validate_connection(self, scope: Scope, connection_id: str) -> None:
@@ -43,5 +43,5 @@ class AsyncConnectionsClient:
         rejected request, or a 200 whose output reports a failure), ``BadRequestError`` when the
         service rejects the request itself.
         """
-        spec = protocol.connection_test_action(scope, connection_id)
-        protocol.raise_for_failed_test(spec, await self.transport.request(spec))
+        spec = endpoints.connection_test_action(scope, connection_id)
+        endpoints.raise_for_failed_test(spec, await self.transport.request(spec))

@@ -30,7 +30,7 @@ from airflow_connections_provider.client.errors import (
     deadline_exceeded,
     unsendable_request,
 )
-from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
+from airflow_connections_provider.client.messages import Reply, RequestSpec, raise_for_reply
 
 #: Connections in the HTTP pool, and requests in flight at once (a semaphore of the same size). Every
 #: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:

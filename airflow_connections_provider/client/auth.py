@@ -39,7 +39,7 @@ from airflow_connections_provider.client.errors import (
     is_transient_status,
     parse_error_body,
 )
-from airflow_connections_provider.client.protocol import Reply, RequestSpec, not_the_api, raise_for_reply
+from airflow_connections_provider.client.messages import Reply, RequestSpec, not_the_api, raise_for_reply
 from airflow_connections_provider.client.setting_checks import credential_problem
 
 IAM_GRANT_TYPE = "urn:ibm:params:oauth:grant-type:apikey"

@@ -18,8 +18,9 @@ from typing import Any
 
 import requests
 
-from airflow_connections_provider.client import protocol
+from airflow_connections_provider.client import endpoints
 from airflow_connections_provider.client.config import ClientConfig
+from airflow_connections_provider.client.endpoints import KNOWN_FLAGS, ConnectionFilter, looks_like_id
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ConnectionNameExistsError,
@@ -30,6 +31,7 @@ from airflow_connections_provider.client.errors import (
     ProjectNotFoundError,
     UnknownDatasourceTypeError,
 )
+from airflow_connections_provider.client.messages import Reply, RequestSpec
 from airflow_connections_provider.client.models import (
     Connection,
     ConnectionChanges,
@@ -37,13 +39,6 @@ from airflow_connections_provider.client.models import (
     Project,
     Scope,
     ServiceVersion,
-)
-from airflow_connections_provider.client.protocol import (
-    KNOWN_FLAGS,
-    ConnectionFilter,
-    Reply,
-    RequestSpec,
-    looks_like_id,
 )
 from airflow_connections_provider.client.retry import is_ambiguous
 from airflow_connections_provider.client.transport import POOL_SIZE as HTTP_POOL_SIZE
@@ -111,19 +106,19 @@ class ConnectionsClient:
 
     def version(self) -> ServiceVersion:
         """The connections service's version: a cheap call that proves reachability and auth."""
-        return ServiceVersion.from_api(self._json(protocol.service_version()))
+        return ServiceVersion.from_api(self._json(endpoints.service_version()))
 
     # -- datasource types -------------------------------------------------------------------------
 
-    def iter_datasource_types(self, *, page_size: int = protocol.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
+    def iter_datasource_types(self, *, page_size: int = endpoints.DEFAULT_PAGE_SIZE) -> Iterator[DatasourceType]:
         offset = 0
-        pages = protocol.PageCount("datasource types", page_size)
+        pages = endpoints.PageCount("datasource types", page_size)
         while True:
-            reply = self.transport.request(protocol.list_datasource_types(limit=page_size, offset=offset))
+            reply = self.transport.request(endpoints.list_datasource_types(limit=page_size, offset=offset))
             body = reply.json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield self._remember(DatasourceType.from_api(item))
-            nxt = parse_int(protocol.next_page_param(body, "offset"))
+            nxt = parse_int(endpoints.next_page_param(body, "offset"))
             if nxt is None or nxt <= offset:
                 return
             pages.turn(body)
@@ -144,7 +139,7 @@ class ConnectionsClient:
         if cached is not None:
             return cached
         try:
-            dtype = DatasourceType.from_api(self._json(protocol.get_datasource_type(key)))
+            dtype = DatasourceType.from_api(self._json(endpoints.get_datasource_type(key)))
         except NotFoundError:
             names = [t.name for t in self.iter_datasource_types()]
             raise UnknownDatasourceTypeError(key, close_matches(key, names)) from None
@@ -159,13 +154,13 @@ class ConnectionsClient:
     # -- projects ---------------------------------------------------------------------------------
 
     def iter_projects(
-        self, *, name: str | None = None, page_size: int = protocol.DEFAULT_PAGE_SIZE
+        self, *, name: str | None = None, page_size: int = endpoints.DEFAULT_PAGE_SIZE
     ) -> Iterator[Project]:
         """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
         bookmark: str | None = None
-        pages = protocol.PageCount("projects", page_size)
+        pages = endpoints.PageCount("projects", page_size)
         while True:
-            reply = self.transport.request(protocol.list_projects(name=name, limit=page_size, bookmark=bookmark))
+            reply = self.transport.request(endpoints.list_projects(name=name, limit=page_size, bookmark=bookmark))
             body = reply.json_object(empty_ok=True)
             resources = body.get("resources") or []
             for item in resources:
@@ -177,7 +172,7 @@ class ConnectionsClient:
             bookmark = str(nxt)
 
     def get_project(self, project_id: str) -> Project:
-        return Project.from_api(self._json(protocol.get_project(project_id)))
+        return Project.from_api(self._json(endpoints.get_project(project_id)))
 
     def resolve_project(self, id_or_name: str) -> Project:
         """A project by id, or by *exact* name; the error lists near matches when none fits."""
@@ -211,7 +206,7 @@ class ConnectionsClient:
         flags: Sequence[str] = (),
         creator: str | None = None,
         sort: str | None = None,
-        page_size: int = protocol.DEFAULT_PAGE_SIZE,
+        page_size: int = endpoints.DEFAULT_PAGE_SIZE,
     ) -> Iterator[Connection]:
         """Connections in ``scope`` matching every given filter, one page at a time.
 
@@ -234,12 +229,12 @@ class ConnectionsClient:
     ) -> Iterator[Connection]:
         start: str | None = None
         seen: set[str] = set()
-        pages = protocol.PageCount("connections", page_size)
+        pages = endpoints.PageCount("connections", page_size)
         while True:
-            body = send(protocol.list_connections(scope, flt, limit=page_size, start=start)).json_object(empty_ok=True)
+            body = send(endpoints.list_connections(scope, flt, limit=page_size, start=start)).json_object(empty_ok=True)
             for item in body.get("resources") or []:
                 yield Connection.from_api(item)
-            start = protocol.next_page_param(body, "start")
+            start = endpoints.next_page_param(body, "start")
             if start is None:
                 return
             if start in seen:  # a service bug must not become an endless loop
@@ -251,12 +246,12 @@ class ConnectionsClient:
         return list(self.iter_connections(scope, **filters))
 
     def get_connection(self, scope: Scope, connection_id: str) -> Connection:
-        return Connection.from_api(self._json(protocol.get_connection(scope, connection_id)))
+        return Connection.from_api(self._json(endpoints.get_connection(scope, connection_id)))
 
     def _read_once(self, scope: Scope, connection_id: str) -> Connection:
         """A read inside a write's retry loop, which already retries: no second retry layer."""
         return Connection.from_api(
-            self.transport.send_once(protocol.get_connection(scope, connection_id)).json_object()
+            self.transport.send_once(endpoints.get_connection(scope, connection_id)).json_object()
         )
 
     def find_connection(self, scope: Scope, name: str) -> Connection | None:
@@ -302,7 +297,7 @@ class ConnectionsClient:
     def create_checked_connection(self, scope: Scope, new: NewConnection, *, test: bool = True) -> Connection:
         """Create ``new``, made by ``check_new_connection`` (so not checked again): as :meth:`create_connection`."""
         name, dtype, props = new.name, new.datasource_type, new.properties
-        spec = protocol.create_connection(
+        spec = endpoints.create_connection(
             scope,
             name=name,
             datasource_type_id=dtype.id,
@@ -341,7 +336,7 @@ class ConnectionsClient:
         flt = ConnectionFilter(name=name, datasource_type=dtype.id, flags=ALL_FLAGS)
         found = [
             c
-            for c in self._walk(scope, flt, protocol.DEFAULT_PAGE_SIZE, self.transport.send_once)
+            for c in self._walk(scope, flt, endpoints.DEFAULT_PAGE_SIZE, self.transport.send_once)
             if c.name == name and c.has_visible_properties(props, dtype)
         ]
         return max(found, key=lambda c: c.create_time or "") if found else None
@@ -364,7 +359,7 @@ class ConnectionsClient:
         sends no patch: with ``test`` the stored connection is re-tested (the ``test`` action), without
         it nothing is sent at all; either way the current connection is returned.
         """
-        connection_id = protocol.checked_id(connection_id)
+        connection_id = endpoints.checked_id(connection_id)
         if not isinstance(changes, ConnectionChanges):
             raise InvalidInputError("update", [f"changes must be ConnectionChanges, got {type(changes).__name__}"])
         current = current or self.get_connection(scope, connection_id)
@@ -385,10 +380,10 @@ class ConnectionsClient:
             # properties the service shows as absent (secrets are never shown, so they stay).
             seen = self._read_once(scope, connection_id) if ambiguous else current
             removals = [k for k in checked.remove_properties if k in secret or k in seen.properties]
-            patch = protocol.build_patch(
+            patch = endpoints.build_patch(
                 ConnectionChanges(checked.name, checked.description, checked.set_properties, removals)
             )
-            spec = protocol.update_connection(scope, connection_id, patch, test=test)
+            spec = endpoints.update_connection(scope, connection_id, patch, test=test)
             try:
                 entity = self.transport.send_once(spec).json_object()
             except ConnectionsClientError as exc:
@@ -397,7 +392,7 @@ class ConnectionsClient:
             # The reply is the bare entity (no metadata): keep what was patched, take what changed.
             return Connection.from_update_reply(entity, connection_id=connection_id, scope=scope, before=current)
 
-        where = protocol.update_connection(scope, connection_id, []).where
+        where = endpoints.update_connection(scope, connection_id, []).where
         return self.transport.retried(attempt, method="PATCH", where=where, idempotent=True)
 
     def validate_connection(self, scope: Scope, connection_id: str) -> None:
@@ -407,12 +402,12 @@ class ConnectionsClient:
         service gives as a failed test, or a 200 whose output reports a failure — and
         :class:`BadRequestError` when the service rejects the request itself.
         """
-        spec = protocol.connection_test_action(scope, connection_id)
-        protocol.raise_for_failed_test(spec, self.transport.request(spec))
+        spec = endpoints.connection_test_action(scope, connection_id)
+        endpoints.raise_for_failed_test(spec, self.transport.request(spec))
 
     def delete_connection(self, scope: Scope, connection_id: str, *, missing_ok: bool = False) -> bool:
         """Delete; True when this call deleted it, False when it was already gone (``missing_ok``)."""
-        spec = protocol.delete_connection(scope, connection_id)
+        spec = endpoints.delete_connection(scope, connection_id)
         ambiguous = False
 
         def attempt() -> bool:

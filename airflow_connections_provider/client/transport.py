@@ -1,6 +1,6 @@
 """The blocking HTTP shell (requests): sends :class:`RequestSpec` objects with auth, timeouts and retries.
 
-All decisions live in pure modules (``auth``, ``retry``, ``protocol``); this file only does I/O:
+All decisions live in pure modules (``auth``, ``retry``, ``messages``, ``endpoints``); this file only does I/O:
 open sockets, hold the token lock, sleep between attempts (tenacity runs the attempts: ``retrying``).
 Its async twin is ``async_transport``.
 
@@ -39,7 +39,7 @@ from airflow_connections_provider.client.errors import (
     deadline_exceeded,
     unsendable_request,
 )
-from airflow_connections_provider.client.protocol import Reply, RequestSpec, raise_for_reply
+from airflow_connections_provider.client.messages import Reply, RequestSpec, raise_for_reply
 from airflow_connections_provider.client.retrying import retry_args_problems, retrying
 
 T = TypeVar("T")

@@ -1,3 +1,3 @@
-"""The operators DAG files import: create, update, delete (``ibm``) and sync (``sync``, re-exported by ``ibm``),
-on a shared base (``base``: hook, project, links, masking, the client's retry-or-fail rule) with argument
-checks (``arguments``) and target lookups (``targets``). Kept import-light for DAG parsing."""
+"""The operators DAG files import: create and update (``ibm``), delete (``delete``) and sync (``sync``),
+all re-exported by ``ibm``. What they share with the sensor lives in ``airflow_connections_provider.tasks``.
+Kept import-light for DAG parsing."""

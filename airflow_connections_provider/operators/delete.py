@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, Scope
-    from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.arguments import ArgumentChecks
 
 
 class IBMDeleteConnectionOperator(IBMBaseOperator):
@@ -60,7 +60,7 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         if not deleted:
             return self._missing(ref, scope)
         self.log.info("Deleted connection %r (id %s) from %s", found.name, found.id, scope)
-        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+        from airflow_connections_provider.tasks.asset_events import ConnectionEvent, emit
 
         emit(self, context, [ConnectionEvent("deleted", scope, found.name, dtype_name)])
         return found.id

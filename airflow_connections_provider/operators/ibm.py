@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
 from airflow_connections_provider.operators.delete import IBMDeleteConnectionOperator
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
-    from airflow_connections_provider.operators.arguments import ArgumentChecks
-    from airflow_connections_provider.operators.asset_events import Action
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
-    from airflow_connections_provider.operators.targets import CreateMarker
+    from airflow_connections_provider.tasks.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.asset_events import Action
+    from airflow_connections_provider.tasks.lookups import CreateMarker
 
 # DAG files import this module at every parse: what only a running task needs (masking, target
 # lookups, the sync operator and its limits) is imported where it is used, or on first access.
@@ -116,7 +116,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionNameExistsError, ConnectionsClientError
         from airflow_connections_provider.masking import mask_values
-        from airflow_connections_provider.operators.targets import CreateMarker, settle_failed_create
+        from airflow_connections_provider.tasks.lookups import CreateMarker, settle_failed_create
 
         self.check_arguments()
         scope = self.resolve_scope()
@@ -169,7 +169,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         dtype: DatasourceType,
         changed_fields: Sequence[str] = (),
     ) -> None:
-        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+        from airflow_connections_provider.tasks.asset_events import ConnectionEvent, emit
 
         event = ConnectionEvent(action, scope, name, dtype.name, tuple(changed_fields), validated=self.test)
         emit(self, context, [event])
@@ -313,7 +313,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionChanges
         from airflow_connections_provider.masking import mask_values
-        from airflow_connections_provider.operators.targets import check_rename
+        from airflow_connections_provider.tasks.lookups import check_rename
 
         self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
@@ -340,7 +340,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
         self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
         if changed:
-            from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit
+            from airflow_connections_provider.tasks.asset_events import ConnectionEvent, emit
 
             # A rename changes the asset (it is named by the connection's name): both names hear of it.
             fields = changes.changed_fields
@@ -349,7 +349,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         return updated.id
 
     def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
-        from airflow_connections_provider.operators.targets import find_renamed, find_target
+        from airflow_connections_provider.tasks.lookups import find_renamed, find_target
 
         if kind == "connection_name" and self.new_name and context["ti"].try_number > 1:
             renamed = find_renamed(

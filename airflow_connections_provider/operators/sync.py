@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
-from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Scope
-    from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.arguments import ArgumentChecks
 
 
 class IBMSyncConnectionsOperator(IBMBaseOperator):
@@ -180,7 +180,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
 
     def _announce(self, context: Context, scope: Scope, summary: dict[str, Any]) -> None:
         """One asset event per connection the sync created, updated or deleted."""
-        from airflow_connections_provider.operators.asset_events import ConnectionEvent, emit, type_names
+        from airflow_connections_provider.tasks.asset_events import ConnectionEvent, emit, type_names
 
         types = summary.get("datasource_types") or {}
         names = type_names(self.hook.client, types.values(), self.log)

@@ -16,14 +16,14 @@ from airflow.providers.common.compat.sdk import (
     conf,
 )
 
-from airflow_connections_provider.operators.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, Scope
-    from airflow_connections_provider.operators.arguments import ArgumentChecks
-    from airflow_connections_provider.operators.asset_events import ConnectionEvent
+    from airflow_connections_provider.tasks.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.asset_events import ConnectionEvent
 
 # Leave the trigger time to send its own timeout event before Airflow's deferral timeout fires.
 _DEFERRAL_MARGIN = timedelta(minutes=5)
@@ -133,7 +133,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
             with airflow_errors(f"Validating connection {connection_id}"):
                 raise
         self.log.info("Connection %s validated", connection_id)
-        from airflow_connections_provider.operators.asset_events import emit
+        from airflow_connections_provider.tasks.asset_events import emit
 
         emit(self, context, [self._validated_event(scope, connection_id)])
         return PokeReturnValue(is_done=True, xcom_value=connection_id)
@@ -149,7 +149,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> str:
         from airflow_connections_provider.client import Scope
-        from airflow_connections_provider.operators.asset_events import emit
+        from airflow_connections_provider.tasks.asset_events import emit
         from airflow_connections_provider.triggers.ibm import ValidationEvent
 
         result = ValidationEvent.from_payload(event)
@@ -164,7 +164,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
     def _validated_event(self, scope: Scope, connection_id: str) -> ConnectionEvent:
         """The asset event of a validation. The connection's name and type are read once it validated (a
         wait that never ends spends no request on them), unless a lookup by name already has them."""
-        from airflow_connections_provider.operators.asset_events import ConnectionEvent
+        from airflow_connections_provider.tasks.asset_events import ConnectionEvent
 
         client = self.hook.client
         with airflow_errors(f"Reading connection {connection_id}"):

@@ -234,8 +234,8 @@ def test_a_retried_create_adopts_its_own_earlier_create_through_the_variable(
     try 2 with a new operator object, which finds the record in the Variable and adopts, then removes it."""
     from airflow.utils.state import DagRunState
 
-    from airflow_connections_provider.operators import targets
-    from airflow_connections_provider.operators.targets import CREATE_MARKER_PREFIX, CreateMarker
+    from airflow_connections_provider.tasks import lookups as targets
+    from airflow_connections_provider.tasks.lookups import CREATE_MARKER_PREFIX, CreateMarker
 
     class Forgetful(dict):
         """The process keeps nothing: only the Variable can carry the record to try 2."""

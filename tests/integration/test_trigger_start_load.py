@@ -23,7 +23,7 @@ import pytest
 
 from airflow_connections_provider.client import AsyncConnectionsClient, TransportError, async_transport
 from airflow_connections_provider.client.async_transport import AsyncTransport, async_transport_error
-from airflow_connections_provider.client.protocol import service_version
+from airflow_connections_provider.client.endpoints import service_version
 from airflow_connections_provider.triggers import client_pool
 from airflow_connections_provider.triggers.ibm import IBMConnectionValidationTrigger, ValidationEvent
 from tests.integration.conftest import FAST_RETRY, credentials_for, pg_properties

@@ -102,7 +102,7 @@ def test_a_retry_never_adopts_what_someone_else_created_between_the_tries(
 
 
 def test_a_retry_still_adopts_its_own_create_whose_reply_was_lost(airflow_conn, emu, pg_source, monkeypatch, scenario):
-    from airflow_connections_provider.operators.targets import CreateMarker
+    from airflow_connections_provider.tasks.lookups import CreateMarker
 
     record = CreateMarker.record
 

@@ -142,9 +142,9 @@ def test_the_changes_alias_is_the_one_every_task_declares():
 
 def test_the_id_rule_is_the_clients():
     from airflow_connections_provider import assets
-    from airflow_connections_provider.client import protocol
+    from airflow_connections_provider.client import endpoints
 
-    assert assets._ID_TOKEN.pattern == protocol._ID_TOKEN.pattern
+    assert assets._ID_TOKEN.pattern == endpoints._ID_TOKEN.pattern
 
 
 def test_building_an_asset_warns_about_nothing():

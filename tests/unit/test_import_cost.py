@@ -28,9 +28,9 @@ RUNTIME_ONLY = (
     "masking",
     "compat",
     "operators.sync",
-    "operators.targets",
-    "operators.arguments",
-    "operators.asset_events",
+    "tasks.lookups",
+    "tasks.arguments",
+    "tasks.asset_events",
 )
 # Third-party libraries the client and the sync stand on. Airflow itself loads some of them before any
 # provider (httpx and yaml on 3.x; requests and yaml on 2.11): the check bites for the others, and for

@@ -141,7 +141,7 @@ def test_update_skips_removing_a_property_that_is_not_there(mocked, client, type
 
 
 def test_property_names_are_escaped_as_json_pointers(mocked, client):
-    from airflow_connections_provider.client.protocol import build_patch
+    from airflow_connections_provider.client.endpoints import build_patch
 
     ops = build_patch(ConnectionChanges(set_properties={"a/b~c": 1}, remove_properties=["x/y"]))
     assert [op["path"] for op in ops] == ["/properties/a~1b~0c", "/properties/x~1y"]

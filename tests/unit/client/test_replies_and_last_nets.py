@@ -1,6 +1,6 @@
 """Replies that are not the API's, listings that never end, and the last nets of both HTTP shells.
 
-The decisions are pure (``protocol``, ``auth``, ``errors``); the shells are driven with mocks here and
+The decisions are pure (``messages``, ``endpoints``, ``auth``, ``errors``); the shells are driven with mocks here and
 with real servers on loopback in tests/reliability.
 """
 
@@ -25,6 +25,7 @@ from airflow_connections_provider.client import (
 )
 from airflow_connections_provider.client.async_transport import AsyncTransport
 from airflow_connections_provider.client.auth import IamAuthenticator
+from airflow_connections_provider.client.endpoints import PageCount, page_budget, service_version
 from airflow_connections_provider.client.errors import (
     AuthenticationError,
     ListingError,
@@ -32,7 +33,7 @@ from airflow_connections_provider.client.errors import (
     redirect_target,
     shown,
 )
-from airflow_connections_provider.client.protocol import PageCount, Reply, page_budget, raise_for_reply, service_version
+from airflow_connections_provider.client.messages import Reply, raise_for_reply
 
 TOKEN = "Header-Token-Value-55"
 HTML = b"<html><body>Sign in</body></html>"

@@ -21,7 +21,7 @@ from airflow_connections_provider.client import (
     ServerError,
     TransportError,
 )
-from airflow_connections_provider.client.protocol import parse_retry_after
+from airflow_connections_provider.client.messages import parse_retry_after
 from airflow_connections_provider.client.retry import backoff_wait
 from tests.support import payloads
 from tests.unit.client.conftest import API

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from airflow_connections_provider.client import Scope
     from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
-    from airflow_connections_provider.operators.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.arguments import ArgumentChecks
 
 
 @contextmanager
@@ -111,7 +111,7 @@ class IBMBaseOperator(BaseOperator):
 
     def check_arguments(self) -> None:
         """Check every argument after rendering; one ``AirflowFailException`` lists all problems."""
-        from airflow_connections_provider.operators.arguments import ArgumentChecks
+        from airflow_connections_provider.tasks.arguments import ArgumentChecks
 
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)

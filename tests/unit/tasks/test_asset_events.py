@@ -12,7 +12,6 @@ from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperat
 from responses import matchers
 
 from airflow_connections_provider.assets import CHANGES_ALIAS, ibm_connection_asset_uri
-from airflow_connections_provider.operators import asset_events
 from airflow_connections_provider.operators.ibm import (
     IBMCreateConnectionOperator,
     IBMDeleteConnectionOperator,
@@ -20,6 +19,7 @@ from airflow_connections_provider.operators.ibm import (
     IBMUpdateConnectionOperator,
 )
 from airflow_connections_provider.sensors.ibm import IBMConnectionValidationSensor
+from airflow_connections_provider.tasks import asset_events
 from tests.support import payloads
 from tests.support.task_fixtures import API, PROJECT_ID, FakeTI, writes
 

@@ -16,7 +16,7 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_connections_provider import compat
-from airflow_connections_provider.operators.base import IBMBaseOperator
+from airflow_connections_provider.tasks.base import IBMBaseOperator
 from tests.support.task_fixtures import FakeTI
 
 SECRET = "Rendered-Token-8d1e4a"  # "api_token" is a secret-looking field name: redacted by name

@@ -10,7 +10,7 @@ from airflow.providers.common.compat import sdk
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_connections_provider.operators.ibm import IBMCreateConnectionOperator
-from airflow_connections_provider.operators.targets import CREATE_MARKER_PREFIX, LOCAL_MARKERS
+from airflow_connections_provider.tasks.lookups import CREATE_MARKER_PREFIX, LOCAL_MARKERS
 from tests.support import payloads
 from tests.support.task_fixtures import API, FakeTI, writes
 
