@@ -23,7 +23,7 @@ What stays here is what it does not give, or where this provider has its own rul
   the supervisor logs that message (its debug lines reach the scheduler's or worker's output on a
   default configuration) and the API server redacts them with its own masker, which never hears of
   the secrets a task masks (3.1 redacts in the task process). So on 3.0 the operators keep their
-  fields redacted whenever the runner may send them: :func:`hide_rendered_values` after rendering,
+  fields redacted whenever the runner may send them: :func:`hide_rendered_value` after rendering,
   :func:`show_rendered_values` for ``execute`` and ``resume_execution`` (which run with the real
   values), :func:`redact_template_fields` when they end, however they end (``tasks/base.py``).
   Callbacks that run after the runner re-sends the fields (``on_success_callback``,
@@ -40,10 +40,10 @@ What stays here is what it does not give, or where this provider has its own rul
   detected and verified after use; anything unexpected falls back to the public ``mask_secret``.
 
 The private Airflow names this module uses, each checked on every supported minor by
-``tests/unit/test_compat_private_names.py``: ``airflow.models.taskinstance._update_rtif`` (2.x),
-``HookMetaService.Mock*Field`` (3.0/3.1 API server), the secrets masker instance behind ``mask_secret``
-(``_secrets_masker()``, its ``patterns`` set and ``replacer``), and the secrets-backend loaders
-(``ensure_secrets_backend_loaded`` on 3.x, ``ensure_secrets_loaded`` on 2.x).
+``tests/unit/test_compat_private_names.py``, and nowhere else in the provider: the 3.0/3.1 API server's
+``HookMetaService`` and its ``Mock*`` field stand-ins (:func:`stand_in_widgets`), and the secrets masker
+instance behind ``mask_secret`` (``_secrets_masker()``, its ``patterns`` set and ``replacer``: batch
+masking). Everything else here is public Airflow.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
 # are, 3.1 and later redact them in the task runner (nothing there to detect by import without loading
 # the task runner at DAG parse time). See the module docstring.
 RENDERED_FIELDS_SENT_UNREDACTED = AIRFLOW_V_3_0_PLUS and AIRFLOW_VERSION < (3, 1, 0)
-# Where hide_rendered_values keeps the real values: the task's __dict__, past BaseOperator.__setattr__
+# Where hide_rendered_value keeps the real values: the task's __dict__, past BaseOperator.__setattr__
 # (which treats template fields specially) and never in a template field, a repr or XCom.
 _HIDDEN = "_acp_rendered_values"
 
@@ -105,16 +105,18 @@ def redact_template_fields(task: Any) -> None:
         setattr(task, field, redact(getattr(task, field), field))
 
 
-def hide_rendered_values(task: Any) -> None:
-    """Keep the rendered values aside and leave their redacted form in the fields until execute.
+def hidden_value(task: Any, field: str, value: Any) -> Any:
+    """The real value of ``field`` when :func:`hide_rendered_value` kept it aside, else ``value`` (taken
+    back: rendering again must start from the real value, not from its redacted form)."""
+    return task.__dict__.get(_HIDDEN, {}).pop(field, value)
 
-    The task's own process holds the real values; only what Airflow 3.0 reads from the fields (to send,
-    log and store) is redacted. Call :func:`show_rendered_values` first when rendering again, or the
-    redacted form would be kept as the real one.
-    """
-    real = {field: getattr(task, field) for field in task.template_fields}
-    redact_template_fields(task)
-    task.__dict__[_HIDDEN] = real
+
+def hide_rendered_value(task: Any, field: str, value: Any) -> Any:
+    """Keep ``value`` of ``field`` aside and return its redacted form, for the field until execute."""
+    from airflow.providers.common.compat.sdk import redact
+
+    task.__dict__.setdefault(_HIDDEN, {})[field] = value
+    return redact(value, field)
 
 
 def show_rendered_values(task: Any) -> None:
@@ -127,50 +129,43 @@ def store_rendered_fields_again(task: Any, ti: Any) -> None:
     """Airflow 2.x only: store the rendered fields again, redacted by what the masker knows now.
 
     Secrets that only the datasource type marks are handed to the masker during execute, after 2.x
-    stored the rendered fields; without this they would stay readable in the UI's Rendered tab.
-    ``_update_rtif`` is what 2.x itself stores them with (also through its internal API); a release
-    without it gets a warning, not a failed task: the task's work is done by then.
+    stored the rendered fields; without this they would stay readable in the UI's Rendered tab. It does
+    what 2.x itself does before execute, with the same public model (``RenderedTaskInstanceFields``:
+    built from the task's serialized fields, written, old records pruned), in a session of its own.
     """
-    try:
-        from airflow.models.renderedtifields import get_serialized_template_fields
-        from airflow.models.taskinstance import _update_rtif  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as exc:
-        task.log.warning(
-            "This Airflow cannot store rendered fields again (%s): values only the datasource type marks "
-            "secret may stay readable in the Rendered tab",
-            exc,
-        )
-        return
-    _update_rtif(ti=ti, rendered_fields=get_serialized_template_fields(task=task))
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields, get_serialized_template_fields
+    from airflow.utils.session import create_session
+
+    rtif = RenderedTaskInstanceFields(
+        ti=ti, render_templates=False, rendered_fields=get_serialized_template_fields(task=task)
+    )
+    with create_session() as session:
+        RenderedTaskInstanceFields.write(rtif, session=session)
+        session.flush()
+        RenderedTaskInstanceFields.delete_old_records(ti.task_id, ti.dag_id, session=session)
 
 
 def unreadable_connection_value(conn_id: str) -> str | None:
-    """The raw value of ``conn_id`` that a secrets backend holds but cannot turn into a connection, else None.
+    """The raw ``AIRFLOW_CONN_<ID>`` value of ``conn_id`` when Airflow cannot turn it into a connection,
+    else None.
 
     Airflow's lookup logs such a backend's error at debug level only and raises "The conn_id ... isn't
     defined". Which values fail differs by version: 3.1's environment backend builds the connection
     with the core model, which rejects an extra that is not JSON, where 2.11 and 3.3 hand the text on
-    and our settings name the problem. Only a backend that holds a value counts: one that cannot be
-    reached (no database here) says nothing about this connection. Called on the error path only.
+    and our settings name the problem. Only the environment variables are read back, through Airflow's
+    public ``EnvironmentVariablesBackend``: the place where values are written by hand (the metadata
+    database and secrets managers store what a form or an API accepted). Called on the error path only.
     """
-    backends: Any
-    try:
-        from airflow.sdk.execution_time.supervisor import ensure_secrets_backend_loaded as backends
-    except ImportError:  # Airflow 2.x
-        from airflow.configuration import ensure_secrets_loaded as backends
+    from airflow.secrets.environment_variables import EnvironmentVariablesBackend
 
-    for backend in backends():
-        try:
-            value = backend.get_conn_value(conn_id)
-        except Exception:  # noqa: BLE001, S112 - unreachable, or no raw values (the execution API's backend)
-            continue
-        if value is None:
-            continue
-        try:
-            backend.deserialize_connection(conn_id=conn_id, value=value)
-        except Exception:  # noqa: BLE001 - the error Airflow hid; its text may quote the secret, so not kept
-            return str(value)
+    backend = EnvironmentVariablesBackend()
+    value = backend.get_conn_value(conn_id)
+    if value is None:
         return None
+    try:
+        backend.deserialize_connection(conn_id=conn_id, value=value)
+    except Exception:  # noqa: BLE001 - the error Airflow hid; its text may quote the secret, so not kept
+        return str(value)
     return None
 
 
@@ -192,6 +187,28 @@ def hook_meta_service() -> Any | None:
     module = sys.modules.get(_HOOK_META_MODULE)
     service = getattr(module, "HookMetaService", None)
     return service if hasattr(service, "MockBaseField") else None
+
+
+def stand_in_widgets(service: Any, fields: Any, *, string_field: type, boolean_field: type) -> dict[str, Any]:
+    """Our ``fields`` (``connection_form.EXTRA_FIELDS``) as the 3.0/3.1 API server's own stand-ins
+    (``HookMetaService.Mock*``), exactly as its wtforms swap would build them.
+
+    ``field_class`` is what Airflow checks each field against: the class ``wtforms`` gives right now,
+    the stand-in inside the swap and the real class outside it (when the Test button loaded the hook).
+    """
+    widgets: dict[str, Any] = {}
+    for field in fields:
+        if field.kind == "boolean":
+            widget = service.MockBooleanField(field.label, description=field.description, default=field.default)
+            widget.field_class = boolean_field
+        else:
+            validators = [service.MockOptional()]
+            if field.choices:
+                validators.append(service.MockEnum(list(field.choices)))
+            widget = service.MockStringField(field.label, validators=validators, description=field.description)
+            widget.field_class = string_field
+        widgets[field.name] = widget
+    return widgets
 
 
 _log = logging.getLogger(__name__)

@@ -145,11 +145,11 @@ def hook_form_widgets() -> dict[str, Any]:
     from wtforms import BooleanField, StringField
     from wtforms.validators import Optional, any_of
 
-    from airflow_connections_provider.compat import hook_meta_service  # imports Airflow: not at module level
+    from airflow_connections_provider.compat import hook_meta_service, stand_in_widgets  # imports Airflow
 
     service = hook_meta_service()
     if service is not None:
-        return _stand_in_widgets(service, string_field=StringField, boolean_field=BooleanField)
+        return stand_in_widgets(service, EXTRA_FIELDS, string_field=StringField, boolean_field=BooleanField)
 
     try:
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -169,25 +169,4 @@ def hook_form_widgets() -> dict[str, Any]:
         widgets[field.name] = StringField(
             field.label, validators=validators, description=field.description, **text_widget
         )
-    return widgets
-
-
-def _stand_in_widgets(service: Any, *, string_field: type, boolean_field: type) -> dict[str, Any]:
-    """Our fields as the 3.0/3.1 API server's own stand-ins, exactly as its wtforms swap would build them.
-
-    ``field_class`` is what Airflow checks each field against: the class ``wtforms`` gives right now,
-    the stand-in inside the swap and the real class outside it (when the Test button loaded the hook).
-    """
-    widgets: dict[str, Any] = {}
-    for field in EXTRA_FIELDS:
-        if field.kind == "boolean":
-            widget = service.MockBooleanField(field.label, description=field.description, default=field.default)
-            widget.field_class = boolean_field
-        else:
-            validators = [service.MockOptional()]
-            if field.choices:
-                validators.append(service.MockEnum(list(field.choices)))
-            widget = service.MockStringField(field.label, validators=validators, description=field.description)
-            widget.field_class = string_field
-        widgets[field.name] = widget
     return widgets

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 
-from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.tasks.base import (
+    IBMBaseOperator,
+    airflow_errors,
+    require_one,
+    with_real_rendered_values,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -43,6 +48,7 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
         checks.flag("missing_ok", self.missing_ok)
 
+    @with_real_rendered_values
     def execute(self, context: Context) -> str | None:
         self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)

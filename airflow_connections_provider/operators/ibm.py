@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.operators.delete import IBMDeleteConnectionOperator
-from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.tasks.base import (
+    IBMBaseOperator,
+    airflow_errors,
+    require_one,
+    with_real_rendered_values,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -96,10 +101,11 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         self.test = test
         self.if_exists = if_exists
 
-    def mask_rendered_secrets(self) -> None:
-        from airflow_connections_provider.masking import mask_values
+    def mask_rendered_field(self, field: str, value: Any) -> None:
+        if field == "properties":
+            from airflow_connections_provider.masking import mask_values
 
-        mask_values(self.properties)
+            mask_values(value)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         from airflow_connections_provider.client.validation import check_name_characters
@@ -113,6 +119,7 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         checks.flag("test", self.test)
         checks.choice("if_exists", self.if_exists, _IF_EXISTS)
 
+    @with_real_rendered_values
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionNameExistsError, ConnectionsClientError
         from airflow_connections_provider.masking import mask_values
@@ -293,10 +300,11 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         self.description = description
         self.test = test
 
-    def mask_rendered_secrets(self) -> None:
-        from airflow_connections_provider.masking import mask_values
+    def mask_rendered_field(self, field: str, value: Any) -> None:
+        if field == "set_properties":
+            from airflow_connections_provider.masking import mask_values
 
-        mask_values(self.set_properties)
+            mask_values(value)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         from airflow_connections_provider.client.validation import check_name_characters
@@ -310,6 +318,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         checks.text("description", self.description, optional=True)
         checks.flag("test", self.test)
 
+    @with_real_rendered_values
     def execute(self, context: Context) -> str:
         from airflow_connections_provider.client import ConnectionChanges
         from airflow_connections_provider.masking import mask_values

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, with_real_rendered_values
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -99,10 +99,11 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         self.fingerprint_variable = fingerprint_variable
         self.secret_fingerprints = secret_fingerprints
 
-    def mask_rendered_secrets(self) -> None:
-        from airflow_connections_provider.sync.spec import mask_spec_secrets
+    def mask_rendered_field(self, field: str, value: Any) -> None:
+        if field == "spec":
+            from airflow_connections_provider.sync.spec import mask_spec_secrets
 
-        mask_spec_secrets(self.spec)
+            mask_spec_secrets(value)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         from airflow_connections_provider.sync.guard import check_limits
@@ -130,6 +131,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         for problem in check_limits(self.max_deletes, self.max_delete_fraction):
             checks.add(problem)
 
+    @with_real_rendered_values
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_connections_provider.sync.plan import shown
         from airflow_connections_provider.sync.runner import SyncRequest, run_sync, store_for

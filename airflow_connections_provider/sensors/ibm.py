@@ -16,7 +16,12 @@ from airflow.providers.common.compat.sdk import (
     conf,
 )
 
-from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, require_one
+from airflow_connections_provider.tasks.base import (
+    IBMBaseOperator,
+    airflow_errors,
+    require_one,
+    with_real_rendered_values,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -88,6 +93,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
             self._target = (scope, connection_id)
         return self._target
 
+    @with_real_rendered_values
     def execute(self, context: Context) -> Any:
         scope, connection_id = self._resolve(context)
         if not self.deferrable:

@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseOperator
 
@@ -153,36 +153,38 @@ class IBMBaseOperator(BaseOperator):
         if self.do_xcom_push:
             context["ti"].xcom_push(key=key, value=value)
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # The execute Airflow calls, wherever it comes from (this class, or a mixin before us in the MRO).
-        if not getattr(cls.execute, _GUARDED, False):
-            cls.execute = _real_values_during(cls.execute)  # type: ignore[method-assign]
-
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         # A deferred task resumes here, in a new process, instead of in execute: the same guard applies.
         with _running(self, context):
             return super().resume_execution(next_method, next_kwargs, context)
 
-    def _do_render_template_fields(self, parent: Any, *args: Any, **kwargs: Any) -> None:
-        # Airflow renders a task through render_template_fields, but a mapped one through this method of
-        # its unmapped copy (never calling that one's render_template_fields): both pass here.
-        from airflow_connections_provider.compat import (
-            RENDERED_FIELDS_SENT_UNREDACTED,
-            hide_rendered_values,
-            show_rendered_values,
-        )
+    def render_template(
+        self, content: Any, context: Any, jinja_env: Any = None, seen_oids: set[int] | None = None
+    ) -> Any:
+        """Airflow's rendering of one value, then, for each of the task's own template fields, the masking
+        of the secrets it now holds, before Airflow stores or sends the rendered fields.
 
-        if parent is self:  # rendering again must start from the real values, not from their redacted form
-            show_rendered_values(self)
-        super()._do_render_template_fields(parent, *args, **kwargs)
-        if parent is self:  # the task's own fields, not an object nested in one
-            self.mask_rendered_secrets()
-            if RENDERED_FIELDS_SENT_UNREDACTED:
-                hide_rendered_values(self)  # Airflow 3.0 sends (and logs) the fields next: see compat
+        Airflow renders every template field through this public method, a mapped task's unmapped copy
+        included, and values nested in a field through it as well: a call for a whole field is told
+        apart by the value being the one the field holds.
+        """
+        from airflow_connections_provider.compat import RENDERED_FIELDS_SENT_UNREDACTED, hidden_value
 
-    def mask_rendered_secrets(self) -> None:
-        """Mask secret-looking values right after rendering, before Airflow stores rendered fields."""
+        field = next((f for f in self.template_fields if getattr(self, f, None) is content), None)
+        if field is not None:
+            content = hidden_value(self, field, content)  # rendering again starts from the real value
+        rendered = super().render_template(content, context, jinja_env, seen_oids)
+        if field is None:
+            return rendered
+        self.mask_rendered_field(field, rendered)
+        if RENDERED_FIELDS_SENT_UNREDACTED:
+            from airflow_connections_provider.compat import hide_rendered_value
+
+            return hide_rendered_value(self, field, rendered)  # Airflow 3.0 sends (and logs) the fields next
+        return rendered
+
+    def mask_rendered_field(self, field: str, value: Any) -> None:
+        """Hand the secrets of template field ``field``, just rendered, to Airflow's masker (subclasses)."""
 
     def pre_execute(self, context: Context) -> None:
         from airflow_connections_provider.compat import show_rendered_values
@@ -209,12 +211,14 @@ class IBMBaseOperator(BaseOperator):
             del self.__dict__["hook"]
 
 
-_GUARDED = "_acp_real_values_during"
 _DEPTH = "_acp_execute_depth"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _real_values_during(execute: Callable[..., Any]) -> Callable[..., Any]:
-    """``execute`` run inside :func:`_running` (Airflow calls it with ``context`` as a keyword)."""
+def with_real_rendered_values(execute: F) -> F:
+    """Decorate a task's ``execute``: it runs inside :func:`_running` (Airflow calls it with ``context``
+    as a keyword). Every ``execute`` of this provider has it; a subclass that overrides ``execute``
+    adds it too (nested uses act once)."""
 
     @functools.wraps(execute)
     def run(self: IBMBaseOperator, *args: Any, **kwargs: Any) -> Any:
@@ -222,8 +226,7 @@ def _real_values_during(execute: Callable[..., Any]) -> Callable[..., Any]:
         with _running(self, context):
             return execute(self, *args, **kwargs)
 
-    setattr(run, _GUARDED, True)
-    return run
+    return run  # type: ignore[return-value]
 
 
 @contextmanager

@@ -143,23 +143,3 @@ def test_no_module_imports_airflow_sdk_directly_at_run_time():
         if (lines := _runtime_sdk_imports(ast.parse(path.read_text())))
     }
     assert offenders == {}
-
-
-def test_storing_rendered_fields_again_without_airflows_internals_warns_instead_of_failing_the_task(
-    monkeypatch, caplog, capsys
-):
-    """``_update_rtif`` is private to Airflow 2.x (3.x has none): a release without it must not turn a
-    task that did its work into a failed one."""
-    import logging
-
-    from airflow.models import taskinstance
-
-    from airflow_connections_provider.operators.ibm import IBMDeleteConnectionOperator
-
-    monkeypatch.delattr(taskinstance, "_update_rtif", raising=False)
-    op = IBMDeleteConnectionOperator(task_id="d", connection_name="orders")
-    with caplog.at_level(logging.WARNING):
-        compat.store_rendered_fields_again(op, ti=None)
-    logged = caplog.text + capsys.readouterr().out  # a task's logger: logging on 2.x, structlog (stdout) on 3.x
-    assert "cannot store rendered fields again" in logged
-    assert "_update_rtif" in logged

@@ -16,7 +16,7 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_connections_provider import compat
-from airflow_connections_provider.tasks.base import IBMBaseOperator
+from airflow_connections_provider.tasks.base import IBMBaseOperator, with_real_rendered_values
 from tests.support.task_fixtures import FakeTI
 
 SECRET = "Rendered-Token-8d1e4a"  # "api_token" is a secret-looking field name: redacted by name
@@ -35,7 +35,8 @@ def sent(op: Any) -> str:
 
 
 class TokenOperator(IBMBaseOperator):
-    """A subclass as a user may write one: a templated secret, a deferral's resume method."""
+    """A subclass as a user may write one: a templated secret, a deferral's resume method, and its
+    ``execute`` decorated as the provider's own are (``with_real_rendered_values``)."""
 
     template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "api_token")
 
@@ -45,6 +46,7 @@ class TokenOperator(IBMBaseOperator):
         self.fail = fail
         self.seen: list[str] = []
 
+    @with_real_rendered_values
     def execute(self, context: Any) -> str:
         self.seen.append(self.api_token)
         if self.fail:
@@ -117,8 +119,9 @@ def test_a_resumed_task_runs_with_the_real_values_and_leaves_the_fields_redacted
     assert SECRET not in sent(op)
 
 
-def test_an_execute_a_mixin_brings_is_guarded_too():
+def test_an_execute_a_mixin_brings_is_guarded_when_decorated():
     class Mixin:
+        @with_real_rendered_values
         def execute(self, context: Any) -> None:
             self.seen.append(self.api_token)  # type: ignore[attr-defined]
             raise AirflowException("mixin failed")
@@ -135,6 +138,7 @@ def test_an_execute_a_mixin_brings_is_guarded_too():
 
 def test_a_nested_execute_keeps_the_real_values_until_the_outermost_returns():
     class Outer(TokenOperator):
+        @with_real_rendered_values
         def execute(self, context: Any) -> str:
             result = super().execute(context)
             self.seen.append(self.api_token)  # after the inner execute returned
