@@ -36,8 +36,8 @@ What stays here is what it does not give, or where this provider has its own rul
   our hook hands out so the form survives the hook being loaded before the form (see there).
 - :func:`live_masker` and :func:`preregister`: many secrets into the secrets masker with one regex
   compile (``masking.mask_texts``). No Airflow version has a public batch method, and ``add_mask``
-  recompiles a regex of every known secret per secret (O(N²): ~15 s of CPU at 1,000 secrets). Feature-
-  detected and verified after use; anything unexpected falls back to the public ``mask_secret``.
+  recompiles a regex of every known secret per secret (O(N²)). Feature-detected and verified after
+  use; anything unexpected falls back to the public ``mask_secret``.
 
 The private Airflow names this module uses, each checked on every supported minor by
 ``tests/unit/test_compat_private_names.py``, and nowhere else in the provider: the 3.0/3.1 API server's

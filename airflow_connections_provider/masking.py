@@ -19,9 +19,9 @@ large" on Airflow 2.x) is logged by its type and the other values are still mask
 
 Many secrets at once (a sync spec holds one or more per connection) go through :func:`mask_texts`.
 Airflow's ``SecretsMasker.add_mask`` recompiles one regex of *every* known secret each time it learns
-a new one, so handing it N secrets one by one (or as a list, which it walks one by one) costs O(N²):
-~15 s of CPU at 1,000 secrets, ~25 min at 10,000 (extrapolated). No Airflow version (2.11 to 3.3) has
-a public batch method, so :func:`mask_texts` does two passes:
+a new one, so handing it N secrets one by one (or as a list, which it walks one by one) costs O(N²)
+(figures in docs/benchmarks.md, "masking"). No Airflow version (2.11 to 3.3) has a public batch
+method, so :func:`mask_texts` does two passes:
 
 1. *Pre-registration* (masker internals, feature-detected, confined to ``compat.py``): each secret
    is handed to ``add_mask`` of a scratch copy of the live masker, so Airflow's own rules (minimum

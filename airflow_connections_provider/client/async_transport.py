@@ -36,10 +36,9 @@ from airflow_connections_provider.client.messages import Reply, RequestSpec, rai
 #: request that holds the semaphore finds a free connection, so none ever queues inside httpx's pool:
 #: with hundreds queued there, the pool's bookkeeping grows quadratic and a triggerer full of deferred
 #: sensors stalls. Waiting on an asyncio semaphore costs O(1) per request. The size is what a crowd of
-#: triggers needs to keep its cadence when the service slows down: 2,000 triggers polling every 20 s send
-#: 100 tests a second, so replies that take 1 s need 100 requests in flight (with 32, polls queued for
-#: 30-40 s during a 1 s latency spike). httpcore's per-request scan of its connections grows with the pool
-#: but stays linear, as nothing queues there.
+#: triggers needs to keep its cadence when the service slows down (requests in flight = tests per second
+#: x reply time; the measurements are in docs/architecture.md, "Triggers in crowds"). httpcore's
+#: per-request scan of its connections grows with the pool but stays linear, as nothing queues there.
 POOL_SIZE = 128
 #: Idle connections kept open. httpcore (1.0) has two costs here. Its keep-alive test counts every
 #: connection in the pool, busy ones too: with more requests in flight than this, each connection is
@@ -47,8 +46,7 @@ POOL_SIZE = 128
 #: service), which costs the loop more exactly when the service is slow. And whenever a request starts
 #: or ends it checks each idle connection (a poll() system call) and counts all connections for it:
 #: quadratic in the idle ones. 32 covers what a crowd spread over its interval keeps in flight without
-#: churning (2,000 triggers: 8 kept alive churned up to 128 connections on a loaded machine, 32 stayed
-#: at 75) and bounds the scan (128 kept alive cost 1.5x the CPU and stalled the loop after bursts).
+#: churning, and bounds the scan (docs/architecture.md, "Triggers in crowds", has the measurements).
 KEEPALIVE = 32
 
 

@@ -3,9 +3,9 @@
 PyYAML's ``safe_load`` reads YAML 1.1, which retypes plain text behind the user's back (``2024_01`` is
 202401, ``0755`` is 493, ``12:30`` is 750, ``yes``/``on``/``no`` are booleans, ``1e3`` a float), keeps
 the last of two equal keys (a second ``connections:`` block silently replaces the first), and expands
-aliases and nesting without bound (a 517-byte "alias bomb" cost 11 s of CPU and 481 MB downstream;
-3,000 levels of nesting overflowed Python's stack). :class:`SpecLoader` reads the same text with
-these rules instead:
+aliases and nesting without bound (an "alias bomb" of a few hundred bytes expands to millions of
+nodes; thousands of levels of nesting overflow Python's stack: docs/reliability.md). :class:`SpecLoader`
+reads the same text with these rules instead:
 
 * **Plain scalars stay text.** An unquoted value becomes :class:`PlainText` (a ``str``) holding exactly
   the characters written; only ``null``, ``~`` and an empty value mean "no value". Which type a plain
