@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from airflow.providers.common.compat.sdk import AirflowFailException
-from airflow.sdk import Connection
+from airflow.providers.common.compat.sdk import AirflowFailException, Connection
 
 from airflow_connections_provider.client import ConfigurationError, InvalidInputError, Scope
 from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
