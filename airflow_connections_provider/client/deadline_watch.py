@@ -84,6 +84,11 @@ class DeadlineWatchdog:
     def finish(self, watch: Watch) -> None:
         with self._cond:
             watch.done = True
+            # Unlink the watch and its connection: a finished request leaves no reference cycle for
+            # Python's cycle collector (the connection lives on in its pool, the watch goes at once).
+            connection, watch.connection = watch.connection, None
+            if connection is not None and getattr(connection, "deadline_watch", None) is watch:
+                connection.deadline_watch = None
             # Requests of one client share a deadline length, so they mostly finish in the order they
             # expire: dropping finished ones from the front keeps the heap as small as what is in flight.
             while self._heap and self._heap[0][2].done:

@@ -57,3 +57,21 @@ def test_a_finished_request_and_a_connection_serving_another_are_left_alone():
         ours.close()
         theirs.close()
     assert moved_on.expired and not finished.expired
+
+
+def test_a_finished_request_leaves_no_reference_cycle():
+    """A watch and its connection point at each other while the request runs; once it finished they
+    must not, or every blocking request leaves a cycle for the collector (the triggerer's full
+    collections, tests/unit/client/test_retry_garbage.py, find it there)."""
+    watchdog = DeadlineWatchdog()
+    connection = SimpleNamespace(sock=None)
+    watch = watchdog.watch(60)
+    watchdog.attach(watch, connection)
+    assert connection.deadline_watch is watch and watch.connection is connection
+    watchdog.finish(watch)
+    assert watch.connection is None and connection.deadline_watch is None
+    later = watchdog.watch(60)
+    watchdog.attach(later, connection)  # the pooled connection serves the next request
+    watchdog.finish(watch)  # a late second finish of the earlier request leaves the new one alone
+    assert connection.deadline_watch is later
+    watchdog.finish(later)
