@@ -94,7 +94,7 @@ test-latest: $(UV_STAMP)
 	$(UV) venv --quiet --python $(PYTHON) $(LATEST_VENV)
 	$(UV) pip install --python $(LATEST_VENV)/bin/python $(UV_FLAGS) --refresh \
 		$(if $(filter-out 0,$(PRE)),--prerelease if-necessary-or-explicit 'apache-airflow>=0.dev0') \
-		-e '.[dev,deploy]' apache-airflow
+		-e '.[emulator,dev,deploy]' apache-airflow
 	@$(LOCKS) drift --uv $(UV) --python $(LATEST_VENV)/bin/python af$(HIGHEST)
 	$(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
