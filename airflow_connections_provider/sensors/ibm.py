@@ -126,7 +126,7 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         if self._waiting_since is None:
             self._waiting_since = time.time()
         try:
-            self.hook.client.validate_connection(scope, connection_id)
+            self.hook.client.test_connection(scope, connection_id)
         except ValidationRefusedError as exc:
             self.log.info("Connection %s is not valid yet%s: %s", connection_id, self._waited(), exc)
             return False

@@ -304,7 +304,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
 
         self._asked_wait = 0.0
         try:
-            await client.validate_connection(scope, self.connection_id)
+            await client.test_connection(scope, self.connection_id)
         except ValidationRefusedError as exc:
             self.log.info(
                 "Connection %s not valid yet (test %d, waited %s): %s", self.connection_id, polls, self._waited(), exc

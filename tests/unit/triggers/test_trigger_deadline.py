@@ -56,7 +56,7 @@ class Clocked(IBMConnectionValidationTrigger):
     async def aget_client_config(self):
         return object()
 
-    async def validate_connection(self, scope, connection_id):
+    async def test_connection(self, scope, connection_id):
         self.poll_times.append(self.now - START)
         if self.outcome is not None:
             raise self.outcome
