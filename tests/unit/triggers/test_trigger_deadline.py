@@ -211,4 +211,5 @@ def test_a_restored_trigger_draws_its_own_first_test():
         "poll_first",
         "hook_params",
         "waiting_since",
+        "action",
     }
