@@ -51,7 +51,18 @@ EXTRA_FIELDS: tuple[ExtraField, ...] = (
         "IBM Cloud IAM endpoint that exchanges the API key for a token (with or without /identity/token). "
         "Default: https://iam.cloud.ibm.com. For aws_api_key: the full token URL, derived from the host when unset.",
     ),
-    ExtraField("project", "Default project", "Project id or exact project name used when a task names none."),
+    ExtraField(
+        "project",
+        "Default project",
+        "Project id or exact project name used when a task names none. Set at most one of the default "
+        "project, catalog and space.",
+    ),
+    ExtraField("catalog", "Default catalog", "Catalog id or exact catalog name used when a task names no workspace."),
+    ExtraField(
+        "space",
+        "Default deployment space",
+        "Deployment space id or exact space name used when a task names no workspace (watsonx.ai deployments).",
+    ),
     ExtraField(
         "verify_tls",
         "Verify TLS",

@@ -144,7 +144,8 @@ def secret_values(properties: Mapping[str, Any] | None, names: Iterable[str] | N
     """The values :func:`mask_values` masks, for callers that collect many before one :func:`mask_texts`.
 
     A value that is a list or a mapping yields every text and number inside it, walked without recursion
-    however deep it is. Never raises.
+    however deep it is; a vault reference (``{"vault_secret": "<urn>"}``) yields nothing: its URN names
+    a secret, it is not one. Never raises.
     """
     if not properties or not isinstance(properties, Mapping):
         return
@@ -155,10 +156,19 @@ def secret_values(properties: Mapping[str, Any] | None, names: Iterable[str] | N
         return
     for key, value in items:
         name = key if isinstance(key, str) else None
-        if name is None:
+        if name is None or _vault_reference(value):  # a vault reference names a secret, it is not one
             continue
         if (wanted is not None and name in wanted) or (wanted is None and looks_secret(name)):
             yield from leaf_texts(value)
+
+
+def _vault_reference(value: Any) -> bool:
+    from airflow_connections_provider.client.vault import is_reference_form
+
+    try:
+        return is_reference_form(value)
+    except Exception:  # noqa: BLE001 - a mapping that cannot even be read is masked as any other value
+        return False
 
 
 def leaf_texts(value: Any) -> Iterator[str]:

@@ -102,7 +102,7 @@ def verify_rotations() -> dict[str, str]:
             if found is None:
                 problems.append(f"{name}: the connection is gone")
                 continue
-            hook.client.validate_connection(scope, found.id)  # raises if the stored secret stopped working
+            hook.client.test_connection(scope, found.id)  # raises if the stored secret stopped working
             print(f"{name}: wrong secret refused by the service; the stored secret still validates")
             outcome[name] = "refused, old secret kept"
         else:

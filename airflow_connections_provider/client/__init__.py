@@ -3,7 +3,7 @@
 Usable without Airflow::
 
     from airflow_connections_provider.client import (
-        AuthType, ClientConfig, ConnectionsClient, Credentials, Scope,
+        AuthType, ClientConfig, ConnectionsClient, Credentials, Scope, WorkspaceRef,
     )
 
     config = ClientConfig(Credentials(AuthType.IAM_API_KEY, api_key="..."), base_url="us-south")
@@ -11,6 +11,7 @@ Usable without Airflow::
         project = client.resolve_project("my project")
         for conn in client.iter_connections(Scope.project(project.id), datasource_type="postgresql"):
             print(conn.name)
+        space = client.resolve_workspace(WorkspaceRef("space", "fraud-scoring"))  # a Scope, by id or name
 
 What code outside the client needs is exported here: the models and errors, :data:`ALL_FLAGS`,
 :func:`is_permanent` / :func:`is_temporary` (which failures another try could fix),
@@ -20,23 +21,28 @@ What code outside the client needs is exported here: the models and errors, :dat
 Module map, from the bottom up (each imports only modules above it in this list):
 
 - ``errors`` — the exception tree, and which statuses mean what (transient, refused test, name taken).
+- ``vault`` — vault references in properties (``{"vault_secret": "<urn>"}``) and their wire form.
 - ``values`` — the one normalisation of property values (``"5432"`` is ``5432``, ``"true"`` is ``True``).
 - ``setting_checks`` — checks of single setting values (URLs, credentials, the retry limit), worded once.
 - ``config`` — frozen settings: base URL, credentials, timeouts, retry policy, TLS.
 - ``models`` — typed views of replies (connections, datasource types and their conditions, projects).
 - ``validation`` — input checks made before any write.
 - ``messages`` — a request as data (``RequestSpec``) and a reply mapped to a result or an error.
+- ``paging`` — following pages, and the budget that stops a listing that never ends.
 - ``endpoints`` — IBM's endpoints as request builders: every request the client sends.
 - ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
 - ``retry`` — the retry decisions, pure: what is retried, how long to wait, what another try could fix.
 - ``retrying`` — the blocking shell's retries on ``tenacity`` (``retry_args`` tune them), driven by ``retry``.
 - ``deadline_watch`` — the blocking shell's total deadline per request (a watchdog thread).
 - ``transport`` / ``async_transport`` — the I/O shells (requests, httpx): sockets, locks, sleeps.
-- ``client`` / ``async_client`` — the operations users call.
+- ``workspaces`` — projects, catalogs and deployment spaces: models, requests, finding one by id or name.
+- ``actions`` — a connection's actions: ``test``, ``validate``, the listing.
+- ``client`` / ``async_client`` — the operations users call (``client`` composed of the two mixins above).
 """
 
 from __future__ import annotations
 
+from airflow_connections_provider.client.actions import ConnectionAction
 from airflow_connections_provider.client.async_client import AsyncConnectionsClient
 from airflow_connections_provider.client.client import ALL_FLAGS, ConnectionsClient
 from airflow_connections_provider.client.config import (
@@ -58,6 +64,7 @@ from airflow_connections_provider.client.errors import (
     ConnectionNameExistsError,
     ConnectionsClientError,
     InvalidInputError,
+    InvalidPropertiesError,
     NotFoundError,
     PermissionDeniedError,
     ProjectNotFoundError,
@@ -68,12 +75,14 @@ from airflow_connections_provider.client.errors import (
     UnexpectedRedirectError,
     UnknownDatasourceTypeError,
     ValidationRefusedError,
+    WorkspaceNotFoundError,
 )
 from airflow_connections_provider.client.models import (
+    KNOWN_FLAGS,
+    PERSONAL_CREDENTIALS,
     Connection,
     ConnectionChanges,
     DatasourceType,
-    Project,
     PropertyDefinition,
     Scope,
     ServiceVersion,
@@ -81,11 +90,15 @@ from airflow_connections_provider.client.models import (
 from airflow_connections_provider.client.retry import is_permanent, is_temporary
 from airflow_connections_provider.client.validation import NewConnection, check_new_connection
 from airflow_connections_provider.client.values import normalise_property_value
+from airflow_connections_provider.client.vault import VaultReference
+from airflow_connections_provider.client.workspaces import Catalog, Project, Space, WorkspaceRef
 
 __all__ = [
     "ALL_FLAGS",
     "DEFAULT_RETRY_LIMIT",
+    "KNOWN_FLAGS",
     "MAX_RETRY_LIMIT",
+    "PERSONAL_CREDENTIALS",
     "RETRY_LIMIT_MEANING",
     "AmbiguousNameError",
     "ApiError",
@@ -93,10 +106,12 @@ __all__ = [
     "AuthType",
     "AuthenticationError",
     "BadRequestError",
+    "Catalog",
     "ClientConfig",
     "ConfigurationError",
     "ConflictError",
     "Connection",
+    "ConnectionAction",
     "ConnectionChanges",
     "ConnectionNameExistsError",
     "ConnectionsClient",
@@ -104,6 +119,7 @@ __all__ = [
     "Credentials",
     "DatasourceType",
     "InvalidInputError",
+    "InvalidPropertiesError",
     "NewConnection",
     "NotFoundError",
     "PermissionDeniedError",
@@ -116,10 +132,14 @@ __all__ = [
     "Scope",
     "ServerError",
     "ServiceVersion",
+    "Space",
     "TransportError",
     "UnexpectedRedirectError",
     "UnknownDatasourceTypeError",
     "ValidationRefusedError",
+    "VaultReference",
+    "WorkspaceNotFoundError",
+    "WorkspaceRef",
     "check_new_connection",
     "is_permanent",
     "is_temporary",

@@ -1,4 +1,5 @@
-"""The blocking client: every operation on connections, datasource types and projects.
+"""The blocking client: every operation on connections and datasource types; workspaces (projects,
+catalogs, spaces: ``workspaces``) and actions (``test``, ``validate``: ``actions``) come from mixins.
 
 Reads page lazily (``iter_*``; ``list_*`` is ``list(iter_*())``). Writes check their input against
 the datasource type first and send nothing when it is wrong. Writes never duplicate: after an
@@ -6,7 +7,8 @@ ambiguous failure (timeout, dropped connection, 5xx) a create looks the connecti
 before trying again and, when the service then answers 409 (name taken), adopts the connection its
 earlier attempt saved; an update re-reads the connection before replaying removals; a delete that
 then finds nothing counts as done. Name lookups name every known flag, because a plain listing
-leaves flagged connections out.
+leaves flagged connections out. ``skip_enforcement`` goes out only when a caller asks for it, with a
+warning in the log.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 import requests
 
 from airflow_connections_provider.client import endpoints
+from airflow_connections_provider.client.actions import ActionsMixin
 from airflow_connections_provider.client.config import ClientConfig
-from airflow_connections_provider.client.endpoints import KNOWN_FLAGS, ConnectionFilter, looks_like_id
+from airflow_connections_provider.client.endpoints import ConnectionFilter, looks_like_id
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ConnectionNameExistsError,
@@ -28,15 +31,14 @@ from airflow_connections_provider.client.errors import (
     InvalidInputError,
     ListingError,
     NotFoundError,
-    ProjectNotFoundError,
     UnknownDatasourceTypeError,
 )
 from airflow_connections_provider.client.messages import Reply, RequestSpec
 from airflow_connections_provider.client.models import (
+    KNOWN_FLAGS,
     Connection,
     ConnectionChanges,
     DatasourceType,
-    Project,
     Scope,
     ServiceVersion,
 )
@@ -50,6 +52,7 @@ from airflow_connections_provider.client.validation import (
     close_matches,
 )
 from airflow_connections_provider.client.values import parse_int
+from airflow_connections_provider.client.workspaces import WorkspacesMixin
 
 log = logging.getLogger("airflow_connections_provider.client")
 
@@ -60,7 +63,7 @@ ALL_FLAGS = KNOWN_FLAGS
 __all__ = ["ALL_FLAGS", "ConnectionsClient", "looks_like_id"]
 
 
-class ConnectionsClient:
+class ConnectionsClient(WorkspacesMixin, ActionsMixin):
     """Thread-safe once built; share one per task. Use as a context manager to close its HTTP pool.
 
     ``retry_args``: ``tenacity.Retrying`` keyword arguments (``stop``, ``wait``, ``before``, ``after``)
@@ -151,48 +154,6 @@ class ConnectionsClient:
             self._types[dtype.name.lower()] = dtype
         return dtype
 
-    # -- projects ---------------------------------------------------------------------------------
-
-    def iter_projects(
-        self, *, name: str | None = None, page_size: int = endpoints.DEFAULT_PAGE_SIZE
-    ) -> Iterator[Project]:
-        """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
-        bookmark: str | None = None
-        pages = endpoints.PageCount("projects", page_size)
-        while True:
-            reply = self.transport.request(endpoints.list_projects(name=name, limit=page_size, bookmark=bookmark))
-            body = reply.json_object(empty_ok=True)
-            resources = body.get("resources") or []
-            for item in resources:
-                yield Project.from_api(item)
-            nxt = body.get("bookmark")
-            if not nxt or not resources or nxt == bookmark:
-                return
-            pages.turn(body)
-            bookmark = str(nxt)
-
-    def get_project(self, project_id: str) -> Project:
-        return Project.from_api(self._json(endpoints.get_project(project_id)))
-
-    def resolve_project(self, id_or_name: str) -> Project:
-        """A project by id, or by *exact* name; the error lists near matches when none fits."""
-        value = id_or_name.strip()
-        if looks_like_id(value):
-            try:
-                return self.get_project(value)
-            except NotFoundError:
-                pass  # an id-shaped name is unusual but allowed: look it up by name below
-        candidates = list(self.iter_projects(name=value))
-        exact = [p for p in candidates if p.name == value]
-        if len(exact) == 1:
-            return exact[0]
-        if len(exact) > 1:
-            raise AmbiguousNameError("project", value, [p.id for p in exact])
-        pool = candidates or [p for _, p in zip(range(500), self.iter_projects(), strict=False)]
-        near = [p.name for p in pool if p.name.lower() == value.lower()]
-        near += [n for n in close_matches(value, (p.name for p in pool)) if n not in near]
-        raise ProjectNotFoundError(value, near)
-
     # -- connections: reads -----------------------------------------------------------------------
 
     def iter_connections(
@@ -277,24 +238,35 @@ class ConnectionsClient:
         datasource_type: str,
         properties: Mapping[str, Any],
         description: str | None = None,
+        flags: Sequence[str] | None = None,
         test: bool = True,
+        skip_enforcement: bool = False,
     ) -> Connection:
         """Create a connection. With ``test`` the service first tries the data source and refuses to save
         when that fails (:class:`ValidationRefusedError`). A name already taken in the scope raises
         :class:`ConnectionNameExistsError` (409) — unless this call's own earlier attempt saved it.
         The input is checked against the datasource type first (:class:`InvalidInputError`, nothing sent).
+
+        ``properties`` may reference vault secrets (``{"vault_secret": "<secret URN>"}``), sent as IBM's
+        model has it (``vault``); ``flags`` (``personal_credentials``, ``restricted``, ...) are set on
+        create only. ``skip_enforcement`` asks the service to skip its shared-credentials and
+        vaulted-credentials guards for this write (logged as a warning).
         """
         if not isinstance(datasource_type, str):
             raise InvalidInputError(
                 "datasource type", [f"datasource_type must be a string, got {type(datasource_type).__name__}"]
             )
         dtype = self.get_datasource_type(datasource_type)
-        new, problems = check_new_connection(dtype, name=name, properties=properties, description=description)
+        new, problems = check_new_connection(
+            dtype, name=name, properties=properties, description=description, flags=flags
+        )
         if new is None:
             raise InvalidInputError(f"connection {name!r}", problems)
-        return self.create_checked_connection(scope, new, test=test)
+        return self.create_checked_connection(scope, new, test=test, skip_enforcement=skip_enforcement)
 
-    def create_checked_connection(self, scope: Scope, new: NewConnection, *, test: bool = True) -> Connection:
+    def create_checked_connection(
+        self, scope: Scope, new: NewConnection, *, test: bool = True, skip_enforcement: bool = False
+    ) -> Connection:
         """Create ``new``, made by ``check_new_connection`` (so not checked again): as :meth:`create_connection`."""
         name, dtype, props = new.name, new.datasource_type, new.properties
         spec = endpoints.create_connection(
@@ -303,8 +275,12 @@ class ConnectionsClient:
             datasource_type_id=dtype.id,
             properties=props,
             description=new.description,
+            flags=new.flags,
             test=test,
+            skip_enforcement=skip_enforcement,
         )
+        if skip_enforcement:
+            warn_skip_enforcement("create", name, scope)
         ambiguous = False
 
         def attempt() -> Connection:
@@ -349,6 +325,7 @@ class ConnectionsClient:
         *,
         test: bool = True,
         current: Connection | None = None,
+        skip_enforcement: bool = False,
     ) -> Connection:
         """Apply ``changes`` (only the keys named change) as one JSON Patch.
 
@@ -357,7 +334,9 @@ class ConnectionsClient:
         a read when the caller already holds the connection. The service's reply is the bare entity;
         the returned connection keeps the id, scope and metadata of the one patched. Changing nothing
         sends no patch: with ``test`` the stored connection is re-tested (the ``test`` action), without
-        it nothing is sent at all; either way the current connection is returned.
+        it nothing is sent at all; either way the current connection is returned. A vault reference set
+        or replaced keeps the stored ``vaulted_properties`` in step (``endpoints.wire_changes``); flags
+        cannot be changed (IBM documents no way to). ``skip_enforcement``: as :meth:`create_connection`.
         """
         connection_id = endpoints.checked_id(connection_id)
         if not isinstance(changes, ConnectionChanges):
@@ -369,8 +348,10 @@ class ConnectionsClient:
             raise InvalidInputError(f"update of connection {current.name!r}", problems)
         if checked.is_empty:
             if test:
-                self.validate_connection(scope, connection_id)
+                self.test_connection(scope, connection_id)
             return current
+        if skip_enforcement:
+            warn_skip_enforcement("update", current.name, scope)
         secret = dtype.secret_properties
         ambiguous = False
 
@@ -380,10 +361,11 @@ class ConnectionsClient:
             # properties the service shows as absent (secrets are never shown, so they stay).
             seen = self._read_once(scope, connection_id) if ambiguous else current
             removals = [k for k in checked.remove_properties if k in secret or k in seen.properties]
-            patch = endpoints.build_patch(
-                ConnectionChanges(checked.name, checked.description, checked.set_properties, removals)
+            wanted = ConnectionChanges(checked.name, checked.description, checked.set_properties, removals)
+            patch = endpoints.build_patch(endpoints.wire_changes(wanted, seen.properties))
+            spec = endpoints.update_connection(
+                scope, connection_id, patch, test=test, skip_enforcement=skip_enforcement
             )
-            spec = endpoints.update_connection(scope, connection_id, patch, test=test)
             try:
                 entity = self.transport.send_once(spec).json_object()
             except ConnectionsClientError as exc:
@@ -394,16 +376,6 @@ class ConnectionsClient:
 
         where = endpoints.update_connection(scope, connection_id, []).where
         return self.transport.retried(attempt, method="PATCH", where=where, idempotent=True)
-
-    def validate_connection(self, scope: Scope, connection_id: str) -> None:
-        """Have the service re-test the stored connection (the ``test`` action) without changing it.
-
-        Raises :class:`ValidationRefusedError` when the data source does not accept it (yet) — a 400 the
-        service gives as a failed test, or a 200 whose output reports a failure — and
-        :class:`BadRequestError` when the service rejects the request itself.
-        """
-        spec = endpoints.connection_test_action(scope, connection_id)
-        endpoints.raise_for_failed_test(spec, self.transport.request(spec))
 
     def delete_connection(self, scope: Scope, connection_id: str, *, missing_ok: bool = False) -> bool:
         """Delete; True when this call deleted it, False when it was already gone (``missing_ok``)."""
@@ -426,3 +398,13 @@ class ConnectionsClient:
                 raise
 
         return self.transport.retried(attempt, method="DELETE", where=spec.where, idempotent=True)
+
+
+def warn_skip_enforcement(write: str, name: str, scope: Scope) -> None:
+    log.warning(
+        "skip_enforcement=true on the %s of connection %r in %s: the service skips its guards that refuse "
+        "shared credentials and require vaulted credentials (set by its administrator) for this write",
+        write,
+        name,
+        scope,
+    )

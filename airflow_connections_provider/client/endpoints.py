@@ -3,7 +3,8 @@
 Pure functions, shared by the blocking and the async client, so the two can never disagree on a path,
 a parameter or a body. Path segments are checked before a request exists: an id such as ``"."`` or
 ``""`` would otherwise address another resource (``DELETE /v2/connections/`` answers 307). Also here:
-what a reply means where only the endpoint knows (a failed ``test`` action's output, paging).
+what a reply means where only the endpoint knows (a failed ``test`` action's output). Paging (``paging``)
+and the flags (``models``) are importable from here too, where they used to live.
 """
 
 from __future__ import annotations
@@ -13,26 +14,28 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 from airflow_connections_provider.client.errors import (
+    ApiError,
     InvalidInputError,
-    ListingError,
+    InvalidPropertiesError,
     ValidationRefusedError,
 )
 from airflow_connections_provider.client.messages import Reply, RequestSpec
+from airflow_connections_provider.client.models import KNOWN_FLAGS as KNOWN_FLAGS
 from airflow_connections_provider.client.models import ConnectionChanges, Scope
+from airflow_connections_provider.client.paging import MAX_LISTED_ITEMS as MAX_LISTED_ITEMS
+from airflow_connections_provider.client.paging import PageCount as PageCount
+from airflow_connections_provider.client.paging import next_page_param as next_page_param
+from airflow_connections_provider.client.paging import page_budget as page_budget
+from airflow_connections_provider.client.vault import VAULTED_PROPERTIES, as_reference, vaulted_list, wire_properties
 
 CONNECTIONS = "/v2/connections"
 DATASOURCE_TYPES = "/v2/datasource_types"
 PROJECTS = "/v2/projects"
 JSON_PATCH = "application/json-patch+json;charset=utf-8"
 DEFAULT_PAGE_SIZE = 100
-
-#: Every connection flag IBM's sources name. A list shows only connections with *no* flag unless the
-#: ``entity.flags`` filter names a flag (``x`` or ``+x`` adds those that carry it, ``-x`` removes them,
-#: additions first). Lookups that must see every connection of a name send all of them.
-KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # The service's ids are UUIDs; any plain token is accepted (emulators and tests use short ones), but
@@ -80,6 +83,16 @@ def _scope_query(scope: Any) -> dict[str, str]:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _write_query(scope: Scope, *, test: bool, skip_enforcement: bool) -> dict[str, str]:
+    """The query of a create or an update. ``skip_enforcement=true`` only when asked: cpdctl's
+    ``--skip-enforcement`` (create and update only) "disables the shared credentials and vault credentials
+    enforcement guards"; the wire name is cpdctl's flag in the API's snake case (unverified)."""
+    query = {**_scope_query(scope), "test": _bool(test)}
+    if skip_enforcement:
+        query["skip_enforcement"] = "true"
+    return query
 
 
 # -- connections --------------------------------------------------------------------------------------
@@ -149,15 +162,21 @@ def create_connection(
     datasource_type_id: str,
     properties: Mapping[str, Any],
     description: str | None = None,
+    flags: Sequence[str] | None = None,
     test: bool = True,
+    skip_enforcement: bool = False,
 ) -> RequestSpec:
-    body: dict[str, Any] = {"name": name, "datasource_type": datasource_type_id, "properties": dict(properties)}
+    """``properties`` may hold vault references: sent as their URNs, named in ``vaulted_properties``."""
+    body: dict[str, Any] = {"name": name, "datasource_type": datasource_type_id}
+    body["properties"] = wire_properties(properties)
     if description is not None:
         body["description"] = description
+    if flags:
+        body["flags"] = list(flags)
     return RequestSpec(
         "POST",
         CONNECTIONS,
-        params={**_scope_query(scope), "test": _bool(test)},
+        params=_write_query(scope, test=test, skip_enforcement=skip_enforcement),
         json_body=body,
         idempotent=False,
         validating=test,
@@ -166,13 +185,18 @@ def create_connection(
 
 
 def update_connection(
-    scope: Scope, connection_id: str, patch: Sequence[Mapping[str, Any]], *, test: bool = True
+    scope: Scope,
+    connection_id: str,
+    patch: Sequence[Mapping[str, Any]],
+    *,
+    test: bool = True,
+    skip_enforcement: bool = False,
 ) -> RequestSpec:
     """RFC 6902 ``patch``; the reply is the bare entity (no ``metadata``, so no id)."""
     return RequestSpec(
         "PATCH",
         f"{CONNECTIONS}/{checked_id(connection_id)}",
-        params={**_scope_query(scope), "test": _bool(test)},
+        params=_write_query(scope, test=test, skip_enforcement=skip_enforcement),
         json_body=list(patch),
         headers={"Content-Type": JSON_PATCH},
         validating=test,
@@ -180,14 +204,52 @@ def update_connection(
     )
 
 
-def connection_test_action(scope: Scope, connection_id: str) -> RequestSpec:
-    """The ``test`` action: the service connects to the data source with the stored settings."""
+#: The actions this client runs: ``test`` "checks if a connection can be established to the data source",
+#: ``validate`` "validates the connection properties without establishing a connection" (IBM's OpenAPI
+#: document, ``performAction``). Neither is listed by ``GET …/actions``, yet both run for every type.
+CHECK_ACTIONS = ("test", "validate")
+
+
+def connection_action(scope: Scope, connection_id: str, action: str) -> RequestSpec:
+    """``PUT …/actions/{action}`` with an empty configuration; a 400 of ``test`` may be a refused test."""
     return RequestSpec(
         "PUT",
-        f"{CONNECTIONS}/{checked_id(connection_id)}/actions/test",
+        f"{CONNECTIONS}/{checked_id(connection_id)}/actions/{_segment(action, 'action name')}",
         params=_scope_query(scope),
         json_body={},
-        validating=True,
+        validating=action == "test",
+    )
+
+
+def connection_test_action(scope: Scope, connection_id: str) -> RequestSpec:
+    """The ``test`` action: the service connects to the data source with the stored settings."""
+    return connection_action(scope, connection_id, "test")
+
+
+def list_connection_actions(scope: Scope, connection_id: str) -> RequestSpec:
+    """``GET …/actions``: the actions the connection's type lists (``{"actions": [...]}``)."""
+    return RequestSpec("GET", f"{CONNECTIONS}/{checked_id(connection_id)}/actions", params=_scope_query(scope))
+
+
+#: IBM codes with which a ``validate`` 400 says a stored property is wrong (rather than the request).
+_PROPERTY_CODES = frozenset({"invalid_property", "missing_property", "unknown_property", "missing_required_property"})
+
+
+def invalid_properties(exc: ApiError) -> InvalidPropertiesError | None:
+    """The ``validate`` action's 400 about a stored property, as :class:`InvalidPropertiesError`; None when
+    the error is about the request itself (a parameter, a header, the body) or is no 400."""
+    about_property = exc.target_type == "field" or (exc.target_type is None and exc.code in _PROPERTY_CODES)
+    if exc.status != 400 or not about_property:
+        return None
+    return InvalidPropertiesError(
+        exc.status,
+        exc.message,
+        code=exc.code,
+        trace=exc.trace,
+        target=exc.target,
+        target_type=exc.target_type,
+        method=exc.method,
+        path=exc.path,
     )
 
 
@@ -223,14 +285,16 @@ def failed_test_output(body: Any) -> str | None:
 
 
 def raise_for_failed_test(spec: RequestSpec, reply: Reply) -> None:
-    """Raise :class:`ValidationRefusedError` when a 200 ``test`` action reply reports a failed test."""
+    """Raise when a 200 reply of the ``test`` action reports a failed test (:class:`ValidationRefusedError`),
+    or of the ``validate`` action invalid properties (:class:`InvalidPropertiesError`)."""
     failure = failed_test_output(reply.body)
     if failure is not None:
         code = None
         errors = reply.body.get("errors") if isinstance(reply.body, Mapping) else None
         if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
             code = errors[0].get("code")
-        raise ValidationRefusedError(
+        error = ValidationRefusedError if spec.validating else InvalidPropertiesError
+        raise error(
             reply.status,
             failure,
             code=str(code) if code else None,
@@ -243,6 +307,24 @@ def raise_for_failed_test(spec: RequestSpec, reply: Reply) -> None:
 def json_pointer_token(key: str) -> str:
     """RFC 6901 escaping of one path segment (``~`` → ``~0``, ``/`` → ``~1``)."""
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def wire_changes(changes: ConnectionChanges, stored: Mapping[str, Any]) -> ConnectionChanges:
+    """``changes`` as an update sends them to a connection holding ``stored`` properties: each vault
+    reference as its URN, and ``vaulted_properties`` kept in step (a reference set adds its name, a plain
+    value set or a removal drops it; an empty list is removed)."""
+    listed_text = stored.get(VAULTED_PROPERTIES)
+    listed = {n.strip() for n in listed_text.split(",") if n.strip()} if isinstance(listed_text, str) else set()
+    references = {k: ref for k, v in changes.set_properties.items() if (ref := as_reference(v)) is not None}
+    values = {k: (references[k].secret_urn if k in references else v) for k, v in changes.set_properties.items()}
+    removals = list(changes.remove_properties)
+    after = (listed | set(references)) - (set(changes.set_properties) - set(references)) - set(removals)
+    if after != listed:
+        if after:
+            values[VAULTED_PROPERTIES] = vaulted_list(after)
+        elif VAULTED_PROPERTIES in stored:
+            removals.append(VAULTED_PROPERTIES)
+    return ConnectionChanges(changes.name, changes.description, values, removals)
 
 
 def build_patch(changes: ConnectionChanges) -> list[dict[str, Any]]:
@@ -292,60 +374,3 @@ def list_projects(
 
 def get_project(project_id: str) -> RequestSpec:
     return RequestSpec("GET", f"{PROJECTS}/{checked_id(project_id, 'project id')}")
-
-
-#: The most items one scope can be expected to hold when a listing does not say how many it has: far
-#: above any project's connections (a sync of 100,000 was measured) and IBM's few hundred datasource types.
-MAX_LISTED_ITEMS = 1_000_000
-
-
-def page_budget(total_count: Any, page_size: int) -> int:
-    """How many pages a listing may take before it is a service fault (fresh ``next`` tokens with empty
-    pages, served forever). The service says how many items it holds (``total_count``): their pages, plus
-    a margin for items created while the listing runs; without a count, :data:`MAX_LISTED_ITEMS`."""
-    size = max(int(page_size), 1)
-    if isinstance(total_count, int) and not isinstance(total_count, bool) and 0 <= total_count <= MAX_LISTED_ITEMS:
-        pages = -(-total_count // size)
-        return pages + max(10, pages // 10)
-    return -(-MAX_LISTED_ITEMS // size) + 10
-
-
-class PageCount:
-    """Counts the pages of one listing against :func:`page_budget`: a service serving fresh ``next``
-    tokens with empty pages must not keep a task listing forever."""
-
-    __slots__ = ("_budget", "_page_size", "_what", "count")
-
-    def __init__(self, what: str, page_size: int) -> None:
-        self._what = what
-        self._page_size = page_size
-        self._budget: int | None = None
-        self.count = 0
-
-    def turn(self, body: Mapping[str, Any]) -> None:
-        """One more page follows ``body`` (the first page's ``total_count`` sets the budget)."""
-        self.count += 1
-        if self._budget is None:
-            self._budget = page_budget(body.get("total_count"), self._page_size)
-        if self.count >= self._budget:
-            total = body.get("total_count")
-            said = f"the service reported {total} in all" if isinstance(total, int) else "the service gave no count"
-            raise ListingError(
-                f"the listing of {self._what} went on past {self.count} pages of {self._page_size} ({said}): "
-                "the service keeps naming new pages, a fault on its side; stopped rather than list forever. "
-                "Try again later; if it persists, report it to IBM support"
-            )
-
-
-def next_page_param(body: Mapping[str, Any], param: str) -> str | None:
-    """The value of ``param`` inside the reply's ``next.href``; None on the last page.
-
-    The service names the next page by a token inside that link, an absolute URL that may name the
-    service's internal host: only its query is read, the client keeps its own base URL.
-    """
-    nxt = body.get("next")
-    href = nxt.get("href") if isinstance(nxt, Mapping) else None
-    if not href:
-        return None
-    values = parse_qs(urlsplit(str(href)).query).get(param)
-    return values[0] if values else None

@@ -16,12 +16,14 @@
         ├── UnexpectedReplyError           2xx that is not the API's JSON (a login page, a proxy's page)
         ├── BadRequestError                400 and other 4xx without a class of their own: the request
         │   │                              itself is wrong, sending it again cannot help
-        │   └── ValidationRefusedError     the data source failed the service's live test (worth retrying
-        │                                  once the data source is up)
+        │   ├── ValidationRefusedError     the data source failed the service's live test (worth retrying
+        │   │                              once the data source is up)
+        │   └── InvalidPropertiesError     the ``validate`` action found the stored properties invalid
         ├── AuthenticationError            401, or a token exchange that failed
         ├── PermissionDeniedError          403
         ├── NotFoundError                  404
-        │   └── ProjectNotFoundError       a project name matched nothing; ``.near_matches``
+        │   └── WorkspaceNotFoundError     a project, catalog or space name matched nothing; ``.near_matches``
+        │       └── ProjectNotFoundError   ... a project name
         ├── ConflictError                  409
         │   └── ConnectionNameExistsError  409 to a create or rename: the name is taken in the scope
         ├── RateLimitedError               429 (``.retry_after`` seconds when the service said)
@@ -33,6 +35,10 @@ invalid" (the ``test`` action). The first is worth waiting for, the second never
 400 whose first error names a ``target`` (a body ``field``, a query/path ``parameter`` or a ``header``,
 IBM's API Handbook's three target types) or carries one of :data:`REQUEST_REJECTED_CODES` rejects the
 request; any other 400 of a live test is a refused test. Every other 4xx keeps its own meaning.
+
+Error bodies come in the shapes IBM's services send (:func:`parse_error_body`): the connections
+service's container (``trace``, ``errors[]``), the projects service's ``HTTPErrorResponse`` (``code``
+the status as a string, ``error``, ``message``, ``reason``), IAM's and Cloud Pak for Data's token errors.
 
 Messages carry IBM's ``trace`` id (IBM support asks for it) and never a request body, a header,
 a token or a property value.
@@ -223,6 +229,13 @@ class ValidationRefusedError(BadRequestError):
     """
 
 
+class InvalidPropertiesError(BadRequestError):
+    """The ``validate`` action (checks the stored properties without connecting) refused them: ``target``
+    names the property. Like :class:`ValidationRefusedError`, worth waiting for when someone else fixes
+    the connection or fills the vault it references; a new try of the same request cannot fix it.
+    """
+
+
 class AuthenticationError(ApiError):
     pass
 
@@ -235,19 +248,25 @@ class NotFoundError(ApiError):
     pass
 
 
-class ProjectNotFoundError(NotFoundError):
-    def __init__(self, name: str, near_matches: Sequence[str]) -> None:
+class WorkspaceNotFoundError(NotFoundError):
+    """No ``kind`` (project, catalog or space) has that id or exact name; ``near_matches`` are similar names."""
+
+    def __init__(self, kind: str, name: str, near_matches: Sequence[str], *, also: str = "") -> None:
+        self.kind = kind
+        self.name = name
         self.near_matches = tuple(near_matches)
-        hint = (
-            f"; projects with similar names: {', '.join(repr(n) for n in self.near_matches)}"
-            if self.near_matches
-            else ""
-        )
+        plural = "catalogs" if kind == "catalog" else f"{kind}s"
+        hint = f"; {plural} with similar names: {', '.join(repr(n) for n in self.near_matches)}" if near_matches else ""
         super().__init__(
             404,
-            f"no project is named exactly {name!r}{hint}. Give the exact name or the project id",
-            code="project_not_found",
+            f"no {kind} is named exactly {name!r}{hint}{also}. Give the exact name or the {kind} id",
+            code=f"{kind}_not_found",
         )
+
+
+class ProjectNotFoundError(WorkspaceNotFoundError):
+    def __init__(self, name: str, near_matches: Sequence[str]) -> None:
+        super().__init__("project", name, near_matches)
 
 
 class ConflictError(ApiError):
@@ -350,8 +369,9 @@ class ErrorBody(NamedTuple):
 def parse_error_body(body: Any) -> ErrorBody:
     """The parts of an IBM error container, or Nones when absent.
 
-    Also understands IAM's ``errorCode``/``errorMessage`` and Cloud Pak for Data's
-    ``_messageCode_``/``message`` shapes, which the token endpoints use.
+    Also understands the projects service's ``HTTPErrorResponse`` (``code``, ``error``, ``message``,
+    ``reason``: the message is ``message`` then ``reason``), IAM's ``errorCode``/``errorMessage`` and
+    Cloud Pak for Data's ``_messageCode_``/``message`` shapes, which the token endpoints use.
     """
     if not isinstance(body, Mapping):
         return ErrorBody()
@@ -363,6 +383,12 @@ def parse_error_body(body: Any) -> ErrorBody:
         name = _str(target.get("name")) if isinstance(target, Mapping) else None
         kind = _str(target.get("type")) if isinstance(target, Mapping) else None
         return ErrorBody(_str(first.get("code")), _str(first.get("message")), trace, name or None, kind)
+    if "reason" in body and "error" in body:
+        # The projects service's HTTPErrorResponse: ``code`` is the status (a string in every example),
+        # ``message`` the status's generic text, ``reason`` what went wrong; no IBM error code.
+        parts = (_str(body.get(key)) for key in ("message", "reason", "description"))
+        text = " ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+        return ErrorBody(None, text or _str(body.get("error")), trace)
     if "errorCode" in body or "errorMessage" in body:
         return ErrorBody(_str(body.get("errorCode")), _str(body.get("errorMessage")), trace)
     if "_messageCode_" in body or "message" in body:

@@ -16,9 +16,18 @@ from typing import Any, Literal
 
 from airflow_connections_provider.client.errors import InvalidInputError
 from airflow_connections_provider.client.values import differing_properties, normalise_property_value
+from airflow_connections_provider.client.vault import VaultReference, as_reference, stored_references
 
 ScopeKind = Literal["project_id", "catalog_id", "space_id"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("project_id", "catalog_id", "space_id")
+
+#: Every connection flag IBM's sources name (its OpenAPI document's ``ConnectionEntity.flags``; cpdctl adds
+#: ``parameterized``). A list shows only connections with *no* flag unless the ``entity.flags`` filter names
+#: a flag (``x`` or ``+x`` adds those that carry it, ``-x`` removes them, additions first). Lookups that
+#: must see every connection of a name send all of them.
+KNOWN_FLAGS = ("parameterized", "personal_credentials", "restricted", "internal_use_only")
+#: "The credentials' secrets will be visible only to the user who created the connection" (cpdctl).
+PERSONAL_CREDENTIALS = "personal_credentials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,13 +322,22 @@ class Connection:
     def property_names(self) -> tuple[str, ...]:
         return tuple(sorted(self.properties))
 
+    @property
+    def vault_references(self) -> Mapping[str, VaultReference]:
+        """The properties that name a vault secret (listed in ``vaulted_properties``), as references."""
+        return MappingProxyType(stored_references(self.properties))
+
     def visible_differences(self, wanted: Mapping[str, Any], dtype: DatasourceType) -> tuple[str, ...]:
-        """The non-secret properties of ``wanted`` this connection lacks or holds with another value.
+        """The properties of ``wanted`` this connection lacks or holds with another value, secrets aside.
 
         Values compare normalised by their type in ``dtype`` (``"5432"`` equals ``5432``, ``"true"``
-        equals ``True``); secret properties are skipped, since a reply may hide them.
+        equals ``True``); a vault reference compares as a reference (equal when the property is vaulted
+        with the same secret URN). Secret properties are skipped, since a reply may hide them, unless
+        ``wanted`` gives a vault reference for one: a reference is not a secret, and it is shown.
         """
-        return differing_properties(self.properties, wanted, kinds=dtype.property_kinds, ignore=dtype.secret_properties)
+        actual = {**self.properties, **self.vault_references}
+        ignore = {k for k in dtype.secret_properties if as_reference(wanted.get(k)) is None}
+        return differing_properties(actual, wanted, kinds=dtype.property_kinds, ignore=ignore)
 
     def has_visible_properties(self, wanted: Mapping[str, Any], dtype: DatasourceType) -> bool:
         """Does this connection hold every non-secret property of ``wanted``? (see :meth:`visible_differences`)
@@ -336,29 +354,6 @@ class Connection:
         )
 
     __str__ = __repr__
-
-
-@dataclass(frozen=True, slots=True)
-class Project:
-    id: str
-    name: str
-    description: str = ""
-    type: str | None = None
-    created_at: str | None = None
-    tags: tuple[str, ...] = ()
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Project:
-        metadata = data.get("metadata") or {}
-        entity = data.get("entity") or {}
-        return cls(
-            id=str(metadata.get("guid") or ""),
-            name=str(entity.get("name") or ""),
-            description=str(entity.get("description") or ""),
-            type=entity.get("type"),
-            created_at=metadata.get("created_at"),
-            tags=tuple(entity.get("tags") or ()),
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_connections_provider.client.errors import shown
-from airflow_connections_provider.client.models import ConnectionChanges, DatasourceType, PropertyDefinition
+from airflow_connections_provider.client.models import (
+    KNOWN_FLAGS,
+    ConnectionChanges,
+    DatasourceType,
+    PropertyDefinition,
+)
 from airflow_connections_provider.client.values import INT64_RANGE, as_text, oversized_integer, parse_bool, parse_int
+from airflow_connections_provider.client.vault import (
+    VAULT_SECRET_KEY,
+    VAULTED_PROPERTIES,
+    as_reference,
+    is_reference_form,
+    reference_problem,
+)
 
 #: No public source states the service's limit on connection names; this is ours, and generous.
 MAX_NAME_LENGTH = 255
@@ -94,7 +106,10 @@ def _shape(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return f"{_kind_of(value)} ({len(value)} item(s)); give text (JSON-encode a structured value)"
     if isinstance(value, Mapping):
-        return f"{_kind_of(value)} ({len(value)} key(s)); give text (JSON-encode a structured value)"
+        return (
+            f"{_kind_of(value)} ({len(value)} key(s)); give text (JSON-encode a structured value), or "
+            f"{{'{VAULT_SECRET_KEY}': '<secret URN>'}} (that one key only) to reference a vault secret"
+        )
     return _kind_of(value)
 
 
@@ -125,7 +140,14 @@ def check_properties(dtype: DatasourceType, properties: Any, *, require_all: boo
         if prop is None:
             problems.append(_unknown(dtype, name))
             continue
-        normalised[prop.name], problem = _normalise_value(prop, value)
+        if name == VAULTED_PROPERTIES:
+            problems.append(_VAULTED_BY_THE_CLIENT)
+            continue
+        if is_reference_form(value):
+            problem = reference_problem(name, value) or _references_unsupported(dtype, name)
+            normalised[prop.name] = as_reference(value)
+        else:
+            normalised[prop.name], problem = _normalise_value(prop, value)
         if problem:
             problems.append(problem)
     if require_all:
@@ -134,6 +156,36 @@ def check_properties(dtype: DatasourceType, properties: Any, *, require_all: boo
             if name not in given and name not in nulls:  # a null one is named above already
                 problems.append(f"required property {name!r} is missing")
     return normalised, problems
+
+
+_VAULTED_BY_THE_CLIENT = (
+    f"property {VAULTED_PROPERTIES!r} is written by this client: give each property that references a vault "
+    f"secret as {{'{VAULT_SECRET_KEY}': '<secret URN>'}} instead"
+)
+
+
+def _references_unsupported(dtype: DatasourceType, name: str) -> str | None:
+    """A reference needs the type's hidden ``vaulted_properties`` property to say which values are URNs."""
+    if dtype.get_property(VAULTED_PROPERTIES) is not None:
+        return None
+    return (
+        f"property {name!r} is a vault reference, but datasource type {dtype.name!r} has no "
+        f"{VAULTED_PROPERTIES!r} property to mark it with; give the value itself"
+    )
+
+
+def check_flags(flags: Any) -> tuple[tuple[str, ...] | None, list[str]]:
+    """``flags`` as a tuple (None when not given), and every problem: each must be one of :data:`KNOWN_FLAGS`."""
+    if flags is None:
+        return None, []
+    if isinstance(flags, (str, bytes)) or not isinstance(flags, (list, tuple)):
+        return None, [f"flags must be a list of flag names ({', '.join(KNOWN_FLAGS)}), got {_kind_of(flags)}"]
+    problems = [
+        f"flags[{i}] {shown(flag)} is not a flag; the flags are {', '.join(KNOWN_FLAGS)}"
+        for i, flag in enumerate(flags)
+        if flag not in KNOWN_FLAGS
+    ]
+    return (None, problems) if problems else (tuple(dict.fromkeys(str(f) for f in flags)), [])
 
 
 def check_name(name: Any, *, what: str = "the connection name") -> list[str]:
@@ -239,23 +291,28 @@ class NewConnection:
     datasource_type: DatasourceType
     description: str | None
     properties: Mapping[str, Any] = field(repr=False)
+    #: The flags to create it with (``personal_credentials``, ...); None: not declared, none sent.
+    flags: tuple[str, ...] | None = field(default=None, kw_only=True)
 
     @property
     def secret_names(self) -> frozenset[str]:
-        """The properties given that the datasource type marks secret."""
-        return self.datasource_type.secret_properties & frozenset(self.properties)
+        """The properties given that the datasource type marks secret and that hold a value (a vault
+        reference names a secret, it is not one: it is neither masked nor fingerprinted)."""
+        given = frozenset(k for k, v in self.properties.items() if as_reference(v) is None)
+        return self.datasource_type.secret_properties & given
 
 
 def check_new_connection(
-    dtype: DatasourceType, *, name: Any, properties: Any, description: Any = None
+    dtype: DatasourceType, *, name: Any, properties: Any, description: Any = None, flags: Any = None
 ) -> tuple[NewConnection | None, list[str]]:
     """``(the checked connection, [])``, or ``(None, every problem)``."""
     problems = check_name(name) + check_description(description)
     normalised, property_problems = check_properties(dtype, properties, require_all=True)
-    problems += property_problems
+    checked_flags, flag_problems = check_flags(flags)
+    problems += property_problems + flag_problems
     if problems:
         return None, problems
-    return NewConnection(name, dtype, description, normalised), []
+    return NewConnection(name, dtype, description, normalised, flags=checked_flags), []
 
 
 def check_changes(dtype: DatasourceType, changes: ConnectionChanges) -> tuple[ConnectionChanges, list[str]]:
@@ -271,6 +328,8 @@ def check_changes(dtype: DatasourceType, changes: ConnectionChanges) -> tuple[Co
         prop = dtype.get_property(key)
         if prop is None:
             problems.append(_unknown(dtype, key))
+        elif key == VAULTED_PROPERTIES:
+            problems.append(_VAULTED_BY_THE_CLIENT)
         elif key in dtype.required_properties:
             problems.append(f"property {key!r} is required by {dtype.name!r} and cannot be removed")
     fixed = ConnectionChanges(

@@ -7,10 +7,11 @@ operators' adopt-on-retry check, the sync planner — must therefore compare *no
 of them must normalise the same way: :func:`normalise_property_value` and :func:`differing_properties`
 are that one way (a connection offers it as ``visible_differences``/``has_visible_properties``).
 
-With the property's type (from its datasource type) the reading is exact: booleans accept
-true/false/yes/no/1/0/on/off in any case, integers accept integral numbers and digit strings. Without
-it, strings that read unambiguously as a boolean (true/false/yes/no) or an integer become one; anything
-else compares as its text.
+A vault reference (``{"vault_secret": "<urn>"}``, :mod:`.vault`) compares as the URN it names, never
+as a value of the property's type. With the property's type (from its datasource type) the reading is
+exact: booleans accept true/false/yes/no/1/0/on/off in any case, integers accept integral numbers and
+digit strings. Without it, strings that read unambiguously as a boolean (true/false/yes/no) or an
+integer become one; anything else compares as its text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from airflow_connections_provider.client.vault import as_reference
 
 #: The integers a property can hold: 64-bit, as the service's integer properties are. Wider values (a
 #: port of 5,000 digits) are refused by validation, and never reach ``int()``, which refuses strings of
@@ -112,6 +115,9 @@ def normalise_property_value(value: Any, kind: str | None = None) -> Any:
     kind = (kind or "").lower()
     if value is None:
         return ("null", None)
+    reference = as_reference(value)
+    if reference is not None:  # a vault reference compares by the secret it names, whatever the type
+        return ("vault", reference.secret_urn)
     if kind == "boolean":
         flag = parse_bool(value)
         return ("bool", flag) if flag is not None else ("text", as_text(value))

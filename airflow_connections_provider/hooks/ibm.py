@@ -1,6 +1,8 @@
 """The Airflow hook: an Airflow connection in, a ready client out — for tasks and triggers alike.
 
-It does nothing else on purpose; every API operation lives on the client (``hook.client``). Triggers
+It does little else on purpose; every API operation lives on the client (``hook.client``). What it adds
+is the Airflow side: the default workspace of the Airflow connection (its ``project``, ``catalog`` or
+``space`` extra), and a connection's actions run in that workspace. Triggers
 read the same settings without blocking their event loop (:meth:`IBMDataPlatformHook.aget_client_config`),
 so there is one way from an Airflow connection to a client, and one rule for a connection Airflow
 cannot read.
@@ -15,7 +17,15 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook, mask_secret
 
-from airflow_connections_provider.client import ClientConfig, ConfigurationError, ConnectionsClient, Scope
+from airflow_connections_provider.client import (
+    ClientConfig,
+    ConfigurationError,
+    ConnectionAction,
+    ConnectionsClient,
+    Scope,
+    WorkspaceRef,
+)
+from airflow_connections_provider.client.workspaces import workspace_ref
 from airflow_connections_provider.compat import unreadable_connection_value
 from airflow_connections_provider.connection_type import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_connections_provider.hooks.settings import (
@@ -148,28 +158,57 @@ class IBMDataPlatformHook(BaseHook):
 
     @property
     def default_project(self) -> str | None:
+        """The extra ``project`` (id or name), when the default workspace is a project."""
         return self.settings.default_project
 
-    def resolve_scope(self, project: str | None = None) -> Scope:
-        """The scope for ``project`` (an id or an exact name), else the connection's default project."""
-        wanted = (project or "").strip() or self.default_project
-        if not wanted:
+    @property
+    def default_scope(self) -> WorkspaceRef | None:
+        """The default workspace: the extra ``project``, ``catalog`` or ``space`` (an id or an exact name)."""
+        return self.settings.default_scope
+
+    def resolve_scope(
+        self, project: str | None = None, *, catalog: str | None = None, space: str | None = None
+    ) -> Scope:
+        """The scope of the one workspace given (each an id or an exact name), else of the connection's
+        default workspace. :class:`ConfigurationError` when several are given, or none and no default."""
+        named, problems = workspace_ref(project=project, catalog=catalog, space=space)
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+        wanted = named or self.default_scope
+        if wanted is None:
             raise ConfigurationError(
-                f"no project given and Airflow connection {self.ibm_conn_id!r} sets no default: pass "
-                f"project=<id or name>, or set the 'project' extra of the connection"
+                f"no project, catalog or space given and Airflow connection {self.ibm_conn_id!r} sets no "
+                "default: pass project=, catalog= or space= (an id or an exact name), or set the 'project', "
+                "'catalog' or 'space' extra of the connection"
             )
-        return Scope.project(self.client.resolve_project(wanted).id)
+        return self.client.resolve_workspace(wanted)
+
+    # -- a connection's actions, in the given workspace (else the default one) ---------------------------
+
+    def test_connection_asset(self, connection_id: str, **workspace: str | None) -> None:
+        """Run the ``test`` action on a stored connection (the service connects to the data source).
+        ``workspace``: ``project=``, ``catalog=`` or ``space=``, as :meth:`resolve_scope`."""
+        self.client.test_connection(self.resolve_scope(**workspace), connection_id)
+
+    def validate_connection_asset(self, connection_id: str, **workspace: str | None) -> None:
+        """Run the ``validate`` action (checks the stored properties without connecting)."""
+        self.client.validate_connection(self.resolve_scope(**workspace), connection_id)
+
+    def list_connection_actions(self, connection_id: str, **workspace: str | None) -> list[ConnectionAction]:
+        """The actions the connection's datasource type lists (``test`` and ``validate`` run unlisted)."""
+        return self.client.list_actions(self.resolve_scope(**workspace), connection_id)
 
     def test_connection(self) -> tuple[bool, str]:
         """Check authentication and reachability (``GET /v2/connections/version``), and access to the
-        default project when one is set. Never raises: the UI shows the message.
+        default workspace when one is set. Never raises: the UI shows the message.
         """
         try:
             version = self.client.version()
             message = f"Connected to {version.service_name or 'the connections service'} {version.version}".strip()
-            if self.default_project:
-                project = self.client.resolve_project(self.default_project)
-                message += f"; default project {project.name!r} ({project.id}) is reachable"
+            default = self.default_scope
+            if default is not None:
+                scope = self.client.resolve_workspace(default)
+                message += f"; default {default} ({scope.id}) is reachable"
             return True, message
         except Exception as exc:  # noqa: BLE001 - the Test button must show a message, never a traceback
             return False, f"{type(exc).__name__}: {exc}"

@@ -6,8 +6,9 @@ for triggers (``aget_client_config``), so the two can never read a field differe
 
 Field mapping: host → API base URL or region; port → the URL's port when the host names none;
 login → username; password → API key, password or bearer token (by auth type); schema → unused;
-extra → ``auth_type``, ``iam_url``, ``project``, ``verify_tls``,
-``ca_bundle``, ``timeout``, ``total_timeout``, ``retry_limit``, ``retry_delay``, ``max_retry_wait``.
+extra → ``auth_type``, ``iam_url``, the default workspace (at most one of ``project``, ``catalog``,
+``space``: an id or an exact name), ``verify_tls``, ``ca_bundle``, ``timeout``, ``total_timeout``,
+``retry_limit``, ``retry_delay``, ``max_retry_wait``.
 Extra keys may also carry the ``extra__ibmdataplatform__`` prefix older UIs wrote.
 
 Every problem names the Airflow connection and its field, and never quotes a credential (nor a URL
@@ -44,6 +45,7 @@ from airflow_connections_provider.client.setting_checks import (
     split_url,
     url_problem,
 )
+from airflow_connections_provider.client.workspaces import WORKSPACE_KINDS, WorkspaceRef, workspace_ref
 from airflow_connections_provider.connection_type import CONN_TYPE
 
 _PREFIX = f"extra__{CONN_TYPE}__"
@@ -61,7 +63,14 @@ class AirflowConnectionLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class HookSettings:
     client_config: ClientConfig
-    default_project: str | None
+    #: The workspace tasks use when they name none: the extra ``project``, ``catalog`` or ``space``.
+    default_scope: WorkspaceRef | None = None
+
+    @property
+    def default_project(self) -> str | None:
+        """The default workspace's id or name when it is a project (the extra ``project``)."""
+        scope = self.default_scope
+        return scope.ref if scope is not None and scope.kind == "project" else None
 
 
 def _extras(raw: str | Mapping[str, Any] | None, conn_id: str) -> dict[str, Any]:
@@ -294,6 +303,9 @@ def settings_from_connection(
     if extras.get("ca_bundle") and verify:
         verify = str(extras["ca_bundle"])
     base_url = attempt(lambda: resolve_base_url(_base_url(conn)), None)
+    default_scope, scope_problems = workspace_ref(**{kind: extras.get(kind) for kind in WORKSPACE_KINDS})
+    where = f"the default workspace of Airflow connection {conn_id!r}"
+    problems += [f"{where}: {p}; set one of the extras 'project', 'catalog', 'space'" for p in scope_problems]
     config = None
     if not problems and credentials is not None:
         config = attempt(
@@ -311,8 +323,7 @@ def settings_from_connection(
         )
     if problems or config is None:
         raise ConfigurationError(f"Airflow connection {conn_id!r} is not usable: " + "; ".join(problems))
-    project = extras.get("project")
-    return HookSettings(client_config=config, default_project=str(project).strip() if project else None)
+    return HookSettings(client_config=config, default_scope=default_scope)
 
 
 #: Numeric extras: (key, integer, must be > 0).

@@ -1,4 +1,5 @@
-"""Operators that create, update, delete and sync IBM data platform connection assets.
+"""Operators that create, update, delete and sync IBM data platform connection assets, in a project, a
+catalog or a deployment space (``project=``, ``catalog=`` or ``space=``: see ``tasks/base.py``).
 
 Every operator returns ids, names or change summaries to XCom, never property values or tokens, and
 logs one line per action saying what it did to which connection.
@@ -12,12 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_connections_provider.operators.delete import IBMDeleteConnectionOperator
-from airflow_connections_provider.tasks.base import (
-    IBMBaseOperator,
-    airflow_errors,
-    require_one,
-    with_real_rendered_values,
-)
+from airflow_connections_provider.operators.update import IBMUpdateConnectionOperator
+from airflow_connections_provider.tasks.base import IBMBaseOperator, airflow_errors, with_real_rendered_values
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -52,7 +49,7 @@ _IF_EXISTS = ("fail", "skip", "update")
 
 
 class IBMCreateConnectionOperator(IBMBaseOperator):
-    """Create a connection asset in a project; returns its id.
+    """Create a connection asset in a project, catalog or deployment space; returns its id.
 
     With ``test=True`` (the default) the service first connects to the data source and refuses to save
     a connection that does not work. A retry of the task never creates a second connection of the
@@ -62,9 +59,18 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
     :param name: connection name, exact; the service refuses a second connection of that name in the scope (409).
     :param datasource_type: datasource type name (``postgresql``) or id.
     :param properties: connection properties; templated, so secrets can come from
-        ``{{ conn.<id>.password }}``, Variables or a secrets backend.
+        ``{{ conn.<id>.password }}``, Variables or a secrets backend. A property may reference a secret
+        in a Cloud Pak for Data vault instead: ``{"vault_secret": "<secret URN>"}`` (never resolved here).
     :param description: connection description.
-    :param test: have the service validate the connection before saving it.
+    :param flags: flags to create it with: ``personal_credentials`` (its secrets visible only to the
+        user who creates it), ``restricted``, ``internal_use_only``, ``parameterized``. Set on create
+        only; with ``if_exists="update"`` an existing connection with other flags fails the task.
+    :param test: have the service connect to the data source before saving (refused if that fails).
+    :param validate: after saving, have the service check the properties without connecting (its
+        ``validate`` action; vault references must name secrets the vault holds); a refusal fails the task
+        and the connection stays as written.
+    :param skip_enforcement: ask the service to skip its guards that refuse shared credentials and
+        require vaulted ones (an administrator's setting); logged as a warning. Off by default.
     :param if_exists: ``"fail"`` (default), ``"skip"`` (return the existing id) or ``"update"`` (apply
         ``description`` and ``properties`` to the existing connection). With ``"fail"``, a retry of the
         task adopts a connection only when an earlier try of this task instance sent its create (recorded
@@ -89,7 +95,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         datasource_type: str,
         properties: Mapping[str, Any] | None = None,
         description: str | None = None,
+        flags: Sequence[str] | None = None,
         test: bool = True,
+        validate: bool = False,
+        skip_enforcement: bool = False,
         if_exists: IfExists = "fail",
         **kwargs: Any,
     ) -> None:
@@ -98,7 +107,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         self.datasource_type = datasource_type
         self.properties = properties if properties is not None else {}
         self.description = description
+        self.flags = flags
         self.test = test
+        self.validate = validate
+        self.skip_enforcement = skip_enforcement
         self.if_exists = if_exists
 
     def mask_rendered_field(self, field: str, value: Any) -> None:
@@ -116,7 +128,9 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         checks.text("datasource_type", self.datasource_type)
         checks.properties("properties", self.properties)
         checks.text("description", self.description, optional=True)
-        checks.flag("test", self.test)
+        checks.flags("flags", self.flags)
+        for name in ("test", "validate", "skip_enforcement"):
+            checks.flag(name, getattr(self, name))
         checks.choice("if_exists", self.if_exists, _IF_EXISTS)
 
     @with_real_rendered_values
@@ -144,7 +158,9 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
                     datasource_type=dtype.id,
                     properties=self.properties,
                     description=self.description,
+                    flags=self.flags,
                     test=self.test,
+                    skip_enforcement=self.skip_enforcement,
                 )
             except ConnectionNameExistsError:
                 # Someone created the name between our lookup and our POST (409): if_exists decides
@@ -161,9 +177,12 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             marker.clear()
         self.publish_link(context, scope, created.id)
         checked = "validated by the service" if self.test else "not validated (test=False)"
+        flags = f" with flags {', '.join(created.flags or self.flags or ())}" if (created.flags or self.flags) else ""
         self.log.info(
-            "Created connection %r (%s, id %s) in %s; %s", created.name, dtype.name, created.id, scope, checked
+            "Created connection %r (%s, id %s) in %s%s; %s", created.name, dtype.name, created.id, scope, flags, checked
         )
+        if self.validate:
+            self._validate_saved(client, scope, created)
         self._announce(context, "created", scope, created.name, dtype)
         return created.id
 
@@ -207,6 +226,8 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
                 adopted = self._adopt(client, scope, dtype, existing)
                 # The try that created it failed, so it emitted nothing: this try announces the creation.
                 self._announce(context, "created", scope, existing.name, dtype)
+                if self.validate:
+                    self._validate_saved(client, scope, existing)
                 return adopted
             not_ours = (
                 " (no earlier try of this task sent a create for it that may have been saved, so it is not adopted)"
@@ -219,8 +240,16 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             )
         from airflow_connections_provider.client import ConnectionChanges
 
+        if self.flags is not None and set(self.flags) != set(existing.flags):
+            raise AirflowFailException(
+                f"connection {self.name!r} already exists (id {existing.id}) with flags "
+                f"[{', '.join(existing.flags) or 'none'}], not [{', '.join(self.flags) or 'none'}]; flags are set "
+                "when a connection is created and cannot be changed: delete it first to create it with these flags"
+            )
         changes = ConnectionChanges(description=self.description, set_properties=self.properties)
-        updated = client.update_connection(scope, existing.id, changes, test=self.test, current=existing)
+        updated = client.update_connection(
+            scope, existing.id, changes, test=self.test, current=existing, skip_enforcement=self.skip_enforcement
+        )
         self.log.info(
             "Connection %r already existed (id %s); updated %s",
             updated.name,
@@ -229,7 +258,14 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         )
         if not changes.is_empty:
             self._announce(context, "updated", scope, updated.name, dtype, changes.changed_fields)
+        if self.validate:
+            self._validate_saved(client, scope, updated)
         return updated.id
+
+    def _validate_saved(self, client: ConnectionsClient, scope: Scope, connection: Connection) -> None:
+        from airflow_connections_provider.tasks.checks import validate_saved
+
+        validate_saved(client, scope, connection, self.log, rerun="clear this task with if_exists='skip' or 'update'")
 
     def _adopt(self, client: ConnectionsClient, scope: Scope, dtype: DatasourceType, existing: Connection) -> str:
         """Take over what an earlier try of this task created, sending the secrets again: they cannot be
@@ -241,7 +277,10 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
         changes = ConnectionChanges(description=description, set_properties=secrets)
         if not changes.is_empty:
             with airflow_errors(f"Adopting connection {self.name!r}"):
-                client.update_connection(scope, existing.id, changes, test=self.test, current=existing)
+                client.update_connection(
+                    scope, existing.id, changes, test=self.test, current=existing,
+                    skip_enforcement=self.skip_enforcement,
+                )  # fmt: skip
         self.log.info(
             "Connection %r (id %s) matches this task's request; adopted what an earlier try created%s",
             self.name,
@@ -249,128 +288,3 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             f" and re-sent {', '.join(changes.changed_fields)}" if not changes.is_empty else "",
         )
         return existing.id
-
-
-class IBMUpdateConnectionOperator(IBMBaseOperator):
-    """Change some fields of a connection; only the keys given change. Returns the connection id.
-
-    This is the credential-rotation operator: with ``test=True`` the service validates the new values
-    before saving, so wrong credentials are refused, the stored ones stay, and the task fails with
-    the service's reason. The names of the changed fields are pushed to XCom key ``changed_fields``.
-
-    :param connection_id: id of the connection to change (or give ``connection_name``).
-    :param connection_name: exact name of the connection to change.
-    :param set_properties: properties to set (templated; secret values are masked in logs).
-    :param remove_properties: property names to remove.
-    :param new_name: rename the connection; refused when another connection already has that name. A
-        retry of a rename by ``connection_name`` finds the connection an earlier try already renamed.
-    :param description: new description.
-    :param test: have the service validate the result before saving it.
-    """
-
-    template_fields: Sequence[str] = (
-        *IBMBaseOperator.template_fields,
-        "connection_id",
-        "connection_name",
-        "set_properties",
-        "remove_properties",
-        "new_name",
-        "description",
-    )
-    template_fields_renderers = {"set_properties": "json"}
-
-    def __init__(
-        self,
-        *,
-        connection_id: str | None = None,
-        connection_name: str | None = None,
-        set_properties: Mapping[str, Any] | None = None,
-        remove_properties: Sequence[str] | None = None,
-        new_name: str | None = None,
-        description: str | None = None,
-        test: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.connection_id = connection_id
-        self.connection_name = connection_name
-        self.set_properties = set_properties if set_properties is not None else {}
-        self.remove_properties = remove_properties if remove_properties is not None else []
-        self.new_name = new_name
-        self.description = description
-        self.test = test
-
-    def mask_rendered_field(self, field: str, value: Any) -> None:
-        if field == "set_properties":
-            from airflow_connections_provider.masking import mask_values
-
-            mask_values(value)
-
-    def validate_arguments(self, checks: ArgumentChecks) -> None:
-        from airflow_connections_provider.client.validation import check_name_characters
-
-        checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
-        checks.properties("set_properties", self.set_properties)
-        checks.names("remove_properties", self.remove_properties)
-        checks.text("new_name", self.new_name, optional=True)
-        for problem in check_name_characters(self.new_name, what="new_name"):
-            checks.add(problem)
-        checks.text("description", self.description, optional=True)
-        checks.flag("test", self.test)
-
-    @with_real_rendered_values
-    def execute(self, context: Context) -> str:
-        from airflow_connections_provider.client import ConnectionChanges
-        from airflow_connections_provider.masking import mask_values
-        from airflow_connections_provider.tasks.lookups import check_rename
-
-        self.check_arguments()
-        kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
-        scope = self.resolve_scope()
-        client = self.hook.client
-        with airflow_errors(f"Updating connection {ref!r}"):
-            current = self._target(context, client, scope, kind, ref)
-            self.publish_link(context, scope, current.id)
-            dtype = client.get_datasource_type(current.datasource_type)
-            mask_values(self.set_properties, dtype.secret_properties)
-            new_name = self.new_name if self.new_name not in (None, current.name) else None
-            if new_name is not None:
-                check_rename(client, scope, current, new_name)
-            changes = ConnectionChanges(
-                name=new_name,
-                description=self.description,
-                set_properties=self.set_properties,
-                remove_properties=list(self.remove_properties),
-            )
-            updated = client.update_connection(scope, current.id, changes, test=self.test, current=current)
-        changed = list(changes.changed_fields)
-        self.push_xcom(context, "changed_fields", changed)
-        checked = "validated by the service" if self.test else "not validated (test=False)"
-        what = ", ".join(changed) or ("nothing changed (re-tested only)" if self.test else "nothing changed")
-        self.log.info("Updated connection %r (id %s) in %s: %s; %s", updated.name, updated.id, scope, what, checked)
-        if changed:
-            from airflow_connections_provider.tasks.asset_events import ConnectionEvent, emit
-
-            # A rename changes the asset (it is named by the connection's name): both names hear of it.
-            fields = changes.changed_fields
-            names = dict.fromkeys((current.name, updated.name))
-            emit(self, context, [ConnectionEvent("updated", scope, n, dtype.name, fields, self.test) for n in names])
-        return updated.id
-
-    def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
-        from airflow_connections_provider.tasks.lookups import find_renamed, find_target
-
-        if kind == "connection_name" and self.new_name and context["ti"].try_number > 1:
-            renamed = find_renamed(
-                client, scope, old_name=ref, new_name=self.new_name, set_properties=self.set_properties
-            )
-            if renamed is not None:
-                self.log.info(
-                    "No connection is named %r any more and %r (id %s) matches: an earlier try renamed it; "
-                    "applying the remaining changes to it",
-                    ref,
-                    self.new_name,
-                    renamed.id,
-                )
-                return renamed
-        return find_target(client, scope, kind, ref)

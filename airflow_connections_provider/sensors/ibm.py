@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from airflow_connections_provider.tasks.arguments import ArgumentChecks
     from airflow_connections_provider.tasks.asset_events import ConnectionEvent
 
+#: What a poke asks the service: its ``test`` or its ``validate`` action.
+SENSOR_ACTIONS = ("test", "validate")
 # Leave the trigger time to send its own timeout event before Airflow's deferral timeout fires.
 _DEFERRAL_MARGIN = timedelta(minutes=5)
 
@@ -52,6 +54,9 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
     :param connection_id: id of the connection (or give ``connection_name``).
     :param connection_name: exact name of the connection.
     :param deferrable: wait in the triggerer instead of holding a worker slot.
+    :param action: what each poke asks the service: ``"test"`` (default: connect to the data source
+        with the stored settings) or ``"validate"`` (check the stored properties without connecting:
+        required ones, value types, vault references the vault holds). Its trigger runs the same one.
     """
 
     template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "connection_id", "connection_name")
@@ -63,18 +68,21 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
         connection_id: str | None = None,
         connection_name: str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        action: str = "test",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.connection_id = connection_id
         self.connection_name = connection_name
         self.deferrable = deferrable
+        self.action = action
         self._target: tuple[Scope, str] | None = None
         self._found: Connection | None = None  # when looked up by name: its name and type, for the event
         self._waiting_since: float | None = None  # epoch seconds of this process's first test
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
+        checks.choice("action", self.action, SENSOR_ACTIONS)
 
     def _resolve(self, context: Context) -> tuple[Scope, str]:
         if self._target is None:
@@ -114,20 +122,29 @@ class IBMConnectionValidationSensor(IBMBaseOperator, BaseSensorOperator):
                 # One attempt per poll there (the polls retry): only the request timeout applies.
                 hook_params={} if self.request_timeout is None else {"timeout": self.request_timeout},
                 waiting_since=self._waiting_since,
+                action=self.action,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) + _DEFERRAL_MARGIN,
         )
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        from airflow_connections_provider.client import ConnectionsClientError, ValidationRefusedError, is_temporary
+        from airflow_connections_provider.client import (
+            ConnectionsClientError,
+            InvalidPropertiesError,
+            ValidationRefusedError,
+            is_temporary,
+        )
 
         scope, connection_id = self._resolve(context)
         if self._waiting_since is None:
             self._waiting_since = time.time()
         try:
-            self.hook.client.validate_connection(scope, connection_id)
-        except ValidationRefusedError as exc:
+            if self.action == "validate":
+                self.hook.client.validate_connection(scope, connection_id)
+            else:
+                self.hook.client.test_connection(scope, connection_id)
+        except (ValidationRefusedError, InvalidPropertiesError) as exc:
             self.log.info("Connection %s is not valid yet%s: %s", connection_id, self._waited(), exc)
             return False
         except ConnectionsClientError as exc:

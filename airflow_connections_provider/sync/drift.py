@@ -25,6 +25,8 @@ COMPARED: tuple[tuple[str, str], ...] = (
     ("`datasource_type`", "a connection of another type with a declared name refuses the check"),
     ("`description`", "when the entry declares one"),
     ("`properties.<name>`", "each property the entry declares, normalised as the sync compares them"),
+    ("vault references", "as references: the same secret URN, the property listed in `vaulted_properties`"),
+    ("`flags`", "when the entry declares them: other flags refuse the check (flags cannot be changed)"),
     ("secret properties", "changed / unchanged / unknown / not compared, by the value read back or the fingerprint"),
     ("connections not in the spec", "with `prune`: managed connections (`managed_prefix`) the spec does not name"),
 )
@@ -34,7 +36,10 @@ IGNORED: tuple[tuple[str, str], ...] = (
     ("`metadata.usage`", "last access time, last accessor and access count change whenever the connection is used"),
     ("`metadata.create_time`, `creator_id`, `asset_id`", "set by the service; connections are matched by name"),
     ("`entity.interaction_properties`", "derived by the service from the datasource type (kilobytes of it)"),
-    ("`entity.flags`, `rov`, `owner_id`, `origin_country`", "access control and bookkeeping the service manages"),
+    (
+        "`entity.flags` (when the entry declares none), `rov`, `owner_id`, `origin_country`",
+        "access control and bookkeeping the service manages",
+    ),
     ("properties the entry does not declare", "service defaults, values set elsewhere: only declared ones are managed"),
     ("`description`, when the entry declares none", "left as it is, so not compared"),
     ("connections outside `managed_prefix`", "never the sync's, never reported"),

@@ -14,6 +14,11 @@ Pure: no I/O. Rules, in the order a reader would ask them:
   the connection is created, when ``rewrite_secrets`` is set, when it is known to have changed, and
   when it is unknown while fingerprint state is kept (this sync has not applied it here yet). Without
   fingerprint state an unknown secret is sent only alongside another change of the same connection.
+* A vault reference (``{"vault_secret": "<urn>"}``) is compared as a reference, even for a secret
+  property: unchanged when the stored property is vaulted with the same URN, else sent. It is never
+  resolved, masked or fingerprinted (it names a secret, it is not one).
+* Flags, when an entry declares them, are set on create; an existing connection with other flags is a
+  conflict (IBM documents no way to change flags).
 * A value the spec could not give (:attr:`DesiredConnection.unavailable`: the console script outside
   Airflow without the variable the spec names) is never compared and never sent.
 * With ``prune``, connections whose name starts with ``managed_prefix`` and that no entry names are
@@ -32,6 +37,7 @@ from airflow_connections_provider.client import (
     ConnectionChanges,
     InvalidInputError,
 )
+from airflow_connections_provider.client.vault import as_reference
 from airflow_connections_provider.sync.fingerprints import FingerprintState
 from airflow_connections_provider.sync.secret_status import NOT_COMPARED, SecretCheck, check_secret
 from airflow_connections_provider.sync.spec import DesiredConnection
@@ -142,7 +148,7 @@ def compare(
     visible = {
         k: desired.properties[k] for k in current.visible_differences(desired.properties, desired.datasource_type)
     }
-    declared = {k: v for k, v in desired.properties.items() if k in secret}
+    declared = {k: v for k, v in desired.properties.items() if k in secret and as_reference(v) is None}
     kinds = desired.datasource_type.property_kinds
     checks = {k: check_secret(k, v, current, fingerprints=fingerprints, kind=kinds.get(k)) for k, v in declared.items()}
     checks.update({k: NOT_COMPARED for k in desired.unavailable & secret})
@@ -190,6 +196,9 @@ def make_plan(
                 f"the spec says {entry.datasource_type.name}; delete or rename it first"
             )
             continue
+        if entry.flags is not None and set(entry.flags) != set(current.flags):
+            conflicts.append(flags_conflict(entry, current))
+            continue
         found = compare(entry, current, fingerprints=fingerprints, rewrite_secrets=rewrite_secrets)
         changes = found.changes
         kind: ActionKind = "unchanged" if changes.is_empty else "update"
@@ -214,3 +223,13 @@ def make_plan(
             if name.startswith(managed_prefix) and name not in wanted:
                 actions.extend(PlannedAction("delete", name, conn.id, current=conn) for conn in by_name[name])
     return Plan(tuple(actions))
+
+
+def flags_conflict(entry: DesiredConnection, current: Connection) -> str:
+    has = ", ".join(sorted(current.flags)) or "none"
+    wants = ", ".join(sorted(entry.flags or ())) or "none"
+    return (
+        f"{entry.name!r}: exists (id {current.id}) with flags [{has}], the spec says [{wants}]; flags are set when "
+        "a connection is created and cannot be changed: delete it (the next sync creates it with the spec's "
+        "flags) or make the spec's flags match"
+    )

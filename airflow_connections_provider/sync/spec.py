@@ -10,6 +10,11 @@ Each entry::
     properties: {host: ..., password: "{{ conn.orders.password }}"}
     from_airflow_connection: orders     # optional: fill host/port/login/password/schema from it
     property_map: {schema: service_name}  # optional: where those Airflow fields land
+    flags: [personal_credentials]       # optional: set when the connection is created (never changed)
+
+A property may reference a secret in a Cloud Pak for Data vault instead of holding its value:
+``password: {vault_secret: "1000330999:orders-db-password"}`` (the client's ``vault`` module has the
+wire form). A reference is not a secret: it is compared as written, never masked or fingerprinted.
 
 Every problem of every entry is collected into one :class:`InvalidInputError` before anything is written.
 
@@ -43,11 +48,20 @@ from airflow_connections_provider.client import (
     check_new_connection,
 )
 from airflow_connections_provider.client.validation import check_name_characters, close_matches
+from airflow_connections_provider.client.vault import is_reference_form
 from airflow_connections_provider.masking import looks_secret, mask_texts, secret_values
 from airflow_connections_provider.sync.spec_text import load_text, secrets_in_text
 from airflow_connections_provider.sync.spec_yaml import MAX_DEPTH, PlainText
 
-ENTRY_KEYS = ("name", "datasource_type", "description", "properties", "from_airflow_connection", "property_map")
+ENTRY_KEYS = (
+    "name",
+    "datasource_type",
+    "description",
+    "properties",
+    "from_airflow_connection",
+    "property_map",
+    "flags",
+)
 #: Where the fields of an Airflow connection land by default, when the datasource type has that property.
 DEFAULT_PROPERTY_MAP: Mapping[str, str] = {
     "host": "host",
@@ -112,6 +126,8 @@ def _secrets_in_data(data: Any) -> Iterator[str]:
             continue
         if isinstance(item, Mapping):
             for key, value in item.items():
+                if is_reference_form(value):
+                    continue  # a vault reference names a secret, it is not one
                 if _is_container(value):
                     stack.append((value, depth + 1))
                 elif value not in (None, "") and not isinstance(value, bool) and looks_secret(str(key)):
@@ -167,6 +183,8 @@ class _Context:
     marker: str | None
 
     def unavailable(self, value: Any) -> bool:
+        if is_reference_form(value):  # a vault reference whose URN was not available
+            value = next(iter(value.values())) if isinstance(value, Mapping) else value.secret_urn
         return self.marker is not None and isinstance(value, str) and self.marker in value
 
 
@@ -253,6 +271,7 @@ def _resolve_entry(
         name=str(raw["name"]),
         properties={**stand_ins, **merged},
         description=description if isinstance(description, str) else None,
+        flags=raw.get("flags"),
     )
     problems.extend(f"{where}: {p}" for p in entry_problems)
     if description is not None and not isinstance(description, str):
@@ -264,7 +283,14 @@ def _resolve_entry(
         return None
     kept = {k: v for k, v in checked.properties.items() if k not in unavailable}
     described = None if description is None else str(description)
-    return DesiredConnection(checked.name, dtype, described, kept, frozenset(unavailable))
+    return DesiredConnection(
+        name=checked.name,
+        datasource_type=dtype,
+        description=described,
+        properties=kept,
+        flags=checked.flags,
+        unavailable=frozenset(unavailable),
+    )
 
 
 def _stand_in(dtype: DatasourceType, name: Any) -> Any:

@@ -61,7 +61,10 @@ class ArgumentChecks:
             self.add(f"{name} must be a finite number of seconds {bound}, got {_type(value)} {value!r}")
 
     def properties(self, name: str, value: Any) -> None:
-        """A mapping of property name to a JSON scalar (values are never shown: they may be secrets)."""
+        """A mapping of property name to a JSON scalar or a vault reference (``{"vault_secret": "<urn>"}``;
+        values are never shown: they may be secrets)."""
+        from airflow_connections_provider.client.vault import is_reference_form, reference_problem
+
         if not isinstance(value, Mapping):
             self.add(f"{name} must be a mapping of property name to value, got {_type(value)}")
             return
@@ -72,11 +75,24 @@ class ArgumentChecks:
                 self.add(f"{name}[{key!r}] is null: give a value, or leave the property out")
             elif isinstance(item, (str, bool, int)):
                 continue
+            elif is_reference_form(item):
+                if problem := reference_problem(key, item):
+                    self.add(f"{name}: {problem}")
             elif isinstance(item, float):
                 if not math.isfinite(item):
                     self.add(f"{name}[{key!r}] must be a finite number, got {item!r}")
             else:
-                self.add(f"{name}[{key!r}] must be text, a number or true/false, got {_type(item)}")
+                self.add(
+                    f"{name}[{key!r}] must be text, a number, true/false or a vault reference "
+                    f"{{'vault_secret': '<secret URN>'}}, got {_type(item)}"
+                )
+
+    def flags(self, name: str, value: Any) -> None:
+        """None, or a list of the connection flags IBM's sources name (``personal_credentials``, ...)."""
+        from airflow_connections_provider.client.validation import check_flags
+
+        for problem in check_flags(value)[1]:
+            self.add(f"{name}: {problem}" if not problem.startswith(name) else problem)
 
     def names(self, name: str, value: Any) -> None:
         if isinstance(value, str) or not isinstance(value, Sequence):

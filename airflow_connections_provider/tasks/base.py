@@ -47,7 +47,11 @@ class IBMBaseOperator(BaseOperator):
     """Base of this provider's operators.
 
     :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
-    :param project: project id or exact project name; defaults to the Airflow connection's project.
+    :param project: the project the connections live in: its id or exact name. Give at most one of
+        ``project``, ``catalog`` and ``space``; none: the Airflow connection's default workspace (its
+        ``project``, ``catalog`` or ``space`` extra).
+    :param catalog: the catalog (id or exact name) instead of a project.
+    :param space: the deployment space (id or exact name) instead of a project.
     :param request_retry_limit: attempts of each API request, the first included (1 = no retry; default 6,
         at most 100: ``RetryPolicy`` defines it); overrides the Airflow connection's ``retry_limit``.
         Unrelated to the task's own ``retries``.
@@ -60,7 +64,7 @@ class IBMBaseOperator(BaseOperator):
         stays the client's. Not templated.
     """
 
-    template_fields: Sequence[str] = ("ibm_conn_id", "project")
+    template_fields: Sequence[str] = ("ibm_conn_id", "project", "catalog", "space")
     operator_extra_links = (IBMConnectionLink(),)
     # Secrets learned during execute (from the datasource type) must mask the stored rendered fields too.
     overwrite_rtif_after_execution = True
@@ -71,6 +75,8 @@ class IBMBaseOperator(BaseOperator):
         *,
         ibm_conn_id: str = DEFAULT_CONN_ID,
         project: str | None = None,
+        catalog: str | None = None,
+        space: str | None = None,
         request_retry_limit: int | None = None,
         request_retry_delay: float | None = None,
         request_max_retry_wait: float | None = None,
@@ -82,6 +88,8 @@ class IBMBaseOperator(BaseOperator):
         super().__init__(**kwargs)
         self.ibm_conn_id = ibm_conn_id
         self.project = project
+        self.catalog = catalog
+        self.space = space
         self.request_retry_limit = request_retry_limit
         self.request_retry_delay = request_retry_delay
         self.request_max_retry_wait = request_max_retry_wait
@@ -115,9 +123,12 @@ class IBMBaseOperator(BaseOperator):
 
         checks = ArgumentChecks(f"{type(self).__name__} {self.task_id!r}")
         checks.text("ibm_conn_id", self.ibm_conn_id)
-        checks.text("project", self.project, optional=True)
         from airflow_connections_provider.client.retrying import retry_args_problems
         from airflow_connections_provider.client.setting_checks import retry_limit_problem
+        from airflow_connections_provider.client.workspaces import workspace_ref
+
+        for scope_problem in workspace_ref(**self.workspace_arguments)[1]:
+            checks.add(scope_problem)
 
         if self.request_retry_limit is not None and (problem := retry_limit_problem(self.request_retry_limit)):
             checks.add(f"request_retry_limit {problem}")  # worded as for the Airflow connection's retry_limit
@@ -133,8 +144,17 @@ class IBMBaseOperator(BaseOperator):
         """Add the checks of a subclass's own arguments."""
 
     def resolve_scope(self) -> Scope:
-        with airflow_errors(f"Resolving project {self.project or '(connection default)'!r}"):
-            return self.hook.resolve_scope(self.project)
+        """The scope of the workspace this task names (``project``, ``catalog`` or ``space``), else of the
+        Airflow connection's default one."""
+        named = [(kind, ref) for kind, ref in self.workspace_arguments.items() if ref]
+        what = f"{named[0][0]} {named[0][1]!r}" if named else "the Airflow connection's default workspace"
+        with airflow_errors(f"Resolving {what}"):
+            return self.hook.resolve_scope(**self.workspace_arguments)
+
+    @property
+    def workspace_arguments(self) -> dict[str, str | None]:
+        """``project``, ``catalog`` and ``space`` as given (at most one is set)."""
+        return {"project": self.project, "catalog": self.catalog, "space": self.space}
 
     def publish_link(self, context: Context, scope: Scope, connection_id: str | None) -> None:
         """Record the UI address now (of the connection, or of the project's assets when None), so the

@@ -141,7 +141,8 @@ async def _import_client_off_loop() -> None:
 
 
 class IBMConnectionValidationTrigger(BaseTrigger):
-    """Poll ``PATCH [] ?test=true`` on a connection until the service accepts it or the deadline passes.
+    """Run a connection's ``test`` action (or ``validate``) each poll until the service accepts it or the
+    deadline passes.
 
     :param ibm_conn_id: Airflow connection of type ``ibmdataplatform``.
     :param scope_kind: ``project_id``, ``catalog_id`` or ``space_id``.
@@ -160,6 +161,8 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         trigger builds its hook.
     :param waiting_since: epoch seconds when the wait began (the sensor's first test), for the log line
         of each refused test; None: when this trigger started.
+    :param action: ``"test"`` (default: the service connects to the data source) or ``"validate"`` (it
+        checks the stored properties without connecting, vault references included).
     """
 
     def __init__(
@@ -174,6 +177,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         poll_first: bool = True,
         hook_params: dict[str, Any] | None = None,
         waiting_since: float | None = None,
+        action: str = "test",
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.ibm_conn_id = ibm_conn_id
@@ -185,6 +189,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         self.poll_first = poll_first
         self.hook_params = dict(hook_params or {})
         self.waiting_since = waiting_since
+        self.action = action  # "test" (connects to the data source) or "validate" (checks the properties)
         self._asked_wait = 0.0  # what the last poll's 429 asked for (Retry-After), under the client's cap
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -200,6 +205,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
                 "poll_first": self.poll_first,
                 "hook_params": self.hook_params,
                 "waiting_since": self.waiting_since,
+                "action": self.action,
             },
         )
 
@@ -297,6 +303,7 @@ class IBMConnectionValidationTrigger(BaseTrigger):
         """One re-test: an event when the run is over, None to poll again. Logs one line per refused test."""
         from airflow_connections_provider.client import (
             ConnectionsClientError,
+            InvalidPropertiesError,
             ValidationRefusedError,
             is_temporary,
         )
@@ -304,8 +311,11 @@ class IBMConnectionValidationTrigger(BaseTrigger):
 
         self._asked_wait = 0.0
         try:
-            await client.validate_connection(scope, self.connection_id)
-        except ValidationRefusedError as exc:
+            if self.action == "validate":
+                await client.validate_connection(scope, self.connection_id)
+            else:
+                await client.test_connection(scope, self.connection_id)
+        except (ValidationRefusedError, InvalidPropertiesError) as exc:
             self.log.info(
                 "Connection %s not valid yet (test %d, waited %s): %s", self.connection_id, polls, self._waited(), exc
             )

@@ -191,19 +191,19 @@ CASES = {
     ),
     "test-action-200": Case(
         [("PUT", f"/v2/connections/{CID}/actions/test", real.action_test_passed())],
-        lambda c: c.validate_connection(SCOPE, CID),
+        lambda c: c.test_connection(SCOPE, CID),
         [Sent("PUT", f"/v2/connections/{CID}/actions/test", {"project_id": real.PROJECT_ID}, "application/json", {})],
         check=lambda r: r is None,
     ),
     "test-action-200-output-failed": Case(
         [("PUT", f"/v2/connections/{CID}/actions/test", real.action_test_output_failed())],
-        lambda c: c.validate_connection(SCOPE, CID),
+        lambda c: c.test_connection(SCOPE, CID),
         [Sent("PUT", f"/v2/connections/{CID}/actions/test", body={})],
         raises=ValidationRefusedError,
     ),
     "test-action-400-header-rejected": Case(
         [("PUT", f"/v2/connections/{CID}/actions/test", real.bad_header())],
-        lambda c: c.validate_connection(SCOPE, CID),
+        lambda c: c.test_connection(SCOPE, CID),
         [Sent("PUT", f"/v2/connections/{CID}/actions/test")],
         raises=BadRequestError,
     ),

@@ -17,6 +17,7 @@ EXPECTED = {
     "provision_partner_feeds",
     "detect_connection_drift",
     "reload_orders_after_rotation",
+    "bootstrap_space_connections",
 }
 
 

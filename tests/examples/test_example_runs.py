@@ -112,6 +112,33 @@ def test_bootstrap_then_rotation(example_dags, world, ibm_emulator):
     }
 
 
+def test_bootstrap_space_connections_creates_flagged_vaulted_connections_in_the_space(
+    example_dags, world, ibm_emulator, monkeypatch
+):
+    from airflow.utils.state import DagRunState
+
+    urn = "1000330999:scoring-db-password"
+    space_id = ibm_emulator.add_space("fraud-scoring")
+    ibm_emulator.add_space("fraud-scoring-staging")  # exact names: a similar one is never picked
+    ibm_emulator.add_vault_secret(urn, world.secrets.orders_password)
+    monkeypatch.setenv("AIRFLOW_VAR_SCORING_DB_PASSWORD_URN", urn)
+
+    run = example_dags["bootstrap_space_connections"].test(logical_date=at(5))
+
+    assert run.state == DagRunState.SUCCESS, states(run)
+    conns = {c["entity"]["name"]: c for c in ibm_emulator.stored_connections(space="fraud-scoring")}
+    assert sorted(conns) == ["scoring-events-feed", "scoring-features-db"]
+    features = conns["scoring-features-db"]["entity"]
+    assert (features["properties"]["password"], features["properties"]["vaulted_properties"]) == (urn, "password")
+    assert features["flags"] == ["personal_credentials"]
+    assert ibm_emulator.stored_connections(PROJECT) == []  # nothing in the connection's default project
+    assert xcom(run, "hand_to_deployment") == {n: c["metadata"]["asset_id"] for n, c in conns.items()}
+    assert ibm_emulator.requests_count("PUT", "/v2/connections/*/actions/validate") == 2
+    assert ibm_emulator.requests_count("PUT", "/v2/connections/*/actions/test") == 2
+    assert all(e["query"].get("space_id") == space_id for e in ibm_emulator.request_log() if "connections" in e["path"])
+    assert world.secrets.orders_password not in stored_text(run)
+
+
 def test_rotation_run_fails_when_the_drill_is_not_refused(example_dags, world, ibm_emulator):
     """The check is real: if the service accepted the 'wrong' secret, the run must fail."""
     from airflow.utils.state import DagRunState

@@ -66,7 +66,7 @@ def test_create_find_get_update_validate_delete(client, sales, pg_source, emu):
         ConnectionChanges(name="orders-v2", description="d2", set_properties={"database": "orders2"}),
     )
     assert (updated.name, updated.description, updated.properties["database"]) == ("orders-v2", "d2", "orders2")
-    assert client.validate_connection(sales, created.id) is None  # the test action passed
+    assert client.test_connection(sales, created.id) is None  # the test action passed
 
     assert client.delete_connection(sales, created.id) is True
     assert client.delete_connection(sales, created.id, missing_ok=True) is False
@@ -80,7 +80,7 @@ def test_http_connection_is_validated_by_a_real_request(client, sales):
         conn = client.create_connection(sales, name="web", datasource_type="http", properties={"url": source.url})
     assert conn.properties["url"] == source.url
     with pytest.raises(ValidationRefusedError):  # the server is gone now
-        client.validate_connection(sales, conn.id)
+        client.test_connection(sales, conn.id)
 
 
 def test_create_refused_when_the_data_source_is_down_and_nothing_is_saved(client, sales, emu):

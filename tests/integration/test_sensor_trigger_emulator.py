@@ -101,3 +101,26 @@ async def test_many_deferred_sensors_share_one_client_and_one_token(airflow_conn
     assert statuses == {"success"}
     assert emu.requests_count("POST", "/identity/token") == 1
     assert pooled_client_count() == 0
+
+
+async def test_a_validate_trigger_in_a_space_waits_for_the_vault_secret(airflow_conn, emu, late_source):
+    import threading
+    import uuid
+
+    urn = "1000330999:late-secret"
+    space = emu.add_space(f"trigger-{uuid.uuid4().hex[:8]}")
+    props = {**pg_properties(late_source), "password": urn, "vaulted_properties": "password"}
+    connection_id = emu.create_connection("vaulted", "postgresql", props, space=space)
+
+    def fill_the_vault() -> None:  # once the trigger has been refused twice
+        emu.wait_for_requests(2, "PUT", "/v2/connections/*/actions/validate", timeout=30)
+        emu.add_vault_secret(urn, "vaulted-value")
+
+    filler = threading.Thread(target=fill_the_vault, daemon=True)
+    filler.start()
+    trigger = trigger_for(emu, connection_id, scope_kind="space_id", scope_id=space, action="validate")
+    events = [e async for e in trigger.run()]
+    filler.join()
+    assert ValidationEvent.from_payload(events[0].payload).status == "success"
+    assert emu.requests_count("PUT", "/v2/connections/*/actions/validate") >= 3
+    assert emu.requests_count("PUT", "/v2/connections/*/actions/test") == 0  # never connects

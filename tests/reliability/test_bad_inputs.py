@@ -250,7 +250,10 @@ CASES = {
     ),
     # --- hook ------------------------------------------------------------------------------------------
     "hook-no-project": Case(
-        "hook", hook(lambda h: h.resolve_scope(), drop=("project",)), ConfigurationError, "no project given"
+        "hook",
+        hook(lambda h: h.resolve_scope(), drop=("project",)),
+        ConfigurationError,
+        "no project, catalog or space given",
     ),
     "hook-unknown-project": Case(
         "hook", hook(lambda h: h.resolve_scope("sale")), ProjectNotFoundError, "similar names: 'sales'"

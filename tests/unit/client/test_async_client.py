@@ -41,7 +41,7 @@ def reply(real: real_replies.RealReply) -> httpx.Response:
     return httpx.Response(real.status, json=real.json(), headers=dict(real.headers))
 
 
-async def test_validate_runs_the_test_action_with_a_bearer_token():
+async def test_test_connection_runs_the_test_action_with_a_bearer_token():
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -52,7 +52,7 @@ async def test_validate_runs_the_test_action_with_a_bearer_token():
 
     client = make(handler)
     async with client:
-        assert await client.validate_connection(SCOPE, "c1") is None
+        assert await client.test_connection(SCOPE, "c1") is None
 
     token_req, test_req = seen
     assert str(token_req.url) == f"{IAM}/identity/token"
@@ -76,7 +76,7 @@ async def test_test_action_outcomes_map_like_the_sync_client(real, error):
     client = make(lambda request: reply(real), auth=AuthType.BEARER_TOKEN)
     async with client:
         with pytest.raises(error) as caught:
-            await client.validate_connection(SCOPE, "c1")
+            await client.test_connection(SCOPE, "c1")
     assert type(caught.value) is error  # a rejected request is not "refused by the data source"
 
 

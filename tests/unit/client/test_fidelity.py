@@ -79,7 +79,7 @@ def test_a_rename_that_hits_a_taken_name_is_name_exists(mocked, client, types):
 
 def test_validate_runs_the_test_action(mocked, client):
     serve(mocked, "PUT", f"{ONE}/actions/test", real.action_test_passed())
-    assert client.validate_connection(SCOPE, real.CONNECTION_ID) is None
+    assert client.test_connection(SCOPE, real.CONNECTION_ID) is None
     (call,) = mocked.calls
     assert call.request.method == "PUT" and urlsplit(call.request.url).path.endswith("/actions/test")
     assert query(call) == {"project_id": [real.PROJECT_ID]}
@@ -100,7 +100,7 @@ def test_validate_runs_the_test_action(mocked, client):
 def test_a_refused_test_is_told_from_a_rejected_request(mocked, client, sleeps, reply, error, target_type):
     serve(mocked, "PUT", f"{ONE}/actions/test", reply)
     with pytest.raises(error) as caught:
-        client.validate_connection(SCOPE, real.CONNECTION_ID)
+        client.test_connection(SCOPE, real.CONNECTION_ID)
     assert type(caught.value) is error
     assert caught.value.target_type == target_type
     if target_type:

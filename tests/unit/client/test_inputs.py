@@ -120,12 +120,14 @@ def test_good_values_are_normalised_before_sending(mocked, client, types):
         pytest.param(12, id="int"),
     ],
 )
-@pytest.mark.parametrize("operation", ["get", "delete", "validate", "update"])
+@pytest.mark.parametrize("operation", ["get", "delete", "test", "validate", "actions", "update"])
 def test_unusable_connection_ids_are_refused_before_any_request(mocked, client, connection_id, operation):
     call = {
         "get": lambda: client.get_connection(SCOPE, connection_id),
         "delete": lambda: client.delete_connection(SCOPE, connection_id),
+        "test": lambda: client.test_connection(SCOPE, connection_id),
         "validate": lambda: client.validate_connection(SCOPE, connection_id),
+        "actions": lambda: client.list_actions(SCOPE, connection_id),
         "update": lambda: client.update_connection(SCOPE, connection_id, ConnectionChanges(description="x")),
     }[operation]
     with pytest.raises(InvalidInputError, match="connection id"):

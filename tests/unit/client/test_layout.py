@@ -9,12 +9,14 @@ import airflow_connections_provider.client as package
 
 ORDER = [
     "errors",
+    "vault",
     "values",
     "setting_checks",
     "config",
     "models",
     "validation",
     "messages",
+    "paging",
     "endpoints",
     "auth",
     "retry",
@@ -22,6 +24,8 @@ ORDER = [
     "deadline_watch",
     "transport",
     "async_transport",
+    "workspaces",
+    "actions",
     "client",
     "async_client",
 ]

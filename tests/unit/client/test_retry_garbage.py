@@ -85,7 +85,7 @@ async def test_async_refusals_and_transient_failures_leave_no_cycles_of_ours(cyc
         failures: set[str] = set()
         for _ in range(CALLS):
             with pytest.raises(ValidationRefusedError):
-                await client.validate_connection(SCOPE, "c1")
+                await client.test_connection(SCOPE, "c1")
             with pytest.raises(ConnectionsClientError) as caught:  # a 503, a refused connection or a 404
                 await client.get_connection(SCOPE, "c1")
             failures.add(type(caught.value).__name__)

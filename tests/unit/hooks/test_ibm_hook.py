@@ -106,7 +106,7 @@ def test_resolve_scope_uses_the_default_project_or_names_the_fix(monkeypatch):
             {"conn_type": "ibmdataplatform", "password": "tk-9z7q", "host": API, "extra": {"auth_type": "bearer_token"}}
         ),
     )
-    with pytest.raises(Exception, match="pass project=<id or name>"):
+    with pytest.raises(Exception, match="pass project=, catalog= or space="):
         IBMDataPlatformHook("ibm_noproj").resolve_scope()
 
 

@@ -178,7 +178,7 @@ def test_a_request_the_service_rejects_fails_at_once_in_every_mode(api, context,
     """A 400 that is not a refused test never succeeds: no waiting for the sensor's timeout (7 days by default)."""
     from airflow_connections_provider.client import ConnectionsClient
 
-    monkeypatch.setattr(ConnectionsClient, "validate_connection", rejected_request)
+    monkeypatch.setattr(ConnectionsClient, "test_connection", rejected_request)
     with pytest.raises(AirflowFailException, match="the request is malformed"):
         sensor(**kwargs).execute(context)
 
@@ -190,7 +190,9 @@ def test_a_request_the_service_rejects_fails_at_once_in_every_mode(api, context,
         pytest.param({"connection_name": "x"}, "exactly one of connection_id or connection_name", id="two-targets"),
         pytest.param({"connection_id": 42}, "connection_id must be text", id="id-not-text"),
         pytest.param({"request_timeout": float("nan")}, "request_timeout must be a finite number", id="nan-timeout"),
-        pytest.param({"project": ["p"]}, "project must be text", id="project-list"),
+        pytest.param(
+            {"project": ["p"]}, r"project must be the project's id or exact name \(text\), got list", id="project-list"
+        ),
     ],
 )
 def test_bad_sensor_arguments_fail_before_any_request(api, context, kwargs, message):

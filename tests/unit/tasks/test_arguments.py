@@ -34,7 +34,7 @@ CASES = [
         IBMCreateConnectionOperator,
         CREATE,
         {"properties": {"created": datetime.date(2024, 1, 1)}},
-        r"properties\['created'\] must be text, a number or true/false, got date",
+        r"properties\['created'\] must be text, a number, true/false or a vault reference .*, got date",
         id="create-value-date",
     ),
     pytest.param(
@@ -153,4 +153,4 @@ def test_property_values_are_never_shown(api, context):
     with pytest.raises(AirflowFailException) as caught:
         op.execute(context)
     assert "pw-NEVER-SHOWN" not in str(caught.value)
-    assert "properties['password'] must be text, a number or true/false, got dict" in str(caught.value)
+    assert "properties['password'] must be text, a number, true/false or a vault reference" in str(caught.value)

@@ -50,7 +50,7 @@ def test_serialize_round_trip_keeps_only_plain_values():
 
 
 class FakeClient:
-    """Replies to validate_connection from a script of outcomes (an exception or a connection)."""
+    """Replies to test_connection from a script of outcomes (an exception or a connection)."""
 
     config = make_config(retry=RetryPolicy(max_retry_wait=120.0))
 
@@ -58,7 +58,7 @@ class FakeClient:
         self.outcomes = list(outcomes)
         self.calls = 0
 
-    async def validate_connection(self, scope, connection_id):
+    async def test_connection(self, scope, connection_id):
         self.calls += 1
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, BaseException):

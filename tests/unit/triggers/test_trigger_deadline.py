@@ -56,7 +56,7 @@ class Clocked(IBMConnectionValidationTrigger):
     async def aget_client_config(self):
         return object()
 
-    async def validate_connection(self, scope, connection_id):
+    async def test_connection(self, scope, connection_id):
         self.poll_times.append(self.now - START)
         if self.outcome is not None:
             raise self.outcome
@@ -211,4 +211,5 @@ def test_a_restored_trigger_draws_its_own_first_test():
         "poll_first",
         "hook_params",
         "waiting_since",
+        "action",
     }
