@@ -92,9 +92,16 @@ LATEST_VENV := .venv-latest
 test-latest: $(UV_STAMP)
 	rm -rf $(LATEST_VENV)
 	$(UV) venv --quiet --python $(PYTHON) $(LATEST_VENV)
+	@# With PRE=1 the newest Airflow, pre-releases included, is looked up first and pinned: a bare
+	@# pre-release specifier leaves uv on the last stable release, whose core and SDK it can resolve.
+	airflow=apache-airflow; \
+	if [ -n "$(filter-out 0,$(PRE))" ]; then \
+		airflow=$$(echo apache-airflow | $(UV) pip compile --quiet --refresh --prerelease allow \
+			--no-deps --no-header --no-annotate -); \
+	fi; \
+	echo "Installing $$airflow with every dependency resolved today"; \
 	$(UV) pip install --python $(LATEST_VENV)/bin/python $(UV_FLAGS) --refresh \
-		$(if $(filter-out 0,$(PRE)),--prerelease if-necessary-or-explicit 'apache-airflow>=0.dev0') \
-		-e '.[emulator,dev,deploy]' apache-airflow
+		--prerelease if-necessary-or-explicit -e '.[emulator,dev,deploy]' "$$airflow"
 	@$(LOCKS) drift --uv $(UV) --python $(LATEST_VENV)/bin/python af$(HIGHEST)
 	$(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
