@@ -7,10 +7,11 @@ existing keys keep their meaning and type while ``format_version`` stays 1::
      "changes": true, "counts": {"create": 1, "update": 1, "delete": 0, "unchanged": 2},
      "refused": null, "not_available": ["conn.landing_cos (set AIRFLOW_CONN_LANDING_COS)"],
      "connections": [{"name", "action", "state", "id", "datasource_type", "fields", "secrets", "not_compared"}],
-     "result": null, "error": null}
+     "result": null, "error": null, "dependents": {"app-old": [{"asset_id", "name", "asset_type"}]}}
 
-``connections`` lists every declared or deleted connection, deletions first, then creates, updates
-and unchanged ones, each by name. Names, ids, field names and statuses only: never a value.
+``dependents`` names, per connection the plan deletes, the data assets that use it (none: not listed;
+not looked up with ``--force``). ``connections`` lists every declared or deleted connection, deletions
+first, then creates, updates and unchanged ones, each by name. Names, ids, field names and statuses only: never a value.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def document(
     not_available: Sequence[str] = (),
     result: Mapping[str, Any] | None = None,
     error: str | None = None,
+    dependents: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
 ) -> dict[str, Any]:
     connections = []
     if plan is not None:
@@ -50,10 +52,14 @@ def document(
         "connections": connections,
         "result": dict(result) if result is not None else None,
         "error": error,
+        "dependents": {name: [dict(d) for d in found] for name, found in (dependents or {}).items()},
     }
 
 
-def text(scope: Scope, spec: str, plan: Plan, *, refused: str | None, not_available: Sequence[str]) -> str:
+def text(
+    scope: Scope, spec: str, plan: Plan, *, refused: str | None, not_available: Sequence[str], dependents: str = ""
+) -> str:
+    """The plan as a diff; ``dependents``: the lines naming what uses each deletion (``runner.dependents_text``)."""
     counts = plan.counts()
     lines = [
         f"Plan for {scope} ({spec}): {counts['delete']} to delete, {counts['create']} to create, "
@@ -61,6 +67,8 @@ def text(scope: Scope, spec: str, plan: Plan, *, refused: str | None, not_availa
     ]
     writes = [entry(a) for kind in WRITE_ORDER for a in sorted(plan.of(kind), key=lambda a: a.name)]
     lines.append(render(writes, unverified=unverified_secrets(plan)))
+    if dependents:
+        lines.append(dependents.strip("\n"))
     if not_available:
         lines.append(f"Not available here, so not compared: {', '.join(not_available)}")
     if refused:

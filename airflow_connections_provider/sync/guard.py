@@ -8,7 +8,10 @@ asking for a selector and Terraform showing its plan first, destruction has to b
 * one run deletes at most ``max_deletes`` connections (default 10; None = no limit);
 * one run deletes at most ``max_delete_fraction`` of the managed connections that exist (default 0.5;
   None = no limit). One deletion is always within this fraction, so renaming the only managed
-  connection still works.
+  connection still works;
+* no run deletes a connection that data assets use (IBM's delete does not check; they would point at
+  nothing), unless each of them is named in ``accepted_dependents`` or ``force`` skips the check. What
+  uses each deletion is looked up once per plan (``client.dependents``), before any write.
 
 Each refusal comes before any write and names the setting that lifts it.
 """
@@ -16,11 +19,13 @@ Each refusal comes before any write and names the setting that lifts it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from airflow_connections_provider.client import InvalidInputError
+from airflow_connections_provider.client import Dependent, InvalidInputError
+from airflow_connections_provider.client.dependents import SHOWN, accept_hint, describe, not_accepted
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
-from airflow_connections_provider.sync.plan import Plan, shown
+from airflow_connections_provider.sync.plan import Plan, PlannedAction, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,10 @@ class PruneGuard:
     allow_empty_spec: bool = False
     max_deletes: int | None = DEFAULT_MAX_DELETES
     max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION
+    #: Delete connections whatever uses them: the dependents are not even looked up.
+    force: bool = False
+    #: Names or ids of data assets that may be left pointing at a deleted connection.
+    accepted_dependents: frozenset[str] = frozenset()
 
     def check_spec(self, entries: int, *, prune: bool) -> None:
         """Refuse an empty spec with prune (before anything is listed or written)."""
@@ -40,11 +49,24 @@ class PruneGuard:
                 ],
             )
 
-    def check_plan(self, plan: Plan, *, managed: int) -> None:
-        """Refuse a plan that deletes more than the limits allow; ``managed`` = managed connections listed."""
+    def check_plan(
+        self, plan: Plan, *, managed: int, dependents: Mapping[str, Sequence[Dependent]] | None = None
+    ) -> None:
+        """Refuse a plan that deletes more than the limits allow, or connections that data assets use.
+
+        ``managed``: managed connections listed. ``dependents``: what uses each deletion, by connection id
+        (``runner.plan_sync`` looks it up unless ``force``); None says nothing about dependents.
+        """
         deletes = plan.of("delete")
         if not deletes:
             return
+        problems = self._limit_problems(deletes, managed)
+        if not self.force and dependents is not None:
+            problems += self._dependents_problems(deletes, dependents)
+        if problems:
+            raise InvalidInputError("sync plan (nothing was written)", problems)
+
+    def _limit_problems(self, deletes: Sequence[PlannedAction], managed: int) -> list[str]:
         problems = []
         if self.max_deletes is not None and len(deletes) > self.max_deletes:
             problems.append(f"the plan deletes {len(deletes)} connections, more than max_deletes={self.max_deletes}")
@@ -62,7 +84,32 @@ class PruneGuard:
                 f"would delete: {names}. Check the spec; if these deletions are intended, raise the limit "
                 "(or set it to None) for this run"
             )
-            raise InvalidInputError("sync plan (nothing was written)", problems)
+        return problems
+
+    def _dependents_problems(
+        self, deletes: Sequence[PlannedAction], dependents: Mapping[str, Sequence[Dependent]]
+    ) -> list[str]:
+        blocked = [
+            (action, refused)
+            for action in sorted(deletes, key=lambda a: a.name)
+            if (refused := not_accepted(dependents.get(action.connection_id or "", ()), self.accepted_dependents))
+        ]
+        if not blocked:
+            return []
+        problems = [
+            f"{shown(action.name)} (id {action.connection_id}) is used by {len(refused)} data asset(s): "
+            f"{describe(refused)}"
+            for action, refused in blocked[:SHOWN]
+        ]
+        if len(blocked) > SHOWN:
+            problems.append(f"... and {len(blocked) - SHOWN} more connection(s) the plan deletes are in use")
+        every = [d for _, refused in blocked for d in refused]
+        problems.append(
+            "IBM's delete does not check what uses a connection: those data assets would point at nothing. "
+            "Delete them or point them at another connection first, or keep these connections in the spec; "
+            f"or accept them, {accept_hint(every)}; or set force=True to prune without this check"
+        )
+        return problems
 
 
 def check_limits(max_deletes: object, max_delete_fraction: object) -> list[str]:
