@@ -55,7 +55,7 @@ from airflow_connections_provider.client.config import (
     Credentials,
     RetryPolicy,
 )
-from airflow_connections_provider.client.dependents import Dependent
+from airflow_connections_provider.client.dependents import Dependent, DependentsUnknownError
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ApiError,
@@ -121,6 +121,7 @@ __all__ = [
     "Credentials",
     "DatasourceType",
     "Dependent",
+    "DependentsUnknownError",
     "InvalidInputError",
     "InvalidPropertiesError",
     "NewConnection",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_connections_provider.client import endpoints
-from airflow_connections_provider.client.errors import ListingError
+from airflow_connections_provider.client.errors import ConnectionsClientError, ListingError
 from airflow_connections_provider.client.messages import Reply, RequestSpec
 from airflow_connections_provider.client.models import Scope
 
@@ -41,6 +41,25 @@ DATA_ASSET = "data_asset"
 INCLUDE = "entity,attachments"
 #: Dependents named in one message at most; the rest are counted.
 SHOWN = 10
+
+
+class DependentsUnknownError(ConnectionsClientError):
+    """What uses the connections could not be looked up, so none of them may be deleted (never blind).
+
+    As permanent as ``cause`` (``retry.is_permanent``): a refused search (403) fails the task, a
+    temporary failure leaves the task's retries to it. The message says how to proceed.
+    """
+
+    def __init__(self, count: int, cause: ConnectionsClientError) -> None:
+        self.cause = cause
+        what = "the connection" if count == 1 else f"the {count} connections"
+        super().__init__(
+            f"could not look up which data assets use {what} about to be deleted ({cause}), so nothing was "
+            "deleted: IBM's delete does not check, and deleting blind could leave data assets pointing at "
+            "nothing. Try again if the failure is temporary; if the asset search is refused, give these "
+            "credentials read access to the workspace's assets; or set force=True (--force) to delete "
+            "without this check"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +133,17 @@ def find_dependents(
     page_size: int = endpoints.SEARCH_PAGE_SIZE,
 ) -> dict[str, tuple[Dependent, ...]]:
     """The dependents of each of ``connection_ids`` (each one a key, with ``()`` when nothing uses it),
-    by name then id, from one walk of the scope's data assets. No id: no request."""
+    by name then id, from one walk of the scope's data assets. No id: no request. A failed walk is a
+    :class:`DependentsUnknownError` (what was found so far proves nothing)."""
     wanted: dict[str, list[Dependent]] = {cid: [] for cid in connection_ids}
     if not wanted:
         return {}
-    for dependent in iter_dependents(send, scope, page_size=page_size):
-        if dependent.connection_id in wanted:
-            wanted[dependent.connection_id].append(dependent)
+    try:
+        for dependent in iter_dependents(send, scope, page_size=page_size):
+            if dependent.connection_id in wanted:
+                wanted[dependent.connection_id].append(dependent)
+    except ConnectionsClientError as exc:
+        raise DependentsUnknownError(len(wanted), exc) from exc
     return {cid: tuple(sorted(found, key=lambda d: (d.name, d.asset_id))) for cid, found in wanted.items()}
 
 

@@ -110,10 +110,7 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         """The accepted dependents of ``found``; ``AirflowFailException`` naming the others, before any write."""
         from airflow_connections_provider.client.dependents import accept_hint, describe, not_accepted
 
-        checking = (
-            f"Checking which data assets use connection {found.name!r} before deleting it (force=True skips this)"
-        )
-        with airflow_errors(checking):
+        with airflow_errors(f"Deleting connection {found.name!r}"):
             dependents = client.find_dependents(scope, [found.id])[found.id]
         refused = not_accepted(dependents, self.accepted_dependents or ())
         if refused:

@@ -24,6 +24,7 @@ from airflow_connections_provider.client import (
     ConnectionsClient,
     ConnectionsClientError,
     Dependent,
+    DependentsUnknownError,
     InvalidInputError,
     Scope,
 )
@@ -111,10 +112,14 @@ class PlannedSync:
     #: What uses each connection the plan deletes, by connection id; None when not looked up (``force``,
     #: or nothing to delete).
     dependents: Mapping[str, tuple[Dependent, ...]] | None = None
+    #: Why ``dependents`` could not be looked up, if it could not: the plan's deletions are then refused.
+    dependents_unknown: DependentsUnknownError | None = field(default=None, repr=False)
 
     def check(self, request: SyncRequest) -> None:
-        """Refuse what the guard refuses (limits, dependents): before any write."""
+        """Refuse what the guard refuses (limits, dependents, dependents not known): before any write."""
         request.guard.check_plan(self.plan, managed=self.managed, dependents=self.dependents)
+        if self.dependents_unknown is not None and not request.force:
+            raise self.dependents_unknown
 
     def dependents_by_name(self) -> dict[str, list[dict[str, str]]]:
         """The deletions that data assets use: name -> the assets (names and ids; XCom, ``--json``)."""
@@ -162,27 +167,15 @@ def plan_sync(
     prefix = request.managed_prefix
     managed = sum(1 for c in actual if prefix and c.name.startswith(prefix))
     baseline = Baseline.of(state) if state is not None else None
-    dependents = None if request.force else _dependents(client, scope, plan, log)
-    return PlannedSync(desired, plan, len(actual), managed, baseline, dependents)
-
-
-def _dependents(
-    client: ConnectionsClient, scope: Scope, plan: Plan, log: logging.Logger | Any
-) -> dict[str, tuple[Dependent, ...]] | None:
-    """What uses each connection ``plan`` deletes: one walk of the scope's data assets for all of them."""
+    dependents, unknown = None, None
     ids = [a.connection_id for a in plan.of("delete") if a.connection_id]
-    if not ids:
-        return None
-    try:
-        return client.find_dependents(scope, ids)
-    except ConnectionsClientError as exc:
-        log.error(
-            "Could not look up which data assets use the %d connection(s) this plan deletes (%s): nothing was "
-            "written; force=True prunes without this check",
-            len(ids),
-            type(exc).__name__,
-        )
-        raise
+    if ids and not request.force:  # one walk of the scope's data assets for every deletion
+        try:
+            dependents = client.find_dependents(scope, ids)
+        except DependentsUnknownError as exc:  # the plan can still be shown; check() refuses to apply it
+            log.warning("%s", exc)
+            unknown = exc
+    return PlannedSync(desired, plan, len(actual), managed, baseline, dependents, unknown)
 
 
 def run_sync(

@@ -175,3 +175,17 @@ def test_the_client_method_is_the_modules_walk(client: ConnectionsClient, emu, p
     assert client.find_dependents(scope, [ids["orders"]]) == dependents_module.find_dependents(
         client.transport.request, scope, [ids["orders"]]
     )
+
+
+def test_a_dry_run_whose_search_is_refused_still_shows_the_plan_and_why_it_would_be_refused(
+    airflow_conn, emu, pg_source
+):
+    seed(emu, pg_source, "app-keep", "app-old")
+    emu.script_fault("POST", SEARCH, status=403, count=100)
+
+    summary = sync(keep(pg_source, "app-keep"), dry_run=True).execute({"ti": FakeTI()})
+
+    assert summary["deleted"] == ["app-old"] and summary["dependents"] == {}
+    assert "could not look up which data assets use the connection" in summary["refused"]
+    assert "403" in summary["refused"] and "force=True" in summary["refused"]
+    assert writes(emu) == 0

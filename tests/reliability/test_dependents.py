@@ -97,10 +97,10 @@ CASES: dict[str, Case] = {
         search_fails(503, delete()), AirflowException, ("asset_types/data_asset/search", "503"), "force=True", 6
     ),
     "asset-search-forbidden-403-before-a-delete": Case(
-        search_fails(403, delete()), AirflowFailException, ("asset_types/data_asset/search", "403"), "", 1
+        search_fails(403, delete()), AirflowFailException, ("asset_types/data_asset/search", "403"), "force=True", 1
     ),
     "asset-search-forbidden-403-before-a-prune": Case(
-        search_fails(403, prune()), AirflowFailException, ("asset_types/data_asset/search", "403"), "", 1
+        search_fails(403, prune()), AirflowFailException, ("asset_types/data_asset/search", "403"), "force=True", 1
     ),
     "accepted-dependents-given-as-one-string": Case(
         delete(accepted_dependents="orders.csv"), AirflowFailException, ("accepted_dependents",), '["orders.csv"]', 0
