@@ -120,13 +120,18 @@ class _Planned:
     def not_available(self) -> list[str]:
         return described(self.rendered.unavailable)
 
+    @property
+    def blocked(self) -> dict[str, str]:
+        """Deletions an apply would not send (data assets use them, or that is not known): name -> why."""
+        return self.planned.blocked_by_name(self.request)
+
 
 def run_plan(args: argparse.Namespace, io: Io) -> int:
     client, project = connect(args, io)
     with client:
         found = _plan(args, io, client, project, store=_store(args))
     _print_plan(args, io, "plan", found)
-    if found.refused:
+    if found.refused or found.blocked:  # an apply would refuse the plan, or fail on these deletions
         return EXIT_ERROR
     return EXIT_CHANGES if found.planned.plan.writes else EXIT_OK
 
@@ -162,7 +167,12 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
     failed = bool(summary["failed"] or summary["held_back"])
     if args.json:
         document = output.document(
-            "apply", found.scope, found.planned.plan, result=summary, dependents=found.planned.dependents_by_name()
+            "apply",
+            found.scope,
+            found.planned.plan,
+            result=summary,
+            dependents=found.planned.dependents_by_name(),
+            blocked=found.blocked,
         )
         print(json.dumps(document), file=io.out)
     else:
@@ -248,6 +258,7 @@ def _print_plan(
             result=result,
             error=error,
             dependents=found.planned.dependents_by_name(),
+            blocked=found.blocked,
         )
         print(json.dumps(document), file=io.out)
         return
@@ -258,6 +269,7 @@ def _print_plan(
         refused=found.refused,
         not_available=found.not_available,
         dependents=dependents_text(found.planned),
+        blocked=found.blocked,
     )
     print(text, file=io.out)
     if error:

@@ -45,7 +45,8 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     :param max_delete_fraction: refuse a plan that deletes more than this fraction of the managed
         connections that exist (default 0.5; one deletion is always allowed; None = no limit).
     :param accepted_dependents: names or ids of data assets a prune may leave pointing at a deleted
-        connection. A plan deleting a connection that other data assets use is refused, naming them.
+        connection. A connection that other data assets use is not deleted: the rest of the plan is
+        applied and the task fails naming them (summary ``blocked``; a dry run shows them too).
     :param force: prune connections whatever data assets use them (what uses them is not looked up).
     :param dry_run: only compute, log and return the plan (with the reason a real run would refuse it, if any),
         and the drift it amounts to (XCom ``drift``: per connection the differing field names and each

@@ -8,12 +8,16 @@ asking for a selector and Terraform showing its plan first, destruction has to b
 * one run deletes at most ``max_deletes`` connections (default 10; None = no limit);
 * one run deletes at most ``max_delete_fraction`` of the managed connections that exist (default 0.5;
   None = no limit). One deletion is always within this fraction, so renaming the only managed
-  connection still works;
-* no run deletes a connection that data assets use (IBM's delete does not check; they would point at
-  nothing), unless each of them is named in ``accepted_dependents`` or ``force`` skips the check. What
-  uses each deletion is looked up once per plan (``client.dependents``), before any write.
+  connection still works.
 
 Each refusal comes before any write and names the setting that lifts it.
+
+Per deletion, not per plan: no run deletes a connection that data assets use (IBM's delete does not
+check; they would point at nothing), unless each of them is named in ``accepted_dependents`` or
+``force`` skips the check, nor any connection when what uses them could not be looked up. What uses
+each deletion is looked up once per plan (``client.dependents``), before any write; such a deletion
+is not sent and fails naming its data assets and the fix (:meth:`PruneGuard.blocked_deletions`),
+while the rest of the plan goes ahead, creates and updates first as always.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from airflow_connections_provider.client import Dependent, InvalidInputError
-from airflow_connections_provider.client.dependents import SHOWN, accept_hint, describe, not_accepted
+from airflow_connections_provider.client import Dependent, DependentsUnknownError, InvalidInputError, is_permanent
+from airflow_connections_provider.client.dependents import accept_hint, describe, not_accepted
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
 from airflow_connections_provider.sync.plan import Plan, PlannedAction, shown
 
@@ -49,22 +53,48 @@ class PruneGuard:
                 ],
             )
 
-    def check_plan(
-        self, plan: Plan, *, managed: int, dependents: Mapping[str, Sequence[Dependent]] | None = None
-    ) -> None:
-        """Refuse a plan that deletes more than the limits allow, or connections that data assets use.
-
-        ``managed``: managed connections listed. ``dependents``: what uses each deletion, by connection id
-        (``runner.plan_sync`` looks it up unless ``force``); None says nothing about dependents.
-        """
+    def check_plan(self, plan: Plan, *, managed: int) -> None:
+        """Refuse a plan that deletes more than the limits allow; ``managed`` = managed connections listed."""
         deletes = plan.of("delete")
         if not deletes:
             return
         problems = self._limit_problems(deletes, managed)
-        if not self.force and dependents is not None:
-            problems += self._dependents_problems(deletes, dependents)
         if problems:
             raise InvalidInputError("sync plan (nothing was written)", problems)
+
+    def blocked_deletions(
+        self,
+        plan: Plan,
+        dependents: Mapping[str, Sequence[Dependent]] | None,
+        unknown: DependentsUnknownError | None = None,
+    ) -> dict[str, BlockedDeletion]:
+        """The deletions of ``plan`` that must not be sent, by connection id, and why: data assets use the
+        connection and are not accepted, or what uses it could not be looked up (``unknown``: then every
+        deletion). The rest of the plan goes ahead; these fail, each naming its data assets and the fix.
+
+        ``dependents``: what uses each deletion, by connection id (``runner.plan_sync`` looks it up unless
+        ``force``); None says nothing about dependents.
+        """
+        if self.force:
+            return {}
+        blocked: dict[str, BlockedDeletion] = {}
+        for action in plan.of("delete"):
+            if action.connection_id is None:
+                continue
+            if unknown is not None:
+                blocked[action.connection_id] = BlockedDeletion(str(unknown), is_permanent(unknown))
+                continue
+            refused = not_accepted((dependents or {}).get(action.connection_id, ()), self.accepted_dependents)
+            if refused:
+                blocked[action.connection_id] = BlockedDeletion(
+                    f"{shown(action.name)} (id {action.connection_id}) is used by {len(refused)} data asset(s): "
+                    f"{describe(refused)}; not deleted: IBM's delete does not check what uses a connection, and "
+                    "they would point at nothing. Delete them or point them at another connection first, or "
+                    f"keep the connection in the spec; or accept them, {accept_hint(refused)}; or set force=True "
+                    "to prune without this check",
+                    permanent=True,
+                )
+        return blocked
 
     def _limit_problems(self, deletes: Sequence[PlannedAction], managed: int) -> list[str]:
         problems = []
@@ -86,30 +116,13 @@ class PruneGuard:
             )
         return problems
 
-    def _dependents_problems(
-        self, deletes: Sequence[PlannedAction], dependents: Mapping[str, Sequence[Dependent]]
-    ) -> list[str]:
-        blocked = [
-            (action, refused)
-            for action in sorted(deletes, key=lambda a: a.name)
-            if (refused := not_accepted(dependents.get(action.connection_id or "", ()), self.accepted_dependents))
-        ]
-        if not blocked:
-            return []
-        problems = [
-            f"{shown(action.name)} (id {action.connection_id}) is used by {len(refused)} data asset(s): "
-            f"{describe(refused)}"
-            for action, refused in blocked[:SHOWN]
-        ]
-        if len(blocked) > SHOWN:
-            problems.append(f"... and {len(blocked) - SHOWN} more connection(s) the plan deletes are in use")
-        every = [d for _, refused in blocked for d in refused]
-        problems.append(
-            "IBM's delete does not check what uses a connection: those data assets would point at nothing. "
-            "Delete them or point them at another connection first, or keep these connections in the spec; "
-            f"or accept them, {accept_hint(every)}; or set force=True to prune without this check"
-        )
-        return problems
+
+@dataclass(frozen=True, slots=True)
+class BlockedDeletion:
+    """A deletion the prune must not send: why (names and ids only), and whether another try could help."""
+
+    message: str
+    permanent: bool
 
 
 def check_limits(max_deletes: object, max_delete_fraction: object) -> list[str]:

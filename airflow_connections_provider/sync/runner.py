@@ -4,7 +4,9 @@ Requests spent: the datasource types named by the spec (cached), the pages of on
 plan deletes anything the pages of one asset search (what uses those connections, unless ``force``),
 and one write per create, update or delete. Creates and updates go first; a failed one does not stop the
 others — whatever the failure, even an unexpected one. Deletions follow only when every create and
-update succeeded, and are otherwise held back; every failure and held-back deletion is reported in
+update succeeded, and are otherwise held back; a deletion that data assets use (unless accepted or
+forced), or any deletion when what uses them could not be looked up, is not sent and fails naming
+them (``guard.PruneGuard.blocked_deletions``). Every failure and held-back deletion is reported in
 the summary and the caller fails the task.
 
 :func:`plan_sync` is the first half (check, list, plan) on its own, for callers that present the
@@ -38,7 +40,7 @@ from airflow_connections_provider.sync.fingerprints import (
     default_variable_name,
     merge,
 )
-from airflow_connections_provider.sync.guard import PruneGuard
+from airflow_connections_provider.sync.guard import BlockedDeletion, PruneGuard
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
 from airflow_connections_provider.sync.plan import Plan, PlannedAction, make_plan, shown
 from airflow_connections_provider.sync.progress import Clock
@@ -112,14 +114,25 @@ class PlannedSync:
     #: What uses each connection the plan deletes, by connection id; None when not looked up (``force``,
     #: or nothing to delete).
     dependents: Mapping[str, tuple[Dependent, ...]] | None = None
-    #: Why ``dependents`` could not be looked up, if it could not: the plan's deletions are then refused.
+    #: Why ``dependents`` could not be looked up, if it could not: no deletion is then sent.
     dependents_unknown: DependentsUnknownError | None = field(default=None, repr=False)
 
     def check(self, request: SyncRequest) -> None:
-        """Refuse what the guard refuses (limits, dependents, dependents not known): before any write."""
-        request.guard.check_plan(self.plan, managed=self.managed, dependents=self.dependents)
-        if self.dependents_unknown is not None and not request.force:
-            raise self.dependents_unknown
+        """Refuse what the guard refuses as a whole (its limits): before any write."""
+        request.guard.check_plan(self.plan, managed=self.managed)
+
+    def blocked(self, request: SyncRequest) -> dict[str, BlockedDeletion]:
+        """The deletions not to send, by connection id, and why (data assets use them, or not known)."""
+        return request.guard.blocked_deletions(self.plan, self.dependents, self.dependents_unknown)
+
+    def blocked_by_name(self, request: SyncRequest) -> dict[str, str]:
+        """The deletions not to send: name -> why (XCom, ``--json``; names and ids only)."""
+        blocked = self.blocked(request)
+        return {
+            a.name: blocked[a.connection_id].message
+            for a in sorted(self.plan.of("delete"), key=lambda a: a.name)
+            if a.connection_id in blocked
+        }
 
     def dependents_by_name(self) -> dict[str, list[dict[str, str]]]:
         """The deletions that data assets use: name -> the assets (names and ids; XCom, ``--json``)."""
@@ -210,7 +223,10 @@ def run_sync(
         dependents_text(planned),
     )
     if request.dry_run:
-        summary = summarise(scope, plan, None, dry_run=True, dependents=planned.dependents_by_name())
+        blocked = planned.blocked_by_name(request)
+        summary = summarise(scope, plan, None, dry_run=True, dependents=planned.dependents_by_name(), blocked=blocked)
+        for name, why in blocked.items():
+            log.warning("A real run would not delete %s: %s", shown(name), why)
         try:
             planned.check(request)
         except ConnectionsClientError as exc:
@@ -234,12 +250,21 @@ def apply_planned(
     apply, save the fingerprints; the summary."""
     check_complete(planned.desired)
     planned.check(request)
+    blocked = planned.blocked(request)
+    sendable = Plan(tuple(a for a in planned.plan.actions if a.kind != "delete" or a.connection_id not in blocked))
     outcomes = apply_plan(
-        client, scope, planned.plan, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
+        client, scope, sendable, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
     )
+    for action in planned.plan.of("delete"):
+        if (why := blocked.get(action.connection_id or "")) is not None:
+            log.error("Not sending %s: %s", action.describe(), why.message)
+            outcomes.append(Outcome(action, action.connection_id, error=why.message, permanent=why.permanent))
     if store is not None and planned.baseline is not None:
         save_fingerprints(store, planned.baseline, outcomes, log=log)
-    return summarise(scope, planned.plan, outcomes, dry_run=False, dependents=planned.dependents_by_name())
+    dependents = planned.dependents_by_name()
+    return summarise(
+        scope, planned.plan, outcomes, dry_run=False, dependents=dependents, blocked=planned.blocked_by_name(request)
+    )
 
 
 def dependents_text(planned: PlannedSync) -> str:
@@ -321,9 +346,11 @@ def summarise(
     *,
     dry_run: bool,
     dependents: Mapping[str, list[dict[str, str]]] | None = None,
+    blocked: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Names, ids and field names only (it goes to XCom); failures as redacted texts. ``dependents``:
-    the deletions data assets use, name -> the assets (:meth:`PlannedSync.dependents_by_name`)."""
+    the deletions data assets use, name -> the assets (:meth:`PlannedSync.dependents_by_name`);
+    ``blocked``: the deletions not sent (a real run reports them under ``failed`` too), name -> why."""
     if outcomes is None:  # a dry run: what the plan would do
         outcomes = [Outcome(a, a.connection_id, effect=a.kind, changed_fields=a.changed_fields) for a in plan.writes]
     done = [o for o in outcomes if o.effect is not None]
@@ -339,6 +366,7 @@ def summarise(
         "failed_permanently": sorted(o.action.name for o in outcomes if o.error is not None and o.permanent),
         "held_back": sorted(o.action.name for o in outcomes if o.held_back),
         "dependents": dict(dependents or {}),
+        "blocked": dict(blocked or {}),
     }
     if dry_run:  # the plan as drift: which connections differ from the spec, and how (names only)
         summary["drift"] = drift_entries(plan)

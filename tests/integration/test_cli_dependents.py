@@ -1,6 +1,6 @@
 """The console script's prune when data assets use a connection (IBM's delete does not check): plan shows
-them and exits 1 (an apply would refuse), apply refuses before any write, --accepted-dependents and
---force let it through; one asset search per run."""
+them and exits 1 (an apply would fail on that deletion), apply does not send it and exits 1,
+--accepted-dependents and --force let it through; one asset search per run."""
 
 from __future__ import annotations
 
@@ -26,20 +26,22 @@ def stale(emu: Any, cli: Cli) -> tuple[str, str]:
     return old, emu.add_data_asset("old.csv", old, "/exports/old.csv")
 
 
-def test_a_prune_of_a_used_connection_is_shown_refused_then_accepted(cli, emu):
+def test_a_prune_of_a_used_connection_is_shown_not_sent_then_accepted(cli, emu):
     old, asset = stale(emu, cli)
     prune = ("--managed-prefix", "app-", "--prune")
 
     plan = cli("plan", *prune)
-    assert plan.returncode == 1, plan.stdout + plan.stderr  # an apply would refuse: not "changes" (2)
+    assert plan.returncode == 1, plan.stdout + plan.stderr  # an apply would fail on it: not "changes" (2)
     assert f"app-old (id {old}): old.csv (data_asset {asset})" in plan.stdout
-    assert "is used by 1 data asset(s)" in plan.stdout and "force=True" in plan.stdout
+    assert "An apply would not delete app-old: app-old (id" in plan.stdout and "force=True" in plan.stdout
     document = json.loads(cli("plan", *prune, "--json").stdout)
     assert document["dependents"] == {"app-old": [{"asset_id": asset, "name": "old.csv", "asset_type": "data_asset"}]}
+    assert "is used by 1 data asset(s)" in document["blocked"]["app-old"] and document["refused"] is None
 
     before = writes(emu)
     refused = cli("apply", *prune, "--yes", "--no-test")
-    assert refused.returncode == 1 and "old.csv" in refused.stderr and writes(emu) == before
+    assert refused.returncode == 1 and writes(emu) == before, refused.stdout + refused.stderr
+    assert "failed app-old: app-old (id" in refused.stdout and "old.csv" in refused.stdout
 
     searches = emu.requests_count("POST", SEARCH)
     assert searches == 3  # one per run, whatever the number of deletions

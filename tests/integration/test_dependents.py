@@ -116,20 +116,28 @@ def keep(source: Any, *names: str) -> list[dict[str, Any]]:
     return [{"name": n, "datasource_type": "postgresql", "properties": pg_properties(source)} for n in names]
 
 
-def test_a_prune_of_used_connections_is_refused_before_any_write(airflow_conn, emu, pg_source):
+def test_a_prune_sends_everything_but_the_deletions_of_used_connections_and_fails_naming_them(
+    airflow_conn, emu, pg_source
+):
     ids = seed(emu, pg_source, "app-keep", "app-old", "app-older", "app-spare")
     asset = emu.add_data_asset("old.csv", ids["app-old"])
     spec = keep(pg_source, "app-keep", "app-new")  # a create, and three deletions, two of them in use
     emu.add_data_asset("older.csv", ids["app-older"])
+    ti = FakeTI()
 
     with pytest.raises(AirflowFailException) as caught:
-        sync(spec, max_delete_fraction=None).execute({"ti": FakeTI()})
+        sync(spec, max_delete_fraction=None).execute({"ti": ti})
 
     message = str(caught.value)
     assert f"app-old (id {ids['app-old']}) is used by 1 data asset(s): old.csv (data_asset {asset})" in message
     assert "app-older" in message and "older.csv" in message and "app-spare (id" not in message
     assert "force=True" in message and "accepted_dependents=" in message
-    assert writes(emu) == 0  # not even the create: the plan is refused whole
+    summary = ti.xcom["sync_summary"]
+    assert summary["created"].keys() == {"app-new"} and summary["deleted"] == ["app-spare"]
+    assert sorted(summary["blocked"]) == sorted(summary["failed_permanently"]) == ["app-old", "app-older"]
+    names = sorted(c["entity"]["name"] for c in emu.stored_connections("sales"))
+    assert names == ["app-keep", "app-new", "app-old", "app-older"]  # the used ones stay
+    assert emu.requests_count("DELETE", "/v2/connections/*") == 1
     assert emu.requests_count("POST", SEARCH) == 1  # one walk for the three deletions
 
 
@@ -140,7 +148,7 @@ def test_a_dry_run_shows_the_dependents_in_the_plan_and_the_summary(airflow_conn
     summary = sync(keep(pg_source, "app-keep"), dry_run=True).execute({"ti": FakeTI()})
 
     assert summary["dependents"] == {"app-old": [{"asset_id": asset, "name": "old.csv", "asset_type": "data_asset"}]}
-    assert "used by 1 data asset(s)" in summary["refused"]
+    assert "used by 1 data asset(s)" in summary["blocked"]["app-old"] and "refused" not in summary
     logged = capsys.readouterr().out
     assert f"app-old (id {ids['app-old']}): old.csv (data_asset {asset})" in logged
     assert writes(emu) == 0
@@ -186,6 +194,7 @@ def test_a_dry_run_whose_search_is_refused_still_shows_the_plan_and_why_it_would
     summary = sync(keep(pg_source, "app-keep"), dry_run=True).execute({"ti": FakeTI()})
 
     assert summary["deleted"] == ["app-old"] and summary["dependents"] == {}
-    assert "could not look up which data assets use the connection" in summary["refused"]
-    assert "403" in summary["refused"] and "force=True" in summary["refused"]
+    why = summary["blocked"]["app-old"]
+    assert "could not look up which data assets use the connection" in why
+    assert "403" in why and "force=True" in why
     assert writes(emu) == 0

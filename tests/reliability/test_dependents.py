@@ -90,8 +90,8 @@ CASES: dict[str, Case] = {
     "prune-of-a-connection-two-data-assets-use": Case(
         prune(), AirflowFailException, ("app-orders (id", "orders.csv", "orders-2024.csv"), "accepted_dependents=[", 1
     ),
-    "prune-dry-run-is-not-refused-but-a-real-run-is": Case(
-        prune(max_deletes=0), AirflowFailException, ("max_deletes=0", "orders.csv"), "force=True", 1
+    "prune-over-its-limit-is-refused-whole-as-before": Case(
+        prune(max_deletes=0), AirflowFailException, ("max_deletes=0", "app-orders"), "raise the limit", 1
     ),
     "asset-search-unavailable-503-before-a-delete": Case(
         search_fails(503, delete()), AirflowException, ("asset_types/data_asset/search", "503"), "force=True", 6
@@ -155,13 +155,13 @@ def test_a_dry_run_shows_what_a_real_run_would_refuse(airflow_conn, emu, pg_sour
     summary = IBMSyncConnectionsOperator(
         task_id="plan", spec=spec, managed_prefix="app-", prune=True, dry_run=True, secret_fingerprints=False
     ).execute({"ti": env.ti})
-    assert summary["deleted"] == ["app-orders"] and "orders.csv" in summary["refused"]
+    assert summary["deleted"] == ["app-orders"] and "orders.csv" in summary["blocked"]["app-orders"]
     assert [d["name"] for d in summary["dependents"]["app-orders"]] == ["orders.csv"]
     assert leaked([json.dumps(summary)], [SECRET]) == [] and no_writes() == 0
     scenario(
         area="dependents",
         injected="dry run of a prune deleting a connection one data asset uses",
-        outcome=f"summary 'dependents' names orders.csv for app-orders (id {orders[:8]}…) and 'refused' says why; "
-        "0 writes",
+        outcome=f"summary 'dependents' names orders.csv for app-orders (id {orders[:8]}…) and 'blocked' says why "
+        "a real run would not delete it; 0 writes",
         writes_sent=no_writes(),
     )

@@ -1,10 +1,16 @@
-"""The prune guard's dependents rule: a deletion that data assets use is refused, unless accepted or forced."""
+"""The prune guard's dependents rule: a deletion that data assets use is blocked, unless accepted or forced."""
 
 from __future__ import annotations
 
 import pytest
 
-from airflow_connections_provider.client import Dependent, InvalidInputError
+from airflow_connections_provider.client import (
+    Dependent,
+    DependentsUnknownError,
+    InvalidInputError,
+    PermissionDeniedError,
+    ServerError,
+)
 from airflow_connections_provider.sync.guard import PruneGuard
 from airflow_connections_provider.sync.plan import make_plan
 from tests.unit.sync.test_plan import have, want
@@ -25,9 +31,9 @@ LOOSE = PruneGuard(max_deletes=None, max_delete_fraction=None)
 
 
 @pytest.mark.parametrize(
-    ("guard", "dependents", "refused"),
+    ("guard", "dependents", "blocked"),
     [
-        pytest.param(LOOSE, USED, "app-old (id id-old) is used by 2 data asset(s)", id="used-refused"),
+        pytest.param(LOOSE, USED, "app-old (id id-old) is used by 2 data asset(s)", id="used-blocked"),
         pytest.param(LOOSE, {"id-old": (), "id-gone": ()}, None, id="unused-fine"),
         pytest.param(LOOSE, None, None, id="not-looked-up-says-nothing"),
         pytest.param(PruneGuard(max_deletes=None, max_delete_fraction=None, force=True), USED, None, id="force-skips"),
@@ -49,31 +55,38 @@ LOOSE = PruneGuard(max_deletes=None, max_delete_fraction=None)
         ),
     ],
 )
-def test_deletions_in_use(guard, dependents, refused):
-    if refused is None:
-        guard.check_plan(plan(), managed=3, dependents=dependents)
+def test_deletions_in_use_are_blocked_one_by_one(guard, dependents, blocked):
+    found = guard.blocked_deletions(plan(), dependents)
+    guard.check_plan(plan(), managed=3)  # the plan as a whole is not refused: the rest goes ahead
+    if blocked is None:
+        assert found == {}
         return
-    with pytest.raises(InvalidInputError) as caught:
-        guard.check_plan(plan(), managed=3, dependents=dependents)
-    message = str(caught.value)
-    assert refused in message and "nothing was written" in message
-    assert "force=True" in message and "accepted_dependents=[" in message
-    assert "app-gone" not in message  # unused: not named
+    assert list(found) == ["id-old"]  # app-gone, which nothing uses, is not blocked
+    why = found["id-old"]
+    assert blocked in why.message and why.permanent
+    assert "force=True" in why.message and "accepted_dependents=[" in why.message and "not deleted" in why.message
 
 
-def test_limits_and_dependents_are_reported_together():
+@pytest.mark.parametrize(("status", "permanent"), [(403, True), (503, False)])
+def test_a_look_up_that_failed_blocks_every_deletion_as_lastingly_as_its_cause(status, permanent):
+    cause = PermissionDeniedError(status, "forbidden") if status == 403 else ServerError(status, "unavailable")
+    unknown = DependentsUnknownError(2, cause)
+    found = LOOSE.blocked_deletions(plan(), None, unknown)
+    assert sorted(found) == ["id-gone", "id-old"]
+    assert all(b.message == str(unknown) and b.permanent is permanent for b in found.values())
+    assert "force=True" in str(unknown) and str(status) in str(unknown)
+    assert PruneGuard(force=True).blocked_deletions(plan(), None, unknown) == {}
+
+
+def test_the_limits_still_refuse_the_whole_plan():
     with pytest.raises(InvalidInputError) as caught:
-        PruneGuard(max_deletes=1).check_plan(plan(), managed=3, dependents=USED)
-    assert "more than max_deletes=1" in str(caught.value) and "old.csv" in str(caught.value)
+        PruneGuard(max_deletes=1).check_plan(plan(), managed=3)
     assert caught.value.problems[0].startswith("the plan deletes 2 connections")
 
 
-def test_many_blocked_deletions_are_counted_not_listed():
-    actual = [have(f"app-{i:02d}", f"id-{i}") for i in range(13)]
-    many = make_plan([], actual, managed_prefix="app-", prune=True)
-    dependents = {f"id-{i}": uses(f"id-{i}", f"f{i}.csv") for i in range(13)}
-    with pytest.raises(InvalidInputError) as caught:
-        LOOSE.check_plan(many, managed=13, dependents=dependents)
-    problems = caught.value.problems
-    assert len(problems) == 12 and "3 more connection(s)" in problems[10]
-    assert "naming each of the 13" in problems[11]
+def test_many_dependents_are_counted_not_listed():
+    many = uses("id-old", *(f"f{i:02d}.csv" for i in range(13)))
+    found = LOOSE.blocked_deletions(plan(), {"id-old": many})
+    message = found["id-old"].message
+    assert "is used by 13 data asset(s)" in message and "and 3 more" in message and "f12.csv" not in message
+    assert "naming each of the 13" in message
