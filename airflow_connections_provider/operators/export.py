@@ -44,7 +44,8 @@ class IBMExportConnectionsOperator(IBMBaseOperator):
     def execute(self, context: Context) -> str:
         self.check_arguments()
         scope = self.resolve_scope()
-        with airflow_errors(f"Exporting the connections of {scope}"):
+        # An export only reads: what fails it is reaching the scope's connections and their types.
+        with airflow_errors(f"Exporting the connections of {scope} (nothing was written; it needs read access)"):
             text = cast("str", self.hook.export(scope=scope, name_prefix=self.name_prefix))  # text=True
         self.publish_link(context, scope, None)
         if self.path:
