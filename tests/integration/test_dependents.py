@@ -198,3 +198,18 @@ def test_a_dry_run_whose_search_is_refused_still_shows_the_plan_and_why_it_would
     assert "could not look up which data assets use the connection" in why
     assert "403" in why and "force=True" in why
     assert writes(emu) == 0
+
+
+def test_the_hook_answers_names_and_ids_for_each_connection(airflow_conn, emu, pg_source):
+    from airflow_connections_provider.hooks.ibm import IBMDataPlatformHook
+
+    ids = seed(emu, pg_source, "orders", "unused")
+    asset = emu.add_data_asset("orders.csv", ids["orders"])
+
+    found = IBMDataPlatformHook().find_dependents([ids["orders"], ids["unused"]])
+
+    assert found == {
+        ids["orders"]: [{"asset_id": asset, "name": "orders.csv", "asset_type": "data_asset"}],
+        ids["unused"]: [],
+    }
+    assert emu.requests_count("POST", SEARCH) == 1
