@@ -221,17 +221,19 @@ class IBMDataPlatformHook(BaseHook):
         self,
         project: str | None = None,
         *,
+        catalog: str | None = None,
+        space: str | None = None,
         scope: Scope | None = None,
         name_prefix: str | None = None,
         text: bool = True,
     ) -> str | dict[str, Any]:
-        """The connections of ``scope`` (else ``project``, else the default project) as a sync spec, secrets
-        as Airflow template placeholders, never values: YAML text, or ``{"connections": [...]}`` with
-        ``text=False``. Applied (placeholders rendered) to the same scope, it plans no change."""
+        """The connections of ``scope`` (else the workspace named, as :meth:`resolve_scope`) as a sync spec,
+        secrets as Airflow template placeholders, never values: YAML text, or ``{"connections": [...]}``
+        with ``text=False``. Applied (placeholders rendered) to the same scope, it plans no change."""
         from airflow_connections_provider.sync.export import export_connections
         from airflow_connections_provider.sync.export_yaml import export_yaml
 
-        where = scope or self.resolve_scope(project)
+        where = scope or self.resolve_scope(project, catalog=catalog, space=space)
         entries = export_connections(self.client, where, name_prefix=name_prefix)
         if text:
             return export_yaml(entries, source=str(where))

@@ -46,7 +46,9 @@ def seed(emu: Any, source: Any, *, catalog: str | None = None) -> dict[str, str]
             "app-orders.db", "postgresql", db, description='Orders: "main" {% raw %} #1', **where
         ),
         "app-landing": emu.create_connection("app-landing", "cloudobjectstorage", cos, **where),
-        "app-web": emu.create_connection("app-web", "http", {"url": "https://example.com/a?b=c#d"}, **where),
+        "app-web": emu.create_connection(
+            "app-web", "http", {"url": "https://example.com/a?b=c#d"}, flags=("restricted",), **where
+        ),
     }
 
 
@@ -131,6 +133,7 @@ def test_an_exported_project_applied_back_plans_no_change(cli, emu, pg_source, t
     assert 'database: "2024_01"' in text and 'access_key: "0755"' in text and 'bucket: "yes"' in text
     assert "port: 5432" in text and "auto_discovery: false" in text
     assert "#   conn.app_landing.extra_dejson.api_key" in text  # the header says what to fill in
+    assert 'flags: ["restricted"]' in text
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
@@ -154,10 +157,8 @@ def test_an_exported_project_applied_back_plans_no_change(cli, emu, pg_source, t
 def test_an_exported_catalog_round_trips_as_data_through_the_hook_and_the_sync_operator(airflow_conn, emu, pg_source):
     emu.add_catalog("shared")
     seed(emu, pg_source, catalog="shared")
-    from airflow_connections_provider.client import Scope
 
-    scope = Scope.catalog(emu.catalog_id("shared"))
-    spec = IBMDataPlatformHook().export(scope=scope, text=False)
+    spec = IBMDataPlatformHook().export(catalog="shared", text=False)
     assert isinstance(spec, dict) and [e["name"] for e in spec["connections"]] == [
         "app-landing",
         "app-orders.db",
@@ -170,12 +171,14 @@ def test_an_exported_catalog_round_trips_as_data_through_the_hook_and_the_sync_o
             if isinstance(value, str) and value.startswith("{{ conn."):
                 entry["properties"][prop] = held[entry["name"]][prop]
 
-    class CatalogSync(IBMSyncConnectionsOperator):
-        def resolve_scope(self) -> Scope:
-            return scope
-
-    summary = CatalogSync(
-        task_id="s", spec=spec, managed_prefix="app-", prune=True, dry_run=True, secret_fingerprints=False
+    summary = IBMSyncConnectionsOperator(
+        task_id="s",
+        catalog="shared",
+        spec=spec,
+        managed_prefix="app-",
+        prune=True,
+        dry_run=True,
+        secret_fingerprints=False,
     ).execute({"ti": FakeTI()})
     assert summary["drift"] == [] and sorted(summary["unchanged"]) == ["app-landing", "app-orders.db", "app-web"]
     assert writes(emu) == 0
@@ -205,8 +208,9 @@ def test_the_console_scripts_exit_codes(cli, emu, pg_source):
     assert document["command"] == "export" and document["scope"] == {"project_id": emu.project_id("sales")}
     assert [e["name"] for e in document["connections"]] == ["app-landing", "app-orders.db", "app-web"]
 
-    empty = cli("export", "--catalog", emu.catalog_id("shared"))
+    empty = cli("export", "--catalog", "shared")  # by exact name, or by id
     assert empty.returncode == 0 and "connections: []" in empty.stdout, empty.stderr
+    assert cli("export", "--catalog", emu.catalog_id("shared")).stdout == empty.stdout
 
     no_project = cli("export")
     assert no_project.returncode == 1 and no_project.stdout == ""
@@ -215,9 +219,12 @@ def test_the_console_scripts_exit_codes(cli, emu, pg_source):
     unknown = cli("export", "--project", "salse")
     assert unknown.returncode == 1 and unknown.stdout == "" and "sales" in unknown.stderr  # a near match
 
+    missing = cli("export", "--space", "no-such-space")
+    assert missing.returncode == 1 and missing.stdout == "" and "no-such-space" in missing.stderr
+
     before = emu.requests_count()
-    bad_id = cli("export", "--catalog", "shared")
-    assert bad_id.returncode == 1 and "--catalog takes the catalog's id" in bad_id.stderr
+    blank = cli("export", "--catalog", " ")
+    assert blank.returncode == 1 and "--catalog takes the catalog's id or exact name" in blank.stderr
     assert emu.requests_count() == before  # refused before any request
 
     both = cli("export", "--catalog", emu.catalog_id("shared"), "--space", emu.catalog_id("shared"))
