@@ -17,19 +17,24 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from airflow_connections_provider.cli import explain, sync_commands
+from airflow_connections_provider.cli import explain, export_command, sync_commands
 from airflow_connections_provider.cli.common import EXIT_ERROR, Io, Register
 from airflow_connections_provider.cli.output import FORMAT_VERSION
 from airflow_connections_provider.client import ConnectionsClientError
 
 PROG = "airflow-connections"
-SUBCOMMANDS: tuple[Register, ...] = (sync_commands.register_plan, sync_commands.register_apply, explain.register)
+SUBCOMMANDS: tuple[Register, ...] = (
+    sync_commands.register_plan,
+    sync_commands.register_apply,
+    explain.register,
+    export_command.register,
+)
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog=PROG,
-        description="Plan and apply a sync spec of IBM connection assets outside Airflow (docs/cli.md).",
+        description="Plan, apply and export sync specs of IBM connection assets outside Airflow (docs/cli.md).",
     )
     subparsers = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in SUBCOMMANDS:

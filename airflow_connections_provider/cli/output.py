@@ -7,8 +7,12 @@ existing keys keep their meaning and type while ``format_version`` stays 1::
      "changes": true, "counts": {"create": 1, "update": 1, "delete": 0, "unchanged": 2},
      "refused": null, "not_available": ["conn.landing_cos (set AIRFLOW_CONN_LANDING_COS)"],
      "connections": [{"name", "action", "state", "id", "datasource_type", "fields", "secrets", "not_compared"}],
-     "result": null, "error": null}
+     "result": null, "error": null, "dependents": {"app-old": [{"asset_id", "name", "asset_type"}]},
+     "blocked": {"app-old": "app-old (id …) is used by 1 data asset(s): …"}}
 
+``blocked`` names the deletions an apply would not send, each with why (data assets use the
+connection, or what uses it could not be looked up). ``dependents`` names, per connection the plan
+deletes, the data assets that use it (none: not listed; not looked up with ``--force``).
 ``connections`` lists every declared or deleted connection, deletions first, then creates, updates
 and unchanged ones, each by name. Names, ids, field names and statuses only: never a value.
 """
@@ -34,6 +38,8 @@ def document(
     not_available: Sequence[str] = (),
     result: Mapping[str, Any] | None = None,
     error: str | None = None,
+    dependents: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    blocked: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     connections = []
     if plan is not None:
@@ -50,10 +56,23 @@ def document(
         "connections": connections,
         "result": dict(result) if result is not None else None,
         "error": error,
+        "dependents": {name: [dict(d) for d in found] for name, found in (dependents or {}).items()},
+        "blocked": dict(blocked or {}),
     }
 
 
-def text(scope: Scope, spec: str, plan: Plan, *, refused: str | None, not_available: Sequence[str]) -> str:
+def text(
+    scope: Scope,
+    spec: str,
+    plan: Plan,
+    *,
+    refused: str | None,
+    not_available: Sequence[str],
+    dependents: str = "",
+    blocked: Mapping[str, str] | None = None,
+) -> str:
+    """The plan as a diff; ``dependents``: the lines naming what uses each deletion (``runner.dependents_text``);
+    ``blocked``: the deletions an apply would not send, name -> why."""
     counts = plan.counts()
     lines = [
         f"Plan for {scope} ({spec}): {counts['delete']} to delete, {counts['create']} to create, "
@@ -61,8 +80,11 @@ def text(scope: Scope, spec: str, plan: Plan, *, refused: str | None, not_availa
     ]
     writes = [entry(a) for kind in WRITE_ORDER for a in sorted(plan.of(kind), key=lambda a: a.name)]
     lines.append(render(writes, unverified=unverified_secrets(plan)))
+    if dependents:
+        lines.append(dependents.strip("\n"))
     if not_available:
         lines.append(f"Not available here, so not compared: {', '.join(not_available)}")
+    lines += [f"An apply would not delete {shown(name)}: {why}" for name, why in (blocked or {}).items()]
     if refused:
         lines.append(f"An apply would refuse this plan: {refused}")
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from airflow_connections_provider.client import (
     InvalidInputError,
     Scope,
 )
+from airflow_connections_provider.client.dependents import accepted_problems
 from airflow_connections_provider.sync.guard import check_limits
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
 from airflow_connections_provider.sync.runner import (
@@ -37,6 +38,7 @@ from airflow_connections_provider.sync.runner import (
     SyncRequest,
     apply_planned,
     check_complete,
+    dependents_text,
     plan_sync,
 )
 
@@ -80,6 +82,16 @@ def _add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sync.add_argument("--rewrite-secrets", action="store_true", help="send every declared secret")
     sync.add_argument(
+        "--accepted-dependents",
+        action="append",
+        default=[],
+        metavar="NAME_OR_ID",
+        help="a data asset --prune may leave pointing at a deleted connection (repeat for each)",
+    )
+    sync.add_argument(
+        "--force", action="store_true", help="with --prune, delete connections whatever data assets use them"
+    )
+    sync.add_argument(
         "--state",
         type=Path,
         help="secret fingerprints file (the sync's fingerprint Variable as JSON); apply updates it",
@@ -108,13 +120,18 @@ class _Planned:
     def not_available(self) -> list[str]:
         return described(self.rendered.unavailable)
 
+    @property
+    def blocked(self) -> dict[str, str]:
+        """Deletions an apply would not send (data assets use them, or that is not known): name -> why."""
+        return self.planned.blocked_by_name(self.request)
+
 
 def run_plan(args: argparse.Namespace, io: Io) -> int:
-    client, project = _connect(args, io)
+    client, project = connect(args, io)
     with client:
         found = _plan(args, io, client, project, store=_store(args))
     _print_plan(args, io, "plan", found)
-    if found.refused:
+    if found.refused or found.blocked:  # an apply would refuse the plan, or fail on these deletions
         return EXIT_ERROR
     return EXIT_CHANGES if found.planned.plan.writes else EXIT_OK
 
@@ -123,7 +140,7 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
     if not 1 <= args.max_concurrency <= MAX_CONCURRENCY:
         raise InvalidInputError("apply", [f"--max-concurrency must be between 1 and {MAX_CONCURRENCY}"])
     store = _store(args)
-    client, project = _connect(args, io)
+    client, project = connect(args, io)
     with client:
         found = _plan(args, io, client, project, store=store)
         check_complete(found.planned.desired)  # what cannot be compared cannot be called converged either
@@ -135,21 +152,36 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
             return EXIT_ERROR
         if not args.json:
             print(
-                output.text(found.scope, str(args.spec), found.planned.plan, refused=None, not_available=[]),
+                output.text(
+                    found.scope,
+                    str(args.spec),
+                    found.planned.plan,
+                    refused=None,
+                    not_available=[],
+                    dependents=dependents_text(found.planned),
+                ),
                 file=io.out,
             )
         log = io.logger(logging.INFO)
         summary = apply_planned(client, found.scope, found.request, found.planned, log=log, store=store)
     failed = bool(summary["failed"] or summary["held_back"])
     if args.json:
-        print(json.dumps(output.document("apply", found.scope, found.planned.plan, result=summary)), file=io.out)
+        document = output.document(
+            "apply",
+            found.scope,
+            found.planned.plan,
+            result=summary,
+            dependents=found.planned.dependents_by_name(),
+            blocked=found.blocked,
+        )
+        print(json.dumps(document), file=io.out)
     else:
         print(output.result_text(summary), file=io.out)
     return EXIT_ERROR if failed else EXIT_OK
 
 
-def _connect(args: argparse.Namespace, io: Io) -> tuple[ConnectionsClient, str]:
-    """A client for the connection's settings, and the project (id or name) to sync."""
+def connect(args: argparse.Namespace, io: Io) -> tuple[ConnectionsClient, str]:
+    """A client for the connection's settings, and the project (id or name) to work on."""
     hook_settings = settings(args, io.environ)
     if not hook_settings.default_project:
         raise ConfigurationError(
@@ -167,6 +199,7 @@ def _plan(
     args: argparse.Namespace, io: Io, client: ConnectionsClient, project: str, *, store: FileStore | None
 ) -> _Planned:
     problems = check_limits(args.max_deletes, args.max_delete_fraction)
+    problems += accepted_problems(args.accepted_dependents, name="--accepted-dependents")
     if args.prune and not args.managed_prefix:
         problems.append(
             "--prune needs --managed-prefix: the sync only ever deletes connections whose name starts with it"
@@ -186,13 +219,16 @@ def _plan(
         max_deletes=args.max_deletes,
         max_delete_fraction=args.max_delete_fraction,
         unavailable_marker=rendered.unavailable.marker,
+        force=args.force,
+        accepted_dependents=tuple(args.accepted_dependents),
     )
     scope = Scope.project(client.resolve_project(project).id)
     lookup = connection_lookup(rendered, io.environ)
-    planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=_printed_nowhere)
+    log = io.logger(logging.INFO)
+    planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=_printed_nowhere, log=log)
     refused = None
     try:
-        request.guard.check_plan(planned.plan, managed=planned.managed)
+        planned.check(request)
     except ConnectionsClientError as exc:
         refused = str(exc)
     return _Planned(scope, planned, request, rendered, refused)
@@ -221,12 +257,20 @@ def _print_plan(
             not_available=found.not_available,
             result=result,
             error=error,
+            dependents=found.planned.dependents_by_name(),
+            blocked=found.blocked,
         )
         print(json.dumps(document), file=io.out)
         return
-    print(
-        output.text(found.scope, str(args.spec), plan, refused=found.refused, not_available=found.not_available),
-        file=io.out,
+    text = output.text(
+        found.scope,
+        str(args.spec),
+        plan,
+        refused=found.refused,
+        not_available=found.not_available,
+        dependents=dependents_text(found.planned),
+        blocked=found.blocked,
     )
+    print(text, file=io.out)
     if error:
         print(f"error: {error}", file=io.err)

@@ -30,6 +30,7 @@ Module map, from the bottom up (each imports only modules above it in this list)
 - ``messages`` — a request as data (``RequestSpec``) and a reply mapped to a result or an error.
 - ``paging`` — following pages, and the budget that stops a listing that never ends.
 - ``endpoints`` — IBM's endpoints as request builders: every request the client sends.
+- ``dependents`` — what uses a connection: the data assets whose attachments point at it.
 - ``auth`` — authenticators (how to get a header) and the token cache (when to renew).
 - ``retry`` — the retry decisions, pure: what is retried, how long to wait, what another try could fix.
 - ``retrying`` — the blocking shell's retries on ``tenacity`` (``retry_args`` tune them), driven by ``retry``.
@@ -54,6 +55,7 @@ from airflow_connections_provider.client.config import (
     Credentials,
     RetryPolicy,
 )
+from airflow_connections_provider.client.dependents import Dependent, DependentsUnknownError
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ApiError,
@@ -118,6 +120,8 @@ __all__ = [
     "ConnectionsClientError",
     "Credentials",
     "DatasourceType",
+    "Dependent",
+    "DependentsUnknownError",
     "InvalidInputError",
     "InvalidPropertiesError",
     "NewConnection",

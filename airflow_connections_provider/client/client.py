@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
 
-from airflow_connections_provider.client import endpoints
+from airflow_connections_provider.client import dependents, endpoints
 from airflow_connections_provider.client.actions import ActionsMixin
 from airflow_connections_provider.client.config import ClientConfig
+from airflow_connections_provider.client.dependents import Dependent
 from airflow_connections_provider.client.endpoints import ConnectionFilter, looks_like_id
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
@@ -227,6 +228,11 @@ class ConnectionsClient(WorkspacesMixin, ActionsMixin):
         if len(matches) > 1:
             raise AmbiguousNameError("connection", name, [c.id for c in matches])
         return matches[0] if matches else None
+
+    def find_dependents(self, scope: Scope, connection_ids: Iterable[str]) -> dict[str, tuple[Dependent, ...]]:
+        """The data assets that use each connection, which IBM's delete does not check: one walk of the
+        scope's data assets through IBM's asset search, for any number of ids (``client.dependents``)."""
+        return dependents.find_dependents(self.transport.request, scope, connection_ids)
 
     # -- connections: writes ----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from airflow_connections_provider.client.errors import (
     ApiError,
     InvalidInputError,
     InvalidPropertiesError,
+    ListingError,
     ValidationRefusedError,
 )
 from airflow_connections_provider.client.messages import Reply, RequestSpec
@@ -34,6 +35,7 @@ from airflow_connections_provider.client.vault import VAULTED_PROPERTIES, as_ref
 CONNECTIONS = "/v2/connections"
 DATASOURCE_TYPES = "/v2/datasource_types"
 PROJECTS = "/v2/projects"
+ASSET_TYPES = "/v2/asset_types"
 JSON_PATCH = "application/json-patch+json;charset=utf-8"
 DEFAULT_PAGE_SIZE = 100
 
@@ -343,6 +345,53 @@ def build_patch(changes: ConnectionChanges) -> list[dict[str, Any]]:
     for key in changes.remove_properties:
         ops.append({"op": "remove", "path": f"/properties/{json_pointer_token(key)}"})
     return ops
+
+
+# -- asset search --------------------------------------------------------------------------------------
+
+#: Results per page of IBM's asset search: its most and its default ("By default it will return upto 200",
+#: OpenAPI ``searchNewAssetV2``).
+SEARCH_PAGE_SIZE = 200
+
+
+def search_assets(
+    scope: Scope,
+    asset_type: str,
+    *,
+    query: str = "*:*",
+    include: str | None = None,
+    limit: int = SEARCH_PAGE_SIZE,
+) -> RequestSpec:
+    """The first page of IBM's asset search, ``POST /v2/asset_types/{type}/search`` (OpenAPI
+    ``searchNewAssetV2``, body ``Catalog_Search``). ``query`` is Lucene (``*:*`` = every asset of the
+    type); ``include`` adds ``entity`` and, only together with it, ``attachments``. A search writes
+    nothing, so it is retried like a read."""
+    body: dict[str, Any] = {"query": query, "limit": limit}
+    if include:
+        body["include"] = include
+    return _search(scope, asset_type, body)
+
+
+def next_search_page(scope: Scope, asset_type: str, reply: Mapping[str, Any]) -> RequestSpec | None:
+    """The request for the page after ``reply``; None on the last page (no ``next``).
+
+    IBM: "resend the request with whatever is returned in ``next``": the reply's ``next`` (the request
+    body again, with a ``bookmark``) is the next request's body, as IBM's watsonx.ai SDK posts it.
+    """
+    nxt = reply.get("next")
+    if nxt is None:
+        return None
+    if not isinstance(nxt, Mapping) or not isinstance(nxt.get("bookmark"), str) or not nxt["bookmark"]:
+        raise ListingError(
+            f"the asset search of {asset_type} assets answered a 'next' without a bookmark, which names no "
+            "page; stopped rather than guess. Try again later; if it persists, report it to IBM support"
+        )
+    return _search(scope, asset_type, dict(nxt))
+
+
+def _search(scope: Scope, asset_type: str, body: Mapping[str, Any]) -> RequestSpec:
+    path = f"{ASSET_TYPES}/{_segment(asset_type, 'asset type')}/search"
+    return RequestSpec("POST", path, params=_scope_query(scope), json_body=dict(body))
 
 
 # -- datasource types and projects ---------------------------------------------------------------------

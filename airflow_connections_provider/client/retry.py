@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 
 from airflow_connections_provider.client.config import RetryPolicy
+from airflow_connections_provider.client.dependents import DependentsUnknownError
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ApiError,
@@ -56,6 +57,8 @@ def is_permanent(exc: BaseException) -> bool:
     failures, timeouts, 429 and 5xx, including a retry policy that ran out. The operators, the
     sensor, the trigger and the sync all decide with this one rule.
     """
+    if isinstance(exc, DependentsUnknownError):  # a check that could not be made: as lasting as its cause
+        return is_permanent(exc.cause)
     if isinstance(exc, TransportError):
         return not exc.transient
     if isinstance(exc, ApiError):

@@ -214,3 +214,36 @@ class IBMDataPlatformHook(BaseHook):
             return False, f"{type(exc).__name__}: {exc}"
         finally:
             self.close()
+
+    # -- export and dependents (sync/export.py, client/dependents.py) ---------------------------------
+
+    def export(
+        self,
+        project: str | None = None,
+        *,
+        catalog: str | None = None,
+        space: str | None = None,
+        scope: Scope | None = None,
+        name_prefix: str | None = None,
+        text: bool = True,
+    ) -> str | dict[str, Any]:
+        """The connections of ``scope`` (else the workspace named, as :meth:`resolve_scope`) as a sync spec,
+        secrets as Airflow template placeholders, never values: YAML text, or ``{"connections": [...]}``
+        with ``text=False``. Applied (placeholders rendered) to the same scope, it plans no change."""
+        from airflow_connections_provider.sync.export import export_connections
+        from airflow_connections_provider.sync.export_yaml import export_yaml
+
+        where = scope or self.resolve_scope(project, catalog=catalog, space=space)
+        entries = export_connections(self.client, where, name_prefix=name_prefix)
+        if text:
+            return export_yaml(entries, source=str(where))
+        return {"connections": [e.to_json() for e in entries]}
+
+    def find_dependents(
+        self, connection_ids: list[str] | tuple[str, ...], project: str | None = None, *, scope: Scope | None = None
+    ) -> dict[str, list[dict[str, str]]]:
+        """The data assets that use each connection (IBM's delete does not check), by connection id: names
+        and ids only. One walk of the scope's data assets (``client.dependents``)."""
+        where = scope or self.resolve_scope(project)
+        found = self.client.find_dependents(where, connection_ids)
+        return {cid: [d.to_json() for d in deps] for cid, deps in found.items()}

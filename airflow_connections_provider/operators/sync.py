@@ -44,6 +44,10 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
     :param max_deletes: refuse a plan that deletes more connections than this (default 10; None = no limit).
     :param max_delete_fraction: refuse a plan that deletes more than this fraction of the managed
         connections that exist (default 0.5; one deletion is always allowed; None = no limit).
+    :param accepted_dependents: names or ids of data assets a prune may leave pointing at a deleted
+        connection. A connection that other data assets use is not deleted: the rest of the plan is
+        applied and the task fails naming them (summary ``blocked``; a dry run shows them too).
+    :param force: prune connections whatever data assets use them (what uses them is not looked up).
     :param dry_run: only compute, log and return the plan (with the reason a real run would refuse it, if any),
         and the drift it amounts to (XCom ``drift``: per connection the differing field names and each
         secret's status; ``unverified_secrets``).
@@ -62,7 +66,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         changes to the same connection.
     """
 
-    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "spec", "managed_prefix")
+    template_fields: Sequence[str] = (*IBMBaseOperator.template_fields, "spec", "managed_prefix", "accepted_dependents")
     template_ext: Sequence[str] = (".yaml", ".yml", ".json")
     template_fields_renderers = {"spec": "yaml"}
 
@@ -82,6 +86,8 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         rewrite_secrets: bool = False,
         fingerprint_variable: str | None = None,
         secret_fingerprints: bool = True,
+        accepted_dependents: Sequence[str] | None = None,
+        force: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -98,6 +104,8 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         self.rewrite_secrets = rewrite_secrets
         self.fingerprint_variable = fingerprint_variable
         self.secret_fingerprints = secret_fingerprints
+        self.accepted_dependents = accepted_dependents
+        self.force = force
 
     def mask_rendered_field(self, field: str, value: Any) -> None:
         if field == "spec":
@@ -106,6 +114,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             mask_spec_secrets(value)
 
     def validate_arguments(self, checks: ArgumentChecks) -> None:
+        from airflow_connections_provider.client.dependents import accepted_problems
         from airflow_connections_provider.sync.guard import check_limits
         from airflow_connections_provider.sync.runner import MAX_CONCURRENCY
 
@@ -129,6 +138,9 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             for problem in check_fingerprint_variable(self.fingerprint_variable):
                 checks.add(problem)
         for problem in check_limits(self.max_deletes, self.max_delete_fraction):
+            checks.add(problem)
+        checks.flag("force", self.force)
+        for problem in accepted_problems(self.accepted_dependents):
             checks.add(problem)
 
     @with_real_rendered_values
@@ -155,6 +167,8 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
             allow_empty_spec=self.allow_empty_spec,
             max_deletes=self.max_deletes,
             max_delete_fraction=self.max_delete_fraction,
+            force=self.force,
+            accepted_dependents=tuple(self.accepted_dependents or ()),
         )
         with airflow_errors("Syncing connections"):
             summary = run_sync(self.hook.client, scope, request, log=self.log, store=store_for(request, scope))

@@ -1,9 +1,12 @@
 """Running a sync: check the spec, list once, plan, guard, apply (``apply``), report.
 
-Requests spent: the datasource types named by the spec (cached), the pages of one listing, and one
-write per create, update or delete. Creates and updates go first; a failed one does not stop the
+Requests spent: the datasource types named by the spec (cached), the pages of one listing, when the
+plan deletes anything the pages of one asset search (what uses those connections, unless ``force``),
+and one write per create, update or delete. Creates and updates go first; a failed one does not stop the
 others — whatever the failure, even an unexpected one. Deletions follow only when every create and
-update succeeded, and are otherwise held back; every failure and held-back deletion is reported in
+update succeeded, and are otherwise held back; a deletion that data assets use (unless accepted or
+forced), or any deletion when what uses them could not be looked up, is not sent and fails naming
+them (``guard.PruneGuard.blocked_deletions``). Every failure and held-back deletion is reported in
 the summary and the caller fails the task.
 
 :func:`plan_sync` is the first half (check, list, plan) on its own, for callers that present the
@@ -22,9 +25,12 @@ from airflow_connections_provider.client import (
     ALL_FLAGS,
     ConnectionsClient,
     ConnectionsClientError,
+    Dependent,
+    DependentsUnknownError,
     InvalidInputError,
     Scope,
 )
+from airflow_connections_provider.client.dependents import describe
 from airflow_connections_provider.sync.apply import MAX_CONCURRENCY, Outcome, apply_plan
 from airflow_connections_provider.sync.drift import drift_entries, unverified_secrets
 from airflow_connections_provider.sync.fingerprints import (
@@ -34,7 +40,7 @@ from airflow_connections_provider.sync.fingerprints import (
     default_variable_name,
     merge,
 )
-from airflow_connections_provider.sync.guard import PruneGuard
+from airflow_connections_provider.sync.guard import BlockedDeletion, PruneGuard
 from airflow_connections_provider.sync.limits import DEFAULT_MAX_DELETE_FRACTION, DEFAULT_MAX_DELETES
 from airflow_connections_provider.sync.plan import Plan, PlannedAction, make_plan, shown
 from airflow_connections_provider.sync.progress import Clock
@@ -73,10 +79,20 @@ class SyncRequest:
     max_delete_fraction: float | None = DEFAULT_MAX_DELETE_FRACTION
     #: Outside Airflow: the text the spec renderer wrote where a connection or Variable was not set.
     unavailable_marker: str | None = None
+    #: Prune connections whatever data assets use them (what uses them is then not looked up).
+    force: bool = False
+    #: Names or ids of data assets a prune may leave pointing at a deleted connection.
+    accepted_dependents: tuple[str, ...] = ()
 
     @property
     def guard(self) -> PruneGuard:
-        return PruneGuard(self.allow_empty_spec, self.max_deletes, self.max_delete_fraction)
+        return PruneGuard(
+            self.allow_empty_spec,
+            self.max_deletes,
+            self.max_delete_fraction,
+            force=self.force,
+            accepted_dependents=frozenset(self.accepted_dependents),
+        )
 
 
 def store_for(request: SyncRequest, scope: Scope) -> FingerprintStore | None:
@@ -95,6 +111,37 @@ class PlannedSync:
     listed: int
     managed: int
     baseline: Baseline | None = field(default=None, repr=False)
+    #: What uses each connection the plan deletes, by connection id; None when not looked up (``force``,
+    #: or nothing to delete).
+    dependents: Mapping[str, tuple[Dependent, ...]] | None = None
+    #: Why ``dependents`` could not be looked up, if it could not: no deletion is then sent.
+    dependents_unknown: DependentsUnknownError | None = field(default=None, repr=False)
+
+    def check(self, request: SyncRequest) -> None:
+        """Refuse what the guard refuses as a whole (its limits): before any write."""
+        request.guard.check_plan(self.plan, managed=self.managed)
+
+    def blocked(self, request: SyncRequest) -> dict[str, BlockedDeletion]:
+        """The deletions not to send, by connection id, and why (data assets use them, or not known)."""
+        return request.guard.blocked_deletions(self.plan, self.dependents, self.dependents_unknown)
+
+    def blocked_by_name(self, request: SyncRequest) -> dict[str, str]:
+        """The deletions not to send: name -> why (XCom, ``--json``; names and ids only)."""
+        blocked = self.blocked(request)
+        return {
+            a.name: blocked[a.connection_id].message
+            for a in sorted(self.plan.of("delete"), key=lambda a: a.name)
+            if a.connection_id in blocked
+        }
+
+    def dependents_by_name(self) -> dict[str, list[dict[str, str]]]:
+        """The deletions that data assets use: name -> the assets (names and ids; XCom, ``--json``)."""
+        found = self.dependents or {}
+        return {
+            action.name: [d.to_json() for d in found[action.connection_id]]
+            for action in sorted(self.plan.of("delete"), key=lambda a: a.name)
+            if action.connection_id is not None and found.get(action.connection_id)
+        }
 
 
 def plan_sync(
@@ -105,8 +152,10 @@ def plan_sync(
     store: FingerprintStore | None = None,
     lookup: ConnectionLookup | None = None,
     mask: Masker | None = None,
+    log: logging.Logger | Any = _log,
 ) -> PlannedSync:
-    """Check the spec (refusing an empty one with prune), list once, plan. Writes nothing."""
+    """Check the spec (refusing an empty one with prune), list once, plan, and look up what uses the
+    connections it deletes (one asset search, unless ``force``). Writes nothing."""
     kwargs: dict[str, Any] = {"lookup": lookup} if lookup is not None else {}
     if mask is not None:
         kwargs["mask"] = mask
@@ -130,7 +179,16 @@ def plan_sync(
     )
     prefix = request.managed_prefix
     managed = sum(1 for c in actual if prefix and c.name.startswith(prefix))
-    return PlannedSync(desired, plan, len(actual), managed, Baseline.of(state) if state is not None else None)
+    baseline = Baseline.of(state) if state is not None else None
+    dependents, unknown = None, None
+    ids = [a.connection_id for a in plan.of("delete") if a.connection_id]
+    if ids and not request.force:  # one walk of the scope's data assets for every deletion
+        try:
+            dependents = client.find_dependents(scope, ids)
+        except DependentsUnknownError as exc:  # the plan can still be shown; check() refuses to apply it
+            log.warning("%s", exc)
+            unknown = exc
+    return PlannedSync(desired, plan, len(actual), managed, baseline, dependents, unknown)
 
 
 def run_sync(
@@ -149,11 +207,11 @@ def run_sync(
     ``store`` keeps secret fingerprints between runs (``store_for(request, scope)`` in a task); None
     means no memory, so secrets go out only with creates, other changes or ``rewrite_secrets``.
     """
-    planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=mask)
+    planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=mask, log=log)
     plan = planned.plan
     counts = plan.counts()
     log.info(
-        "Sync plan for %s: %d to delete, %d to create, %d to update, %d unchanged (%d listed)%s\n%s",
+        "Sync plan for %s: %d to delete, %d to create, %d to update, %d unchanged (%d listed)%s\n%s%s",
         scope,
         counts["delete"],
         counts["create"],
@@ -162,11 +220,15 @@ def run_sync(
         planned.listed,
         " [dry run: nothing will be written]" if request.dry_run else "",
         plan.table(),
+        dependents_text(planned),
     )
     if request.dry_run:
-        summary = summarise(scope, plan, None, dry_run=True)
+        blocked = planned.blocked_by_name(request)
+        summary = summarise(scope, plan, None, dry_run=True, dependents=planned.dependents_by_name(), blocked=blocked)
+        for name, why in blocked.items():
+            log.warning("A real run would not delete %s: %s", shown(name), why)
         try:
-            request.guard.check_plan(plan, managed=planned.managed)
+            planned.check(request)
         except ConnectionsClientError as exc:
             log.warning("A real run would refuse this plan: %s", exc)
             summary["refused"] = str(exc)
@@ -187,13 +249,37 @@ def apply_planned(
     """The second half: refuse what must not be written (values not available, the prune guard),
     apply, save the fingerprints; the summary."""
     check_complete(planned.desired)
-    request.guard.check_plan(planned.plan, managed=planned.managed)
+    planned.check(request)
+    blocked = planned.blocked(request)
+    sendable = Plan(tuple(a for a in planned.plan.actions if a.kind != "delete" or a.connection_id not in blocked))
     outcomes = apply_plan(
-        client, scope, planned.plan, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
+        client, scope, sendable, test=request.test, max_concurrency=request.max_concurrency, log=log, clock=clock
     )
+    for action in planned.plan.of("delete"):
+        if (why := blocked.get(action.connection_id or "")) is not None:
+            log.error("Not sending %s: %s", action.describe(), why.message)
+            outcomes.append(Outcome(action, action.connection_id, error=why.message, permanent=why.permanent))
     if store is not None and planned.baseline is not None:
         save_fingerprints(store, planned.baseline, outcomes, log=log)
-    return summarise(scope, planned.plan, outcomes, dry_run=False)
+    dependents = planned.dependents_by_name()
+    return summarise(
+        scope, planned.plan, outcomes, dry_run=False, dependents=dependents, blocked=planned.blocked_by_name(request)
+    )
+
+
+def dependents_text(planned: PlannedSync) -> str:
+    """Lines under the plan table naming what uses each deletion (empty when nothing does)."""
+    found = planned.dependents or {}
+    lines = [
+        f"  {shown(a.name)} (id {a.connection_id}): {describe(found[a.connection_id])}"
+        for a in sorted(planned.plan.of("delete"), key=lambda a: a.name)
+        if a.connection_id is not None and found.get(a.connection_id)
+    ]
+    if not lines:
+        return ""
+    return "\nData assets that use connections this plan deletes (IBM's delete leaves them pointing at nothing):\n" + (
+        "\n".join(lines)
+    )
 
 
 def check_complete(desired: list[DesiredConnection]) -> None:
@@ -253,8 +339,18 @@ def applied_secrets(
     return applied, created, deleted
 
 
-def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_run: bool) -> dict[str, Any]:
-    """Names, ids and field names only (it goes to XCom); failures as redacted texts."""
+def summarise(
+    scope: Scope,
+    plan: Plan,
+    outcomes: list[Outcome] | None,
+    *,
+    dry_run: bool,
+    dependents: Mapping[str, list[dict[str, str]]] | None = None,
+    blocked: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Names, ids and field names only (it goes to XCom); failures as redacted texts. ``dependents``:
+    the deletions data assets use, name -> the assets (:meth:`PlannedSync.dependents_by_name`);
+    ``blocked``: the deletions not sent (a real run reports them under ``failed`` too), name -> why."""
     if outcomes is None:  # a dry run: what the plan would do
         outcomes = [Outcome(a, a.connection_id, effect=a.kind, changed_fields=a.changed_fields) for a in plan.writes]
     done = [o for o in outcomes if o.effect is not None]
@@ -269,6 +365,8 @@ def summarise(scope: Scope, plan: Plan, outcomes: list[Outcome] | None, *, dry_r
         "failed": {o.action.name: o.error for o in outcomes if o.error is not None},
         "failed_permanently": sorted(o.action.name for o in outcomes if o.error is not None and o.permanent),
         "held_back": sorted(o.action.name for o in outcomes if o.held_back),
+        "dependents": dict(dependents or {}),
+        "blocked": dict(blocked or {}),
     }
     if dry_run:  # the plan as drift: which connections differ from the spec, and how (names only)
         summary["drift"] = drift_entries(plan)

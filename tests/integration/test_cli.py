@@ -36,7 +36,7 @@ SPEC = """connections:
       ssl_certificate: {{ var.value.api_token | tojson }}
 """
 JSON_KEYS = {"format_version", "command", "scope", "changes", "counts", "refused", "not_available", "connections",
-             "result", "error"}  # fmt: skip
+             "result", "error", "dependents", "blocked"}  # fmt: skip
 ENTRY_KEYS = {"name", "action", "state", "id", "datasource_type", "fields", "secrets", "not_compared"}
 
 

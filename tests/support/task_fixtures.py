@@ -55,6 +55,8 @@ def api() -> Iterator[responses.RequestsMock]:
         rsps.get(f"{API}/v2/projects/{PROJECT_ID}", json=payloads.project("sales", PROJECT_ID))
         rsps.get(f"{API}/v2/datasource_types/postgresql", json=payloads.postgres_type())
         rsps.get(f"{API}/v2/datasource_types/{payloads.POSTGRES_ID}", json=payloads.postgres_type())
+        # What uses a connection before a delete: by default, nothing (one empty page of IBM's asset search).
+        rsps.post(f"{API}/v2/asset_types/data_asset/search", json={"total_rows": 0, "results": []})
         yield rsps
 
 
@@ -64,7 +66,12 @@ def context() -> dict[str, Any]:
 
 
 def writes(rsps: responses.RequestsMock) -> list[tuple[str, str]]:
-    return [(c.request.method, c.request.url.split("?")[0]) for c in rsps.calls if c.request.method != "GET"]
+    """Requests that change something: not reads, nor the asset search (a POST that writes nothing)."""
+    return [
+        (c.request.method, c.request.url.split("?")[0])
+        for c in rsps.calls
+        if c.request.method != "GET" and "/v2/asset_types/" not in c.request.url
+    ]
 
 
 def stored_rendered_fields(op: Any) -> Any:

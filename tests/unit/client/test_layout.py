@@ -18,6 +18,7 @@ ORDER = [
     "messages",
     "paging",
     "endpoints",
+    "dependents",
     "auth",
     "retry",
     "retrying",
