@@ -14,9 +14,8 @@ from typing import Any
 
 from airflow_connections_provider.cli.common import EXIT_OK, Io
 from airflow_connections_provider.cli.output import FORMAT_VERSION
-from airflow_connections_provider.cli.settings import add_connection_arguments, settings
+from airflow_connections_provider.cli.settings import add_connection_arguments
 from airflow_connections_provider.cli.sync_commands import connect
-from airflow_connections_provider.client import ConnectionsClient, InvalidInputError, WorkspaceRef
 from airflow_connections_provider.sync.export import export_connections
 from airflow_connections_provider.sync.export_yaml import export_yaml
 
@@ -27,35 +26,16 @@ def register(subparsers: Any) -> None:
         help="the connections of a project, catalog or space as a sync spec (secrets as placeholders)",
         description=__doc__.split("\n\n")[1],
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--catalog", metavar="CATALOG", help="a catalog's connections instead (its id or exact name)")
-    where.add_argument("--space", metavar="SPACE", help="a deployment space's connections instead (id or exact name)")
     parser.add_argument("--name-prefix", help="only connections whose name starts with it (a sync's --managed-prefix)")
     parser.add_argument("--json", action="store_true", help='print {"connections": [...]} as JSON instead of YAML')
     add_connection_arguments(parser)
     parser.set_defaults(run=run_export)
 
 
-def workspace(args: argparse.Namespace) -> WorkspaceRef | None:
-    """The catalog or space asked for (an id or an exact name); None: the project, as for ``plan``."""
-    for kind in ("catalog", "space"):
-        value = getattr(args, kind)
-        if value is not None:
-            if not value.strip():
-                raise InvalidInputError("export", [f"--{kind} takes the {kind}'s id or exact name, got nothing"])
-            return WorkspaceRef(kind, value.strip())
-    return None
-
-
 def run_export(args: argparse.Namespace, io: Io) -> int:
-    named = workspace(args)
-    if named is None:
-        client, project = connect(args, io)
-        named = WorkspaceRef("project", project)
-    else:
-        client = ConnectionsClient(settings(args, io.environ).client_config)
+    client, workspace = connect(args, io)
     with client:
-        scope = client.resolve_workspace(named)
+        scope = client.resolve_workspace(workspace)
         entries = export_connections(client, scope, name_prefix=args.name_prefix)
     if args.json:
         body = {"format_version": FORMAT_VERSION, "command": "export", "scope": {scope.kind: scope.id}}

@@ -6,9 +6,10 @@
 3. Command-line flags, one per field except the password: a flag would sit in the process list and
    in shell history, so the password comes only from the environment (layer 1 or 2).
 
-A later layer wins, field by field. The result goes through the hook's own conversion
-(``hooks.settings.settings_from_connection``), so every field means here what it means in Airflow and
-every problem is listed at once.
+A later layer wins, field by field; the workspace (``project``, ``catalog`` or ``space``) counts as
+one field, so ``--space NAME`` replaces a project the Airflow connection names. The result goes
+through the hook's own conversion (``hooks.settings.settings_from_connection``), so every field means
+here what it means in Airflow and every problem is listed at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from airflow_connections_provider.hooks.settings import HookSettings, settings_f
 ENV_PREFIX = "IBM_DATA_PLATFORM_"
 #: Standard fields of the Airflow connection, then its extra fields; the flag is ``--<field with ->``.
 STANDARD = ("host", "port", "login", "password")
-EXTRA = ("auth_type", "project", "iam_url", "verify_tls", "ca_bundle", "timeout", "retry_limit")
+EXTRA = ("auth_type", "project", "catalog", "space", "iam_url", "verify_tls", "ca_bundle", "timeout", "retry_limit")
+#: The workspace fields: one names the workspace, so a later layer that sets one replaces all three.
+WORKSPACE = ("project", "catalog", "space")
 FIELDS = STANDARD + EXTRA
 NO_FLAG = frozenset({"password"})
 HELP = {
@@ -36,6 +39,8 @@ HELP = {
     "login": "username (Cloud Pak for Data, Zen API key)",
     "auth_type": "iam_api_key (default), aws_api_key, cp4d_password, cp4d_api_key, zen_api_key, bearer_token",
     "project": "project id or exact name",
+    "catalog": "catalog id or exact name (instead of a project)",
+    "space": "deployment space id or exact name (instead of a project)",
     "iam_url": "IAM endpoint for iam_api_key (default https://iam.cloud.ibm.com)",
     "verify_tls": "true (default) or false",
     "ca_bundle": "CA bundle file for a self-signed cluster",
@@ -67,9 +72,11 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         "--conn-id",
         help=f"Airflow connection id whose {conn_variable('<ID>')} value to read (default {DEFAULT_CONN_ID})",
     )
+    workspace = group.add_mutually_exclusive_group()
     for name in FIELDS:
         if name not in NO_FLAG:
-            group.add_argument(f"--{name.replace('_', '-')}", dest=f"ibm_{name}", metavar=name.upper(), help=HELP[name])
+            where = workspace if name in WORKSPACE else group
+            where.add_argument(f"--{name.replace('_', '-')}", dest=f"ibm_{name}", metavar=name.upper(), help=HELP[name])
 
 
 def gather(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ConnectionFields:
@@ -98,6 +105,9 @@ def gather(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -
         given = {n: v for n, v in values.items() if v not in (None, "")}
         if given:
             fields.sources.append(f"{ENV_PREFIX}* variables" if layer == "environment" else "flags")
+        if any(name in WORKSPACE for name in given):
+            for name in WORKSPACE:
+                extra.pop(name, None)
         for name, value in given.items():
             if name == "port":
                 fields.port = _port(str(value))

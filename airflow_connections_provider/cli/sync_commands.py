@@ -28,6 +28,7 @@ from airflow_connections_provider.client import (
     ConnectionsClientError,
     InvalidInputError,
     Scope,
+    WorkspaceRef,
 )
 from airflow_connections_provider.client.dependents import accepted_problems
 from airflow_connections_provider.sync.guard import check_limits
@@ -127,9 +128,9 @@ class _Planned:
 
 
 def run_plan(args: argparse.Namespace, io: Io) -> int:
-    client, project = connect(args, io)
+    client, workspace = connect(args, io)
     with client:
-        found = _plan(args, io, client, project, store=_store(args))
+        found = _plan(args, io, client, workspace, store=_store(args))
     _print_plan(args, io, "plan", found)
     if found.refused or found.blocked:  # an apply would refuse the plan, or fail on these deletions
         return EXIT_ERROR
@@ -140,9 +141,9 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
     if not 1 <= args.max_concurrency <= MAX_CONCURRENCY:
         raise InvalidInputError("apply", [f"--max-concurrency must be between 1 and {MAX_CONCURRENCY}"])
     store = _store(args)
-    client, project = connect(args, io)
+    client, workspace = connect(args, io)
     with client:
-        found = _plan(args, io, client, project, store=store)
+        found = _plan(args, io, client, workspace, store=store)
         check_complete(found.planned.desired)  # what cannot be compared cannot be called converged either
         if not found.planned.plan.writes:
             _print_plan(args, io, "apply", found, result={})
@@ -180,15 +181,15 @@ def run_apply(args: argparse.Namespace, io: Io) -> int:
     return EXIT_ERROR if failed else EXIT_OK
 
 
-def connect(args: argparse.Namespace, io: Io) -> tuple[ConnectionsClient, str]:
-    """A client for the connection's settings, and the project (id or name) to work on."""
+def connect(args: argparse.Namespace, io: Io) -> tuple[ConnectionsClient, WorkspaceRef]:
+    """A client for the connection's settings, and the workspace (project, catalog or space) to work on."""
     hook_settings = settings(args, io.environ)
-    if not hook_settings.default_project:
+    if hook_settings.default_scope is None:
         raise ConfigurationError(
-            "no project: pass --project <id or name>, set IBM_DATA_PLATFORM_PROJECT, "
-            "or the connection's extra 'project'"
+            "no project, catalog or space: pass --project, --catalog or --space <id or name>, set "
+            "IBM_DATA_PLATFORM_PROJECT (or _CATALOG, _SPACE), or the connection's extra 'project' ('catalog', 'space')"
         )
-    return ConnectionsClient(hook_settings.client_config), hook_settings.default_project
+    return ConnectionsClient(hook_settings.client_config), hook_settings.default_scope
 
 
 def _store(args: argparse.Namespace) -> FileStore | None:
@@ -196,7 +197,7 @@ def _store(args: argparse.Namespace) -> FileStore | None:
 
 
 def _plan(
-    args: argparse.Namespace, io: Io, client: ConnectionsClient, project: str, *, store: FileStore | None
+    args: argparse.Namespace, io: Io, client: ConnectionsClient, workspace: WorkspaceRef, *, store: FileStore | None
 ) -> _Planned:
     problems = check_limits(args.max_deletes, args.max_delete_fraction)
     problems += accepted_problems(args.accepted_dependents, name="--accepted-dependents")
@@ -222,7 +223,7 @@ def _plan(
         force=args.force,
         accepted_dependents=tuple(args.accepted_dependents),
     )
-    scope = Scope.project(client.resolve_project(project).id)
+    scope = client.resolve_workspace(workspace)
     lookup = connection_lookup(rendered, io.environ)
     log = io.logger(logging.INFO)
     planned = plan_sync(client, scope, request, store=store, lookup=lookup, mask=_printed_nowhere, log=log)

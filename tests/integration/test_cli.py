@@ -184,3 +184,21 @@ def test_explain_live_asks_the_service(cli, emu):
     body = json.loads(done.stdout)
     assert body["source"] == "live" and body["datasource_type"]["id"] == "e1c23729-99d8-4407-b3df-336e33ffdc82"
     assert emu.requests_count("GET", "/v2/datasource_types/postgresql") == 1
+
+
+def test_plan_and_apply_in_a_deployment_space_named_by_a_flag(cli, emu):
+    """--space replaces the project the Airflow connection names (the workspace is one field)."""
+    emu.add_space("deployments")
+    planned = cli("plan", "--json", "--space", "deployments")
+    assert planned.returncode == 2, planned.stderr
+    assert json.loads(planned.stdout)["scope"] == {"space_id": emu.space_id("deployments")}
+
+    applied = cli("apply", "--yes", "--no-test", "--space", emu.space_id("deployments"))  # or by id
+    assert applied.returncode == 0, applied.stderr
+    assert sorted(c["entity"]["name"] for c in emu.stored_connections(space="deployments")) == ["app-api", "app-db"]
+    assert emu.stored_connections("sales") == []  # the connection's default project is untouched
+    assert cli("plan", "--space", "deployments").returncode == 0
+
+    both = cli("plan", "--space", "deployments", "--catalog", "shared")
+    assert both.returncode == 1 and "not allowed with argument" in both.stderr  # 2 would read as "changes"
+    assert cli.leaks() == []

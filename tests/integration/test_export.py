@@ -214,7 +214,7 @@ def test_the_console_scripts_exit_codes(cli, emu, pg_source):
 
     no_project = cli("export")
     assert no_project.returncode == 1 and no_project.stdout == ""
-    assert "no project: pass --project" in no_project.stderr
+    assert "no project, catalog or space: pass --project, --catalog or --space" in no_project.stderr
 
     unknown = cli("export", "--project", "salse")
     assert unknown.returncode == 1 and unknown.stdout == "" and "sales" in unknown.stderr  # a near match
@@ -224,7 +224,7 @@ def test_the_console_scripts_exit_codes(cli, emu, pg_source):
 
     before = emu.requests_count()
     blank = cli("export", "--catalog", " ")
-    assert blank.returncode == 1 and "--catalog takes the catalog's id or exact name" in blank.stderr
+    assert blank.returncode == 1 and "catalog must be the catalog's id or exact name" in blank.stderr
     assert emu.requests_count() == before  # refused before any request
 
     both = cli("export", "--catalog", emu.catalog_id("shared"), "--space", emu.catalog_id("shared"))
