@@ -23,6 +23,7 @@ HOW_TO_GUIDES = (
     "docs/operators/update_connection.md",
     "docs/operators/delete_connection.md",
     "docs/operators/sync_connections.md",
+    "docs/operators/export_connections.md",
     "docs/sensors/connection_validation.md",
     "docs/emulator.md",
 )
@@ -59,7 +60,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_connections_provider.operators.ibm"],
+                # operators.ibm re-exports every one; each module that defines one is named too.
+                "python-modules": [
+                    f"airflow_connections_provider.operators.{m}" for m in ("ibm", "update", "delete", "sync", "export")
+                ],
             }
         ],
         "sensors": [

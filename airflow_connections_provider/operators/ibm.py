@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, DatasourceType, Scope
+    from airflow_connections_provider.operators.export import IBMExportConnectionsOperator
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
     from airflow_connections_provider.tasks.arguments import ArgumentChecks
     from airflow_connections_provider.tasks.asset_events import Action
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IBMCreateConnectionOperator",
     "IBMDeleteConnectionOperator",
+    "IBMExportConnectionsOperator",
     "IBMSyncConnectionsOperator",
     "IBMUpdateConnectionOperator",
 ]
@@ -41,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
 
         return IBMSyncConnectionsOperator
+    if name == "IBMExportConnectionsOperator":  # the same
+        from airflow_connections_provider.operators.export import IBMExportConnectionsOperator
+
+        return IBMExportConnectionsOperator
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -89,12 +89,15 @@ def test_building_the_tasks_and_a_connection_asset_loads_only_the_assets_module(
     assert sorted(lib for lib in HEAVY_LIBRARIES if lib in new) == []
 
 
-def test_the_sync_operator_is_still_importable_from_operators_ibm():
+def test_the_sync_and_export_operators_are_still_importable_from_operators_ibm():
     from airflow_connections_provider.operators import ibm
+    from airflow_connections_provider.operators.export import IBMExportConnectionsOperator
     from airflow_connections_provider.operators.sync import IBMSyncConnectionsOperator
 
     assert ibm.IBMSyncConnectionsOperator is IBMSyncConnectionsOperator
-    assert set(ibm.__all__) <= set(dir(ibm)) | {"IBMSyncConnectionsOperator"}
+    assert ibm.IBMExportConnectionsOperator is IBMExportConnectionsOperator
+    lazy = {"IBMSyncConnectionsOperator", "IBMExportConnectionsOperator"}
+    assert set(ibm.__all__) <= set(dir(ibm)) | lazy
     with pytest.raises(AttributeError, match="no attribute 'NoSuchOperator'"):
         ibm.NoSuchOperator  # noqa: B018
 

@@ -69,5 +69,5 @@ def test_every_how_to_guide_the_provider_info_names_exists():
     root = Path(__file__).resolve().parents[2]
     [integration] = get_provider_info()["integrations"]
     guides = integration["how-to-guide"]
-    assert len(guides) == 7
+    assert len(guides) == 8
     assert [g for g in guides if not (root / g).is_file()] == []
