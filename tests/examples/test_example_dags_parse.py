@@ -18,6 +18,7 @@ EXPECTED = {
     "detect_connection_drift",
     "reload_orders_after_rotation",
     "bootstrap_space_connections",
+    "retire_connection",
 }
 
 

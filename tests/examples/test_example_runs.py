@@ -200,3 +200,35 @@ def test_partner_feeds_map_one_task_per_partner(example_dags, world, ibm_emulato
     assert sorted(conns) == sorted(f"partner-{p}-feed" for p in PARTNERS)
     assert conns["partner-acme-feed"]["properties"]["url"] == f"{world.web_url}/partners/acme/feed.csv"
     assert xcom(run, "report") == 3
+
+
+def test_retire_connection_refuses_while_a_data_asset_uses_it_then_deletes_when_accepted(
+    example_dags, world, ibm_emulator
+):
+    from airflow.utils.state import DagRunState
+
+    boot = example_dags["bootstrap_project_connections"].test(logical_date=at(6))
+    assert boot.state == DagRunState.SUCCESS, states(boot)
+    feed = next(c for c in ibm_emulator.stored_connections(PROJECT) if c["entity"]["name"] == "events-feed")
+    ibm_emulator.add_data_asset("events-daily-csv", feed["metadata"]["asset_id"], "/exports/daily.csv")
+    retire = example_dags["retire_connection"]
+
+    refused = retire.test(logical_date=at(7), run_conf={"connection_name": "events-feed"})
+
+    assert states(refused)[("delete_connection", -1)] == "failed"
+    assert "events-feed" in stored(ibm_emulator)  # nothing deleted
+    assert ibm_emulator.requests_count("DELETE", "/v2/connections/*") == 0
+    recorded = xcom(refused, "record_connections")
+    assert '- name: "events-feed"' in recorded and '- name: "orders-db"' in recorded
+    assert "{{ conn." in recorded  # secrets as placeholders
+
+    accepted = retire.test(
+        logical_date=at(8), run_conf={"connection_name": "events-feed", "accepted_dependents": ["events-daily-csv"]}
+    )
+
+    assert accepted.state == DagRunState.SUCCESS, states(accepted)
+    assert "events-feed" not in stored(ibm_emulator)
+    assert ibm_emulator.requests_count("DELETE", "/v2/connections/*") == 1
+    for run in (refused, accepted):
+        text = stored_text(run)
+        assert all(secret not in text for secret in world.secrets.all())
