@@ -200,7 +200,9 @@ def _plan(
     args: argparse.Namespace, io: Io, client: ConnectionsClient, workspace: WorkspaceRef, *, store: FileStore | None
 ) -> _Planned:
     problems = check_limits(args.max_deletes, args.max_delete_fraction)
-    problems += accepted_problems(args.accepted_dependents, name="--accepted-dependents")
+    problems += accepted_problems(
+        args.accepted_dependents, force=args.force, name="--accepted-dependents", force_name="--force"
+    )
     if args.prune and not args.managed_prefix:
         problems.append(
             "--prune needs --managed-prefix: the sync only ever deletes connections whose name starts with it"

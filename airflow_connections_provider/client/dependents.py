@@ -159,10 +159,15 @@ def describe(dependents: Sequence[Dependent], *, shown: int = SHOWN) -> str:
     return f"{listed} and {more} more" if more > 0 else listed
 
 
-def accepted_problems(value: Any, *, name: str = "accepted_dependents") -> list[str]:
-    """Problems with a list of accepted dependents (names or ids of assets), for argument checks."""
+def accepted_problems(
+    value: Any, *, force: Any = False, name: str = "accepted_dependents", force_name: str = "force=True"
+) -> list[str]:
+    """Problems with a list of accepted dependents (names or ids of assets), for argument checks; with
+    ``force`` as well, the one that says they contradict (forcing skips the look-up they answer)."""
     if value is None:
         return []
+    if force is True and value:
+        return [f"{force_name} skips the check that {name} answers: give one of them"]
     if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)):
         kind = "text" if isinstance(value, str) else type(value).__name__
         return [f'{name} must be a list of data asset names or ids, got {kind}; write ["orders.csv"]']

@@ -67,10 +67,8 @@ class IBMDeleteConnectionOperator(IBMBaseOperator):
         checks.exactly_one(connection_id=self.connection_id, connection_name=self.connection_name)
         checks.flag("missing_ok", self.missing_ok)
         checks.flag("force", self.force)
-        for problem in accepted_problems(self.accepted_dependents):
+        for problem in accepted_problems(self.accepted_dependents, force=self.force):
             checks.add(problem)
-        if self.force is True and self.accepted_dependents:
-            checks.add("force=True skips the check that accepted_dependents answers: give one of them")
 
     @with_real_rendered_values
     def execute(self, context: Context) -> str | None:

@@ -140,7 +140,7 @@ class IBMSyncConnectionsOperator(IBMBaseOperator):
         for problem in check_limits(self.max_deletes, self.max_delete_fraction):
             checks.add(problem)
         checks.flag("force", self.force)
-        for problem in accepted_problems(self.accepted_dependents):
+        for problem in accepted_problems(self.accepted_dependents, force=self.force):
             checks.add(problem)
 
     @with_real_rendered_values

@@ -112,6 +112,13 @@ CASES: dict[str, Case] = {
         "give one of them",
         0,
     ),
+    "prune-with-force-and-accepted-dependents-together": Case(
+        prune(force=True, accepted_dependents=["orders.csv"]),
+        AirflowFailException,
+        ("force=True",),
+        "give one of them",
+        0,
+    ),
     "prune-accepted-dependents-not-a-list": Case(
         prune(accepted_dependents={"orders.csv": True}), AirflowFailException, ("accepted_dependents",), "got dict", 0
     ),
