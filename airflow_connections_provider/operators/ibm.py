@@ -226,6 +226,17 @@ class IBMCreateConnectionOperator(IBMBaseOperator):
             )
         if self.if_exists == "skip":
             self.log.info("Connection %r already exists (id %s) in %s; skipped", self.name, existing.id, scope)
+            if self.flags is not None and set(self.flags) != set(existing.flags):
+                # Kept as asked, but not as described: personal_credentials asked for and a shared one
+                # found means its secrets are visible to every collaborator.
+                self.log.warning(
+                    "Connection %r (id %s) was kept with flags [%s], not the [%s] asked for: flags are set at "
+                    "creation only; delete it and run this task again to create it with them",
+                    self.name,
+                    existing.id,
+                    ", ".join(existing.flags) or "none",
+                    ", ".join(self.flags) or "none",
+                )
             return existing.id
         if self.if_exists == "fail":
             if ours and existing.has_visible_properties(self.properties, dtype):

@@ -3,6 +3,7 @@ the validate action, against the emulator."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -129,3 +130,21 @@ def test_the_sync_manages_a_space(airflow_conn, emu, pg_source, context):
     third = IBMSyncConnectionsOperator(task_id="s", space=name, spec=moved, test=False).execute(context)
     assert third["updated"] == {"app-db": ["properties.password"]}
     assert emu.stored_connections(space=name)[0]["entity"]["properties"]["password"] == URN + "-v2"
+
+
+def test_if_exists_skip_keeps_a_connection_with_other_flags_and_warns(airflow_conn, emu, context, caplog, capsys):
+    caplog.set_level(logging.INFO)
+    existing = emu.create_connection("web", "http", {"url": "https://h"}, project="sales")
+    before = connection_writes(emu)
+    kept = IBMCreateConnectionOperator(
+        task_id="c",
+        name="web",
+        datasource_type="http",
+        properties={"url": "https://h"},
+        flags=["personal_credentials"],
+        if_exists="skip",
+    ).execute(context)
+    assert kept == existing and connection_writes(emu) == before
+    logged = caplog.text + capsys.readouterr().out  # Airflow 3's task logger writes through structlog
+    assert "kept with flags [none], not the [personal_credentials] asked for" in logged
+    assert "delete it and run this task again" in logged
