@@ -11,6 +11,7 @@ import pytest
 
 from airflow_connections_provider.assets import ibm_connection_asset_uri
 from tests.integration.test_asset_events import stored_events
+from tests.support.stored_fields import rendered_fields_of_run
 from tools.demo_world import PARTNERS, PROJECT, PROJECT_ID
 
 # Whole DAG runs with Airflow start-up inside: far above the suite's 120 s on a loaded machine.
@@ -39,19 +40,15 @@ def xcom(run, task_id: str, key: str = "return_value"):
 
 def stored_text(run) -> str:
     """Everything the run kept in rendered-field and XCom tables, as text."""
-    from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
     with create_session() as session:
-        rtif = session.scalars(
-            select(RenderedTaskInstanceFields).where(RenderedTaskInstanceFields.run_id == run.run_id)
-        ).all()
+        rtif = rendered_fields_of_run(session, run.run_id)
+        assert rtif, "no rendered fields stored for the run: the leak check would check nothing"
         xcoms = session.scalars(select(XComModel).where(XComModel.run_id == run.run_id)).all()
-        return json.dumps([r.rendered_fields for r in rtif], default=str) + json.dumps(
-            [x.value for x in xcoms], default=str
-        )
+        return json.dumps(rtif, default=str) + json.dumps([x.value for x in xcoms], default=str)
 
 
 ROTATED = ("orders-db", "landing-bucket", "inventory-db")

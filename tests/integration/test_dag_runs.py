@@ -20,6 +20,7 @@ from airflow_connections_provider import compat
 from airflow_connections_provider.compat import AIRFLOW_V_3_0_PLUS
 from tests.support.dags import dag_bag
 from tests.support.datasources import HttpDataSource, TcpDataSource, start_after_polls
+from tests.support.stored_fields import rendered_fields_of_run
 
 # Real DAG runs and Airflow CLI processes on a fresh metadata database take a minute or two on a
 # loaded machine (setup included), more than the suite's 120 s per test (pyproject.toml).
@@ -98,7 +99,6 @@ def links_as_the_airflow2_webserver_shows_them(dag_run) -> dict[tuple[str, int],
 
 def rendered_fields_and_xcom(dag_run) -> str:
     """Everything the run stored in rendered-field and XCom tables, as text."""
-    from airflow.models.renderedtifields import RenderedTaskInstanceFields
 
     try:
         from airflow.models.xcom import XComModel
@@ -108,13 +108,10 @@ def rendered_fields_and_xcom(dag_run) -> str:
     from sqlalchemy import select
 
     with create_session() as session:
-        rtif = session.scalars(
-            select(RenderedTaskInstanceFields).where(RenderedTaskInstanceFields.run_id == dag_run.run_id)
-        ).all()
+        rtif = rendered_fields_of_run(session, dag_run.run_id)
+        assert rtif, "no rendered fields stored for the run: the leak check would check nothing"
         xcoms = session.scalars(select(XComModel).where(XComModel.run_id == dag_run.run_id)).all()
-        return json.dumps([r.rendered_fields for r in rtif], default=str) + json.dumps(
-            [x.value for x in xcoms], default=str
-        )
+        return json.dumps(rtif, default=str) + json.dumps([x.value for x in xcoms], default=str)
 
 
 def test_lifecycle_dag_runs_and_leaks_no_secret(lifecycle_dag, emu, monkeypatch):
