@@ -20,7 +20,9 @@ What code outside the client needs is exported here: the models and errors, :dat
 
 Module map, from the bottom up (each imports only modules above it in this list):
 
-- ``errors`` — the exception tree, and which statuses mean what (transient, refused test, name taken).
+- ``errors`` — the exception tree.
+- ``error_replies`` — an error reply mapped to its exception: which statuses mean what (transient,
+  refused test, name taken) and the shapes of IBM's error bodies.
 - ``vault`` — vault references in properties (``{"vault_secret": "<urn>"}``) and their wire form.
 - ``values`` — the one normalisation of property values (``"5432"`` is ``5432``, ``"true"`` is ``True``).
 - ``setting_checks`` — checks of single setting values (URLs, credentials, the retry limit), worded once.

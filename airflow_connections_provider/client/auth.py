@@ -33,12 +33,8 @@ from airflow_connections_provider.client.config import (
     Credentials,
     aws_token_url,
 )
-from airflow_connections_provider.client.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    is_transient_status,
-    parse_error_body,
-)
+from airflow_connections_provider.client.error_replies import is_transient_status, parse_error_body
+from airflow_connections_provider.client.errors import AuthenticationError, ConfigurationError
 from airflow_connections_provider.client.messages import Reply, RequestSpec, not_the_api, raise_for_reply
 from airflow_connections_provider.client.setting_checks import credential_problem
 

@@ -16,10 +16,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from airflow_connections_provider.client.config import ClientConfig, where_to_fix
-from airflow_connections_provider.client.errors import (
-    UnexpectedReplyError,
-    api_error_from_reply,
-)
+from airflow_connections_provider.client.error_replies import api_error_from_reply
+from airflow_connections_provider.client.errors import UnexpectedReplyError
 
 
 @dataclass(frozen=True, slots=True)

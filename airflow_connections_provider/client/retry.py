@@ -19,6 +19,7 @@ import random
 
 from airflow_connections_provider.client.config import RetryPolicy
 from airflow_connections_provider.client.dependents import DependentsUnknownError
+from airflow_connections_provider.client.error_replies import is_transient_status
 from airflow_connections_provider.client.errors import (
     AmbiguousNameError,
     ApiError,
@@ -27,7 +28,6 @@ from airflow_connections_provider.client.errors import (
     RateLimitedError,
     RetriesExhaustedError,
     TransportError,
-    is_transient_status,
 )
 
 #: One generator for every request's jitter: seeding a new one per request read the OS's entropy pool

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from airflow_connections_provider.client.errors import refusal_kind
+from airflow_connections_provider.client.error_replies import refusal_kind
 from airflow_connections_provider.emulator import EmulatorHandle, run_emulator
 from tests.contract import ibm_surface_replies as surface
 from tests.contract import real_replies as real

@@ -9,6 +9,7 @@ import airflow_connections_provider.client as package
 
 ORDER = [
     "errors",
+    "error_replies",
     "vault",
     "values",
     "setting_checks",

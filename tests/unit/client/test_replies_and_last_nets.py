@@ -26,13 +26,8 @@ from airflow_connections_provider.client import (
 from airflow_connections_provider.client.async_transport import AsyncTransport
 from airflow_connections_provider.client.auth import IamAuthenticator
 from airflow_connections_provider.client.endpoints import PageCount, page_budget, service_version
-from airflow_connections_provider.client.errors import (
-    AuthenticationError,
-    ListingError,
-    UnexpectedReplyError,
-    redirect_target,
-    shown,
-)
+from airflow_connections_provider.client.error_replies import redirect_target
+from airflow_connections_provider.client.errors import AuthenticationError, ListingError, UnexpectedReplyError, shown
 from airflow_connections_provider.client.messages import Reply, raise_for_reply
 
 TOKEN = "Header-Token-Value-55"
