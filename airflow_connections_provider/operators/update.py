@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from airflow_connections_provider.client import Connection, ConnectionsClient, Scope
     from airflow_connections_provider.tasks.arguments import ArgumentChecks
+    from airflow_connections_provider.tasks.lookups import RenameMarker
 
 
 class IBMUpdateConnectionOperator(IBMBaseOperator):
@@ -31,7 +32,8 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
     :param set_properties: properties to set (templated; secret values are masked in logs).
     :param remove_properties: property names to remove.
     :param new_name: rename the connection; refused when another connection already has that name. A
-        retry of a rename by ``connection_name`` finds the connection an earlier try already renamed.
+        retry of a rename by ``connection_name`` finds the connection an earlier try already renamed
+        (only the one that try recorded renaming: ``tasks.lookups.RenameMarker``).
     :param description: new description.
     :param test: have the service connect to the data source with the result before saving it.
     :param validate: after saving, have the service check the properties without connecting (its
@@ -78,6 +80,7 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         self.test = test
         self.validate = validate
         self.skip_enforcement = skip_enforcement
+        self._adopted_rename: RenameMarker | None = None  # set by _target on a retry that adopts a rename
 
     def mask_rendered_field(self, field: str, value: Any) -> None:
         if field == "set_properties":
@@ -100,9 +103,9 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
 
     @with_real_rendered_values
     def execute(self, context: Context) -> str:
-        from airflow_connections_provider.client import ConnectionChanges
+        from airflow_connections_provider.client import ConnectionChanges, is_permanent
         from airflow_connections_provider.masking import mask_values
-        from airflow_connections_provider.tasks.lookups import check_rename
+        from airflow_connections_provider.tasks.lookups import RenameMarker, check_rename
 
         self.check_arguments()
         kind, ref = require_one(connection_id=self.connection_id, connection_name=self.connection_name)
@@ -114,17 +117,28 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
             dtype = client.get_datasource_type(current.datasource_type)
             mask_values(self.set_properties, dtype.secret_properties)
             new_name = self.new_name if self.new_name not in (None, current.name) else None
+            marker = self._adopted_rename
             if new_name is not None:
                 check_rename(client, scope, current, new_name)
+                # Recorded before it is sent: a retry may then adopt what this rename did, and nothing else.
+                marker = RenameMarker(context["ti"], scope, new_name, current.id, self.log)
+                marker.record()
             changes = ConnectionChanges(
                 name=new_name,
                 description=self.description,
                 set_properties=self.set_properties,
                 remove_properties=list(self.remove_properties),
             )
-            updated = client.update_connection(
-                scope, current.id, changes, test=self.test, current=current, skip_enforcement=self.skip_enforcement
-            )
+            try:
+                updated = client.update_connection(
+                    scope, current.id, changes, test=self.test, current=current, skip_enforcement=self.skip_enforcement
+                )
+            except Exception as exc:
+                if marker is not None and is_permanent(exc):
+                    marker.clear()  # refused: nothing was renamed, so there is nothing for a retry to adopt
+                raise
+            if marker is not None:
+                marker.clear()
         changed = list(changes.changed_fields)
         self.push_xcom(context, "changed_fields", changed)
         checked = "validated by the service" if self.test else "not validated (test=False)"
@@ -144,19 +158,31 @@ class IBMUpdateConnectionOperator(IBMBaseOperator):
         return updated.id
 
     def _target(self, context: Context, client: ConnectionsClient, scope: Scope, kind: str, ref: str) -> Connection:
-        from airflow_connections_provider.tasks.lookups import find_renamed, find_target
+        from airflow_connections_provider.tasks.lookups import RenameMarker, find_renamed, find_target
 
+        self._adopted_rename = None
         if kind == "connection_name" and self.new_name and context["ti"].try_number > 1:
             renamed = find_renamed(
                 client, scope, old_name=ref, new_name=self.new_name, set_properties=self.set_properties
             )
             if renamed is not None:
-                self.log.info(
-                    "No connection is named %r any more and %r (id %s) matches: an earlier try renamed it; "
-                    "applying the remaining changes to it",
+                marker = RenameMarker(context["ti"], scope, self.new_name, renamed.id, self.log)
+                if marker.recorded():
+                    self.log.info(
+                        "No connection is named %r any more and %r (id %s) is the one an earlier try of this "
+                        "task renamed; applying the remaining changes to it",
+                        ref,
+                        self.new_name,
+                        renamed.id,
+                    )
+                    self._adopted_rename = marker  # cleared once the remaining changes are saved
+                    return renamed
+                self.log.warning(
+                    "No connection is named %r any more, and %r (id %s) matches, but no earlier try of this task "
+                    "recorded renaming it: not adopted (give connection_id=%r to update that one)",
                     ref,
                     self.new_name,
                     renamed.id,
+                    renamed.id,
                 )
-                return renamed
         return find_target(client, scope, kind, ref)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 #: Prefix of the Airflow Variables recording a create in flight: one per task instance, removed when settled.
 CREATE_MARKER_PREFIX = "ibm_connections_create_in_flight__"
+RENAME_MARKER_PREFIX = "ibm_connections_rename_in_flight__"
 #: The same records, kept in this process too: the only place when Variables cannot be written.
 LOCAL_MARKERS: dict[str, Any] = {}
 
@@ -96,6 +97,11 @@ class CreateMarker:
     raised.
     """
 
+    PREFIX = CREATE_MARKER_PREFIX
+    WHAT = "create"
+    #: The recorded fields that must match for the evidence to count.
+    MATCHED: tuple[str, ...] = ("scope", "name")
+
     def __init__(
         self,
         ti: Any,
@@ -105,7 +111,7 @@ class CreateMarker:
         local: MutableMapping[str, Any] | None = None,
     ) -> None:
         instance = [str(getattr(ti, attr, "")) for attr in ("dag_id", "task_id", "run_id", "map_index")]
-        self.key = CREATE_MARKER_PREFIX + hashlib.sha256("\x1f".join(instance).encode()).hexdigest()[:24]
+        self.key = self.PREFIX + hashlib.sha256("\x1f".join(instance).encode()).hexdigest()[:24]
         self.value = {"scope": f"{scope.kind}:{scope.id}", "name": name, "task_instance": instance}
         self.local = LOCAL_MARKERS if local is None else local
         self.log = log
@@ -117,12 +123,13 @@ class CreateMarker:
         try:
             from airflow.providers.common.compat.sdk import Variable
 
-            Variable.set(self.key, self.value, description="create in flight (airflow-connections-provider)",
+            Variable.set(self.key, self.value, description=f"{self.WHAT} in flight (airflow-connections-provider)",
                          serialize_json=True)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - Airflow's store: without it, a later try adopts nothing
             self.log.warning(
-                "Could not record the create of %r in Airflow Variable %s (%s): a retry in another process "
-                "will not adopt what this try creates",
+                "Could not record the %s of %r in Airflow Variable %s (%s): a retry in another process "
+                "will not adopt what this try writes",
+                self.WHAT,
                 self.value["name"],
                 self.key,
                 type(exc).__name__,
@@ -142,7 +149,7 @@ class CreateMarker:
                 self.log.warning("Could not read Airflow Variable %s (%s)", self.key, type(exc).__name__)
                 stored = None
             self.in_variable = stored is not None
-        return isinstance(stored, Mapping) and all(stored.get(k) == self.value[k] for k in ("scope", "name"))
+        return isinstance(stored, Mapping) and all(stored.get(k) == self.value[k] for k in self.MATCHED)
 
     def clear(self) -> None:
         """The create's outcome is known: remove the record."""
@@ -156,6 +163,29 @@ class CreateMarker:
         except Exception as exc:  # noqa: BLE001 - a stale record only lets this same task adopt its own name
             self.log.warning("Could not remove Airflow Variable %s (%s)", self.key, type(exc).__name__)
         self.in_variable = False
+
+
+class RenameMarker(CreateMarker):
+    """Evidence, kept across a task's tries, that this task instance sent the rename of connection
+    ``renamed_id`` to ``name`` in ``scope`` (kept and read as :class:`CreateMarker`). A retry that finds no
+    connection of the old name and one of the new name adopts it only when that one is the connection
+    recorded here: a connection someone else gave the name is never taken for it."""
+
+    PREFIX = RENAME_MARKER_PREFIX
+    WHAT = "rename"
+    MATCHED = ("scope", "name", "renamed_id")
+
+    def __init__(
+        self,
+        ti: Any,
+        scope: Scope,
+        new_name: str,
+        renamed_id: str,
+        log: logging.Logger | Any,
+        local: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(ti, scope, new_name, log, local)
+        self.value["renamed_id"] = renamed_id
 
 
 def settle_failed_create(client: ConnectionsClient, scope: Scope, marker: CreateMarker, exc: BaseException) -> None:

@@ -1,4 +1,5 @@
-"""A retry of IBMCreateConnectionOperator adopts only what an earlier try of the task wrote.
+"""A retry of IBMCreateConnectionOperator (and of a rename by IBMUpdateConnectionOperator) adopts only what
+an earlier try of the task wrote.
 
 Against the emulator over real HTTP: the first try fails (scripted faults), someone else creates a
 connection of the same name and the same visible properties between the tries, and the retry (same
@@ -17,8 +18,8 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
-from airflow_connections_provider.client import Scope
-from airflow_connections_provider.operators.ibm import IBMCreateConnectionOperator
+from airflow_connections_provider.client import ConnectionChanges, Scope
+from airflow_connections_provider.operators.ibm import IBMCreateConnectionOperator, IBMUpdateConnectionOperator
 from tests.integration.conftest import SECRET, pg_properties
 from tests.reliability.conftest import writes
 from tests.support.task_fixtures import FakeTI
@@ -125,4 +126,50 @@ def test_a_retry_still_adopts_its_own_create_whose_reply_was_lost(airflow_conn, 
         area="retry adoption",
         injected="try 1: the create is saved but its reply dropped, then every lookup answers 503",
         outcome="try 2 adopts the connection try 1 created (1 POST in all) and re-sends its secret",
+    )
+
+
+def rename_op(source: Any) -> IBMUpdateConnectionOperator:
+    return IBMUpdateConnectionOperator(
+        task_id="rename",
+        connection_name="orders",
+        new_name="orders-v2",
+        set_properties={"password": SECRET, "database": pg_properties(source)["database"]},
+        test=False,
+    )
+
+
+def test_a_rename_retry_never_adopts_a_connection_someone_else_gave_the_new_name(
+    airflow_conn, emu, client, pg_source, caplog, capsys, scenario
+):
+    """Try 1 fails before its rename is sent; meanwhile someone else renames the connection to the same
+    new name. Try 2 finds no 'orders' and an 'orders-v2' with the same visible properties, but no record
+    of a rename sent by this task: it refuses, and their password stays."""
+    caplog.set_level(logging.DEBUG)
+    scope = Scope.project(emu.project_id("sales"))
+    emu.create_connection("orders", "postgresql", pg_properties(pg_source, password=THEIRS), project="sales")
+    emu.script_fault("GET", "/v2/datasource_types/*", status=503, count=6)
+    with pytest.raises(AirflowException) as first:
+        rename_op(pg_source).execute({"ti": FakeTI(try_number=1)})
+    assert not isinstance(first.value, AirflowFailException)
+    emu.clear_faults()
+    theirs = client.find_connection(scope, "orders")
+    client.update_connection(scope, theirs.id, ConnectionChanges(name="orders-v2"), test=False)
+    before = writes(emu)
+    op = rename_op(pg_source)
+    with pytest.raises(AirflowFailException) as second:
+        op.execute({"ti": FakeTI(try_number=2)})
+    message = str(second.value)
+    assert "no connection is named exactly 'orders'" in message
+    logged = caplog.text + capsys.readouterr().out
+    assert f"not adopted (give connection_id={theirs.id!r}" in logged  # the fix, if it is theirs to change
+    assert passwords(emu) == [THEIRS] and writes(emu) == before
+    for text in (message, str(first.value), logged, repr(op)):
+        assert SECRET not in text and THEIRS not in text
+    scenario(
+        area="retry adoption",
+        injected="rename try 1 fails before sending; someone else renames the connection to the same new name",
+        outcome="try 2: AirflowFailException 'no connection is named exactly'; not adopted (no record of "
+        "this task's rename), their password kept; 0 writes",
+        writes_sent=writes(emu) - before,
     )

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
 from responses import matchers
 
+from airflow_connections_provider.client import Scope
 from airflow_connections_provider.operators.ibm import IBMUpdateConnectionOperator
+from airflow_connections_provider.tasks.lookups import LOCAL_MARKERS, RenameMarker
 from tests.support import payloads
-from tests.support.task_fixtures import API, FakeTI, writes
+from tests.support.task_fixtures import API, PROJECT_ID, FakeTI, writes
 
 CONNS = f"{API}/v2/connections"
 VISIBLE = {"host": "db", "port": 5432, "database": "orders", "username": "etl"}
+
+
+@pytest.fixture(autouse=True)
+def _no_markers_left():
+    """Markers live in this process when Variables cannot be written (no task runner): one per test."""
+    LOCAL_MARKERS.clear()
+    yield
+    LOCAL_MARKERS.clear()
 
 
 def named(api, name: str, *conns: dict) -> None:
@@ -56,29 +67,54 @@ def test_rename_to_a_free_name_patches_the_name(api, context):
 
 
 @pytest.mark.parametrize(
-    ("try_number", "b_properties", "adopted"),
+    ("try_number", "b_properties", "recorded", "adopted"),
     [
-        pytest.param(2, VISIBLE, True, id="retry-finds-the-renamed-one"),
-        pytest.param(2, {**VISIBLE, "host": "elsewhere"}, False, id="retry-refuses-a-different-one"),
-        pytest.param(1, VISIBLE, False, id="first-try-never-guesses"),
+        pytest.param(2, VISIBLE, "id-a", True, id="retry-finds-the-renamed-one"),
+        pytest.param(2, {**VISIBLE, "host": "elsewhere"}, "id-a", False, id="retry-refuses-a-different-one"),
+        pytest.param(2, VISIBLE, None, False, id="retry-without-evidence-of-its-rename"),
+        pytest.param(2, VISIBLE, "id-other", False, id="retry-whose-rename-was-of-another-connection"),
+        pytest.param(1, VISIBLE, "id-a", False, id="first-try-never-guesses"),
     ],
 )
-def test_a_retry_of_a_rename_finds_what_an_earlier_try_renamed(api, try_number, b_properties, adopted):
+def test_a_retry_of_a_rename_finds_what_an_earlier_try_renamed(
+    api, try_number, b_properties, recorded, adopted, capsys, caplog
+):
     renamed = payloads.connection("b", asset_id="id-a", properties=b_properties)
-    named(api, "a")  # gone: try 1 renamed it before its reply was lost
+    named(api, "a")  # gone: try 1 renamed it before its reply was lost (or someone else did)
     named(api, "b", renamed)
     api.patch(f"{CONNS}/id-a", json=renamed)
     op = rename(set_properties={"host": "db", "password": "pw-rotated-1"})
     context = {"ti": FakeTI(try_number=try_number)}
+    if recorded:  # what try 1 recorded just before it sent its rename
+        RenameMarker(context["ti"], Scope.project(PROJECT_ID), "b", recorded, logging.getLogger(__name__)).record()
     if not adopted:
         with pytest.raises(AirflowFailException, match="no connection is named exactly 'a'"):
             op.execute(context)
         assert writes(api) == []
+        if try_number > 1 and b_properties == VISIBLE:
+            assert "not adopted (give connection_id='id-a'" in caplog.text + capsys.readouterr().out
         return
     assert op.execute(context) == "id-a"
     body = json.loads(api.calls[-1].request.body)
     assert {"op": "add", "path": "/properties/password", "value": "pw-rotated-1"} in body  # the rest re-applied
     assert not any(o["path"] == "/name" for o in body)  # already named b
+    assert not RenameMarker(context["ti"], Scope.project(PROJECT_ID), "b", "id-a", logging.getLogger()).recorded()
+
+
+def test_a_rename_records_its_evidence_before_sending_and_clears_it_after(api, context):
+    conn = payloads.connection("a", asset_id="id-a", properties=VISIBLE)
+    named(api, "a", conn)
+    named(api, "b")
+    marker = RenameMarker(context["ti"], Scope.project(PROJECT_ID), "b", "id-a", logging.getLogger(__name__))
+    seen: list[bool] = []
+
+    def patched(request):
+        seen.append(marker.recorded())  # while the rename is in flight
+        return (200, {}, json.dumps({**conn, "entity": {**conn["entity"], "name": "b"}}))
+
+    api.add_callback("PATCH", f"{CONNS}/id-a", callback=patched)
+    assert rename().execute(context) == "id-a"
+    assert seen == [True] and not marker.recorded()
 
 
 def test_a_rename_by_id_is_idempotent(api):
