@@ -39,3 +39,28 @@ def fresh_task_identity() -> None:
 
     task_fixtures.RUN_ID[0] = f"run-{uuid.uuid4().hex[:8]}"
     LOCAL_MARKERS.clear()
+
+
+@pytest.fixture(autouse=True)
+def bounded_secrets_masker():
+    """Each test leaves Airflow's process-wide secrets masker as it found it.
+
+    Every test masks secrets of its own; kept all together, a whole suite's secrets make one regex past
+    what Airflow 2.11's re2 can run ("DFA out of memory" at ~115,000 characters of pattern), after which
+    its masking is no longer what a single task would see. A task masks its own secrets, not a
+    suite's: so does each test here.
+    """
+    from airflow.providers.common.compat.sdk import mask_secret
+
+    from airflow_connections_provider.compat import live_masker
+
+    masker = live_masker(mask_secret)
+    if masker is None:
+        yield
+        return
+    patterns, replacer = set(masker.patterns), masker.replacer
+    yield
+    if masker.patterns != patterns:
+        masker.patterns.clear()
+        masker.patterns.update(patterns)
+        masker.replacer = replacer
