@@ -119,7 +119,8 @@ def _run(api: AirflowApi, timeout: float) -> RunProgress:
 def _xcom(api: AirflowApi, run: RunProgress, key: str) -> Any:
     path = f"{api.prefix}/dags/{quote(run.dag_id)}/dagRuns/{quote(run.run_id)}/taskInstances/{TASK}/xcomEntries/{key}"
     try:
-        reply = api.request("GET", path, params={"deserialize": "true"})
+        # The value as stored (JSON): 3.0 refuses deserialize=true unless the API is configured to allow it.
+        reply = api.request("GET", path, params={"stringify": "false"})
     except Exception:  # noqa: BLE001 - no such entry: the verdict says "not caught"
         return None
     return reply.get("value") if isinstance(reply, dict) else None

@@ -103,10 +103,12 @@ def validation_waits(run: RunProgress, refused: Mapping[str, int]) -> list[str]:
         instance = run.instances.get(key, {})
         name = run.label(key).partition("[")[2].rstrip("]")
         duration = instance.get("duration") or 0.0
+        # Airflow 3.0 reports a negative duration for a task resumed from the triggerer.
+        waited = f"{duration:.0f} s" if duration >= 0 else "(time not reported by this Airflow)"
         where = "deferred to the triggerer" if "deferred" in run.seen.get(key, set()) else "valid at the first test"
         tries = refused.get(name, 0)
         retests = f", {tries} refused test(s) first" if tries else ""
-        lines.append(f"{name}: {duration:.0f} s, {where}{retests}")
+        lines.append(f"{name}: {waited}, {where}{retests}")
     return lines
 
 

@@ -153,11 +153,11 @@ class EmulatorMiddleware:
         receive = _capped(receive)
         config = self.ctx.faults.config()
         if config.latency_ms > 0:
-            await asyncio.sleep(config.latency_ms / 1000)
+            await _sleep_at_least(config.latency_ms / 1000)
         fault = fault_box[0] = self.ctx.faults.draw(scope["method"], scope["path"], template)
         if fault is not None and fault.when == "before":
             if fault.kind == "delay":
-                await asyncio.sleep(fault.delay_s)
+                await _sleep_at_least(fault.delay_s)
             else:
                 await self._inject(fault, scope, receive, send, trace)
                 return fault
@@ -276,3 +276,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def _query_items(scope: Scope) -> list[tuple[str, str]]:
     raw: Any = scope.get("query_string", b"")
     return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+
+
+async def _sleep_at_least(seconds: float) -> None:
+    """Sleep no less than ``seconds`` by ``time.perf_counter`` (the request log's clock): asyncio runs a
+    timer up to its clock resolution early, so an injected 150 ms latency could log as 149.99 ms."""
+    until = time.perf_counter() + seconds
+    while (left := until - time.perf_counter()) > 0:
+        await asyncio.sleep(left)
