@@ -234,24 +234,45 @@ class WorkspacesMixin:
     def _body(self, spec: RequestSpec, *, empty_ok: bool = False) -> Mapping[str, Any]:
         return self.transport.request(spec).json_object(empty_ok=empty_ok)
 
+    def _bookmarked(
+        self,
+        what: str,
+        page_size: int,
+        request: Callable[[str | None], RequestSpec],
+        *,
+        items: str,
+        next_key: str,
+        empty_ok: bool = False,
+    ) -> Iterator[Any]:
+        """The items of a listing paged by an opaque bookmark (projects, catalogs): it ends on an empty
+        page, a missing bookmark or the same bookmark again; ``PageCount`` stops one that never ends."""
+        bookmark: str | None = None
+        pages = PageCount(what, page_size)
+        while True:
+            body = self._body(request(bookmark), empty_ok=empty_ok)
+            found = body.get(items) or []
+            yield from found
+            nxt = body.get(next_key)
+            if not found or not nxt or nxt == bookmark:
+                return
+            pages.turn(body)
+            bookmark = str(nxt)
+
     # -- projects -------------------------------------------------------------------------------------
 
     def iter_projects(
         self, *, name: str | None = None, page_size: int = endpoints.DEFAULT_PAGE_SIZE
     ) -> Iterator[Project]:
         """Projects, following ``bookmark`` pages. The service's ``name`` filter also matches partially."""
-        bookmark: str | None = None
-        pages = PageCount("projects", page_size)
-        while True:
-            body = self._body(endpoints.list_projects(name=name, limit=page_size, bookmark=bookmark), empty_ok=True)
-            resources = body.get("resources") or []
-            for item in resources:
-                yield Project.from_api(item)
-            nxt = body.get("bookmark")
-            if not nxt or not resources or nxt == bookmark:
-                return
-            pages.turn(body)
-            bookmark = str(nxt)
+        pages = self._bookmarked(
+            "projects",
+            page_size,
+            lambda bookmark: endpoints.list_projects(name=name, limit=page_size, bookmark=bookmark),
+            items="resources",
+            next_key="bookmark",
+            empty_ok=True,  # 204 No Content: no project (IBM's OpenAPI document lists it)
+        )
+        return (Project.from_api(item) for item in pages)
 
     def get_project(self, project_id: str) -> Project:
         return Project.from_api(self._body(endpoints.get_project(project_id)))
@@ -275,18 +296,14 @@ class WorkspacesMixin:
 
     def iter_catalogs(self, *, page_size: int = CATALOGS_PAGE_SIZE) -> Iterator[Catalog]:
         """Every catalog the credentials can read, following ``bookmark`` pages."""
-        bookmark: str | None = None
-        pages = PageCount("catalogs", page_size)
-        while True:
-            body = self._body(list_catalogs(limit=page_size, bookmark=bookmark))
-            items = body.get("catalogs") or []
-            for item in items:
-                yield Catalog.from_api(item)
-            nxt = body.get("nextBookmark")
-            if not items or not nxt or nxt == bookmark:
-                return
-            pages.turn(body)
-            bookmark = str(nxt)
+        pages = self._bookmarked(
+            "catalogs",
+            page_size,
+            lambda bookmark: list_catalogs(limit=page_size, bookmark=bookmark),
+            items="catalogs",
+            next_key="nextBookmark",
+        )
+        return (Catalog.from_api(item) for item in pages)
 
     def get_catalog(self, catalog_id: str) -> Catalog:
         return Catalog.from_api(self._body(get_catalog(catalog_id)))
