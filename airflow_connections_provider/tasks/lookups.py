@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 #: Prefix of the Airflow Variables recording a create in flight: one per task instance, removed when settled.
 CREATE_MARKER_PREFIX = "ibm_connections_create_in_flight__"
 RENAME_MARKER_PREFIX = "ibm_connections_rename_in_flight__"
+#: Noted beside a record kept in this process: the record is also in an Airflow Variable.
+IN_VARIABLE = "in_variable"
 #: The same records, kept in this process too: the only place when Variables cannot be written.
 LOCAL_MARKERS: dict[str, Any] = {}
 
@@ -136,11 +138,16 @@ class CreateMarker:
             )
         else:
             self.in_variable = True
+            # A later try in this same process (dag.test() runs retries in-process) finds the record here
+            # first, and must still know to remove the Variable once the outcome is known.
+            self.local[self.key] = {**self.value, IN_VARIABLE: True}
 
     def recorded(self) -> bool:
         """Did an earlier try of this task instance send a create of this name (and not settle it)?"""
         stored = self.local.get(self.key)
-        if stored is None:
+        if stored is not None:
+            self.in_variable = bool(stored.get(IN_VARIABLE))
+        else:
             try:
                 from airflow.providers.common.compat.sdk import Variable
 

@@ -19,11 +19,30 @@ CONNS = f"{API}/v2/connections"
 VISIBLE = {"host": "db", "port": 5432, "database": "orders", "username": "etl"}
 
 
-@pytest.fixture(autouse=True)
-def _no_markers_left():
-    """Markers live in this process when Variables cannot be written (no task runner): one per test."""
+class VariableStore(dict):
+    """Airflow's Variables where they can be written (a task runner, a metadata database)."""
+
+    def set(self, key, value, description=None, serialize_json=False):
+        self[key] = value
+
+    def get(self, key, default=None, deserialize_json=False):
+        return dict.get(self, key, default)
+
+    def delete(self, key):
+        self.pop(key, None)
+
+
+@pytest.fixture(autouse=True, params=["variables-unavailable", "variables"])
+def variables(request, monkeypatch):
+    """Each test twice: as a unit test (no Variable can be written: the record lives in this process
+    only) and as in a task (the record is also an Airflow Variable, which must not outlive the outcome)."""
     LOCAL_MARKERS.clear()
-    yield
+    store = VariableStore()
+    if request.param == "variables":
+        import airflow.providers.common.compat.sdk as sdk
+
+        monkeypatch.setattr(sdk, "Variable", store)
+    yield store
     LOCAL_MARKERS.clear()
 
 
@@ -77,7 +96,7 @@ def test_rename_to_a_free_name_patches_the_name(api, context):
     ],
 )
 def test_a_retry_of_a_rename_finds_what_an_earlier_try_renamed(
-    api, try_number, b_properties, recorded, adopted, capsys, caplog
+    api, try_number, b_properties, recorded, adopted, capsys, caplog, variables
 ):
     renamed = payloads.connection("b", asset_id="id-a", properties=b_properties)
     named(api, "a")  # gone: try 1 renamed it before its reply was lost (or someone else did)
@@ -99,9 +118,10 @@ def test_a_retry_of_a_rename_finds_what_an_earlier_try_renamed(
     assert {"op": "add", "path": "/properties/password", "value": "pw-rotated-1"} in body  # the rest re-applied
     assert not any(o["path"] == "/name" for o in body)  # already named b
     assert not RenameMarker(context["ti"], Scope.project(PROJECT_ID), "b", "id-a", logging.getLogger()).recorded()
+    assert variables == {}  # no record outlives the outcome
 
 
-def test_a_rename_records_its_evidence_before_sending_and_clears_it_after(api, context):
+def test_a_rename_records_its_evidence_before_sending_and_clears_it_after(api, context, variables):
     conn = payloads.connection("a", asset_id="id-a", properties=VISIBLE)
     named(api, "a", conn)
     named(api, "b")
@@ -115,6 +135,7 @@ def test_a_rename_records_its_evidence_before_sending_and_clears_it_after(api, c
     api.add_callback("PATCH", f"{CONNS}/id-a", callback=patched)
     assert rename().execute(context) == "id-a"
     assert seen == [True] and not marker.recorded()
+    assert variables == {}
 
 
 def test_a_rename_by_id_is_idempotent(api):
