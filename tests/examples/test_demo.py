@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from airflow_connections_provider.compat import AIRFLOW_VERSION
 from tools.demo import ROOT, stop_demo
 from tools.procs import alive, descendants, port_open, start_ticks, stop_trees
 
@@ -74,7 +75,12 @@ def test_demo_runs_every_example_in_a_real_airflow_and_leaves_nothing_running(tm
     ), text[-3000:]
     assert "inventory-db updated" not in text  # the drill was refused: no event
     # Each connection a task touched is an asset on Airflow's Assets page (bootstrap 4, sync 4, feeds 3).
-    assert "Connection assets on Airflow's Assets page: 11 of 11" in text
+    # Before 3.3 the scheduler's orphan check (once a minute) drops from that page an asset no DAG
+    # declares, as event-created connection assets are; orders-db stays, the follower is scheduled on it.
+    if AIRFLOW_VERSION >= (3, 3):
+        assert "Connection assets on Airflow's Assets page: 11 of 11" in text
+    else:
+        assert re.search(r"Connection assets on Airflow's Assets page: (1[01]|[1-9]) of 11", text), text[-3000:]
     assert "orders-db: " in text and "deferred to the triggerer" in text
     assert "failed as designed" in text
     # The hourly drift check: quiet right after the sync, then catching an edit made through the service.
