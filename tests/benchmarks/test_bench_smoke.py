@@ -15,6 +15,10 @@ import pytest
 
 # make bench runs on the highest supported Airflow (the project's .venv); its jobs use airflow.sdk.
 pytest.importorskip("airflow.sdk", reason="make bench runs on Airflow 3 (the highest supported)")
+from tests.support.airflow_range import HIGHEST, RUNNING
+
+if RUNNING != HIGHEST:
+    pytest.skip("make bench runs on the highest supported Airflow only", allow_module_level=True)
 
 from benchmarks.__main__ import BENCHMARKS, render_only, run
 
