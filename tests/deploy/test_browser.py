@@ -71,9 +71,11 @@ EXTRA_LABELS = (
     ("Auth type", "Cloud Pak for Data"),
     ("IAM URL", "API key for a token"),
     ("Default project", "Project id or exact project name"),
+    ("Default catalog", "Catalog id or exact catalog name"),
+    ("Default deployment space", "Deployment space id or exact space name"),
     ("Verify TLS", "TLS certificate"),
     ("CA bundle path", "PEM bundle"),
-    ("Retry limit", "Retries after the first attempt"),
+    ("Retry limit", "Attempts of each API request, the first included"),
 )
 
 
