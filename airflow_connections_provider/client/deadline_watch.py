@@ -134,24 +134,24 @@ def _note_connection(connection: Any) -> None:
         _WATCHDOG.attach(watch, connection)
 
 
-class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+class _Noted:
+    """Notes the connection for the watch of the request this thread sends, as it connects and sends."""
+
     def connect(self) -> None:
         _note_connection(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _note_connection(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        _note_connection(self)
-        super().connect()
+class _WatchedHTTPConnection(_Noted, urllib3.connection.HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _note_connection(self)
-        super().request(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Noted, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
